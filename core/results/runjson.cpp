@@ -1,0 +1,179 @@
+#include "runjson.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStringDecoder>
+
+namespace nestscope {
+
+namespace {
+
+constexpr int kVersion = 1;
+
+bool isValidUtf8(const QByteArray &data)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    (void)decoder.decode(data);
+    return !decoder.hasError();
+}
+
+void putOutput(QJsonObject &o, const QString &key, const QByteArray &data, bool truncated)
+{
+    if (isValidUtf8(data)) {
+        o.insert(key, QString::fromUtf8(data));
+    } else {
+        o.insert(key + QStringLiteral("_base64"), QString::fromLatin1(data.toBase64()));
+    }
+    if (truncated) {
+        o.insert(key + QStringLiteral("_truncated"), true);
+    }
+}
+
+QByteArray getOutput(const QJsonObject &o, const QString &key)
+{
+    const auto b64 = o.value(key + QStringLiteral("_base64"));
+    if (b64.isString()) {
+        return QByteArray::fromBase64(b64.toString().toLatin1());
+    }
+    return o.value(key).toString().toUtf8();
+}
+
+QJsonArray toArray(const QStringList &list)
+{
+    QJsonArray a;
+    for (const QString &s : list) {
+        a.append(s);
+    }
+    return a;
+}
+
+QStringList fromArray(const QJsonValue &v)
+{
+    QStringList list;
+    for (const QJsonValue &item : v.toArray()) {
+        list << item.toString();
+    }
+    return list;
+}
+
+} // namespace
+
+QByteArray runToJson(const Run &run)
+{
+    QJsonObject root;
+    root.insert(QStringLiteral("format"), QStringLiteral("nestscope-run"));
+    root.insert(QStringLiteral("version"), kVersion);
+    root.insert(QStringLiteral("plan"),
+        QJsonObject { { QStringLiteral("name"), run.planName }, { QStringLiteral("file"), run.planFile } });
+    root.insert(QStringLiteral("host"), run.host);
+    root.insert(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs));
+    root.insert(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs));
+    root.insert(QStringLiteral("status"), run.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"));
+    root.insert(QStringLiteral("probes"), toArray(run.probeIds));
+    root.insert(QStringLiteral("targets"), toArray(run.targets));
+
+    QJsonObject summary;
+    summary.insert(QStringLiteral("samples"), static_cast<int>(run.samples.size()));
+    for (auto st :
+        { SampleStatus::Pass, SampleStatus::Fail, SampleStatus::Timeout, SampleStatus::Error, SampleStatus::Skipped }) {
+        summary.insert(toString(st), run.count(st));
+    }
+    root.insert(QStringLiteral("summary"), summary);
+
+    QJsonArray samples;
+    for (const Sample &s : run.samples) {
+        QJsonObject o;
+        o.insert(QStringLiteral("probe"), s.probeId);
+        o.insert(QStringLiteral("target"), s.target);
+        o.insert(QStringLiteral("repetition"), s.repetition);
+        o.insert(QStringLiteral("status"), toString(s.status));
+        o.insert(QStringLiteral("latency_ms"), s.latencyMs);
+        o.insert(QStringLiteral("exit_code"), s.exitCode);
+        if (s.signal != 0) {
+            o.insert(QStringLiteral("signal"), s.signal);
+        }
+        if (!s.phasesMs.isEmpty()) {
+            QJsonObject phases;
+            for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
+                phases.insert(it.key(), it.value());
+            }
+            o.insert(QStringLiteral("phases_ms"), phases);
+        }
+        o.insert(QStringLiteral("command"), s.command);
+        putOutput(o, QStringLiteral("stdout"), s.stdOut, s.stdOutTruncated);
+        putOutput(o, QStringLiteral("stderr"), s.stdErr, s.stdErrTruncated);
+        if (!s.message.isEmpty()) {
+            o.insert(QStringLiteral("message"), s.message);
+        }
+        o.insert(QStringLiteral("started_at"), s.startedAt.toString(Qt::ISODateWithMs));
+        samples.append(o);
+    }
+    root.insert(QStringLiteral("samples"), samples);
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+Result<Run> runFromJson(const QByteArray &json, const QString &fileName)
+{
+    QJsonParseError perr;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
+    if (perr.error != QJsonParseError::NoError) {
+        // QJsonParseError only knows the byte offset; turn it into line and column for people.
+        const QByteArray head = json.left(perr.offset);
+        const int line = static_cast<int>(head.count('\n')) + 1;
+        const int column = static_cast<int>(perr.offset - (head.lastIndexOf('\n') + 1)) + 1;
+        return Error { QStringLiteral("not valid JSON: %1").arg(perr.errorString()), fileName, line, column };
+    }
+    const QJsonObject root = doc.object();
+    if (root.value(QStringLiteral("format")).toString() != QLatin1String("nestscope-run")) {
+        return Error { QStringLiteral("not a Nestscope run (\"format\" is not \"nestscope-run\")"), fileName };
+    }
+    const int version = root.value(QStringLiteral("version")).toInt();
+    if (version < 1 || version > kVersion) {
+        return Error { QStringLiteral("run format version %1 is not supported (this build reads up to %2)")
+                           .arg(version)
+                           .arg(kVersion),
+            fileName };
+    }
+    Run run;
+    const QJsonObject plan = root.value(QStringLiteral("plan")).toObject();
+    run.planName = plan.value(QStringLiteral("name")).toString();
+    run.planFile = plan.value(QStringLiteral("file")).toString();
+    run.host = root.value(QStringLiteral("host")).toString();
+    run.startedAt = QDateTime::fromString(root.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);
+    run.finishedAt = QDateTime::fromString(root.value(QStringLiteral("finished_at")).toString(), Qt::ISODateWithMs);
+    run.cancelled = root.value(QStringLiteral("status")).toString() == QLatin1String("cancelled");
+    run.probeIds = fromArray(root.value(QStringLiteral("probes")));
+    run.targets = fromArray(root.value(QStringLiteral("targets")));
+    const QJsonArray samples = root.value(QStringLiteral("samples")).toArray();
+    for (qsizetype i = 0; i < samples.size(); ++i) {
+        const QJsonObject o = samples.at(i).toObject();
+        Sample s;
+        s.probeId = o.value(QStringLiteral("probe")).toString();
+        s.target = o.value(QStringLiteral("target")).toString();
+        const auto status = sampleStatusFromString(o.value(QStringLiteral("status")).toString());
+        if (s.probeId.isEmpty() || s.target.isEmpty() || !status) {
+            return Error { QStringLiteral("sample %1 lacks a probe, a target or a known status").arg(i), fileName };
+        }
+        s.status = *status;
+        s.repetition = o.value(QStringLiteral("repetition")).toInt();
+        s.latencyMs = o.value(QStringLiteral("latency_ms")).toDouble();
+        s.exitCode = o.value(QStringLiteral("exit_code")).toInt(-1);
+        s.signal = o.value(QStringLiteral("signal")).toInt();
+        const QJsonObject phases = o.value(QStringLiteral("phases_ms")).toObject();
+        for (auto it = phases.begin(); it != phases.end(); ++it) {
+            s.phasesMs.insert(it.key(), it.value().toDouble());
+        }
+        s.command = o.value(QStringLiteral("command")).toString();
+        s.stdOut = getOutput(o, QStringLiteral("stdout"));
+        s.stdErr = getOutput(o, QStringLiteral("stderr"));
+        s.stdOutTruncated = o.value(QStringLiteral("stdout_truncated")).toBool();
+        s.stdErrTruncated = o.value(QStringLiteral("stderr_truncated")).toBool();
+        s.message = o.value(QStringLiteral("message")).toString();
+        s.startedAt = QDateTime::fromString(o.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);
+        run.samples.append(s);
+    }
+    return run;
+}
+
+} // namespace nestscope

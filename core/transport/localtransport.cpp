@@ -1,0 +1,212 @@
+#include "localtransport.h"
+
+#include "common/logging.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QProcess>
+#include <QTimer>
+
+#include <csignal>
+#include <optional>
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace nestscope {
+
+QString toString(CommandOutcome outcome)
+{
+    switch (outcome) {
+    case CommandOutcome::Exited:
+        return QStringLiteral("exited");
+    case CommandOutcome::Signalled:
+        return QStringLiteral("signalled");
+    case CommandOutcome::Timeout:
+        return QStringLiteral("timeout");
+    case CommandOutcome::Cancelled:
+        return QStringLiteral("cancelled");
+    case CommandOutcome::FailedToStart:
+        return QStringLiteral("failed to start");
+    case CommandOutcome::ConnectionLost:
+        return QStringLiteral("connection lost");
+    }
+    return QStringLiteral("unknown");
+}
+
+namespace {
+
+class LocalJob final : public CommandJob {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LocalJob)
+public:
+    LocalJob(const CommandRequest &request, QObject *parent)
+        : CommandJob(parent)
+        , m_cap(request.outputCap)
+    {
+        m_process.setProgram(QStringLiteral("/bin/sh"));
+        m_process.setArguments({ QStringLiteral("-c"), request.command });
+        // Its own session makes the shell a process-group leader: kill(-pgid) then reaches every
+        // child, grandchild and background job, which a plain QProcess::kill() would orphan.
+        m_process.setChildProcessModifier([] {
+            ::setsid();
+        });
+        m_process.setStandardInputFile(QProcess::nullDevice());
+
+        connect(&m_process, &QProcess::readyReadStandardOutput, this, [this] {
+            append(m_result.stdOut, m_result.stdOutTruncated, m_process.readAllStandardOutput(), true);
+        });
+        connect(&m_process, &QProcess::readyReadStandardError, this, [this] {
+            append(m_result.stdErr, m_result.stdErrTruncated, m_process.readAllStandardError(), false);
+        });
+        connect(&m_process, &QProcess::started, this, [this] {
+            m_pgid = m_process.processId();
+        });
+        connect(&m_process, &QProcess::finished, this, &LocalJob::onFinished);
+        connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
+            if (error == QProcess::FailedToStart) {
+                m_result.outcome = CommandOutcome::FailedToStart;
+                m_result.errorString = m_process.errorString();
+                finish();
+            }
+        });
+
+        m_timer.setSingleShot(true);
+        m_timer.setInterval(request.timeout);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            stop(CommandOutcome::Timeout);
+        });
+    }
+
+    ~LocalJob() override
+    {
+        // Never leave a process group behind, even if the owner goes away mid-command.
+        if (m_process.state() != QProcess::NotRunning) {
+            killGroup();
+            m_process.waitForFinished(1000);
+        }
+    }
+
+    void begin()
+    {
+        if (m_done) {
+            return; // cancelled before it started
+        }
+        m_clock.start();
+        m_timer.start();
+        m_process.start();
+    }
+
+    void cancel() override { stop(CommandOutcome::Cancelled); }
+
+private:
+    void append(QByteArray &buffer, bool &truncated, const QByteArray &chunk, bool isStdOut)
+    {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        const qsizetype room = m_cap - buffer.size();
+        if (room >= chunk.size()) {
+            buffer.append(chunk);
+        } else {
+            if (room > 0) {
+                buffer.append(chunk.constData(), room);
+            }
+            truncated = true;
+        }
+        if (isStdOut) {
+            Q_EMIT stdOutChunk(chunk);
+        } else {
+            Q_EMIT stdErrChunk(chunk);
+        }
+    }
+
+    void stop(CommandOutcome why)
+    {
+        if (m_done || m_stopReason) {
+            return;
+        }
+        m_stopReason = why;
+        qCDebug(lcTransport) << "stopping local command" << m_pgid << "because" << toString(why);
+        killGroup();
+        if (m_process.state() == QProcess::NotRunning) {
+            m_result.outcome = why;
+            finish();
+        }
+    }
+
+    void killGroup()
+    {
+        if (m_pgid > 0) {
+            ::kill(-static_cast<pid_t>(m_pgid), SIGKILL);
+        }
+    }
+
+    void onFinished(int exitCode, QProcess::ExitStatus status)
+    {
+        // Read what is still buffered before looking at how it ended.
+        append(m_result.stdOut, m_result.stdOutTruncated, m_process.readAllStandardOutput(), true);
+        append(m_result.stdErr, m_result.stdErrTruncated, m_process.readAllStandardError(), false);
+        if (m_stopReason) {
+            m_result.outcome = *m_stopReason;
+            m_result.errorString = m_result.outcome == CommandOutcome::Timeout
+                ? QStringLiteral("killed after the timeout of %1 ms").arg(m_timer.interval())
+                : QStringLiteral("cancelled");
+        } else if (status == QProcess::CrashExit) {
+            m_result.outcome = CommandOutcome::Signalled;
+            m_result.signal = exitCode;
+            m_result.errorString = QStringLiteral("killed by signal %1").arg(exitCode);
+        } else {
+            m_result.outcome = CommandOutcome::Exited;
+            m_result.exitCode = exitCode;
+        }
+        finish();
+    }
+
+    void finish()
+    {
+        if (m_done) {
+            return;
+        }
+        m_done = true;
+        m_timer.stop();
+        m_result.wallTimeMs = m_clock.isValid() ? m_clock.elapsed() : 0;
+        Q_EMIT finished(m_result);
+        deleteLater();
+    }
+
+    QProcess m_process;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    CommandResult m_result;
+    qsizetype m_cap;
+    qint64 m_pgid = 0;
+    std::optional<CommandOutcome> m_stopReason;
+    bool m_done = false;
+};
+
+} // namespace
+
+LocalTransport::LocalTransport(QObject *parent)
+    : Transport(parent)
+{
+}
+
+LocalTransport::~LocalTransport() = default;
+
+QString LocalTransport::description() const
+{
+    return QStringLiteral("local");
+}
+
+CommandJob *LocalTransport::start(const CommandRequest &request)
+{
+    auto *job = new LocalJob(request, this);
+    // Start from the event loop so callers can connect to the job's signals first,
+    // even when the process fails to start at once.
+    QMetaObject::invokeMethod(job, &LocalJob::begin, Qt::QueuedConnection);
+    return job;
+}
+
+} // namespace nestscope
+
+#include "localtransport.moc"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything Nestscope's build, tests and lab need on Debian 12.
+# Idempotent: when every package is already present it only checks and returns (no apt-get update).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake ninja-build pkg-config ccache
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
+  libqt6sql6-sqlite libxkbcommon-dev libgl-dev
+  libssh-dev libgraphviz-dev libyaml-cpp-dev
+  # tests, sanitizers, fuzzing, benchmarks
+  googletest libgtest-dev libbenchmark-dev clang libclang-rt-14-dev
+  xvfb xauth curl wget fonts-dejavu-core
+  # SSH tests and the lab
+  openssh-server openssh-client
+  lxd lxd-client dnsmasq-base busybox-static iptables nftables iproute2 procps psmisc
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  [[ $p == \#* ]] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "install-deps: these packages are missing and I am not root (no sudo): ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,52 @@
+#include "heatmapdelegate.h"
+
+#include "matrixmodel.h"
+
+#include <QApplication>
+#include <QPainter>
+#include <QPainterPath>
+
+namespace nestscope {
+
+void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const auto cell = index.data(MatrixModel::CellRole).value<MatrixCell>();
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    const QRectF tile = QRectF(option.rect).adjusted(2, 2, -2, -2);
+    const QPalette &pal = option.palette;
+
+    QPainterPath path;
+    path.addRoundedRect(tile, 4, 4);
+    if (cell.isEmpty()) {
+        painter->fillPath(path, pal.color(QPalette::AlternateBase));
+        painter->setPen(pal.color(QPalette::PlaceholderText));
+        painter->drawText(tile, Qt::AlignCenter, cell.skipped > 0 ? tr("skipped") : QStringLiteral("…"));
+    } else {
+        painter->fillPath(path, MatrixModel::colorForPassRate(cell.passRate()));
+        painter->setPen(QColor(20, 20, 20));
+        QFont bold = option.font;
+        bold.setBold(true);
+        const QString median = MatrixModel::formatMs(cell.medianMs);
+        const QString rate = tr("%1/%2 pass").arg(cell.passed).arg(cell.total);
+        const QRectF top(tile.left(), tile.top() + 2, tile.width(), tile.height() / 2);
+        const QRectF bottom(tile.left(), tile.center().y(), tile.width(), tile.height() / 2 - 2);
+        painter->setFont(bold);
+        painter->drawText(top, Qt::AlignHCenter | Qt::AlignBottom, median);
+        painter->setFont(option.font);
+        painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop, rate);
+    }
+    if (option.state & QStyle::State_Selected) {
+        painter->setPen(QPen(pal.color(QPalette::Highlight), 2.5));
+        painter->drawPath(path);
+    }
+    painter->restore();
+}
+
+QSize HeatmapDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
+{
+    const QFontMetrics fm(option.font);
+    return { std::max(110, fm.horizontalAdvance(QStringLiteral("0000/0000 pass")) + 16), fm.height() * 2 + 14 };
+}
+
+} // namespace nestscope

@@ -1,0 +1,322 @@
+#include "mainwindow.h"
+
+#include "heatmapdelegate.h"
+#include "matrixmodel.h"
+#include "plan/planrunner.h"
+#include "results/runjson.h"
+#include "sampledetails.h"
+#include "transport/localtransport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QFile>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+
+#include <algorithm>
+
+namespace nestscope {
+
+namespace {
+
+QString formatDuration(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    return s >= 60 ? QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'))
+                   : QStringLiteral("%1 s").arg(s);
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_transport(new LocalTransport(this))
+    , m_model(new MatrixModel(this))
+    , m_view(new QTableView(this))
+    , m_details(new SampleDetails(this))
+    , m_planLabel(new QLabel(this))
+    , m_summaryLabel(new QLabel(this))
+    , m_timeLabel(new QLabel(this))
+    , m_progress(new QProgressBar(this))
+    , m_clockTimer(new QTimer(this))
+{
+    setWindowTitle(tr("Nestscope"));
+    setObjectName(QStringLiteral("MainWindow"));
+
+    m_view->setModel(m_model);
+    m_view->setItemDelegate(new HeatmapDelegate(m_view));
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setShowGrid(false);
+    m_view->setWordWrap(false);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setMinimumSectionSize(120);
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->setAccessibleName(tr("Result matrix"));
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
+        showCellSamples(current);
+    });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl) {
+        if (m_view->currentIndex() == tl) {
+            showCellSamples(tl);
+        }
+    });
+
+    auto *split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_view);
+    split->addWidget(m_details);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    setCentralWidget(split);
+
+    m_progress->setMaximumWidth(240);
+    m_progress->setTextVisible(true);
+    m_progress->setFormat(tr("%v / %m"));
+    m_progress->setValue(0);
+    statusBar()->addWidget(m_planLabel, 1);
+    statusBar()->addPermanentWidget(m_summaryLabel);
+    statusBar()->addPermanentWidget(m_timeLabel);
+    statusBar()->addPermanentWidget(m_progress);
+
+    m_clockTimer->setInterval(500);
+    connect(m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+
+    createActions();
+    resize(980, 620);
+    updateActions();
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    delete m_runner; // stops its commands before the transport goes
+}
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QMenu *runMenu = menuBar()->addMenu(tr("&Run"));
+    QToolBar *bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("MainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+
+    m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open Plan…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setStatusTip(tr("Open a plan file (YAML)"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::choosePlan);
+
+    m_saveAction = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save Results…"), this);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setStatusTip(tr("Save the samples of the last run as JSON"));
+    connect(m_saveAction, &QAction::triggered, this, &MainWindow::saveResults);
+
+    m_runAction = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Run"), this);
+    m_runAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5) });
+    m_runAction->setStatusTip(tr("Run the plan on this machine"));
+    connect(m_runAction, &QAction::triggered, this, &MainWindow::startRun);
+
+    m_cancelAction = new QAction(style()->standardIcon(QStyle::SP_MediaStop), tr("&Cancel"), this);
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setStatusTip(tr("Stop the run; commands in flight are killed"));
+    connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
+
+    auto *quit = new QAction(tr("&Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    file->addAction(m_openAction);
+    file->addAction(m_saveAction);
+    file->addSeparator();
+    file->addAction(quit);
+    runMenu->addAction(m_runAction);
+    runMenu->addAction(m_cancelAction);
+    bar->addAction(m_openAction);
+    bar->addAction(m_runAction);
+    bar->addAction(m_cancelAction);
+    bar->addSeparator();
+    bar->addAction(m_saveAction);
+}
+
+Result<bool> MainWindow::openPlan(const QString &spec)
+{
+    if (isRunning()) {
+        return Error { tr("a run is in progress; cancel it before opening another plan"), QString() };
+    }
+    auto plan = loadPlan(spec);
+    if (!plan) {
+        return plan.error();
+    }
+    m_plan = std::move(plan).value();
+    QStringList ids;
+    for (const Probe &p : std::as_const(m_plan.probes)) {
+        ids << p.id;
+    }
+    delete m_runner;
+    m_model->reset(ids, m_plan.targets);
+    m_details->clear();
+    m_progress->setRange(0, m_plan.sampleCount());
+    m_progress->setValue(0);
+    setWindowFilePath(m_plan.sourceFile);
+    setWindowTitle(tr("%1 — Nestscope").arg(m_plan.name));
+    updateActions();
+    updateStatus();
+    return true;
+}
+
+bool MainWindow::isRunning() const
+{
+    return m_runner && m_runner->isRunning();
+}
+
+Run MainWindow::currentRun() const
+{
+    return m_runner ? m_runner->run() : Run {};
+}
+
+void MainWindow::choosePlan()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Plan"), QString(), tr("Plans (*.yaml *.yml *.json);;All files (*)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    const auto ok = openPlan(path);
+    if (!ok) {
+        QMessageBox::warning(this, tr("Cannot open the plan"),
+            tr("%1\n\nFix the plan and open it again; nothing was run.").arg(ok.error().toString()));
+    }
+}
+
+void MainWindow::startRun()
+{
+    if (isRunning() || m_plan.probes.isEmpty()) {
+        return;
+    }
+    delete m_runner;
+    m_runner = new PlanRunner(m_plan, { { QStringLiteral("runner"), m_transport } }, this);
+    QStringList ids;
+    for (const Probe &p : std::as_const(m_plan.probes)) {
+        ids << p.id;
+    }
+    m_model->reset(ids, m_plan.targets);
+    m_details->clear();
+    connect(m_runner, &PlanRunner::sampleFinished, m_model, &MatrixModel::addSample);
+    connect(m_runner, &PlanRunner::progress, this, [this](int done, int total) {
+        m_progress->setRange(0, total);
+        m_progress->setValue(done);
+        updateStatus();
+    });
+    connect(m_runner, &PlanRunner::finished, this, [this](bool cancelled) {
+        m_clockTimer->stop();
+        updateActions();
+        updateStatus();
+        statusBar()->showMessage(cancelled ? tr("Run cancelled") : tr("Run finished"), 5000);
+        Q_EMIT runFinished(cancelled);
+    });
+    m_clockTimer->start();
+    m_runner->start();
+    updateActions();
+    if (m_model->rowCount() > 0 && m_model->columnCount() > 0 && !m_view->currentIndex().isValid()) {
+        m_view->setCurrentIndex(m_model->index(0, 0));
+    }
+}
+
+void MainWindow::cancelRun()
+{
+    if (isRunning()) {
+        m_runner->cancel();
+    }
+}
+
+void MainWindow::saveResults()
+{
+    if (!m_runner) {
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save Results"), QStringLiteral("nestscope-run.json"), tr("Nestscope run (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(runToJson(m_runner->run())) < 0 || !out.commit()) {
+        QMessageBox::warning(this, tr("Cannot save the results"),
+            tr("%1: %2\n\nChoose another folder; the run is still here.").arg(path, out.errorString()));
+        return;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::updateActions()
+{
+    const bool running = isRunning();
+    m_runAction->setEnabled(!running && !m_plan.probes.isEmpty());
+    m_cancelAction->setEnabled(running);
+    m_openAction->setEnabled(!running);
+    m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());
+}
+
+void MainWindow::updateStatus()
+{
+    if (m_plan.probes.isEmpty()) {
+        m_planLabel->setText(tr("No plan — open one with Ctrl+O"));
+    } else {
+        m_planLabel->setText(tr("%1 · %2 probes × %3 target(s) on %4")
+                                 .arg(m_plan.name)
+                                 .arg(m_plan.probes.size())
+                                 .arg(m_plan.targets.size())
+                                 .arg(m_transport->description()));
+    }
+    if (!m_runner) {
+        m_summaryLabel->clear();
+        m_timeLabel->clear();
+        return;
+    }
+    const Run &run = m_runner->run();
+    m_summaryLabel->setText(tr("%1 pass · %2 fail · %3 timeout · %4 error")
+                                .arg(run.count(SampleStatus::Pass))
+                                .arg(run.count(SampleStatus::Fail))
+                                .arg(run.count(SampleStatus::Timeout))
+                                .arg(run.count(SampleStatus::Error)));
+    const qint64 elapsed = m_runner->elapsedMs();
+    const int done = m_runner->done();
+    const int total = m_runner->total();
+    QString time = tr("elapsed %1").arg(formatDuration(elapsed));
+    if (m_runner->isRunning() && done > 0 && done < total) {
+        time += tr(" · ETA %1").arg(formatDuration(elapsed * (total - done) / done));
+    }
+    m_timeLabel->setText(time);
+}
+
+void MainWindow::showCellSamples(const QModelIndex &index)
+{
+    if (!index.isValid() || !m_runner) {
+        m_details->clear();
+        return;
+    }
+    const QString probe = index.data(MatrixModel::ProbeIdRole).toString();
+    const QString target = index.data(MatrixModel::TargetRole).toString();
+    QList<Sample> samples;
+    for (const Sample &s : m_runner->run().samples) {
+        if (s.probeId == probe && s.target == target) {
+            samples << s;
+        }
+    }
+    std::sort(samples.begin(), samples.end(), [](const Sample &a, const Sample &b) {
+        return a.repetition < b.repetition;
+    });
+    m_details->showSamples(probe, target, samples);
+}
+
+} // namespace nestscope

@@ -144,7 +144,7 @@ int runCommand(const QStringList &arguments)
             err() << QStringLiteral("[%1/%2] %3 %4 on %5 #%6 %7 ms")
                          .arg(runner.done())
                          .arg(runner.total())
-                         .arg(toString(s.status).leftJustified(7))
+                         .arg(toText(s.status).leftJustified(7))
                          .arg(s.probeId, s.target)
                          .arg(s.repetition + 1)
                          .arg(qRound(s.latencyMs));

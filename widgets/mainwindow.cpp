@@ -24,6 +24,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 #include <algorithm>
 
@@ -73,8 +74,21 @@ MainWindow::MainWindow(QWidget *parent)
         }
     });
 
+    // The plan heading sits above the matrix, where status messages cannot cover it.
+    QFont heading = m_planLabel->font();
+    heading.setBold(true);
+    m_planLabel->setFont(heading);
+    m_planLabel->setContentsMargins(6, 4, 6, 4);
+    m_planLabel->setTextFormat(Qt::PlainText);
+    auto *top = new QWidget(this);
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(0);
+    topLayout->addWidget(m_planLabel);
+    topLayout->addWidget(m_view);
+
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_view);
+    split->addWidget(top);
     split->addWidget(m_details);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -84,7 +98,6 @@ MainWindow::MainWindow(QWidget *parent)
     m_progress->setTextVisible(true);
     m_progress->setFormat(tr("%v / %m"));
     m_progress->setValue(0);
-    statusBar()->addWidget(m_planLabel, 1);
     statusBar()->addPermanentWidget(m_summaryLabel);
     statusBar()->addPermanentWidget(m_timeLabel);
     statusBar()->addPermanentWidget(m_progress);

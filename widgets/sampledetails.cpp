@@ -36,6 +36,9 @@ SampleDetails::SampleDetails(QWidget *parent)
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(true);
+    for (int column = 0; column < 4; ++column) {
+        m_list->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    }
     m_text->setReadOnly(true);
     m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
@@ -74,7 +77,7 @@ void SampleDetails::showSamples(const QString &probeId, const QString &target, c
         const Sample &s = samples.at(i);
         auto *item = new QTreeWidgetItem(m_list);
         item->setText(0, QString::number(s.repetition + 1));
-        item->setText(1, toString(s.status));
+        item->setText(1, toText(s.status));
         item->setText(2, MatrixModel::formatMs(s.latencyMs));
         item->setText(3, s.exitCode >= 0 ? QString::number(s.exitCode) : QStringLiteral("–"));
         item->setText(4, s.message);
@@ -97,7 +100,7 @@ void SampleDetails::showSample(int index)
     const Sample &s = m_samples.at(index);
     QString text;
     text += tr("$ %1\n").arg(s.command);
-    text += tr("status: %1").arg(toString(s.status));
+    text += tr("status: %1").arg(toText(s.status));
     if (!s.message.isEmpty()) {
         text += QStringLiteral(" — ") + s.message;
     }

@@ -13,7 +13,7 @@
 
 namespace nestscope {
 
-QString toString(ProbeKind kind)
+QString toText(ProbeKind kind)
 {
     switch (kind) {
     case ProbeKind::Shell:

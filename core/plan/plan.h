@@ -13,7 +13,7 @@ namespace nestscope {
 
 enum class ProbeKind { Shell, Http };
 
-QString toString(ProbeKind kind);
+QString toText(ProbeKind kind);
 
 /// One check, as the plan author wrote it. Probes are data: a kind and its parameters,
 /// compiled to a command for the target only when they run (see probes.h).

@@ -187,7 +187,7 @@ Sample evaluateProbe(const Probe &probe, const QString &command, const CommandRe
     case CommandOutcome::FailedToStart:
     case CommandOutcome::ConnectionLost:
         s.status = SampleStatus::Error;
-        s.message = result.errorString.isEmpty() ? toString(result.outcome) : result.errorString;
+        s.message = result.errorString.isEmpty() ? toText(result.outcome) : result.errorString;
         return s;
     }
 

@@ -3,7 +3,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QStringDecoder>
 
 namespace nestscope {
 
@@ -13,9 +12,8 @@ constexpr int kVersion = 1;
 
 bool isValidUtf8(const QByteArray &data)
 {
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    (void)decoder.decode(data);
-    return !decoder.hasError();
+    // Invalid sequences decode to U+FFFD and so do not survive the round trip.
+    return QString::fromUtf8(data).toUtf8() == data;
 }
 
 void putOutput(QJsonObject &o, const QString &key, const QByteArray &data, bool truncated)
@@ -77,7 +75,7 @@ QByteArray runToJson(const Run &run)
     summary.insert(QStringLiteral("samples"), static_cast<int>(run.samples.size()));
     for (auto st :
         { SampleStatus::Pass, SampleStatus::Fail, SampleStatus::Timeout, SampleStatus::Error, SampleStatus::Skipped }) {
-        summary.insert(toString(st), run.count(st));
+        summary.insert(toText(st), run.count(st));
     }
     root.insert(QStringLiteral("summary"), summary);
 
@@ -87,7 +85,7 @@ QByteArray runToJson(const Run &run)
         o.insert(QStringLiteral("probe"), s.probeId);
         o.insert(QStringLiteral("target"), s.target);
         o.insert(QStringLiteral("repetition"), s.repetition);
-        o.insert(QStringLiteral("status"), toString(s.status));
+        o.insert(QStringLiteral("status"), toText(s.status));
         o.insert(QStringLiteral("latency_ms"), s.latencyMs);
         o.insert(QStringLiteral("exit_code"), s.exitCode);
         if (s.signal != 0) {

@@ -4,7 +4,7 @@
 
 namespace nestscope {
 
-QString toString(SampleStatus status)
+QString toText(SampleStatus status)
 {
     switch (status) {
     case SampleStatus::Pass:
@@ -25,7 +25,7 @@ std::optional<SampleStatus> sampleStatusFromString(const QString &text)
 {
     for (auto s :
         { SampleStatus::Pass, SampleStatus::Fail, SampleStatus::Timeout, SampleStatus::Error, SampleStatus::Skipped }) {
-        if (toString(s) == text) {
+        if (toText(s) == text) {
             return s;
         }
     }

@@ -18,7 +18,7 @@ enum class SampleStatus {
     Skipped, ///< not run (cancelled, or a guard failed); message says why
 };
 
-QString toString(SampleStatus status);
+QString toText(SampleStatus status);
 std::optional<SampleStatus> sampleStatusFromString(const QString &text);
 
 /// One measurement: one probe on one target, one repetition. Everything needed to trust

@@ -14,7 +14,7 @@
 
 namespace nestscope {
 
-QString toString(CommandOutcome outcome)
+QString toText(CommandOutcome outcome)
 {
     switch (outcome) {
     case CommandOutcome::Exited:
@@ -126,7 +126,7 @@ private:
             return;
         }
         m_stopReason = why;
-        qCDebug(lcTransport) << "stopping local command" << m_pgid << "because" << toString(why);
+        qCDebug(lcTransport) << "stopping local command" << m_pgid << "because" << toText(why);
         killGroup();
         if (m_process.state() == QProcess::NotRunning) {
             m_result.outcome = why;

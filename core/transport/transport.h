@@ -26,7 +26,7 @@ enum class CommandOutcome {
     ConnectionLost, ///< the transport went away while it ran
 };
 
-QString toString(CommandOutcome outcome);
+QString toText(CommandOutcome outcome);
 
 struct CommandResult {
     CommandOutcome outcome = CommandOutcome::FailedToStart;

@@ -1,0 +1,124 @@
+#include "mainwindow.h"
+#include "matrixmodel.h"
+#include "sampledetails.h"
+
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryFile>
+#include <QTest>
+#include <QTimer>
+
+using namespace nestscope;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private:
+    static void saveScreenshot(QWidget *w, const QString &name)
+    {
+        const QImage image = w->grab().toImage();
+        QVERIFY(!image.isNull());
+        QVERIFY(image.save(QDir::current().filePath(name)));
+        // The README shows docs/screenshots/; refresh it when asked (see docs/screenshots/README.md).
+        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            QVERIFY(image.save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/") + name));
+        }
+    }
+
+private Q_SLOTS:
+    void runOfTwoProbesShowsOnePassAndOneFail()
+    {
+        MainWindow w;
+        const auto ok = w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/two-probes.yaml"));
+        QVERIFY(ok.ok());
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.runAction()->isEnabled());
+        QVERIFY(!w.cancelAction()->isEnabled());
+
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(w.cancelAction()->isEnabled() || finished.count() == 1);
+        QVERIFY(finished.count() == 1 || finished.wait(15000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        QVERIFY(w.runAction()->isEnabled());
+        QVERIFY(!w.cancelAction()->isEnabled());
+
+        MatrixModel *m = w.matrixModel();
+        QCOMPARE(m->rowCount(), 2);
+        QCOMPARE(m->columnCount(), 1);
+        QCOMPARE(m->headerData(0, Qt::Vertical).toString(), QStringLiteral("shell-true"));
+        QCOMPARE(m->headerData(0, Qt::Horizontal).toString(), QStringLiteral("runner"));
+        const auto pass = m->index(0, 0).data(MatrixModel::CellRole).value<MatrixCell>();
+        const auto fail = m->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>();
+        QCOMPARE(pass.total, 2);
+        QCOMPARE(pass.passed, 2);
+        QCOMPARE(fail.total, 2);
+        QCOMPARE(fail.failed, 2);
+        QCOMPARE(fail.lastProblem, QStringLiteral("exit code 1, expected 0: this one fails on purpose"));
+
+        // What the user sees: the painted tiles are green and red, and the status bar counts.
+        const QImage shot = w.matrixView()->viewport()->grab().toImage();
+        const QRect passRect = w.matrixView()->visualRect(m->index(0, 0));
+        const QRect failRect = w.matrixView()->visualRect(m->index(1, 0));
+        const QColor passPixel = shot.pixelColor(passRect.left() + 6, passRect.center().y());
+        const QColor failPixel = shot.pixelColor(failRect.left() + 6, failRect.center().y());
+        QVERIFY2(passPixel.green() > passPixel.red() + 40, qPrintable(passPixel.name()));
+        QVERIFY2(failPixel.red() > failPixel.green() + 40, qPrintable(failPixel.name()));
+        bool summaryShown = false;
+        for (QLabel *label : w.statusBar()->findChildren<QLabel *>()) {
+            summaryShown |= label->text().startsWith(QStringLiteral("2 pass · 2 fail"));
+        }
+        QVERIFY(summaryShown);
+
+        // Selecting the red cell shows its samples with the exact command and its stderr.
+        w.matrixView()->setCurrentIndex(m->index(1, 0));
+        auto *text = w.findChild<SampleDetails *>()->findChild<QPlainTextEdit *>();
+        QVERIFY(text->toPlainText().contains(QStringLiteral("$ echo 'this one fails on purpose' >&2; exit 1")));
+        QVERIFY(text->toPlainText().contains(QStringLiteral("this one fails on purpose")));
+        QVERIFY(text->toPlainText().contains(QStringLiteral("exit code: 1")));
+
+        saveScreenshot(&w, QStringLiteral("main-window-run.png"));
+    }
+
+    void cancelStopsTheRun()
+    {
+        QTemporaryFile plan;
+        QVERIFY(plan.open());
+        plan.write("name: Slow\ndefaults: {timeout: 60s, repeat: 4, concurrency: 2}\n"
+                   "probes:\n  - {id: slow, kind: shell, command: sleep 30}\n");
+        plan.close();
+        MainWindow w;
+        QVERIFY(w.openPlan(plan.fileName()).ok());
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(w.isRunning());
+        QVERIFY(w.cancelAction()->isEnabled());
+        QVERIFY(!w.runAction()->isEnabled());
+        QTimer::singleShot(200, w.cancelAction(), &QAction::trigger);
+        QVERIFY(finished.wait(2000));
+        QCOMPARE(finished.first().at(0).toBool(), true);
+        QVERIFY(!w.isRunning());
+        QVERIFY(w.currentRun().cancelled);
+        QCOMPARE(w.currentRun().count(SampleStatus::Skipped), 2);
+    }
+
+    void badPlanKeepsTheCurrentOne()
+    {
+        MainWindow w;
+        QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/two-probes.yaml")).ok());
+        const auto bad = w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/bad-kind.yaml"));
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().line, 7);
+        QCOMPARE(w.plan().name, QStringLiteral("Two probes"));
+        QCOMPARE(w.matrixModel()->rowCount(), 2);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <string>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace nestscope {
@@ -309,6 +310,11 @@ Result<Plan> parsePlan(const QByteArray &text, const QString &fileName)
         return plan;
     } catch (const PlanError &e) {
         return Error { e.message, file, e.mark.line + 1, e.mark.column + 1 };
+    } catch (const YAML::DeepRecursion &e) {
+        // yaml-cpp stops at 500 levels but calls it "bad file"; say what it means.
+        return Error{QStringLiteral("the plan nests lists or mappings more than %1 levels deep; a plan needs at most 4")
+                         .arg(e.depth()),
+                     file, e.mark.line + 1, e.mark.column + 1};
     } catch (const YAML::Exception &e) {
         // yaml-cpp's own message repeats the position; keep only what comes after it.
         return Error { QStringLiteral("YAML syntax error: %1").arg(qs(e.msg)), file, e.mark.line + 1,

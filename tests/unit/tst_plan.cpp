@@ -78,6 +78,7 @@ probes:
         QTest::addColumn<QString>("message");
 
         QTest::newRow("empty") << QByteArray("") << 1 << 1 << "the plan is empty";
+        QTest::newRow("deep nesting") << QByteArray(2000, '[') << 1 << 1 << "more than 500 levels deep";
         QTest::newRow("not a map") << QByteArray("- a\n- b\n") << 1 << 1 << "a plan is a mapping";
         QTest::newRow("syntax") << QByteArray("name: x\nprobes:\n  - id: a\n   kind: [shell\n") << 4 << 4
                                 << "YAML syntax error";

@@ -1,0 +1,879 @@
+#include "runstore.h"
+
+#include "common/logging.h"
+#include "runjson.h"
+#include "storeschema.h"
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMutex>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QThread>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <vector>
+
+namespace nestscope {
+
+namespace {
+
+QAtomicInteger<quint64> g_connectionCounter;
+
+QString sqlError(const QSqlError &e)
+{
+    return e.databaseText().isEmpty() ? e.text() : e.databaseText();
+}
+
+QVariant msOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QVariant(t.toMSecsSinceEpoch()) : QVariant(QMetaType(QMetaType::LongLong));
+}
+
+QDateTime timeFrom(const QVariant &v)
+{
+    return v.isNull() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(v.toLongLong(), Qt::UTC);
+}
+
+/// SQLite keeps a null QString as NULL; the store's text columns are NOT NULL.
+QString text(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
+QString listToJson(const QStringList &list)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(list)).toJson(QJsonDocument::Compact));
+}
+
+QStringList listFromJson(const QString &text)
+{
+    QStringList list;
+    for (const QJsonValue &v : QJsonDocument::fromJson(text.toUtf8()).array()) {
+        list << v.toString();
+    }
+    return list;
+}
+
+QString phasesToJson(const QMap<QString, double> &phases)
+{
+    if (phases.isEmpty()) {
+        return QString();
+    }
+    QJsonObject o;
+    for (auto it = phases.cbegin(); it != phases.cend(); ++it) {
+        o.insert(it.key(), it.value());
+    }
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+} // namespace
+
+/// A run's "still being written" mark: an flock() on a file beside the store. The kernel drops
+/// it when the process dies however it dies, so a later open can tell a live run from a dead one
+/// without trusting PIDs.
+class RunLock {
+public:
+    static QString pathFor(const QString &store, qint64 runId)
+    {
+        return store + QStringLiteral(".run-%1.lock").arg(runId);
+    }
+
+    /// Takes the lock without waiting; false when someone holds it (or the file cannot be made).
+    bool tryLock(const QString &path)
+    {
+        m_path = path;
+        m_fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (m_fd < 0) {
+            return false;
+        }
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(m_fd);
+            m_fd = -1;
+            return false;
+        }
+        return true;
+    }
+
+    /// Drops the lock and removes the file (only its holder may remove it).
+    void release()
+    {
+        if (m_fd >= 0) {
+            ::unlink(QFile::encodeName(m_path).constData());
+            ::close(m_fd);
+            m_fd = -1;
+        }
+    }
+
+    ~RunLock() { release(); }
+
+private:
+    QString m_path;
+    int m_fd = -1;
+};
+
+QString toText(RunStatus status)
+{
+    switch (status) {
+    case RunStatus::Running:
+        return QStringLiteral("running");
+    case RunStatus::Finished:
+        return QStringLiteral("finished");
+    case RunStatus::Cancelled:
+        return QStringLiteral("cancelled");
+    case RunStatus::Interrupted:
+        return QStringLiteral("interrupted");
+    }
+    return QStringLiteral("interrupted");
+}
+
+std::optional<RunStatus> runStatusFromString(const QString &text)
+{
+    for (auto s : { RunStatus::Running, RunStatus::Finished, RunStatus::Cancelled, RunStatus::Interrupted }) {
+        if (toText(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+QString RunInfo::displayName() const
+{
+    if (!name.isEmpty()) {
+        return name;
+    }
+    const QString when = startedAt.isValid() ? startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                                             : QStringLiteral("not started");
+    return QStringLiteral("%1 · %2").arg(planName.isEmpty() ? QStringLiteral("run %1").arg(id) : planName, when);
+}
+
+/// Inserts samples and bumps the run's counters, inside the caller's transaction.
+class SampleInserter {
+public:
+    explicit SampleInserter(const QSqlDatabase &db)
+        : m_insert(db)
+        , m_counters(db)
+    {
+    }
+
+    bool prepare()
+    {
+        return m_insert.prepare(QStringLiteral(
+                   "INSERT INTO samples (run_id, probe, target, repetition, status, latency_ms, exit_code, signal,"
+                   " phases, command, stdout, stderr, stdout_truncated, stderr_truncated, message, started_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            && m_counters.prepare(QStringLiteral(
+                "UPDATE runs SET n_samples = n_samples + ?, n_pass = n_pass + ?, n_fail = n_fail + ?,"
+                " n_timeout = n_timeout + ?, n_error = n_error + ?, n_skipped = n_skipped + ? WHERE id = ?"));
+    }
+
+    bool insert(qint64 runId, const Sample &s)
+    {
+        const QString phases = phasesToJson(s.phasesMs);
+        m_insert.bindValue(0, runId);
+        m_insert.bindValue(1, text(s.probeId));
+        m_insert.bindValue(2, text(s.target));
+        m_insert.bindValue(3, s.repetition);
+        m_insert.bindValue(4, toText(s.status));
+        m_insert.bindValue(5, s.latencyMs);
+        m_insert.bindValue(6, s.exitCode);
+        m_insert.bindValue(7, s.signal);
+        m_insert.bindValue(8, phases.isNull() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(phases));
+        m_insert.bindValue(9, text(s.command));
+        m_insert.bindValue(10, s.stdOut);
+        m_insert.bindValue(11, s.stdErr);
+        m_insert.bindValue(12, s.stdOutTruncated ? 1 : 0);
+        m_insert.bindValue(13, s.stdErrTruncated ? 1 : 0);
+        m_insert.bindValue(14, text(s.message));
+        m_insert.bindValue(15, msOrNull(s.startedAt));
+        if (!m_insert.exec()) {
+            return false;
+        }
+        Counts &c = m_pending[runId];
+        ++c.n[0];
+        ++c.n[1 + static_cast<int>(s.status)];
+        return true;
+    }
+
+    /// Writes the counters of what insert() added since the last call.
+    bool updateCounters()
+    {
+        for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+            for (int i = 0; i < 6; ++i) {
+                m_counters.bindValue(i, it->n[i]);
+            }
+            m_counters.bindValue(6, it.key());
+            if (!m_counters.exec()) {
+                return false;
+            }
+        }
+        m_pending.clear();
+        return true;
+    }
+
+    void discard() { m_pending.clear(); }
+    QString error() const
+    {
+        return sqlError(m_insert.lastError().isValid() ? m_insert.lastError() : m_counters.lastError());
+    }
+
+private:
+    struct Counts {
+        int n[6] = {}; // total, then one per SampleStatus in enum order
+    };
+    QSqlQuery m_insert;
+    QSqlQuery m_counters;
+    QHash<qint64, Counts> m_pending;
+};
+
+/// Lives on the store's thread with its own connection; commits what has been queued.
+class RunStoreWriter final : public QObject {
+    Q_OBJECT
+public:
+    struct Op {
+        qint64 runId = 0;
+        bool finish = false;
+        Sample sample;
+        RunStatus status = RunStatus::Finished;
+        QDateTime finishedAt;
+    };
+
+    void enqueue(Op op)
+    {
+        QMutexLocker lock(&m_mutex);
+        m_queue.push_back(std::move(op));
+        if (!m_scheduled) {
+            m_scheduled = true;
+            QMetaObject::invokeMethod(this, &RunStoreWriter::drain, Qt::QueuedConnection);
+        }
+    }
+
+    QString openConnection(const QString &path, const QString &name, qint64 maxPages)
+    {
+        m_name = name;
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        if (!db.open()) {
+            return sqlError(db.lastError());
+        }
+        QSqlQuery q(db);
+        // WAL + NORMAL: a commit survives the process being killed (it is in the WAL the moment
+        // COMMIT returns); only a power cut can lose the last commits, and never corrupts the file.
+        for (const char *pragma : { "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON" }) {
+            if (!q.exec(QString::fromLatin1(pragma))) {
+                return sqlError(q.lastError());
+            }
+        }
+        setMaxPages(maxPages);
+        m_inserter = std::make_unique<SampleInserter>(db);
+        if (!m_inserter->prepare()) {
+            return m_inserter->error();
+        }
+        m_finish = QSqlQuery(db);
+        if (!m_finish.prepare(QStringLiteral("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?"))) {
+            return sqlError(m_finish.lastError());
+        }
+        return QString();
+    }
+
+    void setMaxPages(qint64 pages)
+    {
+        if (pages > 0) {
+            QSqlQuery q(QSqlDatabase::database(m_name, false));
+            q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
+        }
+    }
+
+    void closeConnection()
+    {
+        drain();
+        m_inserter.reset();
+        m_finish = QSqlQuery();
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+
+    void drain()
+    {
+        for (;;) {
+            std::vector<Op> ops;
+            {
+                QMutexLocker lock(&m_mutex);
+                ops.swap(m_queue);
+                m_scheduled = false;
+            }
+            if (ops.empty()) {
+                return;
+            }
+            writeBatch(ops);
+        }
+    }
+
+Q_SIGNALS:
+    void committed(qint64 runId, int count);
+    void failed(qint64 runId, const QString &message);
+    void finished(qint64 runId);
+
+private:
+    void writeBatch(const std::vector<Op> &ops)
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_name, false);
+        QHash<qint64, int> added;
+        QList<qint64> finishedRuns;
+        QString error;
+        if (!db.transaction()) {
+            error = sqlError(db.lastError());
+        }
+        for (const Op &op : ops) {
+            if (!error.isEmpty()) {
+                break;
+            }
+            if (m_failedRuns.contains(op.runId)) {
+                continue; // already reported; the caller keeps it in memory
+            }
+            if (op.finish) {
+                m_finish.bindValue(0, toText(op.status));
+                m_finish.bindValue(1, msOrNull(op.finishedAt));
+                m_finish.bindValue(2, op.runId);
+                if (!m_finish.exec()) {
+                    error = sqlError(m_finish.lastError());
+                }
+                finishedRuns << op.runId;
+            } else if (m_inserter->insert(op.runId, op.sample)) {
+                ++added[op.runId];
+            } else {
+                error = m_inserter->error();
+            }
+        }
+        if (error.isEmpty() && !m_inserter->updateCounters()) {
+            error = m_inserter->error();
+        }
+        if (error.isEmpty() && !db.commit()) {
+            error = sqlError(db.lastError());
+        }
+        if (!error.isEmpty()) {
+            m_inserter->discard();
+            db.rollback();
+            QSet<qint64> runs;
+            for (const Op &op : ops) {
+                runs.insert(op.runId);
+            }
+            for (qint64 run : std::as_const(runs)) {
+                if (!m_failedRuns.contains(run)) {
+                    m_failedRuns.insert(run);
+                    qCWarning(lcResults) << "cannot store the samples of run" << run << ":" << error;
+                    Q_EMIT failed(run, error);
+                }
+            }
+            return;
+        }
+        for (auto it = added.cbegin(); it != added.cend(); ++it) {
+            Q_EMIT committed(it.key(), m_committed[it.key()] += it.value());
+        }
+        for (qint64 run : std::as_const(finishedRuns)) {
+            Q_EMIT finished(run);
+        }
+    }
+
+    QMutex m_mutex;
+    std::vector<Op> m_queue;
+    bool m_scheduled = false;
+    QString m_name;
+    std::unique_ptr<SampleInserter> m_inserter;
+    QSqlQuery m_finish;
+    QHash<qint64, int> m_committed;
+    QSet<qint64> m_failedRuns;
+};
+
+RunStore::RunStore(QObject *parent)
+    : QObject(parent)
+{
+}
+
+RunStore::~RunStore()
+{
+    close();
+}
+
+QString RunStore::defaultPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+        .filePath(QStringLiteral("runs.sqlite"));
+}
+
+QString RunStore::openMainConnection()
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+    db.setDatabaseName(m_path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!db.open()) {
+        return sqlError(db.lastError());
+    }
+    // Refuse what we cannot read before anything (even switching to WAL) touches the file.
+    if (const auto version = storeFileVersion(db); !version) {
+        return version.error().message;
+    }
+    QSqlQuery q(db);
+    // journal_mode answers with the mode it got: "wal", or another when it could not switch.
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode = WAL")) || !q.next()) {
+        return sqlError(q.lastError());
+    }
+    if (q.value(0).toString() != QLatin1String("wal")) {
+        return QStringLiteral("it cannot be switched to write-ahead logging (is its folder read-only?)");
+    }
+    q.finish();
+    q.exec(QStringLiteral("PRAGMA foreign_keys = ON"));
+    const auto migrated = migrateStore(db);
+    if (!migrated) {
+        return migrated.error().message;
+    }
+    // Try a write now, so a read-only file is reported when it is opened and not at the first sample.
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")) || !q.exec(QStringLiteral("COMMIT"))) {
+        return QStringLiteral("it is not writable: %1").arg(sqlError(q.lastError()));
+    }
+    return QString();
+}
+
+Result<bool> RunStore::open(const QString &path)
+{
+    close();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    auto cannot = [&](const QString &why) -> Result<bool> {
+        close();
+        return Error { QStringLiteral("cannot open the run store: %1").arg(why), absolute };
+    };
+    const QFileInfo dir(QFileInfo(absolute).absolutePath());
+    if (!dir.exists() && !QDir().mkpath(dir.absoluteFilePath())) {
+        return cannot(QStringLiteral("the folder %1 cannot be created").arg(dir.absoluteFilePath()));
+    }
+    m_path = absolute;
+    m_connection = QStringLiteral("nestscope-store-%1").arg(++g_connectionCounter);
+    m_open = true;
+    const QString mainError = openMainConnection();
+    if (!mainError.isEmpty()) {
+        return cannot(mainError);
+    }
+
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("RunStoreWriter"));
+    m_writer = new RunStoreWriter;
+    m_writer->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_writer, &QObject::deleteLater);
+    connect(m_writer, &RunStoreWriter::committed, this, &RunStore::samplesCommitted, Qt::QueuedConnection);
+    connect(m_writer, &RunStoreWriter::failed, this, &RunStore::writeFailed, Qt::QueuedConnection);
+    connect(
+        m_writer, &RunStoreWriter::finished, this,
+        [this](qint64) {
+            Q_EMIT runsChanged();
+        },
+        Qt::QueuedConnection);
+    m_thread->start();
+    QString writerError;
+    QMetaObject::invokeMethod(
+        m_writer,
+        [this, &writerError, absolute] {
+            writerError = m_writer->openConnection(absolute, m_connection + QStringLiteral("-writer"), 0);
+        },
+        Qt::BlockingQueuedConnection);
+    if (!writerError.isEmpty()) {
+        return cannot(writerError);
+    }
+
+    // Runs still marked running whose lock nobody holds belong to a process that died.
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    QSqlQuery q(db);
+    q.exec(QStringLiteral("SELECT id FROM runs WHERE status = 'running'"));
+    QList<qint64> stale;
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        RunLock probe;
+        if (probe.tryLock(RunLock::pathFor(absolute, id))) {
+            stale << id;
+        }
+        // probe releases (and removes) the dead run's lock file here
+    }
+    for (qint64 id : std::as_const(stale)) {
+        exec(QStringLiteral("UPDATE runs SET status = 'interrupted' WHERE id = ?"), { id });
+        qCInfo(lcResults) << "run" << id << "was left running by a process that is gone; marked interrupted";
+    }
+    return true;
+}
+
+void RunStore::close()
+{
+    auto &locks = m_locks;
+    qDeleteAll(locks);
+    locks.clear();
+    if (m_writer) {
+        QMetaObject::invokeMethod(m_writer, &RunStoreWriter::closeConnection, Qt::BlockingQueuedConnection);
+        m_writer = nullptr; // deleted by the thread's finished()
+    }
+    if (m_thread) {
+        m_thread->quit();
+        m_thread->wait();
+        delete m_thread;
+        m_thread = nullptr;
+    }
+    if (!m_connection.isEmpty()) {
+        QSqlDatabase::database(m_connection, false).close();
+        QSqlDatabase::removeDatabase(m_connection);
+        m_connection.clear();
+    }
+    m_open = false;
+}
+
+void RunStore::setMaximumSize(qint64 bytes)
+{
+    if (!m_open) {
+        return;
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.exec(QStringLiteral("PRAGMA page_size"));
+    const qint64 pageSize = q.next() ? q.value(0).toLongLong() : 4096;
+    const qint64 pages = std::max<qint64>(1, bytes / pageSize);
+    q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
+    QMetaObject::invokeMethod(
+        m_writer,
+        [this, pages] {
+            m_writer->setMaxPages(pages);
+        },
+        Qt::BlockingQueuedConnection);
+}
+
+Result<bool> RunStore::exec(const QString &sql, const QVariantList &values) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.prepare(sql)) {
+        return Error { sqlError(q.lastError()), m_path };
+    }
+    for (int i = 0; i < values.size(); ++i) {
+        q.bindValue(i, values.at(i));
+    }
+    if (!q.exec()) {
+        return Error { sqlError(q.lastError()), m_path };
+    }
+    return true;
+}
+
+Result<qint64> RunStore::beginRun(const RunHeader &h)
+{
+    if (!m_open) {
+        return Error { QStringLiteral("no run store is open"), QString() };
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("INSERT INTO runs (plan_name, plan_file, plan_text, variables, topology, host, probes,"
+                             " targets, started_at, status, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)"));
+    q.bindValue(0, text(h.planName));
+    q.bindValue(1, text(h.planFile));
+    q.bindValue(2, text(QString::fromUtf8(h.planText)));
+    q.bindValue(3, QString::fromUtf8(QJsonDocument(h.variables).toJson(QJsonDocument::Compact)));
+    q.bindValue(
+        4, h.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(h.topologyJson));
+    q.bindValue(5, text(h.host));
+    q.bindValue(6, listToJson(h.probeIds));
+    q.bindValue(7, listToJson(h.targets));
+    q.bindValue(8, msOrNull(h.startedAt.isValid() ? h.startedAt : QDateTime::currentDateTimeUtc()));
+    q.bindValue(9, listToJson(h.tags));
+    if (!q.exec()) {
+        return Error { QStringLiteral("cannot record the run: %1").arg(sqlError(q.lastError())), m_path };
+    }
+    const qint64 id = q.lastInsertId().toLongLong();
+    auto *lock = new RunLock;
+    if (!lock->tryLock(RunLock::pathFor(m_path, id))) {
+        // Without the lock another process could call the run interrupted while it goes on; say so, go on.
+        qCWarning(lcResults) << "cannot lock run" << id << "beside" << m_path << ":" << std::strerror(errno);
+    }
+    m_locks.insert(id, lock);
+    Q_EMIT runsChanged();
+    return id;
+}
+
+void RunStore::addSample(qint64 runId, const Sample &sample)
+{
+    if (m_writer) {
+        m_writer->enqueue({ runId, false, sample, RunStatus::Finished, {} });
+    }
+}
+
+void RunStore::finishRun(qint64 runId, RunStatus status, const QDateTime &finishedAt)
+{
+    if (m_writer) {
+        m_writer->enqueue({ runId, true, {}, status, finishedAt });
+    }
+    // The run is over for this process; if the finish does not reach the file, the next open
+    // rightly calls the run interrupted.
+    delete m_locks.take(runId);
+}
+
+void RunStore::flush()
+{
+    if (m_writer) {
+        QMetaObject::invokeMethod(m_writer, &RunStoreWriter::drain, Qt::BlockingQueuedConnection);
+    }
+}
+
+namespace {
+
+const QString kRunColumns
+    = QStringLiteral("id, name, plan_name, plan_file, host, started_at, finished_at, status, tags, notes,"
+                     " n_samples, n_pass, n_fail, n_timeout, n_error, n_skipped");
+
+RunInfo runInfoFrom(const QSqlQuery &q)
+{
+    RunInfo r;
+    r.id = q.value(0).toLongLong();
+    r.name = q.value(1).toString();
+    r.planName = q.value(2).toString();
+    r.planFile = q.value(3).toString();
+    r.host = q.value(4).toString();
+    r.startedAt = timeFrom(q.value(5));
+    r.finishedAt = timeFrom(q.value(6));
+    r.status = runStatusFromString(q.value(7).toString()).value_or(RunStatus::Interrupted);
+    r.tags = listFromJson(q.value(8).toString());
+    r.notes = q.value(9).toString();
+    r.samples = q.value(10).toInt();
+    r.passed = q.value(11).toInt();
+    r.failed = q.value(12).toInt();
+    r.timeouts = q.value(13).toInt();
+    r.errors = q.value(14).toInt();
+    r.skipped = q.value(15).toInt();
+    return r;
+}
+
+} // namespace
+
+QList<RunInfo> RunStore::runs() const
+{
+    QList<RunInfo> list;
+    if (!m_open) {
+        return list;
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT %1 FROM runs ORDER BY started_at DESC, id DESC").arg(kRunColumns))) {
+        qCWarning(lcResults) << "cannot list runs:" << sqlError(q.lastError());
+    }
+    while (q.next()) {
+        list << runInfoFrom(q);
+    }
+    return list;
+}
+
+std::optional<RunInfo> RunStore::runInfo(qint64 id) const
+{
+    if (!m_open) {
+        return std::nullopt;
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT %1 FROM runs WHERE id = ?").arg(kRunColumns));
+    q.bindValue(0, id);
+    if (!q.exec() || !q.next()) {
+        return std::nullopt;
+    }
+    return runInfoFrom(q);
+}
+
+Result<RunHeader> RunStore::loadHeader(qint64 id) const
+{
+    if (!m_open) {
+        return Error { QStringLiteral("no run store is open"), QString() };
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT plan_name, plan_file, plan_text, variables, topology, host, probes, targets,"
+                             " started_at, tags FROM runs WHERE id = ?"));
+    q.bindValue(0, id);
+    if (!q.exec() || !q.next()) {
+        return Error { QStringLiteral("there is no run %1 in the store").arg(id), m_path };
+    }
+    RunHeader h;
+    h.planName = q.value(0).toString();
+    h.planFile = q.value(1).toString();
+    h.planText = q.value(2).toString().toUtf8();
+    h.variables = QJsonDocument::fromJson(q.value(3).toString().toUtf8()).object();
+    h.topologyJson = q.value(4).isNull() ? QByteArray() : q.value(4).toString().toUtf8();
+    h.host = q.value(5).toString();
+    h.probeIds = listFromJson(q.value(6).toString());
+    h.targets = listFromJson(q.value(7).toString());
+    h.startedAt = timeFrom(q.value(8));
+    h.tags = listFromJson(q.value(9).toString());
+    return h;
+}
+
+Result<Run> RunStore::loadRun(qint64 id) const
+{
+    const auto info = runInfo(id);
+    if (!info) {
+        return Error { QStringLiteral("there is no run %1 in the store").arg(id), m_path };
+    }
+    const auto header = loadHeader(id);
+    if (!header) {
+        return header.error();
+    }
+    Run run;
+    run.planName = info->planName;
+    run.planFile = info->planFile;
+    run.host = info->host;
+    run.probeIds = header->probeIds;
+    run.targets = header->targets;
+    run.startedAt = info->startedAt;
+    run.finishedAt = info->finishedAt;
+    run.cancelled = info->status == RunStatus::Cancelled;
+
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT probe, target, repetition, status, latency_ms, exit_code, signal, phases, command,"
+                             " stdout, stderr, stdout_truncated, stderr_truncated, message, started_at"
+                             " FROM samples WHERE run_id = ? ORDER BY id"));
+    q.bindValue(0, id);
+    if (!q.exec()) {
+        return Error { QStringLiteral("cannot read the samples of run %1: %2").arg(id).arg(sqlError(q.lastError())),
+            m_path };
+    }
+    run.samples.reserve(info->samples);
+    while (q.next()) {
+        Sample s;
+        s.probeId = q.value(0).toString();
+        s.target = q.value(1).toString();
+        s.repetition = q.value(2).toInt();
+        s.status = sampleStatusFromString(q.value(3).toString()).value_or(SampleStatus::Error);
+        s.latencyMs = q.value(4).toDouble();
+        s.exitCode = q.value(5).toInt();
+        s.signal = q.value(6).toInt();
+        const QVariant phases = q.value(7);
+        if (!phases.isNull()) {
+            const QJsonObject o = QJsonDocument::fromJson(phases.toString().toUtf8()).object();
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                s.phasesMs.insert(it.key(), it.value().toDouble());
+            }
+        }
+        s.command = q.value(8).toString();
+        s.stdOut = q.value(9).toByteArray();
+        s.stdErr = q.value(10).toByteArray();
+        s.stdOutTruncated = q.value(11).toBool();
+        s.stdErrTruncated = q.value(12).toBool();
+        s.message = q.value(13).toString();
+        s.startedAt = timeFrom(q.value(14));
+        run.samples.append(std::move(s));
+    }
+    return run;
+}
+
+Result<bool> RunStore::renameRun(qint64 id, const QString &name)
+{
+    auto r = exec(QStringLiteral("UPDATE runs SET name = ? WHERE id = ?"), { text(name.trimmed()), id });
+    if (r) {
+        Q_EMIT runsChanged();
+    }
+    return r;
+}
+
+Result<bool> RunStore::setTags(qint64 id, const QStringList &tags)
+{
+    QStringList clean;
+    for (const QString &t : tags) {
+        const QString s = t.trimmed();
+        if (!s.isEmpty() && !clean.contains(s)) {
+            clean << s;
+        }
+    }
+    auto r = exec(QStringLiteral("UPDATE runs SET tags = ? WHERE id = ?"), { listToJson(clean), id });
+    if (r) {
+        Q_EMIT runsChanged();
+    }
+    return r;
+}
+
+Result<bool> RunStore::setNotes(qint64 id, const QString &notes)
+{
+    auto r = exec(QStringLiteral("UPDATE runs SET notes = ? WHERE id = ?"), { text(notes), id });
+    if (r) {
+        Q_EMIT runsChanged();
+    }
+    return r;
+}
+
+Result<bool> RunStore::deleteRun(qint64 id)
+{
+    if (m_locks.contains(id)) {
+        return Error { QStringLiteral("run %1 is still running; cancel it before deleting it").arg(id), m_path };
+    }
+    auto r = exec(QStringLiteral("DELETE FROM runs WHERE id = ?"), { id });
+    if (r) {
+        Q_EMIT runsChanged();
+    }
+    return r;
+}
+
+Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileName)
+{
+    if (!m_open) {
+        return Error { QStringLiteral("no run store is open"), QString() };
+    }
+    auto parsed = runFromJson(json, fileName);
+    if (!parsed) {
+        return parsed.error();
+    }
+    const Run &run = *parsed;
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    if (!db.transaction()) {
+        return Error { QStringLiteral("cannot import: %1").arg(sqlError(db.lastError())), m_path };
+    }
+    auto abort = [&](const QString &why) -> Result<qint64> {
+        db.rollback();
+        return Error { QStringLiteral("cannot import %1: %2").arg(fileName, why), m_path };
+    };
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO runs (plan_name, plan_file, host, probes, targets, started_at, finished_at,"
+                             " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.bindValue(0, text(run.planName));
+    q.bindValue(1, text(run.planFile));
+    q.bindValue(2, text(run.host));
+    q.bindValue(3, listToJson(run.probeIds));
+    q.bindValue(4, listToJson(run.targets));
+    q.bindValue(5, msOrNull(run.startedAt));
+    q.bindValue(6, msOrNull(run.finishedAt));
+    q.bindValue(7, toText(run.cancelled ? RunStatus::Cancelled : RunStatus::Finished));
+    if (!q.exec()) {
+        return abort(sqlError(q.lastError()));
+    }
+    const qint64 id = q.lastInsertId().toLongLong();
+    SampleInserter inserter(db);
+    if (!inserter.prepare()) {
+        return abort(inserter.error());
+    }
+    for (const Sample &s : run.samples) {
+        if (!inserter.insert(id, s)) {
+            return abort(inserter.error());
+        }
+    }
+    if (!inserter.updateCounters() || !db.commit()) {
+        return abort(inserter.error());
+    }
+    Q_EMIT runsChanged();
+    return id;
+}
+
+Result<QByteArray> RunStore::exportJson(qint64 id) const
+{
+    auto run = loadRun(id);
+    if (!run) {
+        return run.error();
+    }
+    return runToJson(*run);
+}
+
+} // namespace nestscope
+
+#include "runstore.moc"

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "common/result.h"
+
+class QSqlDatabase;
+
+namespace nestscope {
+
+/// Brings an open SQLite connection to the store's current schema (PRAGMA user_version),
+/// one step per version, each in its own transaction. A file written by a newer Nestscope is
+/// left untouched and refused. Returns the version the file had before.
+Result<int> migrateStore(QSqlDatabase &db);
+
+/// The schema version of the file, or an error when it is not a store this build can read
+/// (not SQLite, or from a newer Nestscope). Reads only; call it before anything writes.
+Result<int> storeFileVersion(QSqlDatabase &db);
+
+/// The schema version this build writes.
+int storeSchemaVersion();
+
+} // namespace nestscope

@@ -3,3 +3,9 @@ target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runstore.cpp ${CMAKE_CURRENT_LIST_DIR}/runstore.h
     ${CMAKE_CURRENT_LIST_DIR}/storeschema.cpp ${CMAKE_CURRENT_LIST_DIR}/storeschema.h
 )
+# The writer drives QtSql's own sqlite3 handle for its inserts (see SampleInserter).
+find_package(SQLite3 REQUIRED)
+target_link_libraries(nestscope_core PRIVATE SQLite::SQLite3)
+target_sources(nestscope_core PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/comparison.cpp ${CMAKE_CURRENT_LIST_DIR}/comparison.h
+)

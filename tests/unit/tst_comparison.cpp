@@ -1,0 +1,156 @@
+#include "results/comparison.h"
+#include "results/runjson.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace nestscope;
+
+namespace {
+
+Sample sample(SampleStatus status, double ms, const QString &probe = QStringLiteral("http"),
+    const QString &target = QStringLiteral("vm1"))
+{
+    Sample s;
+    s.probeId = probe;
+    s.target = target;
+    s.status = status;
+    s.latencyMs = ms;
+    return s;
+}
+
+/// One cell from a compact description: "p:40 p:42 f:5000" = pass 40 ms, pass 42 ms, fail 5 s.
+Matrix cell(const QString &spec)
+{
+    Matrix m({ QStringLiteral("http") }, { QStringLiteral("vm1") });
+    for (const QString &item : spec.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        const auto parts = item.split(QLatin1Char(':'));
+        const auto status = parts.at(0) == QLatin1String("p") ? SampleStatus::Pass
+            : parts.at(0) == QLatin1String("t")               ? SampleStatus::Timeout
+                                                              : SampleStatus::Fail;
+        m.add(sample(status, parts.at(1).toDouble()));
+    }
+    return m;
+}
+
+Run loadFixture(const QString &name)
+{
+    QFile f(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/") + name);
+    if (!f.open(QIODevice::ReadOnly)) {
+        qFatal("cannot read fixture %s", qPrintable(name));
+    }
+    auto run = runFromJson(f.readAll(), name);
+    if (!run) {
+        qFatal("%s", qPrintable(run.error().toString()));
+    }
+    return *run;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(nestscope::CellChange)
+
+class TestComparison : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void classifiesACell_data()
+    {
+        QTest::addColumn<QString>("before");
+        QTest::addColumn<QString>("after");
+        QTest::addColumn<CellChange>("change");
+        QTest::newRow("fixed") << "f:1 f:1"
+                               << "p:40 p:41" << CellChange::Fixed;
+        QTest::newRow("fixed from flaky") << "p:40 t:5000"
+                                          << "p:40 p:41" << CellChange::Fixed;
+        QTest::newRow("broke") << "p:40"
+                               << "p:40 f:2" << CellChange::Broke;
+        QTest::newRow("still failing") << "f:5000"
+                                       << "t:10" << CellChange::Same;
+        QTest::newRow("slower") << "p:40 p:40"
+                                << "p:400 p:400" << CellChange::Slower;
+        QTest::newRow("faster") << "p:4812 p:4812"
+                                << "p:41 p:41" << CellChange::Faster;
+        QTest::newRow("noise below the ms floor") << "p:0.4"
+                                                  << "p:0.9" << CellChange::Same;
+        QTest::newRow("small ratio of a slow cell") << "p:10000"
+                                                    << "p:10200" << CellChange::Same;
+        QTest::newRow("added") << ""
+                               << "p:1" << CellChange::Added;
+        QTest::newRow("removed") << "p:1"
+                                 << "" << CellChange::Removed;
+        QTest::newRow("empty in both") << ""
+                                       << "" << CellChange::Same;
+    }
+
+    void classifiesACell()
+    {
+        QFETCH(QString, before);
+        QFETCH(QString, after);
+        QFETCH(CellChange, change);
+        const Comparison c = Comparison::compare(cell(before), cell(after));
+        QCOMPARE(c.rowCount(), 1);
+        QCOMPARE(c.columnCount(), 1);
+        QCOMPARE(toText(c.cell(0, 0).change), toText(change));
+    }
+
+    void unionOfAxesKeepsTheBeforeOrder()
+    {
+        Matrix before({ QStringLiteral("dns"), QStringLiteral("http") }, { QStringLiteral("runner") });
+        Matrix after(
+            { QStringLiteral("http"), QStringLiteral("icmp") }, { QStringLiteral("vm1"), QStringLiteral("runner") });
+        after.add(sample(SampleStatus::Pass, 3, QStringLiteral("icmp"), QStringLiteral("vm1")));
+        const Comparison c = Comparison::compare(before, after);
+        QCOMPARE(c.probeIds(), (QStringList { QStringLiteral("dns"), QStringLiteral("http"), QStringLiteral("icmp") }));
+        QCOMPARE(c.targets(), (QStringList { QStringLiteral("runner"), QStringLiteral("vm1") }));
+        QCOMPARE(c.cell(2, 1).change, CellChange::Added);
+        QCOMPARE(c.count(CellChange::Added), 1);
+        QCOMPARE(c.count(CellChange::Same), 5);
+    }
+
+    void summaryNamesTheBiggestLatencyChange()
+    {
+        Matrix before({ QStringLiteral("HTTP") }, { QStringLiteral("runner"), QStringLiteral("vm1") });
+        Matrix after = before;
+        for (int i = 0; i < 6; ++i) {
+            const QString probe = QStringLiteral("p%1").arg(i);
+            before.add(sample(SampleStatus::Fail, 1, probe, QStringLiteral("runner")));
+            after.add(sample(SampleStatus::Pass, 5, probe, QStringLiteral("runner")));
+        }
+        before.add(sample(SampleStatus::Pass, 4812, QStringLiteral("HTTP"), QStringLiteral("vm1")));
+        after.add(sample(SampleStatus::Pass, 41, QStringLiteral("HTTP"), QStringLiteral("vm1")));
+        const Comparison c = Comparison::compare(before, after);
+        QCOMPARE(c.summary(), QStringLiteral("6 cells fixed, 0 broke, 1 faster, HTTP p50 on vm1 4,812 ms -> 41 ms"));
+        QCOMPARE(c.largestLatencyChange()->probeId, QStringLiteral("HTTP"));
+
+        const Comparison same = Comparison::compare(before, before);
+        QCOMPARE(same.summary(), QStringLiteral("0 cells fixed, 0 broke"));
+        QVERIFY(!same.largestLatencyChange());
+    }
+
+    void recordedRunsBeforeAndAfterTheFix()
+    {
+        // Recorded with the real CLI by tests/data/runs/record.sh (loopback servers only).
+        const Run before = loadFixture(QStringLiteral("before.json"));
+        const Run after = loadFixture(QStringLiteral("after.json"));
+        const Comparison c = Comparison::compare(Matrix::fromRun(before), Matrix::fromRun(after));
+        auto changeOf = [&](const QString &probe) {
+            return c.cell(int(c.probeIds().indexOf(probe)), int(c.targets().indexOf(QStringLiteral("runner")))).change;
+        };
+        QCOMPARE(changeOf(QStringLiteral("http-service")), CellChange::Fixed);
+        QCOMPARE(changeOf(QStringLiteral("http-legacy")), CellChange::Broke);
+        QCOMPARE(changeOf(QStringLiteral("http-slow")), CellChange::Faster);
+        QCOMPARE(changeOf(QStringLiteral("shell-true")), CellChange::Same);
+        QCOMPARE(
+            c.summary(), QStringLiteral("1 cell fixed, 1 broke, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
+
+        // The same runs swapped: every verdict turns around.
+        const Comparison back = Comparison::compare(Matrix::fromRun(after), Matrix::fromRun(before));
+        QCOMPARE(back.count(CellChange::Fixed), 1);
+        QCOMPARE(back.count(CellChange::Broke), 1);
+        QCOMPARE(back.count(CellChange::Slower), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestComparison)
+#include "tst_comparison.moc"

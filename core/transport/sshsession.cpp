@@ -1,0 +1,667 @@
+#include "sshsession.h"
+
+#include "common/logging.h"
+#include "sshconfig.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QMessageAuthenticationCode>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace nestscope::detail {
+
+void SessionDeleter::operator()(ssh_session_struct *session) const
+{
+    if (session) {
+        ssh_disconnect(session);
+        ssh_free(session);
+    }
+}
+
+ConnectedSession::ConnectedSession() = default;
+ConnectedSession::ConnectedSession(ConnectedSession &&) noexcept = default;
+ConnectedSession &ConnectedSession::operator=(ConnectedSession &&) noexcept = default;
+ConnectedSession::~ConnectedSession()
+{
+    // The target session goes first: its disconnect message still travels through the tunnel.
+    session.reset();
+    tunnel.reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+SshAsker::SshAsker(
+    QObject *owner, std::function<SshInteraction *()> interaction, std::shared_ptr<std::atomic_bool> abort)
+    : m_owner(owner)
+    , m_interaction(std::move(interaction))
+    , m_abort(std::move(abort))
+{
+}
+
+template <typename T> T SshAsker::ask(std::function<T(SshInteraction &)> question, T fallback)
+{
+    if (!m_owner) {
+        return fallback;
+    }
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> answer = promise->get_future();
+    auto interaction = m_interaction;
+    QMetaObject::invokeMethod(
+        m_owner.data(),
+        [promise, interaction, question, fallback] {
+            SshInteraction *i = interaction ? interaction() : nullptr;
+            promise->set_value(i ? question(*i) : fallback);
+        },
+        Qt::QueuedConnection);
+    // A person may take minutes; the abort flag lets a disconnect or shutdown end the wait.
+    while (answer.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+        if (m_abort && m_abort->load()) {
+            return fallback;
+        }
+    }
+    return answer.get();
+}
+
+HostKeyDecision SshAsker::unknownHostKey(const HostKeyInfo &info)
+{
+    return ask<HostKeyDecision>(
+        [info](SshInteraction &i) {
+            return i.unknownHostKey(info);
+        },
+        HostKeyDecision::Refuse);
+}
+
+std::optional<QString> SshAsker::passphrase(const QString &keyFile)
+{
+    return ask<std::optional<QString>>(
+        [keyFile](SshInteraction &i) {
+            return i.passphrase(keyFile);
+        },
+        std::nullopt);
+}
+
+std::optional<QString> SshAsker::password(const QString &userAtHost)
+{
+    return ask<std::optional<QString>>(
+        [userAtHost](SshInteraction &i) {
+            return i.password(userAtHost);
+        },
+        std::nullopt);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+Error failure(const QString &message)
+{
+    Error e;
+    e.message = message;
+    return e;
+}
+
+QString sshError(ssh_session s)
+{
+    return QString::fromUtf8(ssh_get_error(s));
+}
+
+struct Endpoint {
+    QString host; ///< what the user typed (alias)
+    QString user;
+    int port = 0;
+};
+
+/// "[user@]host[:port]" as ProxyJump writes it.
+Endpoint parseJumpSpec(const QString &spec)
+{
+    Endpoint e;
+    QString rest = spec.trimmed();
+    if (rest.startsWith(QStringLiteral("ssh://"))) {
+        rest = rest.mid(6);
+    }
+    const qsizetype at = rest.lastIndexOf(QLatin1Char('@'));
+    if (at >= 0) {
+        e.user = rest.left(at);
+        rest = rest.mid(at + 1);
+    }
+    if (rest.startsWith(QLatin1Char('['))) {
+        const qsizetype close = rest.indexOf(QLatin1Char(']'));
+        e.host = rest.mid(1, close - 1);
+        if (rest.mid(close + 1).startsWith(QLatin1Char(':'))) {
+            e.port = rest.mid(close + 2).toInt();
+        }
+    } else if (rest.count(QLatin1Char(':')) == 1) {
+        e.host = rest.section(QLatin1Char(':'), 0, 0);
+        e.port = rest.section(QLatin1Char(':'), 1, 1).toInt();
+    } else {
+        e.host = rest;
+    }
+    return e;
+}
+
+/// OpenSSH's fingerprint notation for a key blob: "SHA256:" + unpadded base64 of its SHA-256.
+QString fingerprintOfBlob(const QByteArray &blob)
+{
+    const QByteArray hash = QCryptographicHash::hash(blob, QCryptographicHash::Sha256);
+    return QStringLiteral("SHA256:") + QString::fromLatin1(hash.toBase64(QByteArray::OmitTrailingEquals));
+}
+
+bool hostFieldMatches(const QByteArray &field, const QByteArray &host)
+{
+    if (field.startsWith("|1|")) {
+        // HashKnownHosts: |1|base64(salt)|base64(HMAC-SHA1(salt, host))
+        const QList<QByteArray> parts = field.split('|');
+        if (parts.size() != 4) {
+            return false;
+        }
+        const QByteArray salt = QByteArray::fromBase64(parts.at(2));
+        return QMessageAuthenticationCode::hash(host, salt, QCryptographicHash::Sha1)
+            == QByteArray::fromBase64(parts.at(3));
+    }
+    for (const QByteArray &name : field.split(',')) {
+        if (name == host) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Finds the known_hosts line that holds a key of `keyType` for `host` ("host" or "[host]:port").
+void findKnownHostsLine(HostKeyInfo &info)
+{
+    QFile file(info.knownHostsFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return;
+    }
+    int number = 0;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine();
+        ++number;
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() < 3 || fields.at(0).startsWith('#')) {
+            continue;
+        }
+        const int shift = fields.at(0).startsWith('@') ? 1 : 0; // @cert-authority / @revoked
+        if (fields.size() < 3 + shift || !hostFieldMatches(fields.at(shift), info.host.toUtf8())) {
+            continue;
+        }
+        const bool sameType = QString::fromLatin1(fields.at(shift + 1)) == info.keyType;
+        if (info.knownHostsLine == 0 || sameType) {
+            info.knownHostsLine = number;
+            info.knownHostsEntry = QString::fromUtf8(line.trimmed());
+            info.knownFingerprint = fingerprintOfBlob(QByteArray::fromBase64(fields.at(shift + 2)));
+            if (sameType) {
+                return;
+            }
+        }
+    }
+}
+
+Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &asker, bool viaJump)
+{
+    ssh_key key = nullptr;
+    if (ssh_get_server_publickey(s, &key) != SSH_OK) {
+        return failure(QStringLiteral("the server sent no host key: %1").arg(sshError(s)));
+    }
+    HostKeyInfo info;
+    info.viaJumpHost = viaJump;
+    info.keyType = QString::fromLatin1(ssh_key_type_to_char(ssh_key_type(key)));
+    unsigned char *hash = nullptr;
+    size_t hashLen = 0;
+    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hashLen) == 0) {
+        char *fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hashLen);
+        info.fingerprint = QString::fromLatin1(fp);
+        ssh_string_free_char(fp);
+        ssh_clean_pubkey_hash(&hash);
+    }
+    ssh_key_free(key);
+
+    char *entry = nullptr;
+    if (ssh_session_export_known_hosts_entry(s, &entry) == SSH_OK && entry) {
+        info.host = QString::fromUtf8(entry).section(QLatin1Char(' '), 0, 0);
+        ssh_string_free_char(entry);
+    }
+    char *khFile = nullptr;
+    if (ssh_options_get(s, SSH_OPTIONS_KNOWNHOSTS, &khFile) == SSH_OK && khFile) {
+        info.knownHostsFile = QString::fromLocal8Bit(khFile);
+        ssh_string_free_char(khFile);
+    }
+    const QString who
+        = viaJump ? QStringLiteral("jump host %1").arg(info.host) : QStringLiteral("host %1").arg(info.host);
+
+    switch (ssh_session_is_known_server(s)) {
+    case SSH_KNOWN_HOSTS_OK:
+        return true;
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER: {
+        info.status = HostKeyInfo::Status::Changed;
+        findKnownHostsLine(info);
+        // Never asked, never overridable from here: a changed key is how a man in the middle looks.
+        return failure(
+            QStringLiteral("REFUSED: the host key of %1 has changed. It now offers %2 key %3, but %4 line %5 "
+                           "records %6 (%7). Someone could be intercepting the connection, or the host "
+                           "was reinstalled; check with its administrator, then remove that line "
+                           "(ssh-keygen -R '%1' -f %4) to accept the new key. No command was run.")
+                .arg(who.section(QLatin1Char(' '), -1), info.keyType, info.fingerprint, info.knownHostsFile)
+                .arg(info.knownHostsLine)
+                .arg(info.knownFingerprint.isEmpty() ? QStringLiteral("another key") : info.knownFingerprint,
+                    info.knownHostsEntry));
+    }
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND: {
+        info.status = HostKeyInfo::Status::Unknown;
+        // --accept-new-host-key is OpenSSH's StrictHostKeyChecking=accept-new: record it, ask nobody.
+        const HostKeyDecision decision
+            = target.acceptNewHostKey ? HostKeyDecision::AcceptAndSave : asker.unknownHostKey(info);
+        switch (decision) {
+        case HostKeyDecision::Refuse:
+            return failure(QStringLiteral("REFUSED: %1 is not in %2 (its %3 key is %4). Accept it in the connect "
+                                          "dialog, or with --accept-new-host-key, or add it to known_hosts after "
+                                          "checking the fingerprint with the host's administrator.")
+                               .arg(who, info.knownHostsFile, info.keyType, info.fingerprint));
+        case HostKeyDecision::AcceptAndSave:
+            if (!info.knownHostsFile.isEmpty()) {
+                QDir().mkpath(QFileInfo(info.knownHostsFile).absolutePath());
+            }
+            if (ssh_session_update_known_hosts(s) != SSH_OK) {
+                qCWarning(lcSsh) << "could not record the host key in" << info.knownHostsFile << sshError(s);
+            }
+            return true;
+        case HostKeyDecision::AcceptOnce:
+            return true;
+        }
+        return true;
+    }
+    case SSH_KNOWN_HOSTS_ERROR:
+        break;
+    }
+    return failure(
+        QStringLiteral("cannot check the host key of %1 against %2: %3").arg(who, info.knownHostsFile, sshError(s)));
+}
+
+struct PassphraseContext {
+    SshAsker *asker;
+    QString keyFile;
+    bool asked = false;
+};
+
+int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int verify, void *userdata)
+{
+    Q_UNUSED(prompt)
+    Q_UNUSED(echo)
+    Q_UNUSED(verify)
+    auto *ctx = static_cast<PassphraseContext *>(userdata);
+    ctx->asked = true;
+    const std::optional<QString> answer = ctx->asker->passphrase(ctx->keyFile);
+    if (!answer) {
+        return -1;
+    }
+    QByteArray bytes = answer->toUtf8();
+    if (static_cast<size_t>(bytes.size()) >= len) {
+        bytes.fill('\0');
+        return -1;
+    }
+    std::memcpy(buf, bytes.constData(), bytes.size());
+    buf[bytes.size()] = '\0';
+    bytes.fill('\0');
+    return 0;
+}
+
+QString methodNames(int methods)
+{
+    QStringList names;
+    if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
+        names << QStringLiteral("publickey");
+    }
+    if (methods & SSH_AUTH_METHOD_PASSWORD) {
+        names << QStringLiteral("password");
+    }
+    if (methods & SSH_AUTH_METHOD_INTERACTIVE) {
+        names << QStringLiteral("keyboard-interactive");
+    }
+    if (methods & SSH_AUTH_METHOD_GSSAPI_MIC) {
+        names << QStringLiteral("gssapi-with-mic");
+    }
+    return names.isEmpty() ? QStringLiteral("none") : names.join(QStringLiteral(", "));
+}
+
+Result<bool> authenticate(
+    ssh_session s, const QString &userAtHost, const QStringList &identities, bool useAgent, SshAsker &asker)
+{
+    int rc = ssh_userauth_none(s, nullptr);
+    if (rc == SSH_AUTH_SUCCESS) {
+        return true;
+    }
+    if (rc == SSH_AUTH_ERROR) {
+        return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+    }
+    const int methods = ssh_userauth_list(s, nullptr);
+    QStringList tried;
+    if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
+        if (useAgent && !qEnvironmentVariableIsEmpty("SSH_AUTH_SOCK")) {
+            rc = ssh_userauth_agent(s, nullptr);
+            if (rc == SSH_AUTH_SUCCESS) {
+                return true;
+            }
+            if (rc == SSH_AUTH_ERROR) {
+                qCInfo(lcSsh) << "ssh-agent:" << sshError(s);
+            }
+            tried << QStringLiteral("the keys in ssh-agent");
+        }
+        for (const QString &file : identities) {
+            if (!QFileInfo::exists(file)) {
+                continue;
+            }
+            // Offer the public half first, so that only a key the server accepts costs a passphrase prompt.
+            ssh_key pub = nullptr;
+            if (ssh_pki_import_pubkey_file(QFile::encodeName(file + QStringLiteral(".pub")).constData(), &pub)
+                == SSH_OK) {
+                rc = ssh_userauth_try_publickey(s, nullptr, pub);
+                ssh_key_free(pub);
+                if (rc != SSH_AUTH_SUCCESS) {
+                    tried << file;
+                    continue;
+                }
+            }
+            PassphraseContext ctx { &asker, file };
+            ssh_key priv = nullptr;
+            rc = ssh_pki_import_privkey_file(
+                QFile::encodeName(file).constData(), nullptr, passphraseCallback, &ctx, &priv);
+            if (rc != SSH_OK) {
+                tried << (ctx.asked ? QStringLiteral("%1 (no or wrong passphrase)").arg(file)
+                                    : QStringLiteral("%1 (unreadable)").arg(file));
+                continue;
+            }
+            rc = ssh_userauth_publickey(s, nullptr, priv);
+            ssh_key_free(priv);
+            if (rc == SSH_AUTH_SUCCESS) {
+                return true;
+            }
+            if (rc == SSH_AUTH_ERROR) {
+                return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+            }
+            tried << file;
+        }
+    }
+    if (methods & (SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE)) {
+        if (std::optional<QString> pw = asker.password(userAtHost)) {
+            QByteArray bytes = pw->toUtf8();
+            pw->fill(QLatin1Char('\0'));
+            if (methods & SSH_AUTH_METHOD_PASSWORD) {
+                rc = ssh_userauth_password(s, nullptr, bytes.constData());
+            } else {
+                // keyboard-interactive with the usual single "Password:" prompt
+                rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+                while (rc == SSH_AUTH_INFO) {
+                    const int prompts = ssh_userauth_kbdint_getnprompts(s);
+                    for (int i = 0; i < prompts; ++i) {
+                        ssh_userauth_kbdint_setanswer(s, static_cast<unsigned>(i), bytes.constData());
+                    }
+                    rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+                }
+            }
+            bytes.fill('\0');
+            if (rc == SSH_AUTH_SUCCESS) {
+                return true;
+            }
+            tried << QStringLiteral("a password");
+        }
+    }
+    return failure(QStringLiteral("permission denied for %1: tried %2; the server accepts %3")
+                       .arg(userAtHost, tried.isEmpty() ? QStringLiteral("nothing") : tried.join(QStringLiteral(", ")),
+                           methodNames(methods)));
+}
+
+QStringList identitiesFor(const SshTarget &target, const SshHostConfig &hc)
+{
+    QStringList files;
+    if (!target.identityFile.isEmpty()) {
+        files << QDir::cleanPath(target.identityFile.startsWith(QLatin1Char('~'))
+                ? QDir::homePath() + target.identityFile.mid(1)
+                : target.identityFile);
+    }
+    files << hc.identityFiles;
+    if (files.isEmpty()) {
+        // OpenSSH's defaults apply only when nothing was named.
+        for (const char *name : { "id_ed25519", "id_ecdsa", "id_rsa" }) {
+            files << QDir::homePath() + QStringLiteral("/.ssh/") + QLatin1String(name);
+        }
+    }
+    files.removeDuplicates();
+    return files;
+}
+
+/// One hop: a libssh session to `target`, over `fd` when a tunnel carries it.
+Result<SessionPtr> connectOne(
+    const SshTarget &target, const SshHostConfig &hc, int fd, SshAsker &asker, bool isJump, QString *description)
+{
+    SessionPtr session(ssh_new());
+    ssh_session s = session.get();
+    if (!s) {
+        return failure(QStringLiteral("out of memory creating an SSH session"));
+    }
+    const QByteArray host = target.host.toUtf8();
+    ssh_options_set(s, SSH_OPTIONS_HOST, host.constData());
+    const QByteArray configFile = QFile::encodeName(target.configFile);
+    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+        return failure(
+            QStringLiteral("cannot read the ssh config %1: %2")
+                .arg(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile, sshError(s)));
+    }
+    // What was asked for explicitly wins over the config, as on ssh's command line.
+    if (!target.user.isEmpty()) {
+        ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData());
+    }
+    if (target.port > 0) {
+        const unsigned int port = static_cast<unsigned int>(target.port);
+        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+    }
+    if (!target.knownHostsFile.isEmpty()) {
+        ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, QFile::encodeName(target.knownHostsFile).constData());
+    }
+    long timeout = target.connectTimeout.count() > 0 ? static_cast<long>(target.connectTimeout.count())
+                                                     : (hc.connectTimeout > 0 ? hc.connectTimeout : 15);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+    // libssh 0.10 turns ProxyJump into `ssh -W`, whose host-key checks we could not see: jumps are
+    // done natively (fd != -1) or not at all.
+    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    if (fd >= 0) {
+        ssh_options_set(s, SSH_OPTIONS_FD, &fd);
+    }
+    int nodelay = 1;
+    ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
+
+    char *user = nullptr;
+    ssh_options_get(s, SSH_OPTIONS_USER, &user);
+    char *hostName = nullptr;
+    ssh_options_get(s, SSH_OPTIONS_HOST, &hostName);
+    unsigned int port = 22;
+    ssh_options_get_port(s, &port);
+    const QString userAtHost = QStringLiteral("%1@%2").arg(
+        QString::fromUtf8(user ? user : ""), QString::fromUtf8(hostName ? hostName : host.constData()));
+    ssh_string_free_char(user);
+    ssh_string_free_char(hostName);
+    *description = port == 22 ? userAtHost : userAtHost + QLatin1Char(':') + QString::number(port);
+
+    qCDebug(lcSsh) << "connecting to" << *description << (fd >= 0 ? "through a jump tunnel" : "");
+    if (ssh_connect(s) != SSH_OK) {
+        return failure(QStringLiteral("cannot connect to %1%2: %3")
+                           .arg(isJump ? QStringLiteral("jump host ") : QString(), *description, sshError(s)));
+    }
+    if (auto ok = verifyHostKey(s, target, asker, isJump); !ok) {
+        return ok.error();
+    }
+    if (auto ok = authenticate(s, userAtHost, identitiesFor(target, hc), target.useAgent, asker); !ok) {
+        return ok.error();
+    }
+    return session;
+}
+
+} // namespace
+
+Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
+{
+    const SshConfigFile config
+        = SshConfigFile::load(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile);
+    const SshHostConfig hc = config.lookup(target.host);
+    QString jumpSpec = target.proxyJump.isEmpty() ? hc.proxyJump : target.proxyJump;
+    if (jumpSpec.compare(QLatin1String("none"), Qt::CaseInsensitive) == 0) {
+        jumpSpec.clear();
+    }
+
+    ConnectedSession result;
+    int fd = -1;
+    QString via;
+    if (!jumpSpec.isEmpty()) {
+        if (jumpSpec.contains(QLatin1Char(','))) {
+            return failure(QStringLiteral("ProxyJump %1: only one jump host is supported; chain them with ProxyJump "
+                                          "in the jump host's own Host block instead")
+                               .arg(jumpSpec));
+        }
+        const Endpoint e = parseJumpSpec(jumpSpec);
+        SshTarget jump = target;
+        jump.host = e.host;
+        jump.user = e.user;
+        jump.port = e.port;
+        // The key named for the target (connect dialog, --identity) is offered to the jump host
+        // too, after the jump host's own IdentityFile entries: one key for both is the common case.
+        jump.proxyJump = QStringLiteral("none");
+        const QString destHost = hc.hostName.isEmpty() ? target.host : hc.hostName;
+        const int destPort = target.port > 0 ? target.port : (hc.port > 0 ? hc.port : 22);
+        result.tunnel = std::make_unique<JumpTunnel>();
+        auto tunnelFd = result.tunnel->start(jump, destHost, destPort, asker);
+        if (!tunnelFd) {
+            return tunnelFd.error();
+        }
+        fd = *tunnelFd;
+        via = jumpSpec;
+    }
+    auto session = connectOne(target, hc, fd, asker, false, &result.description);
+    if (!session) {
+        return session.error();
+    }
+    result.session = std::move(session).value();
+    if (!via.isEmpty()) {
+        result.description += QStringLiteral(" via ") + via;
+    }
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+JumpTunnel::~JumpTunnel()
+{
+    m_stop = true;
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+namespace {
+
+bool writeAll(int fd, const char *data, qsizetype size)
+{
+    while (size > 0) {
+        const ssize_t n = ::send(fd, data, static_cast<size_t>(size), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN) {
+                pollfd p { fd, POLLOUT, 0 };
+                ::poll(&p, 1, 1000);
+                continue;
+            }
+            return false;
+        }
+        data += n;
+        size -= n;
+    }
+    return true;
+}
+
+} // namespace
+
+Result<int> JumpTunnel::start(const SshTarget &jump, const QString &destHost, int destPort, SshAsker asker)
+{
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+        return failure(QStringLiteral("cannot create a socket pair for the jump tunnel: %1")
+                           .arg(QString::fromLocal8Bit(std::strerror(errno))));
+    }
+    auto ready = std::make_shared<std::promise<Result<bool>>>();
+    std::future<Result<bool>> readyFuture = ready->get_future();
+    const int local = fds[1];
+    m_thread = std::thread([this, jump, destHost, destPort, asker, ready, local]() mutable {
+        const SshConfigFile config
+            = SshConfigFile::load(jump.configFile.isEmpty() ? SshConfigFile::defaultPath() : jump.configFile);
+        QString description;
+        auto session = connectOne(jump, config.lookup(jump.host), -1, asker, true, &description);
+        if (!session) {
+            ready->set_value(session.error());
+            ::close(local);
+            return;
+        }
+        ssh_session s = session->get();
+        ssh_channel channel = ssh_channel_new(s);
+        if (!channel
+            || ssh_channel_open_forward(channel, destHost.toUtf8().constData(), destPort, "127.0.0.1", 0) != SSH_OK) {
+            ready->set_value(failure(QStringLiteral("jump host %1 could not open a connection to %2:%3: %4")
+                                         .arg(description, destHost)
+                                         .arg(destPort)
+                                         .arg(sshError(s))));
+            if (channel) {
+                ssh_channel_free(channel);
+            }
+            ::close(local);
+            return;
+        }
+        ready->set_value(true);
+        qCDebug(lcSsh) << "jump tunnel through" << description << "to" << destHost << destPort << "is open";
+
+        QByteArray buffer(64 * 1024, Qt::Uninitialized);
+        while (!m_stop) {
+            pollfd p[2] = { { ssh_get_fd(s), POLLIN, 0 }, { local, POLLIN, 0 } };
+            ::poll(p, 2, 100);
+            int n = 0;
+            while ((n = ssh_channel_read_nonblocking(channel, buffer.data(), static_cast<uint32_t>(buffer.size()), 0))
+                > 0) {
+                if (!writeAll(local, buffer.constData(), n)) {
+                    n = SSH_ERROR;
+                    break;
+                }
+            }
+            if (n == SSH_ERROR || ssh_channel_is_eof(channel) || !ssh_is_connected(s)) {
+                break;
+            }
+            if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+                const ssize_t got = ::read(local, buffer.data(), static_cast<size_t>(buffer.size()));
+                if (got <= 0 || ssh_channel_write(channel, buffer.constData(), static_cast<uint32_t>(got)) < 0) {
+                    break;
+                }
+            }
+        }
+        // Closing our end makes the target session see the link go away: ConnectionLost, not a hang.
+        ::shutdown(local, SHUT_RDWR);
+        ::close(local);
+        ssh_channel_free(channel);
+    });
+    auto result = readyFuture.get();
+    if (!result) {
+        ::close(fds[0]);
+        return result.error();
+    }
+    return fds[0];
+}
+
+} // namespace nestscope::detail

@@ -1,0 +1,77 @@
+#pragma once
+
+// Internal to the SSH transport: the object that lives on the connection's thread and owns every
+// libssh object of it. SshTransport talks to it only through queued calls and queued signals.
+
+#include "sshsession.h"
+#include "transport.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+class QSocketNotifier;
+class QTimer;
+struct ssh_event_struct;
+
+namespace nestscope::detail {
+
+struct SshJob;
+
+class SshWorker final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SshWorker)
+public:
+    enum class State { Disconnected, Connecting, Connected, Failed };
+    Q_ENUM(State)
+
+    SshWorker(const SshTarget &target, SshAsker asker);
+    ~SshWorker() override;
+
+    void connectToHost();
+    void disconnectFromHost();
+    void startCommand(quint64 id, const nestscope::CommandRequest &request);
+    void cancelCommand(quint64 id);
+
+    // Called from libssh's channel callbacks, on this thread, during pump().
+    void onData(SshJob *job, const char *data, qsizetype size, bool isStdErr);
+
+Q_SIGNALS:
+    void stateChanged(nestscope::detail::SshWorker::State state, const QString &message, const QString &description);
+    void output(quint64 id, bool isStdErr, const QByteArray &chunk);
+    void commandFinished(quint64 id, const nestscope::CommandResult &result);
+
+private:
+    void pump();
+    void advance();
+    void startQueued();
+    bool openAndExec(SshJob *job);
+    void finishJob(quint64 id);
+    void stopJob(quint64 id, CommandOutcome why);
+    void retire(SshJob *job);
+    void connectionLost(const QString &why);
+    void teardown();
+    void keepaliveTick();
+    void updateWriteInterest();
+    void fail(SshJob *job, CommandOutcome outcome, const QString &message);
+
+    SshTarget m_target;
+    SshAsker m_asker;
+    State m_state = State::Disconnected;
+    ConnectedSession m_connection;
+    ssh_event_struct *m_event = nullptr;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    QTimer *m_keepalive = nullptr;
+    QElapsedTimer m_lastReceived;
+    std::deque<std::unique_ptr<SshJob>> m_queue;
+    std::map<quint64, std::unique_ptr<SshJob>> m_active;
+    int m_limit = 8;
+    bool m_pumping = false;
+    bool m_holdQueue = false; ///< the server refused a channel: wait before opening more
+};
+
+} // namespace nestscope::detail

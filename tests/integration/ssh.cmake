@@ -1,0 +1,10 @@
+# SSH transport tests against a private OpenSSH server (issue 3). Included from
+# tests/integration/CMakeLists.txt. Needs /usr/sbin/sshd (openssh-server), ssh-keygen, ssh-agent.
+add_library(nestscope_test_sshserver STATIC
+    ${CMAKE_CURRENT_LIST_DIR}/sshserver.cpp ${CMAKE_CURRENT_LIST_DIR}/sshserver.h)
+target_include_directories(nestscope_test_sshserver PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(nestscope_test_sshserver PUBLIC Nestscope::settings Qt6::Core Qt6::Network)
+
+nestscope_add_test(tst_sshtransport LABEL integration TIMEOUT 300
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshtransport.cpp
+    LIBRARIES Nestscope::core nestscope_test_sshserver)

@@ -1,0 +1,292 @@
+#include "sshserver.h"
+
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QHash>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
+
+#include <csignal>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace nestscope::test {
+
+namespace {
+
+const QString kSshd = QStringLiteral("/usr/sbin/sshd");
+const QString kTestUser = QStringLiteral("nestscope-test");
+
+int freePort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0)) {
+        return 0;
+    }
+    return probe.serverPort();
+}
+
+bool writeFile(const QString &path, const QByteArray &data, QFile::Permissions perms)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
+        return false;
+    }
+    f.close();
+    return f.setPermissions(perms);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+bool SshServer::run(const QString &program, const QStringList &args, QString *output, const QProcessEnvironment &env)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    // A helper process of the fixture, not a result under test: waiting for it is not synchronisation.
+    if (!p.waitForFinished(30000)) {
+        p.kill();
+        p.waitForFinished();
+        return false;
+    }
+    if (output) {
+        *output = QString::fromLocal8Bit(p.readAll());
+    }
+    return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+SshServer::SshServer() = default;
+
+SshServer::~SshServer()
+{
+    freezeConnections(false);
+    kill();
+}
+
+bool SshServer::ensureUser()
+{
+    if (::geteuid() != 0) {
+        const passwd *pw = ::getpwuid(::geteuid());
+        m_user = pw ? QString::fromLocal8Bit(pw->pw_name) : qEnvironmentVariable("USER");
+        return true;
+    }
+    m_user = kTestUser;
+    if (!::getpwnam(kTestUser.toLocal8Bit().constData())) {
+        QString out;
+        if (!run(QStringLiteral("useradd"),
+                { QStringLiteral("--system"), QStringLiteral("--create-home"), QStringLiteral("--home-dir"),
+                    QStringLiteral("/var/lib/nestscope-test"), QStringLiteral("--shell"), QStringLiteral("/bin/sh"),
+                    QStringLiteral("--comment"), QStringLiteral("Nestscope SSH tests"), kTestUser },
+                &out)) {
+            m_error = QStringLiteral("useradd %1 failed: %2").arg(kTestUser, out);
+            return false;
+        }
+    }
+    // useradd leaves the account locked ("!"), which sshd refuses without PAM; "*" is "no password".
+    QString out;
+    if (!run(QStringLiteral("usermod"), { QStringLiteral("-p"), QStringLiteral("*"), kTestUser }, &out)) {
+        m_error = QStringLiteral("usermod failed: %1").arg(out);
+        return false;
+    }
+    return true;
+}
+
+bool SshServer::start(const Options &options)
+{
+    if (!QFile::exists(kSshd)) {
+        m_error = QStringLiteral("%1 is missing (Debian package openssh-server)").arg(kSshd);
+        return false;
+    }
+    if (!m_dir.isValid() || !ensureUser()) {
+        if (m_error.isEmpty()) {
+            m_error = QStringLiteral("cannot create a temporary directory");
+        }
+        return false;
+    }
+    // The login user must be able to read authorized_keys: sshd opens it with the user's rights.
+    QFile::setPermissions(dir(),
+        QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther
+            | QFile::ExeOther);
+    if (::geteuid() == 0) {
+        QDir().mkpath(QStringLiteral("/run/sshd")); // privilege separation directory
+    }
+    const QString keygen = QStringLiteral("ssh-keygen");
+    QString out;
+    for (const auto &[name, pass] :
+        { std::pair { QStringLiteral("host_ed25519"), QString() },
+            std::pair { QStringLiteral("client_key"), QString() }, std::pair { QStringLiteral("wrong_key"), QString() },
+            std::pair { QStringLiteral("encrypted_key"), passphrase() },
+            std::pair { QStringLiteral("impostor_host_key"), QString() } }) {
+        if (!run(keygen,
+                { QStringLiteral("-q"), QStringLiteral("-t"), QStringLiteral("ed25519"), QStringLiteral("-N"), pass,
+                    QStringLiteral("-C"), name, QStringLiteral("-f"), dir() + QLatin1Char('/') + name },
+                &out)) {
+            m_error = QStringLiteral("ssh-keygen failed: %1").arg(out);
+            return false;
+        }
+    }
+    const QByteArray authorized
+        = readFile(clientKey() + QStringLiteral(".pub")) + readFile(encryptedKey() + QStringLiteral(".pub"));
+    const auto readable = QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther;
+    if (!writeFile(dir() + QStringLiteral("/authorized_keys"), authorized, readable)
+        || !writeFile(emptyConfig(), QByteArray(), readable)) {
+        m_error = QStringLiteral("cannot write into %1").arg(dir());
+        return false;
+    }
+
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        m_port = freePort();
+        const QString config = QStringLiteral("Port %1\n"
+                                              "ListenAddress 127.0.0.1\n"
+                                              "HostKey %2/host_ed25519\n"
+                                              "PidFile none\n"
+                                              "AuthorizedKeysFile %2/authorized_keys\n"
+                                              "StrictModes no\n"
+                                              "UsePAM no\n"
+                                              "PubkeyAuthentication yes\n"
+                                              "PasswordAuthentication no\n"
+                                              "KbdInteractiveAuthentication no\n"
+                                              "PermitRootLogin prohibit-password\n"
+                                              "AllowUsers %3\n"
+                                              "MaxSessions %4\n"
+                                              "MaxStartups 200\n"
+                                              "AllowTcpForwarding yes\n"
+                                              "PrintMotd no\n"
+                                              "LogLevel ERROR\n"
+                                              "%5\n")
+                                   .arg(m_port)
+                                   .arg(dir(), m_user)
+                                   .arg(options.maxSessions)
+                                   .arg(options.extraConfig);
+        const QString configPath = dir() + QStringLiteral("/sshd_config");
+        if (!writeFile(configPath, config.toUtf8(), QFile::ReadOwner | QFile::WriteOwner)) {
+            m_error = QStringLiteral("cannot write %1").arg(configPath);
+            return false;
+        }
+        m_sshd.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_sshd.start(kSshd, { QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), configPath });
+        if (!m_sshd.waitForStarted(5000)) {
+            m_error = QStringLiteral("cannot start %1: %2").arg(kSshd, m_sshd.errorString());
+            return false;
+        }
+        // Ready when it accepts a connection (or gone if the port was taken meanwhile).
+        const QDeadlineTimer deadline(5000);
+        while (!deadline.hasExpired() && m_sshd.state() == QProcess::Running) {
+            QTcpSocket probe;
+            probe.connectToHost(QHostAddress::LocalHost, static_cast<quint16>(m_port));
+            if (probe.waitForConnected(200)) {
+                return true;
+            }
+            QThread::msleep(20);
+        }
+        m_sshd.kill();
+        m_sshd.waitForFinished();
+    }
+    m_error = QStringLiteral("sshd did not start listening on 127.0.0.1");
+    return false;
+}
+
+QByteArray SshServer::knownHostsLine() const
+{
+    const QList<QByteArray> pub = readFile(dir() + QStringLiteral("/host_ed25519.pub")).trimmed().split(' ');
+    return "[127.0.0.1]:" + QByteArray::number(m_port) + ' ' + pub.value(0) + ' ' + pub.value(1) + '\n';
+}
+
+QByteArray SshServer::impostorKnownHostsLine() const
+{
+    const QList<QByteArray> pub = readFile(dir() + QStringLiteral("/impostor_host_key.pub")).trimmed().split(' ');
+    return "[127.0.0.1]:" + QByteArray::number(m_port) + ' ' + pub.value(0) + ' ' + pub.value(1) + '\n';
+}
+
+QList<qint64> SshServer::connectionPids() const
+{
+    // Every descendant of the listener: the privileged monitor per connection, its unprivileged
+    // child that holds the socket, and the commands' shells.
+    QList<qint64> pids;
+    const qint64 master = m_sshd.processId();
+    if (master <= 0) {
+        return pids;
+    }
+    QHash<qint64, qint64> parentOf;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &e : entries) {
+        bool ok = false;
+        const qint64 pid = e.toLongLong(&ok);
+        if (!ok) {
+            continue;
+        }
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+        const QByteArray stat = readFile(QStringLiteral("/proc/%1/stat").arg(pid));
+        const QList<QByteArray> rest = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+        if (rest.size() > 1) {
+            parentOf.insert(pid, rest.at(1).toLongLong());
+        }
+    }
+    QList<qint64> frontier { master };
+    while (!frontier.isEmpty()) {
+        const qint64 parent = frontier.takeFirst();
+        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
+            if (it.value() == parent && !pids.contains(it.key())) {
+                pids << it.key();
+                frontier << it.key();
+            }
+        }
+    }
+    return pids;
+}
+
+void SshServer::kill()
+{
+    if (m_sshd.state() == QProcess::NotRunning) {
+        return;
+    }
+    const QList<qint64> children = connectionPids();
+    ::kill(static_cast<pid_t>(m_sshd.processId()), SIGKILL);
+    for (qint64 pid : children) {
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+    m_sshd.waitForFinished(5000);
+}
+
+void SshServer::freezeConnections(bool frozen)
+{
+    for (qint64 pid : connectionPids()) {
+        ::kill(static_cast<pid_t>(pid), frozen ? SIGSTOP : SIGCONT);
+    }
+}
+
+SshAgent::~SshAgent()
+{
+    if (m_agent.state() != QProcess::NotRunning) {
+        m_agent.terminate();
+        m_agent.waitForFinished(3000);
+    }
+}
+
+bool SshAgent::start(const QString &socketPath, const QString &key)
+{
+    m_socket = socketPath;
+    m_agent.setProcessChannelMode(QProcess::ForwardedChannels);
+    m_agent.start(QStringLiteral("ssh-agent"), { QStringLiteral("-D"), QStringLiteral("-a"), socketPath });
+    if (!m_agent.waitForStarted(5000)) {
+        return false;
+    }
+    const QDeadlineTimer deadline(5000);
+    while (!QFile::exists(socketPath) && !deadline.hasExpired()) {
+        QThread::msleep(10);
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SSH_AUTH_SOCK"), socketPath);
+    return SshServer::run(QStringLiteral("ssh-add"), { QStringLiteral("-q"), key }, nullptr, env);
+}
+
+} // namespace nestscope::test

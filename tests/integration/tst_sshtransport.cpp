@@ -1,0 +1,515 @@
+// The SSH transport against a real OpenSSH server started by the test itself (see sshserver.h).
+
+#include "sshserver.h"
+#include "transport/sshconfig.h"
+#include "transport/sshtransport.h"
+
+#include <QFile>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace nestscope;
+using nestscope::test::SshAgent;
+using nestscope::test::SshServer;
+
+namespace {
+
+/// Answers prompts as a person at the keyboard would, and records what was asked.
+class ScriptedInteraction final : public SshInteraction {
+public:
+    HostKeyDecision decision = HostKeyDecision::Refuse;
+    std::optional<QString> passphraseAnswer;
+    QList<HostKeyInfo> hostKeyQuestions;
+    QStringList passphraseQuestions;
+
+    HostKeyDecision unknownHostKey(const HostKeyInfo &info) override
+    {
+        hostKeyQuestions << info;
+        return decision;
+    }
+    std::optional<QString> passphrase(const QString &keyFile) override
+    {
+        passphraseQuestions << keyFile;
+        return passphraseAnswer;
+    }
+};
+
+/// Restores SSH_AUTH_SOCK when a test is done with it.
+class AgentEnvironment {
+public:
+    explicit AgentEnvironment(const QString &socket)
+        : m_saved(qgetenv("SSH_AUTH_SOCK"))
+        , m_had(qEnvironmentVariableIsSet("SSH_AUTH_SOCK"))
+    {
+        if (socket.isEmpty()) {
+            qunsetenv("SSH_AUTH_SOCK");
+        } else {
+            qputenv("SSH_AUTH_SOCK", socket.toLocal8Bit());
+        }
+    }
+    ~AgentEnvironment()
+    {
+        if (m_had) {
+            qputenv("SSH_AUTH_SOCK", m_saved);
+        } else {
+            qunsetenv("SSH_AUTH_SOCK");
+        }
+    }
+
+private:
+    QByteArray m_saved;
+    bool m_had;
+};
+
+CommandResult runOne(Transport &transport, const QString &command,
+    std::chrono::milliseconds timeout = std::chrono::seconds(20), int waitMs = 30000)
+{
+    CommandRequest request;
+    request.command = command;
+    request.timeout = timeout;
+    CommandJob *job = transport.start(request);
+    QSignalSpy spy(job, &CommandJob::finished);
+    if (!spy.wait(waitMs)) {
+        CommandResult none;
+        none.errorString = QStringLiteral("no result within %1 ms").arg(waitMs);
+        return none;
+    }
+    return spy.first().first().value<CommandResult>();
+}
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestSshTransport : public QObject {
+    Q_OBJECT
+
+private:
+    SshServer m_server;
+    QString m_knownHosts;
+    QString m_noAgent;
+
+    /// A target for the test server with a known_hosts that trusts it and the plain client key.
+    SshTarget target() const
+    {
+        SshTarget t;
+        t.host = QStringLiteral("127.0.0.1");
+        t.port = m_server.port();
+        t.user = m_server.user();
+        t.identityFile = m_server.clientKey();
+        t.configFile = m_server.emptyConfig();
+        t.knownHostsFile = m_knownHosts;
+        t.connectTimeout = std::chrono::seconds(10);
+        return t;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (!m_server.start()) {
+            QFAIL(qPrintable(m_server.error()));
+        }
+        m_knownHosts = m_server.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(m_knownHosts, m_server.knownHostsLine()));
+    }
+
+    void keyFileLogin()
+    {
+        AgentEnvironment noAgent({});
+        SshTransport transport(target());
+        const CommandResult r = runOne(transport, QStringLiteral("printf out; printf err >&2; exit 3"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 3);
+        QCOMPARE(r.stdOut, QByteArray("out"));
+        QVERIFY2(r.stdErr.startsWith("err"), r.stdErr.constData());
+        QCOMPARE(transport.state(), SshTransport::State::Connected);
+    }
+
+    void encryptedKeyAsksForPassphrase()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.identityFile = m_server.encryptedKey();
+        SshTransport transport(t);
+        ScriptedInteraction interaction;
+        interaction.passphraseAnswer = SshServer::passphrase();
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("echo hello"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.stdOut, QByteArray("hello\n"));
+        QCOMPARE(interaction.passphraseQuestions, QStringList { m_server.encryptedKey() });
+    }
+
+    void agentLogin()
+    {
+        SshAgent agent;
+        QVERIFY(agent.start(m_server.dir() + QStringLiteral("/agent.sock"), m_server.clientKey()));
+        AgentEnvironment env(agent.socketPath());
+        SshTarget t = target();
+        t.identityFile = m_server.dir() + QStringLiteral("/no-such-key"); // only the agent can log in
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("echo via-agent"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.stdOut, QByteArray("via-agent\n"));
+    }
+
+    void wrongKeyIsDenied()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.identityFile = m_server.wrongKey();
+        SshTransport transport(t);
+        QSignalSpy state(&transport, &SshTransport::stateChanged);
+        const CommandResult r = runOne(transport, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("permission denied")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(m_server.wrongKey()), qPrintable(r.errorString));
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+    }
+
+    void unknownHostIsRefusedWhenNonInteractive()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/empty_known_hosts");
+        QVERIFY(writeFile(t.knownHostsFile, {}));
+        const QString marker = m_server.dir() + QStringLiteral("/unknown-marker");
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.startsWith(QStringLiteral("REFUSED")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("SHA256:")), qPrintable(r.errorString));
+        QVERIFY(!QFile::exists(marker));
+        QVERIFY(readFile(t.knownHostsFile).isEmpty());
+    }
+
+    void unknownHostAskedAndAcceptedOnce()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/once_known_hosts");
+        QVERIFY(writeFile(t.knownHostsFile, {}));
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptOnce;
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("echo ok"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(interaction.hostKeyQuestions.size(), 1);
+        const HostKeyInfo &info = interaction.hostKeyQuestions.first();
+        QCOMPARE(info.status, HostKeyInfo::Status::Unknown);
+        QCOMPARE(info.keyType, QStringLiteral("ssh-ed25519"));
+        QCOMPARE(info.host, QStringLiteral("[127.0.0.1]:%1").arg(m_server.port()));
+        QVERIFY(info.fingerprint.startsWith(QStringLiteral("SHA256:")));
+        QVERIFY(readFile(t.knownHostsFile).isEmpty()); // once means once
+    }
+
+    void acceptNewHostKeySavesIt()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/new_known_hosts");
+        QFile::remove(t.knownHostsFile);
+        t.acceptNewHostKey = true;
+        {
+            SshTransport transport(t);
+            QCOMPARE(runOne(transport, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+        }
+        QVERIFY2(readFile(t.knownHostsFile).contains("ssh-ed25519"), readFile(t.knownHostsFile).constData());
+        // Now known: a strict, non-interactive connection succeeds.
+        t.acceptNewHostKey = false;
+        SshTransport again(t);
+        QCOMPARE(runOne(again, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+    }
+
+    void changedHostKeyIsRefusedAndNothingRuns()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/changed_known_hosts");
+        QVERIFY(writeFile(t.knownHostsFile, "# a comment\n" + m_server.impostorKnownHostsLine()));
+        t.acceptNewHostKey = true; // must make no difference
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave; // nor must this
+        const QString marker = m_server.dir() + QStringLiteral("/changed-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        const QString &m = r.errorString;
+        QVERIFY2(m.contains(QStringLiteral("has changed")), qPrintable(m));
+        QVERIFY2(m.contains(QStringLiteral("[127.0.0.1]:%1").arg(m_server.port())), qPrintable(m));
+        QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 2")), qPrintable(m));
+        QCOMPARE(m.count(QStringLiteral("SHA256:")), 2);
+        QVERIFY(interaction.hostKeyQuestions.isEmpty());
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        // A second command does not retry behind the user's back.
+        QCOMPARE(runOne(transport, QStringLiteral("touch %1").arg(marker)).outcome, CommandOutcome::FailedToStart);
+        QVERIFY(!QFile::exists(marker));
+        QVERIFY(!readFile(t.knownHostsFile).contains(m_server.knownHostsLine().split(' ').at(2)));
+    }
+
+    void timeoutKillsAndSessionStaysUsable()
+    {
+        AgentEnvironment noAgent({});
+        SshTransport transport(target());
+        QCOMPARE(runOne(transport, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+        const CommandResult r = runOne(transport, QStringLiteral("sleep 100"), std::chrono::milliseconds(1000), 10000);
+        QCOMPARE(r.outcome, CommandOutcome::Timeout);
+        QVERIFY2(r.wallTimeMs >= 1000 && r.wallTimeMs < 5000, qPrintable(QString::number(r.wallTimeMs)));
+        const CommandResult next = runOne(transport, QStringLiteral("echo still-here"));
+        QCOMPARE(next.outcome, CommandOutcome::Exited);
+        QCOMPARE(next.stdOut, QByteArray("still-here\n"));
+        QCOMPARE(transport.state(), SshTransport::State::Connected);
+    }
+
+    void cancelStopsCommand()
+    {
+        AgentEnvironment noAgent({});
+        SshTransport transport(target());
+        CommandRequest request;
+        request.command = QStringLiteral("echo started; sleep 100");
+        CommandJob *job = transport.start(request);
+        QSignalSpy out(job, &CommandJob::stdOutChunk);
+        QSignalSpy done(job, &CommandJob::finished);
+        QVERIFY(out.wait(20000));
+        job->cancel();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(done.first().first().value<CommandResult>().outcome, CommandOutcome::Cancelled);
+        QCOMPARE(runOne(transport, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+    }
+
+    void outputIsCapped()
+    {
+        AgentEnvironment noAgent({});
+        SshTransport transport(target());
+        const CommandResult r = runOne(transport, QStringLiteral("head -c 5242880 /dev/zero; echo tail >&2"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.stdOut.size(), qsizetype(1024 * 1024));
+        QVERIFY(r.stdOutTruncated);
+        QCOMPARE(r.stdErr, QByteArray("tail\n"));
+        QVERIFY(!r.stdErrTruncated);
+    }
+
+    void binaryOutputRoundTrips()
+    {
+        AgentEnvironment noAgent({});
+        QByteArray data;
+        for (int i = 0; i < 256; ++i) {
+            data.append(static_cast<char>(i));
+        }
+        QByteArray random(200 * 1024, Qt::Uninitialized);
+        QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
+        data += random;
+        const QString path = m_server.dir() + QStringLiteral("/binary.bin");
+        QVERIFY(writeFile(path, data));
+        QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther);
+        SshTransport transport(target());
+        const CommandResult r = runOne(transport, QStringLiteral("cat %1; cat %1 >&2").arg(path));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.stdOut.size(), data.size());
+        QVERIFY(r.stdOut == data);
+        QVERIFY(r.stdErr == data);
+    }
+
+    void manyCommandsConcurrently()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.maxChannels = 8;
+        SshTransport transport(t);
+        const int count = 200;
+        QList<CommandResult> results;
+        QHash<CommandJob *, int> index;
+        int finished = 0;
+        QList<int> order(count, -1);
+        for (int i = 0; i < count; ++i) {
+            CommandRequest request;
+            request.command = QStringLiteral("echo %1").arg(i);
+            CommandJob *job = transport.start(request);
+            connect(job, &CommandJob::finished, this, [&, i](const CommandResult &r) {
+                QCOMPARE(r.outcome, CommandOutcome::Exited);
+                QCOMPARE(r.stdOut, QByteArray::number(i) + '\n');
+                order[i] = finished++;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(finished, count, 60000);
+    }
+
+    void refusedChannelsBackOff()
+    {
+        // A server that allows only 3 sessions per connection, and a transport that asks for 8.
+        AgentEnvironment noAgent({});
+        SshServer small;
+        SshServer::Options options;
+        options.maxSessions = 3;
+        QVERIFY2(small.start(options), qPrintable(small.error()));
+        const QString knownHosts = small.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(knownHosts, small.knownHostsLine()));
+        SshTarget t = target();
+        t.port = small.port();
+        t.identityFile = small.clientKey();
+        t.knownHostsFile = knownHosts;
+        t.maxChannels = 8;
+        SshTransport transport(t);
+        int ok = 0;
+        int failed = 0;
+        for (int i = 0; i < 30; ++i) {
+            CommandRequest request;
+            request.command = QStringLiteral("sleep 0.05; echo %1").arg(i);
+            connect(transport.start(request), &CommandJob::finished, this, [&](const CommandResult &r) {
+                (r.outcome == CommandOutcome::Exited && r.exitCode == 0 ? ok : failed)++;
+                if (r.outcome != CommandOutcome::Exited) {
+                    qWarning() << r.errorString;
+                }
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(ok + failed, 30, 60000);
+        QCOMPARE(failed, 0);
+    }
+
+    void deadPeerGivesConnectionLost()
+    {
+        AgentEnvironment noAgent({});
+        SshServer doomed;
+        QVERIFY2(doomed.start(), qPrintable(doomed.error()));
+        const QString knownHosts = doomed.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(knownHosts, doomed.knownHostsLine()));
+        SshTarget t = target();
+        t.port = doomed.port();
+        t.identityFile = doomed.clientKey();
+        t.knownHostsFile = knownHosts;
+        SshTransport transport(t);
+        CommandRequest request;
+        request.command = QStringLiteral("echo started; sleep 60");
+        request.timeout = std::chrono::seconds(90);
+        QList<CommandJob *> jobs { transport.start(request), transport.start(request) };
+        QSignalSpy out(jobs.first(), &CommandJob::stdOutChunk);
+        QSignalSpy done0(jobs.at(0), &CommandJob::finished);
+        QSignalSpy done1(jobs.at(1), &CommandJob::finished);
+        QVERIFY(out.wait(20000));
+        doomed.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(done0.size() + done1.size(), 2, 10000);
+        QCOMPARE(done0.first().first().value<CommandResult>().outcome, CommandOutcome::ConnectionLost);
+        QCOMPARE(done1.first().first().value<CommandResult>().outcome, CommandOutcome::ConnectionLost);
+        QTRY_COMPARE(transport.state(), SshTransport::State::Disconnected);
+    }
+
+    void silentPeerDetectedByKeepalive()
+    {
+        AgentEnvironment noAgent({});
+        SshServer hung;
+        QVERIFY2(hung.start(), qPrintable(hung.error()));
+        const QString knownHosts = hung.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(knownHosts, hung.knownHostsLine()));
+        SshTarget t = target();
+        t.port = hung.port();
+        t.identityFile = hung.clientKey();
+        t.knownHostsFile = knownHosts;
+        t.keepaliveInterval = std::chrono::milliseconds(1500);
+        SshTransport transport(t);
+        CommandRequest request;
+        request.command = QStringLiteral("echo started; sleep 60");
+        request.timeout = std::chrono::seconds(90);
+        CommandJob *job = transport.start(request);
+        QSignalSpy out(job, &CommandJob::stdOutChunk);
+        QSignalSpy done(job, &CommandJob::finished);
+        QVERIFY(out.wait(20000));
+        QElapsedTimer clock;
+        clock.start();
+        hung.freezeConnections(true);
+        QVERIFY(done.wait(5000));
+        const CommandResult r = done.first().first().value<CommandResult>();
+        QCOMPARE(r.outcome, CommandOutcome::ConnectionLost);
+        QVERIFY2(clock.elapsed() <= 1500 + 600, qPrintable(QString::number(clock.elapsed())));
+        hung.freezeConnections(false);
+        // The transport reconnects for the next command.
+        const CommandResult next = runOne(transport, QStringLiteral("echo back"));
+        QCOMPARE(next.outcome, CommandOutcome::Exited);
+        QCOMPARE(next.stdOut, QByteArray("back\n"));
+    }
+
+    void proxyJumpThroughSecondServer()
+    {
+        AgentEnvironment noAgent({});
+        SshServer jump;
+        QVERIFY2(jump.start(), qPrintable(jump.error()));
+        // The jump server accepts the same client key as the target.
+        QFile::remove(jump.dir() + QStringLiteral("/authorized_keys"));
+        QVERIFY(QFile::copy(
+            m_server.dir() + QStringLiteral("/authorized_keys"), jump.dir() + QStringLiteral("/authorized_keys")));
+        QFile::setPermissions(jump.dir() + QStringLiteral("/authorized_keys"),
+            QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther | QFile::ReadGroup);
+        const QString knownHosts = m_server.dir() + QStringLiteral("/jump_known_hosts");
+        QVERIFY(writeFile(knownHosts, m_server.knownHostsLine() + jump.knownHostsLine()));
+        SshTarget t = target();
+        t.knownHostsFile = knownHosts;
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(jump.port());
+        {
+            SshTransport transport(t);
+            const CommandResult r = runOne(transport, QStringLiteral("echo jumped"));
+            QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+            QCOMPARE(r.stdOut, QByteArray("jumped\n"));
+            QVERIFY2(transport.description().contains(QStringLiteral(" via ")), qPrintable(transport.description()));
+            // The path really runs through the jump server: kill it and the target session dies too.
+            jump.kill();
+            const CommandResult lost = runOne(transport, QStringLiteral("sleep 30"));
+            QVERIFY2(lost.outcome == CommandOutcome::ConnectionLost || lost.outcome == CommandOutcome::FailedToStart,
+                qPrintable(toText(lost.outcome) + QLatin1Char(' ') + lost.errorString));
+        }
+        // The jump host's key goes through the same policy: unknown -> refused, naming the jump host.
+        SshServer jump2;
+        QVERIFY2(jump2.start(), qPrintable(jump2.error()));
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(jump2.port());
+        SshTransport refused(t);
+        const CommandResult r = runOne(refused, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("jump host")), qPrintable(r.errorString));
+    }
+
+    void proxyJumpFromSshConfig()
+    {
+        AgentEnvironment noAgent({});
+        SshServer jump;
+        QVERIFY2(jump.start(), qPrintable(jump.error()));
+        QFile::remove(jump.dir() + QStringLiteral("/authorized_keys"));
+        QVERIFY(QFile::copy(
+            m_server.dir() + QStringLiteral("/authorized_keys"), jump.dir() + QStringLiteral("/authorized_keys")));
+        const QString knownHosts = m_server.dir() + QStringLiteral("/jump2_known_hosts");
+        QVERIFY(writeFile(knownHosts, m_server.knownHostsLine() + jump.knownHostsLine()));
+        const QString config = m_server.dir() + QStringLiteral("/jump_config");
+        QVERIFY(writeFile(config,
+            QStringLiteral("Host bastion\n  HostName 127.0.0.1\n  Port %1\n  User %3\n  IdentityFile %4\n"
+                           "Host runner-3\n  HostName 127.0.0.1\n  Port %2\n  User %3\n  ProxyJump bastion\n"
+                           "  IdentityFile %4\n")
+                .arg(jump.port())
+                .arg(m_server.port())
+                .arg(m_server.user(), m_server.clientKey())
+                .toUtf8()));
+        QCOMPARE(SshConfigFile::load(config).hostAliases(),
+            (QStringList { QStringLiteral("bastion"), QStringLiteral("runner-3") }));
+        SshTarget t;
+        t.host = QStringLiteral("runner-3");
+        t.configFile = config;
+        t.knownHostsFile = knownHosts;
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("echo via-config"));
+        QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+        QCOMPARE(r.stdOut, QByteArray("via-config\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSshTransport)
+#include "tst_sshtransport.moc"

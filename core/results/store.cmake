@@ -9,3 +9,6 @@ target_link_libraries(nestscope_core PRIVATE SQLite::SQLite3)
 target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/comparison.cpp ${CMAKE_CURRENT_LIST_DIR}/comparison.h
 )
+target_sources(nestscope_core PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/runstats.cpp ${CMAKE_CURRENT_LIST_DIR}/runstats.h
+)

@@ -9,3 +9,4 @@ target_compile_definitions(tst_runstore PRIVATE RUNSTORE_CRASH_HELPER="$<TARGET_
 add_dependencies(tst_runstore runstore_crash_helper)
 
 nestscope_add_test(tst_comparison LABEL unit SOURCES tst_comparison.cpp LIBRARIES Nestscope::core)
+nestscope_add_test(tst_resultmodels LABEL unit SOURCES tst_resultmodels.cpp LIBRARIES Nestscope::models)

@@ -1,5 +1,6 @@
 #include "results/comparison.h"
 #include "results/runjson.h"
+#include "results/runstats.h"
 
 #include <QFile>
 #include <QTest>
@@ -149,6 +150,31 @@ private Q_SLOTS:
         QCOMPARE(back.count(CellChange::Fixed), 1);
         QCOMPARE(back.count(CellChange::Broke), 1);
         QCOMPARE(back.count(CellChange::Slower), 1);
+    }
+
+    void chartFiguresOfARecordedRun()
+    {
+        const Run before = loadFixture(QStringLiteral("before.json"));
+        const QString runner = QStringLiteral("runner");
+        const LatencyStats slow = runstats::latency(before, QStringLiteral("http-slow"), runner);
+        QCOMPARE(slow.count, 3);
+        QVERIFY(slow.min <= slow.q1 && slow.q1 <= slow.median && slow.median <= slow.q3 && slow.q3 <= slow.max);
+        QVERIFY(slow.median > 1500 && slow.median < 1510);
+        QCOMPARE(runstats::successRate(before, QStringLiteral("http-service"), runner), 0.0);
+        QCOMPARE(runstats::successRate(before, QStringLiteral("http-legacy"), runner), 1.0);
+        QCOMPARE(runstats::successRate(before, QStringLiteral("nothing"), runner), -1.0);
+        const auto phases = runstats::meanPhases(before, QStringLiteral("http-slow"), runner);
+        QVERIFY(!phases.contains(QStringLiteral("total")));
+        QVERIFY(phases.value(QStringLiteral("first_byte")) > 1400); // the server's delay is before the first byte
+        QVERIFY(runstats::meanPhases(before, QStringLiteral("shell-true"), runner).isEmpty());
+        const auto line = runstats::timeline(before, QStringLiteral("http-slow"), runner);
+        QCOMPARE(line.size(), 3);
+        QCOMPARE(line.first().x(), 1.0);
+        QCOMPARE(line.last().x(), 3.0);
+        QCOMPARE(runstats::phaseOrder({ QStringLiteral("total"), QStringLiteral("tls"), QStringLiteral("zeta"),
+                     QStringLiteral("dns"), QStringLiteral("first_byte"), QStringLiteral("connect") }),
+            (QStringList { QStringLiteral("dns"), QStringLiteral("connect"), QStringLiteral("tls"),
+                QStringLiteral("first_byte"), QStringLiteral("zeta") }));
     }
 };
 

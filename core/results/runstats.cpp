@@ -1,0 +1,108 @@
+#include "runstats.h"
+
+#include "matrix.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace nestscope::runstats {
+
+namespace {
+
+template <typename F> void forCell(const Run &run, const QString &probe, const QString &target, F &&f)
+{
+    for (const Sample &s : run.samples) {
+        if (s.probeId == probe && s.target == target && s.status != SampleStatus::Skipped) {
+            f(s);
+        }
+    }
+}
+
+} // namespace
+
+LatencyStats latency(const Run &run, const QString &probe, const QString &target)
+{
+    std::vector<double> v;
+    forCell(run, probe, target, [&](const Sample &s) {
+        v.push_back(s.latencyMs);
+    });
+    LatencyStats st;
+    if (v.empty()) {
+        return st;
+    }
+    std::sort(v.begin(), v.end());
+    st.count = int(v.size());
+    st.min = v.front();
+    st.q1 = percentile(v, 0.25);
+    st.median = percentile(v, 0.5);
+    st.q3 = percentile(v, 0.75);
+    st.p95 = percentile(v, 0.95);
+    st.max = v.back();
+    return st;
+}
+
+QMap<QString, double> meanPhases(const Run &run, const QString &probe, const QString &target)
+{
+    QMap<QString, double> sum;
+    int n = 0;
+    forCell(run, probe, target, [&](const Sample &s) {
+        if (s.phasesMs.isEmpty()) {
+            return;
+        }
+        ++n;
+        for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
+            if (it.key() != QLatin1String("total")) {
+                sum[it.key()] += it.value();
+            }
+        }
+    });
+    for (auto it = sum.begin(); it != sum.end(); ++it) {
+        it.value() /= n;
+    }
+    return sum;
+}
+
+double successRate(const Run &run, const QString &probe, const QString &target)
+{
+    int total = 0;
+    int passed = 0;
+    forCell(run, probe, target, [&](const Sample &s) {
+        ++total;
+        passed += s.status == SampleStatus::Pass ? 1 : 0;
+    });
+    return total > 0 ? double(passed) / total : -1.0;
+}
+
+QList<QPointF> timeline(const Run &run, const QString &probe, const QString &target)
+{
+    QList<QPointF> points;
+    forCell(run, probe, target, [&](const Sample &s) {
+        points << QPointF(s.repetition + 1, s.latencyMs);
+    });
+    std::stable_sort(points.begin(), points.end(), [](const QPointF &a, const QPointF &b) {
+        return a.x() < b.x();
+    });
+    return points;
+}
+
+QStringList phaseOrder(const QStringList &phases)
+{
+    static const QStringList known { QStringLiteral("dns"), QStringLiteral("connect"), QStringLiteral("tls"),
+        QStringLiteral("first_byte") };
+    QStringList ordered;
+    for (const QString &k : known) {
+        if (phases.contains(k)) {
+            ordered << k;
+        }
+    }
+    QStringList rest;
+    for (const QString &p : phases) {
+        if (!known.contains(p) && p != QLatin1String("total") && !rest.contains(p)) {
+            rest << p;
+        }
+    }
+    rest.sort();
+    return ordered + rest;
+}
+
+} // namespace nestscope::runstats

@@ -8,5 +8,6 @@ target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/sshsession.cpp ${CMAKE_CURRENT_LIST_DIR}/sshsession.h
     ${CMAKE_CURRENT_LIST_DIR}/sshworker.cpp ${CMAKE_CURRENT_LIST_DIR}/sshworker.h
     ${CMAKE_CURRENT_LIST_DIR}/sshtransport.cpp ${CMAKE_CURRENT_LIST_DIR}/sshtransport.h
+    ${CMAKE_CURRENT_LIST_DIR}/instancetransport.cpp ${CMAKE_CURRENT_LIST_DIR}/instancetransport.h
 )
 target_link_libraries(nestscope_core PRIVATE PkgConfig::LIBSSH)

@@ -8,3 +8,7 @@ target_link_libraries(nestscope_test_sshserver PUBLIC Nestscope::settings Qt6::C
 nestscope_add_test(tst_sshtransport LABEL integration TIMEOUT 300
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshtransport.cpp
     LIBRARIES Nestscope::core nestscope_test_sshserver)
+
+nestscope_add_test(tst_sshinstancetransport LABEL integration
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshinstancetransport.cpp
+    LIBRARIES Nestscope::core)

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "transport.h"
+
+#include <QPointer>
+
+namespace nestscope {
+
+/// Runs commands inside an LXD or Incus instance through another transport (local or SSH):
+/// `lxc exec NAME -- sh -c CMD` or `incus exec ...`, whichever client the runner has. Every word is
+/// quoted for the runner's shell, and the instance name is validated before anything runs.
+///
+/// When the client cannot start the command, the result is FailedToStart with a message that says
+/// which: the instance is not running, its VM agent is not answering, it does not exist, or no
+/// client is installed. A marker that the wrapper writes to stderr inside the instance before the
+/// command starts tells these apart from a command that merely failed; it is removed from stderr.
+class InstanceTransport final : public Transport {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(InstanceTransport)
+public:
+    enum class Client { Auto, Lxc, Incus };
+
+    /// `runner` is not owned and must outlive this transport.
+    InstanceTransport(
+        Transport *runner, const QString &instance, Client client = Client::Auto, QObject *parent = nullptr);
+    ~InstanceTransport() override;
+
+    QString description() const override;
+    CommandJob *start(const CommandRequest &request) override;
+
+    QString instance() const { return m_instance; }
+    /// LXD's rules: 1-63 letters, digits and dashes, starting with a letter, not ending with a dash.
+    static bool isValidInstanceName(const QString &name);
+    /// The command line the runner executes for `command` (exposed for tests and the console view).
+    QString wrap(const QString &command) const;
+
+private:
+    QPointer<Transport> m_runner;
+    QString m_instance;
+    Client m_client;
+};
+
+} // namespace nestscope

@@ -1,0 +1,147 @@
+// InstanceTransport: quoting and error classification through a real shell, with a stand-in `lxc`
+// that behaves as LXD's client does for the cases that are hard to produce on demand (a stopped
+// instance, a VM whose agent does not answer); and, when the lab's LXD is up, against it.
+
+#include "transport/instancetransport.h"
+#include "transport/localtransport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace nestscope;
+
+namespace {
+
+CommandResult runOne(Transport &transport, const QString &command)
+{
+    CommandRequest request;
+    request.command = command;
+    request.timeout = std::chrono::seconds(30);
+    CommandJob *job = transport.start(request);
+    QSignalSpy spy(job, &CommandJob::finished);
+    if (!spy.wait(40000)) {
+        return {};
+    }
+    return spy.first().first().value<CommandResult>();
+}
+
+// What LXD 5.0's client prints in these situations (see lxc/exec.go and the instance API errors).
+// (plain literals: moc does not parse raw strings)
+const char kFakeLxc[] = "#!/bin/sh\n"
+                        "[ \"$1\" = exec ] || exit 2\n"
+                        "name=$2; shift 2; [ \"$1\" = -- ] && shift\n"
+                        "case \"$name\" in\n"
+                        "  stopped) echo \"Error: Instance is not running\" >&2; exit 1;;\n"
+                        "  noagent) echo \"Error: LXD VM agent isn't currently running\" >&2; exit 1;;\n"
+                        "  missing) echo \"Error: Instance not found\" >&2; exit 1;;\n"
+                        "esac\n"
+                        "exec \"$@\"\n";
+
+} // namespace
+
+class TestInstanceTransport : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_bin;
+    QByteArray m_path;
+    LocalTransport m_local;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QFile lxc(m_bin.path() + QStringLiteral("/lxc"));
+        QVERIFY(lxc.open(QIODevice::WriteOnly));
+        lxc.write(kFakeLxc);
+        lxc.close();
+        lxc.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        m_path = qgetenv("PATH");
+    }
+
+    void init() { qputenv("PATH", QFile::encodeName(m_bin.path()) + ':' + m_path); }
+    void cleanup() { qputenv("PATH", m_path); }
+
+    void argumentsArriveIntact()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        const CommandResult r
+            = runOne(t, QStringLiteral("printf '%s|' \"a b\" 'c'\"'\"'d' '$HOME' \"$((1+1))\"; exit 7"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 7);
+        QCOMPARE(r.stdOut, QByteArray("a b|c'd|$HOME|2|"));
+        QCOMPARE(r.stdErr, QByteArray()); // the start marker is removed
+    }
+
+    void failingCommandIsNotAClientError()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        const CommandResult r = runOne(t, QStringLiteral("echo 'Error: Instance is not running' >&2; exit 1"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.stdErr, QByteArray("Error: Instance is not running\n"));
+    }
+
+    void clientErrors_data()
+    {
+        QTest::addColumn<QString>("instance");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("stopped") << QStringLiteral("stopped") << QStringLiteral("instance stopped is not running");
+        QTest::newRow("no agent") << QStringLiteral("noagent") << QStringLiteral("its VM agent is not answering");
+        QTest::newRow("missing") << QStringLiteral("missing") << QStringLiteral("instance missing does not exist");
+        QTest::newRow("bad name") << QStringLiteral("vm1;reboot") << QStringLiteral("not a valid instance name");
+    }
+
+    void clientErrors()
+    {
+        QFETCH(QString, instance);
+        QFETCH(QString, message);
+        InstanceTransport t(&m_local, instance);
+        const CommandResult r = runOne(t, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(message), qPrintable(r.errorString));
+    }
+
+    void missingClient()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"), InstanceTransport::Client::Incus);
+        qputenv("PATH", QFile::encodeName(m_bin.path())); // has lxc only
+        const CommandResult r = runOne(t, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("cannot run the LXD/Incus client")), qPrintable(r.errorString));
+    }
+
+    void realLabInstance()
+    {
+        // The lab (tests/lab) runs its own LXD with its socket under /var/lib/nestscope-lab/lxd.
+        const QString labDir = QStringLiteral("/var/lib/nestscope-lab/lxd");
+        if (!QFile::exists(labDir + QStringLiteral("/unix.socket"))) {
+            QSKIP("the lab's LXD is not running (tests/lab/lab up)");
+        }
+        qputenv("PATH", m_path);
+        qputenv("LXD_DIR", QFile::encodeName(labDir));
+        const CommandResult list
+            = runOne(m_local, QStringLiteral("lxc list --format csv -c ns | grep ,RUNNING | head -1"));
+        const QString running = QString::fromUtf8(list.stdOut).section(QLatin1Char(','), 0, 0).trimmed();
+        if (running.isEmpty()) {
+            qunsetenv("LXD_DIR");
+            QSKIP("no running instance in the lab");
+        }
+        InstanceTransport t(&m_local, running, InstanceTransport::Client::Lxc);
+        const CommandResult r = runOne(t, QStringLiteral("printf '%s|' \"a b\" 'c'\"'\"'d'; echo e >&2; exit 3"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 3);
+        QCOMPARE(r.stdOut, QByteArray("a b|c'd|"));
+        QCOMPARE(r.stdErr, QByteArray("e\n"));
+        InstanceTransport missing(&m_local, QStringLiteral("no-such-instance"), InstanceTransport::Client::Lxc);
+        const CommandResult m = runOne(missing, QStringLiteral("true"));
+        QCOMPARE(m.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(m.errorString.contains(QStringLiteral("does not exist")), qPrintable(m.errorString));
+        qunsetenv("LXD_DIR");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInstanceTransport)
+#include "tst_sshinstancetransport.moc"

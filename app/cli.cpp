@@ -3,9 +3,11 @@
 #include "plan/planrunner.h"
 #include "results/runjson.h"
 #include "transport/localtransport.h"
+#include "transport/sshtransport.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QFile>
 #include <QSaveFile>
 #include <QSocketNotifier>
@@ -14,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 namespace nestscope {
@@ -61,21 +64,77 @@ bool writeOutput(const QString &path, const QByteArray &data, QString *error)
     return true;
 }
 
+/// Asks on the controlling terminal, as ssh does; with no terminal (a CI job) the answer is "no".
+/// Unknown host keys are never asked about here: --accept-new-host-key decides.
+class TerminalInteraction final : public SshInteraction {
+public:
+    std::optional<QString> passphrase(const QString &keyFile) override
+    {
+        return ask(QStringLiteral("Enter passphrase for key '%1': ").arg(keyFile));
+    }
+    std::optional<QString> password(const QString &userAtHost) override
+    {
+        return ask(QStringLiteral("%1's password: ").arg(userAtHost));
+    }
+
+private:
+    static std::optional<QString> ask(const QString &prompt)
+    {
+        FILE *tty = std::fopen("/dev/tty", "r+");
+        if (!tty) {
+            return std::nullopt;
+        }
+        std::fputs(prompt.toLocal8Bit().constData(), tty);
+        std::fflush(tty);
+        termios saved {};
+        const bool isTerminal = ::tcgetattr(::fileno(tty), &saved) == 0;
+        if (isTerminal) {
+            termios quiet = saved;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            ::tcsetattr(::fileno(tty), TCSAFLUSH, &quiet);
+        }
+        char line[1024] = {};
+        const bool got = std::fgets(line, sizeof line, tty) != nullptr;
+        if (isTerminal) {
+            ::tcsetattr(::fileno(tty), TCSAFLUSH, &saved);
+        }
+        std::fputs("\n", tty);
+        std::fclose(tty);
+        QString answer = QString::fromLocal8Bit(line);
+        std::fill(std::begin(line), std::end(line), '\0');
+        if (!got) {
+            return std::nullopt;
+        }
+        if (answer.endsWith(QLatin1Char('\n'))) {
+            answer.chop(1);
+        }
+        return answer;
+    }
+};
+
 } // namespace
 
 QString cliUsage()
 {
-    return QStringLiteral("Usage: nestscope run --local --plan FILE|builtin:NAME [--json FILE|-] [--quiet]\n"
-                          "\n"
-                          "Runs a test plan without a window and writes every sample as JSON.\n"
-                          "Exit code: 0 every probe passed, 1 some did not, 2 usage or plan error, 130 interrupted.\n"
-                          "\n"
-                          "Options:\n"
-                          "  --local            run on this machine (the runner is the local host)\n"
-                          "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
-                          "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
-                          "  --quiet            print only the summary on standard error\n"
-                          "  -h, --help         show this help\n")
+    return QStringLiteral(
+        "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--json FILE|-] [--quiet]\n"
+        "\n"
+        "Runs a test plan without a window and writes every sample as JSON.\n"
+        "Exit code: 0 every probe passed, 1 some did not, 2 usage or plan error, 3 cannot connect,\n"
+        "130 interrupted.\n"
+        "\n"
+        "Options:\n"
+        "  --local            run on this machine (the runner is the local host)\n"
+        "  --host HOST        run on HOST over SSH: [user@]host[:port] or a Host alias from the ssh config\n"
+        "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
+        "  --identity FILE    try this private key first (like ssh -i)\n"
+        "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
+        "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
+        "                     key is always refused)\n"
+        "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
+        "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
+        "  --quiet            print only the summary on standard error\n"
+        "  -h, --help         show this help\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")));
 }
 
@@ -88,7 +147,13 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"));
     const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
-    parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt });
+    const QCommandLineOption hostOpt(QStringLiteral("host"), QString(), QStringLiteral("HOST"));
+    const QCommandLineOption sshConfigOpt(QStringLiteral("ssh-config"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption identityOpt(QStringLiteral("identity"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption knownHostsOpt(QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption acceptNewOpt(QStringLiteral("accept-new-host-key"));
+    parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
+        acceptNewOpt });
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
     }
@@ -99,8 +164,8 @@ int runCommand(const QStringList &arguments)
     if (!parser.positionalArguments().isEmpty()) {
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
     }
-    if (!parser.isSet(local)) {
-        return usageError(QStringLiteral("say where to run: --local (remote hosts come with the SSH transport)"));
+    if (parser.isSet(local) == parser.isSet(hostOpt)) {
+        return usageError(QStringLiteral("say where to run: --local or --host HOST (one of them)"));
     }
     if (!parser.isSet(planOpt)) {
         return usageError(QStringLiteral("--plan FILE is required"));
@@ -114,7 +179,36 @@ int runCommand(const QStringList &arguments)
     const bool quiet = parser.isSet(quietOpt);
     const QString jsonPath = parser.value(jsonOpt);
 
-    LocalTransport transport;
+    std::unique_ptr<Transport> transportPtr;
+    TerminalInteraction terminal;
+    if (parser.isSet(hostOpt)) {
+        SshTarget target = SshTarget::fromSpec(parser.value(hostOpt));
+        target.configFile = parser.value(sshConfigOpt);
+        target.identityFile = parser.value(identityOpt);
+        target.knownHostsFile = parser.value(knownHostsOpt);
+        target.acceptNewHostKey = parser.isSet(acceptNewOpt);
+        auto ssh = std::make_unique<SshTransport>(target);
+        ssh->setInteraction(&terminal);
+        // Connect before the plan starts, so that a refused host key is one clear message, not one per sample.
+        QEventLoop wait;
+        QObject::connect(ssh.get(), &SshTransport::stateChanged, &wait, [&wait](SshTransport::State state) {
+            if (state == SshTransport::State::Connected || state == SshTransport::State::Failed
+                || state == SshTransport::State::Disconnected) {
+                wait.quit();
+            }
+        });
+        ssh->connectToHost();
+        wait.exec();
+        if (ssh->state() != SshTransport::State::Connected) {
+            err() << "nestscope run: " << ssh->lastError() << "\n";
+            err().flush();
+            return 3;
+        }
+        transportPtr = std::move(ssh);
+    } else {
+        transportPtr = std::make_unique<LocalTransport>();
+    }
+    Transport &transport = *transportPtr;
     PlanRunner runner(plan.value(), { { QStringLiteral("runner"), &transport } });
 
     // Ctrl+C or a CI job's SIGTERM stops the commands and still writes what finished.

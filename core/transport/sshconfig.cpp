@@ -1,5 +1,7 @@
 #include "sshconfig.h"
 
+#include "sshoptions.h"
+
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
@@ -203,6 +205,33 @@ SshHostConfig SshConfigFile::lookup(const QString &host) const
         c.identityFiles << expandTokens(raw, hostName, user);
     }
     return c;
+}
+
+SshTarget SshTarget::fromSpec(const QString &spec)
+{
+    SshTarget t;
+    QString rest = spec.trimmed();
+    if (rest.startsWith(QLatin1String("ssh://"))) {
+        rest = rest.mid(6);
+    }
+    const qsizetype at = rest.lastIndexOf(QLatin1Char('@'));
+    if (at >= 0) {
+        t.user = rest.left(at);
+        rest = rest.mid(at + 1);
+    }
+    if (rest.startsWith(QLatin1Char('['))) {
+        const qsizetype close = rest.indexOf(QLatin1Char(']'));
+        t.host = rest.mid(1, close - 1);
+        if (close > 0 && rest.mid(close + 1).startsWith(QLatin1Char(':'))) {
+            t.port = rest.mid(close + 2).toInt();
+        }
+    } else if (rest.count(QLatin1Char(':')) == 1) {
+        t.host = rest.section(QLatin1Char(':'), 0, 0);
+        t.port = rest.section(QLatin1Char(':'), 1, 1).toInt();
+    } else {
+        t.host = rest; // a name, or a bare IPv6 address
+    }
+    return t;
 }
 
 } // namespace nestscope

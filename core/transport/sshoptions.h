@@ -32,6 +32,10 @@ struct SshTarget {
     /// when the server refuses a channel.
     int maxChannels = 8;
 
+    /// Parses what a person types: "[user@]host[:port]", "[user@][v6addr]:port", "ssh://user@host:port",
+    /// or a Host alias. Everything else keeps its default.
+    static SshTarget fromSpec(const QString &spec);
+
     /// "user@host:port" as far as it is known before the config is read, for messages and the title.
     QString displayName() const
     {

@@ -115,40 +115,6 @@ QString sshError(ssh_session s)
     return QString::fromUtf8(ssh_get_error(s));
 }
 
-struct Endpoint {
-    QString host; ///< what the user typed (alias)
-    QString user;
-    int port = 0;
-};
-
-/// "[user@]host[:port]" as ProxyJump writes it.
-Endpoint parseJumpSpec(const QString &spec)
-{
-    Endpoint e;
-    QString rest = spec.trimmed();
-    if (rest.startsWith(QStringLiteral("ssh://"))) {
-        rest = rest.mid(6);
-    }
-    const qsizetype at = rest.lastIndexOf(QLatin1Char('@'));
-    if (at >= 0) {
-        e.user = rest.left(at);
-        rest = rest.mid(at + 1);
-    }
-    if (rest.startsWith(QLatin1Char('['))) {
-        const qsizetype close = rest.indexOf(QLatin1Char(']'));
-        e.host = rest.mid(1, close - 1);
-        if (rest.mid(close + 1).startsWith(QLatin1Char(':'))) {
-            e.port = rest.mid(close + 2).toInt();
-        }
-    } else if (rest.count(QLatin1Char(':')) == 1) {
-        e.host = rest.section(QLatin1Char(':'), 0, 0);
-        e.port = rest.section(QLatin1Char(':'), 1, 1).toInt();
-    } else {
-        e.host = rest;
-    }
-    return e;
-}
-
 /// OpenSSH's fingerprint notation for a key blob: "SHA256:" + unpadded base64 of its SHA-256.
 QString fingerprintOfBlob(const QByteArray &blob)
 {
@@ -528,7 +494,7 @@ Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
                                           "in the jump host's own Host block instead")
                                .arg(jumpSpec));
         }
-        const Endpoint e = parseJumpSpec(jumpSpec);
+        const SshTarget e = SshTarget::fromSpec(jumpSpec);
         SshTarget jump = target;
         jump.host = e.host;
         jump.user = e.user;

@@ -1,0 +1,320 @@
+#include "comparisonmodel.h"
+#include "comparisonview.h"
+#include "resultcharts.h"
+#include "results/runjson.h"
+#include "results/runstore.h"
+#include "runlistmodel.h"
+#include "runlistview.h"
+
+#include <QAbstractItemModelTester>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QBoxPlotSeries>
+#include <QBoxSet>
+#include <QChart>
+#include <QChartView>
+#include <QDir>
+#include <QFile>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QStackedBarSeries>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QValueAxis>
+
+#include <set>
+
+using namespace nestscope;
+
+namespace {
+
+QByteArray fixture(const QString &name)
+{
+    QFile f(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/") + name);
+    if (!f.open(QIODevice::ReadOnly)) {
+        qFatal("cannot read fixture %s", qPrintable(name));
+    }
+    return f.readAll();
+}
+
+Run fixtureRun(const QString &name)
+{
+    return *runFromJson(fixture(name), name);
+}
+
+QStringList axisTitles(QChart *chart)
+{
+    QStringList titles;
+    for (QAbstractAxis *a : chart->axes()) {
+        titles << a->titleText();
+    }
+    return titles;
+}
+
+/// How many clearly different colours an image has: a blank or one-colour render has one or two.
+int distinctColours(const QImage &image)
+{
+    std::set<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4) {
+        for (int x = 0; x < image.width(); x += 4) {
+            colours.insert(image.pixel(x, y) & 0xf0f0f0);
+        }
+    }
+    return int(colours.size());
+}
+
+void saveScreenshot(QWidget *w, const QString &name)
+{
+    const QImage image = w->grab().toImage();
+    QVERIFY(!image.isNull());
+    QVERIFY(image.save(QDir::current().filePath(name)));
+    if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+        QVERIFY(image.save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/") + name));
+    }
+}
+
+} // namespace
+
+class TestResultViews : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void chartsOfARecordedRun()
+    {
+        ResultCharts charts;
+        charts.resize(960, 600);
+        charts.setRun(fixtureRun(QStringLiteral("before.json")));
+        charts.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&charts));
+
+        // Latency: one box series per target, one box per probe, in plan order.
+        QChart *latency = charts.chart(ResultCharts::Latency);
+        QCOMPARE(latency->series().size(), 1);
+        auto *boxes = qobject_cast<QBoxPlotSeries *>(latency->series().first());
+        QVERIFY(boxes);
+        QCOMPARE(boxes->name(), QStringLiteral("runner"));
+        QCOMPARE(boxes->count(), 4);
+        QBoxSet *slow = nullptr;
+        for (QBoxSet *set : boxes->boxSets()) {
+            if (set->label() == QLatin1String("http-slow")) {
+                slow = set;
+            }
+        }
+        QVERIFY(slow);
+        QVERIFY(slow->at(QBoxSet::Median) > 1500);
+        QVERIFY(axisTitles(latency).contains(QStringLiteral("latency (ms, log scale)")));
+        QVERIFY(latency->legend()->isVisible());
+
+        // Phases: only the HTTP probes have them; DNS, connect, TLS and first byte stack up.
+        QChart *phases = charts.chart(ResultCharts::Phases);
+        auto *stacked = qobject_cast<QStackedBarSeries *>(phases->series().first());
+        QVERIFY(stacked);
+        QStringList phaseNames;
+        for (QBarSet *set : stacked->barSets()) {
+            phaseNames << set->label();
+        }
+        QCOMPARE(phaseNames,
+            (QStringList { QStringLiteral("DNS"), QStringLiteral("connect"), QStringLiteral("TLS"),
+                QStringLiteral("first byte") }));
+        auto *categories = qobject_cast<QBarCategoryAxis *>(phases->axes(Qt::Horizontal).first());
+        QCOMPARE(categories->count(), 3);
+        QVERIFY(axisTitles(phases).contains(QStringLiteral("time (ms)")));
+
+        // Success rate in percent, per probe.
+        QChart *success = charts.chart(ResultCharts::SuccessRate);
+        auto *bars = qobject_cast<QBarSeries *>(success->series().first());
+        QBarSet *runner = bars->barSets().first();
+        const QStringList probes
+            = qobject_cast<QBarCategoryAxis *>(success->axes(Qt::Horizontal).first())->categories();
+        QCOMPARE(runner->at(int(probes.indexOf(QStringLiteral("http-service")))), 0.0);
+        QCOMPARE(runner->at(int(probes.indexOf(QStringLiteral("http-legacy")))), 100.0);
+        QVERIFY(axisTitles(success).contains(QStringLiteral("passed (%)")));
+
+        // Timeline: a line per probe and target, x = repetition 1..3.
+        QChart *timeline = charts.chart(ResultCharts::Timeline);
+        QCOMPARE(timeline->series().size(), 4);
+        auto *line = qobject_cast<QLineSeries *>(timeline->series().first());
+        QCOMPARE(line->count(), 3);
+        QCOMPARE(line->at(0).x(), 1.0);
+        QVERIFY(axisTitles(timeline).contains(QStringLiteral("repetition")));
+        QVERIFY(axisTitles(timeline).contains(QStringLiteral("latency (ms, log scale)")));
+
+        // Hovering the http-legacy bar says what it is, with the unit.
+        charts.tabs()->setCurrentIndex(ResultCharts::SuccessRate);
+        QChartView *view = charts.chartView(ResultCharts::SuccessRate);
+        QTRY_VERIFY(view->isVisible());
+        const int legacy = int(probes.indexOf(QStringLiteral("http-legacy")));
+        const QPointF inChart = success->mapToPosition(QPointF(legacy, 50), bars);
+        const QPoint onScreen = view->mapFromScene(success->mapToScene(inChart));
+        QTest::mouseMove(view->viewport(), onScreen);
+        QTRY_COMPARE(charts.hoverText(), QStringLiteral("http-legacy on runner: 100 % passed"));
+
+        // What is painted is a chart, not a blank: many colours.
+        for (int i = 0; i < ResultCharts::ChartCount; ++i) {
+            charts.tabs()->setCurrentIndex(i);
+            const QImage image = charts.chartView(ResultCharts::Chart(i))->grab().toImage();
+            QVERIFY2(distinctColours(image) > 8, qPrintable(QString::number(i)));
+        }
+    }
+
+    void chartsFollowThePalette()
+    {
+        ResultCharts charts;
+        charts.setRun(fixtureRun(QStringLiteral("after.json")));
+        QPalette dark = charts.palette();
+        dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x24));
+        dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xee));
+        charts.setPalette(dark);
+        QCOMPARE(charts.chart(ResultCharts::Latency)->backgroundBrush().color(), QColor(0x20, 0x20, 0x24));
+        for (QAbstractAxis *axis : charts.chart(ResultCharts::Latency)->axes()) {
+            QCOMPARE(axis->labelsColor(), QColor(0xee, 0xee, 0xee));
+        }
+    }
+
+    void exportsPngAndSvg()
+    {
+        ResultCharts charts;
+        charts.resize(800, 500);
+        charts.setRun(fixtureRun(QStringLiteral("before.json")));
+        charts.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&charts));
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("latency.png"));
+        const QString svg = dir.filePath(QStringLiteral("latency.svg"));
+        QVERIFY(charts.exportChart(ResultCharts::Latency, png));
+        QVERIFY(charts.exportChart(ResultCharts::Latency, svg));
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(distinctColours(image) > 8);
+        QFile f(svg);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        QVERIFY(text.startsWith("<?xml"));
+        QVERIFY(text.contains("latency (ms, log scale)"));
+        QVERIFY(text.contains("http-slow"));
+    }
+
+    void comparisonOfRecordedRuns()
+    {
+        ComparisonView view;
+        QAbstractItemModelTester tester(view.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.resize(1100, 860);
+        view.setRuns(fixtureRun(QStringLiteral("before.json")), QStringLiteral("before"),
+            fixtureRun(QStringLiteral("after.json")), QStringLiteral("after"));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCOMPARE(view.summary(),
+            QStringLiteral("1 cell fixed, 1 broke, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
+        QCOMPARE(view.comparison().count(CellChange::Fixed), 1);
+
+        // The charts overlay both runs: a box series for each.
+        QChart *latency = view.charts()->chart(ResultCharts::Latency);
+        QStringList names;
+        for (QAbstractSeries *s : latency->series()) {
+            names << s->name();
+        }
+        QCOMPARE(names, (QStringList { QStringLiteral("runner (before)"), QStringLiteral("runner (after)") }));
+
+        // The painted diff matrix: the fixed cell is green, the broken one red.
+        const auto *model = view.model();
+        auto rowOf = [&](const QString &probe) {
+            for (int r = 0; r < model->rowCount(); ++r) {
+                if (model->headerData(r, Qt::Vertical).toString() == probe) {
+                    return r;
+                }
+            }
+            return -1;
+        };
+        const QImage shot = view.view()->viewport()->grab().toImage();
+        const QRect fixedRect = view.view()->visualRect(model->index(rowOf(QStringLiteral("http-service")), 0));
+        const QRect brokeRect = view.view()->visualRect(model->index(rowOf(QStringLiteral("http-legacy")), 0));
+        const QColor fixedPixel = shot.pixelColor(fixedRect.left() + 4, fixedRect.center().y());
+        const QColor brokePixel = shot.pixelColor(brokeRect.left() + 4, brokeRect.center().y());
+        QVERIFY2(fixedPixel.green() > fixedPixel.red() + 40, qPrintable(fixedPixel.name()));
+        QVERIFY2(brokePixel.red() > brokePixel.green() + 40, qPrintable(brokePixel.name()));
+        saveScreenshot(&view, QStringLiteral("comparison.png"));
+
+        // A floor of 2 s: the 1.5 s improvement no longer counts.
+        view.setThresholds({ 0.5, 2000 });
+        QCOMPARE(view.summary(), QStringLiteral("1 cell fixed, 1 broke"));
+        QCOMPARE(view.comparison().count(CellChange::Faster), 0);
+    }
+
+    void chartScreenshots()
+    {
+        ResultCharts charts;
+        charts.resize(1000, 620);
+        charts.setRuns({ { QStringLiteral("before"), fixtureRun(QStringLiteral("before.json")) },
+            { QStringLiteral("after"), fixtureRun(QStringLiteral("after.json")) } });
+        charts.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&charts));
+        const char *names[]
+            = { "charts-latency.png", "charts-phases.png", "charts-success.png", "charts-timeline.png" };
+        for (int i = 0; i < ResultCharts::ChartCount; ++i) {
+            charts.tabs()->setCurrentIndex(i);
+            saveScreenshot(&charts, QString::fromLatin1(names[i]));
+        }
+    }
+
+    void runListSearchCompareAndDelete()
+    {
+        QTemporaryDir dir;
+        RunStore store;
+        QVERIFY(store.open(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        const qint64 before = *store.importJson(fixture(QStringLiteral("before.json")), QStringLiteral("before.json"));
+        const qint64 after = *store.importJson(fixture(QStringLiteral("after.json")), QStringLiteral("after.json"));
+        QVERIFY(store.renameRun(before, QStringLiteral("ipv6-only bridge")).ok());
+        QVERIFY(store.setTags(after, { QStringLiteral("fixed") }).ok());
+
+        RunListView list;
+        QAbstractItemModelTester tester(list.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        list.setStore(&store);
+        list.resize(900, 300);
+        list.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&list));
+        QCOMPARE(list.view()->model()->rowCount(), 2);
+
+        QTest::keyClicks(list.searchField(), QStringLiteral("ipv6"));
+        QCOMPARE(list.view()->model()->rowCount(), 1);
+        list.searchField()->clear();
+        QCOMPARE(list.view()->model()->rowCount(), 2);
+        saveScreenshot(&list, QStringLiteral("run-list.png"));
+
+        // Selected newest first, compared oldest first.
+        QSignalSpy compare(&list, &RunListView::compareRequested);
+        QSignalSpy open(&list, &RunListView::openRequested);
+        list.selectRuns({ after, before });
+        QCOMPARE(list.selectedRunIds().size(), 2);
+        list.compareSelected();
+        QCOMPARE(compare.count(), 1);
+        QCOMPARE(compare.first().at(0).toLongLong(), before);
+        QCOMPARE(compare.first().at(1).toLongLong(), after);
+        list.openSelected();
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.first().at(0).value<QList<qint64>>().size(), 2);
+
+        // Deleting asks first; "no" keeps the run, "yes" removes it and its samples.
+        QString asked;
+        bool answer = false;
+        list.setConfirmation([&](const QString &question) {
+            asked = question;
+            return answer;
+        });
+        list.selectRuns({ before });
+        list.deleteSelected();
+        QVERIFY2(asked.contains(QStringLiteral("ipv6-only bridge (12 samples)")), qPrintable(asked));
+        QCOMPARE(store.runs().size(), 2);
+        answer = true;
+        list.deleteSelected();
+        QCOMPARE(store.runs().size(), 1);
+        QCOMPARE(list.view()->model()->rowCount(), 1);
+        QVERIFY(!store.runInfo(before));
+    }
+};
+
+QTEST_MAIN(TestResultViews)
+#include "tst_resultviews.moc"

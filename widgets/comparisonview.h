@@ -1,0 +1,48 @@
+#pragma once
+
+#include "results/comparison.h"
+#include "results/sample.h"
+
+#include <QWidget>
+
+class QDoubleSpinBox;
+class QLabel;
+class QTableView;
+
+namespace nestscope {
+
+class ComparisonModel;
+class ResultCharts;
+
+/// Two runs compared: a summary line, the diff matrix (fixed / broke / slower / faster per cell)
+/// with adjustable thresholds, and the charts of both runs overlaid.
+class ComparisonView final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ComparisonView)
+public:
+    explicit ComparisonView(QWidget *parent = nullptr);
+
+    void setRuns(const Run &before, const QString &beforeLabel, const Run &after, const QString &afterLabel);
+    void setThresholds(ComparisonThresholds thresholds);
+
+    const Comparison &comparison() const;
+    ComparisonModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    ResultCharts *charts() const { return m_charts; }
+    QString summary() const;
+
+private:
+    void recompute();
+
+    Run m_before;
+    Run m_after;
+    QLabel *m_title;
+    QLabel *m_summary;
+    QDoubleSpinBox *m_ratio;
+    QDoubleSpinBox *m_minDelta;
+    ComparisonModel *m_model;
+    QTableView *m_view;
+    ResultCharts *m_charts;
+};
+
+} // namespace nestscope

@@ -1,0 +1,6 @@
+# Run list, charts and run comparison views.
+target_sources(nestscope_widgets PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/resultcharts.cpp ${CMAKE_CURRENT_LIST_DIR}/resultcharts.h
+    ${CMAKE_CURRENT_LIST_DIR}/runlistview.cpp ${CMAKE_CURRENT_LIST_DIR}/runlistview.h
+    ${CMAKE_CURRENT_LIST_DIR}/comparisonview.cpp ${CMAKE_CURRENT_LIST_DIR}/comparisonview.h
+)

@@ -4,4 +4,6 @@ qt_add_resources(nestscope_core "nestscope_builtin"
     BASE "${CMAKE_CURRENT_LIST_DIR}"
     FILES
         "${CMAKE_CURRENT_LIST_DIR}/plans/local-basics.yaml"
+        "${CMAKE_CURRENT_LIST_DIR}/plans/nested-vm-network.yaml"
+        "${CMAKE_CURRENT_LIST_DIR}/plans/quick.yaml"
 )

@@ -1,12 +1,15 @@
 #include "plan.h"
 
 #include "common/logging.h"
+#include "common/shellquote.h"
 
 #include <QDir>
 #include <QFile>
+#include <QHostAddress>
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <yaml-cpp/depthguard.h>
@@ -21,6 +24,52 @@ QString toText(ProbeKind kind)
         return QStringLiteral("shell");
     case ProbeKind::Http:
         return QStringLiteral("http");
+    case ProbeKind::Fact:
+        return QStringLiteral("fact");
+    case ProbeKind::Dns:
+        return QStringLiteral("dns");
+    case ProbeKind::Tcp:
+        return QStringLiteral("tcp");
+    case ProbeKind::Icmp:
+        return QStringLiteral("icmp");
+    case ProbeKind::Mtu:
+        return QStringLiteral("mtu");
+    case ProbeKind::Package:
+        return QStringLiteral("package");
+    case ProbeKind::Docker:
+        return QStringLiteral("docker");
+    }
+    return {};
+}
+
+QString toText(Family family)
+{
+    switch (family) {
+    case Family::Any:
+        return QStringLiteral("any");
+    case Family::IPv4:
+        return QStringLiteral("ipv4");
+    case Family::IPv6:
+        return QStringLiteral("ipv6");
+    }
+    return {};
+}
+
+QString toText(FactKind fact)
+{
+    switch (fact) {
+    case FactKind::Ipv4Address:
+        return QStringLiteral("ipv4-address");
+    case FactKind::Ipv6Address:
+        return QStringLiteral("ipv6-address");
+    case FactKind::Ipv4DefaultRoute:
+        return QStringLiteral("ipv4-default-route");
+    case FactKind::Ipv6DefaultRoute:
+        return QStringLiteral("ipv6-default-route");
+    case FactKind::Ipv6Enabled:
+        return QStringLiteral("ipv6-enabled");
+    case FactKind::Resolver:
+        return QStringLiteral("resolver");
     }
     return {};
 }
@@ -102,11 +151,7 @@ int integer(const YAML::Node &node, const QString &what, int min, int max)
     const int value = text.toInt(&ok);
     if (!ok || value < min || value > max) {
         fail(node,
-            QStringLiteral("%1 must be a whole number from %2 to %3, not \"%4\"")
-                .arg(what)
-                .arg(min)
-                .arg(max)
-                .arg(text));
+            QStringLiteral("%1 must be a whole number from %2 to %3, not \"%4\"").arg(what).arg(min).arg(max).arg(text));
     }
     return value;
 }
@@ -139,42 +184,409 @@ const QRegularExpression &idPattern()
     return re;
 }
 
-Probe parseProbe(const YAML::Node &node, const Plan &plan)
+// A glob over instance names or probe ids: the name characters plus * ? [ ].
+bool isValidGlob(const QString &text)
 {
-    if (!node.IsMap()) {
-        fail(node, QStringLiteral("each probe must be a mapping with at least id and kind"));
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_.*?\\[\\]-]{1,64}$"));
+    return re.match(text).hasMatch();
+}
+
+bool globMatches(const QString &glob, const QString &name)
+{
+    return QRegularExpression(QRegularExpression::wildcardToRegularExpression(glob, QRegularExpression::UnanchoredWildcardConversion)
+                                  .prepend(QLatin1Char('^'))
+                                  .append(QLatin1Char('$')))
+        .match(name)
+        .hasMatch();
+}
+
+struct KindInfo {
+    ProbeKind kind;
+    const char *name;
+    QStringList keys; // besides the common ones
+};
+
+const QList<KindInfo> &kinds()
+{
+    static const QList<KindInfo> list {
+        { ProbeKind::Shell, "shell", { QStringLiteral("command"), QStringLiteral("expect_exit"), QStringLiteral("expect_stdout") } },
+        { ProbeKind::Http, "http", { QStringLiteral("url"), QStringLiteral("expect_status"), QStringLiteral("family") } },
+        { ProbeKind::Fact, "fact", { QStringLiteral("fact") } },
+        { ProbeKind::Dns, "dns", { QStringLiteral("name"), QStringLiteral("record") } },
+        { ProbeKind::Tcp, "tcp", { QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("family") } },
+        { ProbeKind::Icmp, "icmp", { QStringLiteral("host"), QStringLiteral("family"), QStringLiteral("count"), QStringLiteral("max_loss") } },
+        { ProbeKind::Mtu, "mtu", { QStringLiteral("host"), QStringLiteral("family"), QStringLiteral("size") } },
+        { ProbeKind::Package, "package", {} },
+        { ProbeKind::Docker, "docker", { QStringLiteral("image") } },
+    };
+    return list;
+}
+
+const QList<std::pair<FactKind, const char *>> &facts()
+{
+    static const QList<std::pair<FactKind, const char *>> list {
+        { FactKind::Ipv4Address, "ipv4-address" },
+        { FactKind::Ipv6Address, "ipv6-address" },
+        { FactKind::Ipv4DefaultRoute, "ipv4-default-route" },
+        { FactKind::Ipv6DefaultRoute, "ipv6-default-route" },
+        { FactKind::Ipv6Enabled, "ipv6-enabled" },
+        { FactKind::Resolver, "resolver" },
+    };
+    return list;
+}
+
+class Parser {
+public:
+    explicit Parser(const QMap<QString, QString> &overrides)
+        : m_overrides(overrides)
+    {
     }
-    Probe probe;
-    probe.line = node.Mark().line + 1;
-    if (!node["id"]) {
-        fail(node, QStringLiteral("probe has no id; add e.g. \"id: http-example\""));
-    }
-    probe.id = scalar(node["id"], QStringLiteral("id"));
-    if (!idPattern().match(probe.id).hasMatch()) {
-        fail(node["id"],
-            QStringLiteral("probe id \"%1\" may only use letters, digits, '.', '_' and '-' (at most 64)")
-                .arg(probe.id));
-    }
-    if (!node["kind"]) {
-        fail(node, QStringLiteral("probe \"%1\" has no kind; use shell or http").arg(probe.id));
-    }
-    const QString kind = scalar(node["kind"], QStringLiteral("kind"));
-    const QStringList common { QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("description"),
-        QStringLiteral("timeout"), QStringLiteral("repeat") };
-    const QString where = QStringLiteral("probe \"%1\"").arg(probe.id);
-    if (kind == QLatin1String("shell")) {
-        probe.kind = ProbeKind::Shell;
-        checkKeys(node,
-            common
-                + QStringList { QStringLiteral("command"), QStringLiteral("expect_exit"),
-                    QStringLiteral("expect_stdout") },
-            where);
-        if (!node["command"]) {
-            fail(node, QStringLiteral("shell probe \"%1\" needs a command").arg(probe.id));
+
+    Plan parse(const YAML::Node &root)
+    {
+        if (!root.IsMap()) {
+            fail(root, QStringLiteral("a plan is a mapping with at least \"probes\""));
         }
-        probe.command = scalar(node["command"], QStringLiteral("command"));
+        checkKeys(root,
+            { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("variables"), QStringLiteral("defaults"),
+                QStringLiteral("targets"), QStringLiteral("probes"), QStringLiteral("expect") },
+            QStringLiteral("the plan"));
+        if (root["name"]) {
+            m_plan.name = scalar(root["name"], QStringLiteral("name"));
+        }
+        if (root["description"]) {
+            m_plan.description = scalar(root["description"], QStringLiteral("description"));
+        }
+        parseVariables(root["variables"]);
+        parseDefaults(root["defaults"]);
+        parseTargets(root["targets"]);
+        const YAML::Node probes = root["probes"];
+        if (!probes) {
+            fail(root, QStringLiteral("the plan has no probes; add a \"probes:\" list"));
+        }
+        if (!probes.IsSequence() || probes.size() == 0) {
+            fail(probes, QStringLiteral("probes must be a non-empty list"));
+        }
+        QSet<QString> seen;
+        for (const YAML::Node &node : probes) {
+            Probe p = parseProbe(node);
+            if (seen.contains(p.id)) {
+                fail(node["id"], QStringLiteral("probe id \"%1\" is used twice; ids must be unique").arg(p.id));
+            }
+            seen.insert(p.id);
+            m_plan.probes << std::move(p);
+        }
+        parseExpectations(root["expect"]);
+        return m_plan;
+    }
+
+private:
+    void parseVariables(const YAML::Node &vars)
+    {
+        if (vars) {
+            if (!vars.IsMap()) {
+                fail(vars, QStringLiteral("variables must be a mapping of names to values"));
+            }
+            static const QRegularExpression name(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,63}$"));
+            for (auto it = vars.begin(); it != vars.end(); ++it) {
+                const QString key = qs(it->first.Scalar());
+                if (!name.match(key).hasMatch()) {
+                    fail(it->first, QStringLiteral("variable name \"%1\" may only use letters, digits and '_'").arg(key));
+                }
+                m_plan.variables.insert(key, scalar(it->second, QStringLiteral("variable %1").arg(key)));
+            }
+        }
+        for (auto it = m_overrides.cbegin(); it != m_overrides.cend(); ++it) {
+            if (!m_plan.variables.contains(it.key())) {
+                throw PlanError { QStringLiteral("--var %1: the plan has no variable \"%1\"; it declares: %2")
+                                      .arg(it.key(),
+                                          m_plan.variables.isEmpty() ? QStringLiteral("none")
+                                                                     : m_plan.variables.keys().join(QStringLiteral(", "))),
+                    vars ? vars.Mark() : YAML::Mark() };
+            }
+            m_plan.variables.insert(it.key(), it.value());
+        }
+    }
+
+    void parseDefaults(const YAML::Node &d)
+    {
+        if (!d) {
+            return;
+        }
+        if (!d.IsMap()) {
+            fail(d, QStringLiteral("defaults must be a mapping (timeout, repeat, concurrency, target_concurrency)"));
+        }
+        checkKeys(d,
+            { QStringLiteral("timeout"), QStringLiteral("repeat"), QStringLiteral("concurrency"),
+                QStringLiteral("target_concurrency") },
+            QStringLiteral("defaults"));
+        if (d["timeout"]) {
+            m_plan.defaultTimeout = duration(d["timeout"], QStringLiteral("timeout"));
+        }
+        if (d["repeat"]) {
+            m_plan.defaultRepeat = integer(d["repeat"], QStringLiteral("repeat"), 1, 10000);
+        }
+        if (d["concurrency"]) {
+            m_plan.concurrency = integer(d["concurrency"], QStringLiteral("concurrency"), 1, 64);
+        }
+        if (d["target_concurrency"]) {
+            m_plan.targetConcurrency = integer(d["target_concurrency"], QStringLiteral("target_concurrency"), 1, 64);
+        }
+    }
+
+    void parseTargets(const YAML::Node &t)
+    {
+        if (t) {
+            if (!t.IsSequence()) {
+                fail(t, QStringLiteral("targets must be a list, e.g. [runner, all]"));
+            }
+            for (const YAML::Node &item : t) {
+                const QString name = expand(item, QStringLiteral("target"));
+                if (name != QLatin1String("runner") && name != QLatin1String("all") && !isValidInstanceName(name)
+                    && !isValidGlob(name)) {
+                    fail(item,
+                        QStringLiteral("target \"%1\" is not runner, all, an instance name or a glob like vm*").arg(name));
+                }
+                if (!m_plan.targets.contains(name)) {
+                    m_plan.targets << name;
+                }
+            }
+        }
+        if (m_plan.targets.isEmpty()) {
+            m_plan.targets << QStringLiteral("runner");
+        }
+    }
+
+    void parseExpectations(const YAML::Node &e)
+    {
+        if (!e) {
+            return;
+        }
+        if (!e.IsSequence()) {
+            fail(e, QStringLiteral("expect must be a list of {probe, target, result}"));
+        }
+        for (const YAML::Node &item : e) {
+            if (!item.IsMap()) {
+                fail(item, QStringLiteral("each expectation is a mapping {probe, target, result}"));
+            }
+            checkKeys(item, { QStringLiteral("probe"), QStringLiteral("target"), QStringLiteral("result") },
+                QStringLiteral("an expectation"));
+            Expectation ex;
+            if (!item["probe"] || !item["result"]) {
+                fail(item, QStringLiteral("an expectation needs a probe and a result (pass or fail)"));
+            }
+            ex.probe = scalar(item["probe"], QStringLiteral("probe"));
+            ex.target = item["target"] ? scalar(item["target"], QStringLiteral("target")) : QStringLiteral("*");
+            const QString result = scalar(item["result"], QStringLiteral("result"));
+            if (result != QLatin1String("pass") && result != QLatin1String("fail")) {
+                fail(item["result"], QStringLiteral("result must be pass or fail, not \"%1\"").arg(result));
+            }
+            ex.pass = result == QLatin1String("pass");
+            if (!isValidGlob(ex.probe) && !idPattern().match(ex.probe).hasMatch()) {
+                fail(item["probe"], QStringLiteral("\"%1\" is not a probe id or glob").arg(ex.probe));
+            }
+            const bool matches = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(),
+                [&](const Probe &p) { return globMatches(ex.probe, p.id); });
+            if (!matches) {
+                fail(item["probe"], QStringLiteral("no probe matches \"%1\"").arg(ex.probe));
+            }
+            if (ex.target != QLatin1String("runner") && !isValidGlob(ex.target)) {
+                fail(item["target"], QStringLiteral("\"%1\" is not a target name or glob").arg(ex.target));
+            }
+            m_plan.expectations << ex;
+        }
+    }
+
+    // A text value with ${variables} replaced. For a shell command the values are quoted, so a
+    // variable can never add words, pipes or substitutions to the command.
+    QString expand(const YAML::Node &node, const QString &what, bool quoteForShell = false)
+    {
+        const QString text = scalar(node, what);
+        static const QRegularExpression ref(QStringLiteral("\\$\\{([^}]*)\\}"));
+        QString out;
+        qsizetype last = 0;
+        auto it = ref.globalMatch(text);
+        while (it.hasNext()) {
+            const auto m = it.next();
+            const QString name = m.captured(1);
+            if (!m_plan.variables.contains(name)) {
+                fail(node,
+                    QStringLiteral("%1 uses ${%2}, which is not defined; declare it under \"variables:\"").arg(what, name));
+            }
+            out += text.mid(last, m.capturedStart() - last);
+            const QString value = m_plan.variables.value(name);
+            out += quoteForShell ? shellQuote(value) : value;
+            last = m.capturedEnd();
+        }
+        out += text.mid(last);
+        return out;
+    }
+
+    QString host(const YAML::Node &node, const QString &what)
+    {
+        const QString h = expand(node, what);
+        if (!isValidHost(h)) {
+            fail(node, QStringLiteral("%1 \"%2\" is not a host name or an IP address").arg(what, h));
+        }
+        return h;
+    }
+
+    Probe parseProbe(const YAML::Node &node)
+    {
+        if (!node.IsMap()) {
+            fail(node, QStringLiteral("each probe must be a mapping with at least id and kind"));
+        }
+        Probe probe;
+        probe.line = node.Mark().line + 1;
+        if (!node["id"]) {
+            fail(node, QStringLiteral("probe has no id; add e.g. \"id: http-example\""));
+        }
+        probe.id = scalar(node["id"], QStringLiteral("id"));
+        if (!idPattern().match(probe.id).hasMatch()) {
+            fail(node["id"],
+                QStringLiteral("probe id \"%1\" may only use letters, digits, '.', '_' and '-' (at most 64)").arg(probe.id));
+        }
+        if (!node["kind"]) {
+            fail(node, QStringLiteral("probe \"%1\" has no kind; use one of: %2").arg(probe.id, kindNames()));
+        }
+        const QString kindName = scalar(node["kind"], QStringLiteral("kind"));
+        const auto info = std::find_if(kinds().cbegin(), kinds().cend(),
+            [&](const KindInfo &k) { return kindName == QLatin1String(k.name); });
+        if (info == kinds().cend()) {
+            fail(node["kind"], QStringLiteral("unknown probe kind \"%1\"; use one of: %2").arg(kindName, kindNames()));
+        }
+        probe.kind = info->kind;
+        const QStringList common { QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("description"),
+            QStringLiteral("timeout"), QStringLiteral("repeat"), QStringLiteral("when") };
+        checkKeys(node, common + info->keys, QStringLiteral("probe \"%1\" (%2)").arg(probe.id, kindName));
+
+        auto require = [&](const char *key) {
+            const YAML::Node n = node[key];
+            if (!n) {
+                fail(node, QStringLiteral("%1 probe \"%2\" needs %3").arg(kindName, probe.id, QLatin1String(key)));
+            }
+            return n;
+        };
+        if (node["family"]) {
+            const QString f = scalar(node["family"], QStringLiteral("family"));
+            if (f == QLatin1String("ipv4")) {
+                probe.family = Family::IPv4;
+            } else if (f == QLatin1String("ipv6")) {
+                probe.family = Family::IPv6;
+            } else if (f != QLatin1String("any")) {
+                fail(node["family"], QStringLiteral("family must be ipv4, ipv6 or any, not \"%1\"").arg(f));
+            }
+        }
+
+        switch (probe.kind) {
+        case ProbeKind::Shell:
+            parseShell(node, probe, require("command"));
+            break;
+        case ProbeKind::Http: {
+            const YAML::Node u = require("url");
+            const QString url = expand(u, QStringLiteral("url"));
+            probe.url = QUrl(url, QUrl::StrictMode);
+            const QString scheme = probe.url.scheme();
+            if (!probe.url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
+                || !isValidHost(probe.url.host())) {
+                fail(u, QStringLiteral("\"%1\" is not an http:// or https:// URL with a host").arg(url));
+            }
+            if (const YAML::Node st = node["expect_status"]) {
+                if (st.IsSequence()) {
+                    for (const YAML::Node &item : st) {
+                        probe.expectStatus << integer(item, QStringLiteral("expect_status"), 100, 599);
+                    }
+                } else {
+                    probe.expectStatus << integer(st, QStringLiteral("expect_status"), 100, 599);
+                }
+            }
+            break;
+        }
+        case ProbeKind::Fact: {
+            const YAML::Node f = require("fact");
+            const QString name = scalar(f, QStringLiteral("fact"));
+            const auto it = std::find_if(facts().cbegin(), facts().cend(),
+                [&](const auto &pair) { return name == QLatin1String(pair.second); });
+            if (it == facts().cend()) {
+                QStringList names;
+                for (const auto &pair : facts()) {
+                    names << QLatin1String(pair.second);
+                }
+                fail(f, QStringLiteral("unknown fact \"%1\"; use one of: %2").arg(name, names.join(QStringLiteral(", "))));
+            }
+            probe.fact = it->first;
+            break;
+        }
+        case ProbeKind::Dns: {
+            probe.host = host(require("name"), QStringLiteral("name"));
+            const QString record
+                = node["record"] ? scalar(node["record"], QStringLiteral("record")).toUpper() : QStringLiteral("A");
+            if (record == QLatin1String("A")) {
+                probe.family = Family::IPv4;
+            } else if (record == QLatin1String("AAAA")) {
+                probe.family = Family::IPv6;
+            } else {
+                fail(node["record"], QStringLiteral("record must be A or AAAA, not \"%1\"").arg(record));
+            }
+            break;
+        }
+        case ProbeKind::Tcp:
+            probe.host = host(require("host"), QStringLiteral("host"));
+            probe.port = integer(require("port"), QStringLiteral("port"), 1, 65535);
+            break;
+        case ProbeKind::Icmp:
+            probe.host = host(require("host"), QStringLiteral("host"));
+            if (node["count"]) {
+                probe.count = integer(node["count"], QStringLiteral("count"), 1, 100);
+            }
+            if (node["max_loss"]) {
+                QString text = scalar(node["max_loss"], QStringLiteral("max_loss"));
+                text.remove(QLatin1Char('%'));
+                bool ok = false;
+                probe.maxLossPercent = text.toInt(&ok);
+                if (!ok || probe.maxLossPercent < 0 || probe.maxLossPercent > 99) {
+                    fail(node["max_loss"], QStringLiteral("max_loss must be a percentage from 0 to 99"));
+                }
+            }
+            break;
+        case ProbeKind::Mtu:
+            probe.host = host(require("host"), QStringLiteral("host"));
+            if (node["size"]) {
+                probe.mtu = integer(node["size"], QStringLiteral("size"), 576, 65535);
+            }
+            break;
+        case ProbeKind::Package:
+            break;
+        case ProbeKind::Docker:
+            if (node["image"]) {
+                probe.image = expand(node["image"], QStringLiteral("image"));
+                static const QRegularExpression image(QStringLiteral("^[a-z0-9][a-z0-9._/:@-]{0,254}$"));
+                if (!image.match(probe.image).hasMatch()) {
+                    fail(node["image"], QStringLiteral("\"%1\" is not an image reference like library/alpine:3").arg(probe.image));
+                }
+            }
+            break;
+        }
+        if (node["description"]) {
+            probe.description = scalar(node["description"], QStringLiteral("description"));
+        }
+        // Package managers fetch indexes from several mirrors; a short default would only measure impatience.
+        const auto kindDefault = probe.kind == ProbeKind::Package || (probe.kind == ProbeKind::Docker && !probe.image.isEmpty())
+            ? std::max(m_plan.defaultTimeout, std::chrono::milliseconds(120000))
+            : m_plan.defaultTimeout;
+        probe.timeout = node["timeout"] ? duration(node["timeout"], QStringLiteral("timeout")) : kindDefault;
+        probe.repeat = node["repeat"] ? integer(node["repeat"], QStringLiteral("repeat"), 1, 10000) : m_plan.defaultRepeat;
+        if (const YAML::Node w = node["when"]) {
+            parseGuard(w, probe);
+        }
+        return probe;
+    }
+
+    void parseShell(const YAML::Node &node, Probe &probe, const YAML::Node &command)
+    {
+        probe.command = expand(command, QStringLiteral("command"), true);
         if (probe.command.trimmed().isEmpty()) {
-            fail(node["command"], QStringLiteral("the command of probe \"%1\" is empty").arg(probe.id));
+            fail(command, QStringLiteral("the command of probe \"%1\" is empty").arg(probe.id));
         }
         if (node["expect_exit"]) {
             probe.expectExit = integer(node["expect_exit"], QStringLiteral("expect_exit"), 0, 255);
@@ -187,113 +599,112 @@ Probe parseProbe(const YAML::Node &node, const Plan &plan)
                     QStringLiteral("expect_stdout is not a valid regular expression: %1").arg(re.errorString()));
             }
         }
-    } else if (kind == QLatin1String("http")) {
-        probe.kind = ProbeKind::Http;
-        checkKeys(node, common + QStringList { QStringLiteral("url"), QStringLiteral("expect_status") }, where);
-        if (!node["url"]) {
-            fail(node, QStringLiteral("http probe \"%1\" needs a url").arg(probe.id));
-        }
-        const QString url = scalar(node["url"], QStringLiteral("url"));
-        probe.url = QUrl(url, QUrl::StrictMode);
-        const QString scheme = probe.url.scheme();
-        if (!probe.url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-            || probe.url.host().isEmpty()) {
-            fail(node["url"], QStringLiteral("\"%1\" is not an http:// or https:// URL with a host").arg(url));
-        }
-        if (const YAML::Node st = node["expect_status"]) {
-            if (st.IsSequence()) {
-                for (const YAML::Node &item : st) {
-                    probe.expectStatus << integer(item, QStringLiteral("expect_status"), 100, 599);
-                }
-            } else {
-                probe.expectStatus << integer(st, QStringLiteral("expect_status"), 100, 599);
-            }
-        }
-    } else {
-        fail(node["kind"], QStringLiteral("unknown probe kind \"%1\"; this version knows shell and http").arg(kind));
     }
-    if (node["description"]) {
-        probe.description = scalar(node["description"], QStringLiteral("description"));
-    }
-    probe.timeout = node["timeout"] ? duration(node["timeout"], QStringLiteral("timeout")) : plan.defaultTimeout;
-    probe.repeat = node["repeat"] ? integer(node["repeat"], QStringLiteral("repeat"), 1, 10000) : plan.defaultRepeat;
-    return probe;
-}
 
-Plan parseTree(const YAML::Node &root)
-{
-    if (!root.IsMap()) {
-        fail(root, QStringLiteral("a plan is a mapping with at least \"probes\""));
-    }
-    Plan plan;
-    checkKeys(root,
-        { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("defaults"), QStringLiteral("targets"),
-            QStringLiteral("probes") },
-        QStringLiteral("the plan"));
-    if (root["name"]) {
-        plan.name = scalar(root["name"], QStringLiteral("name"));
-    }
-    if (root["description"]) {
-        plan.description = scalar(root["description"], QStringLiteral("description"));
-    }
-    if (const YAML::Node d = root["defaults"]) {
-        if (!d.IsMap()) {
-            fail(d, QStringLiteral("defaults must be a mapping (timeout, repeat, concurrency)"));
+    void parseGuard(const YAML::Node &w, Probe &probe)
+    {
+        if (!w.IsMap()) {
+            fail(w, QStringLiteral("when must be a mapping, e.g. {tool: docker} or {passed: dns-a}"));
         }
-        checkKeys(d, { QStringLiteral("timeout"), QStringLiteral("repeat"), QStringLiteral("concurrency") },
-            QStringLiteral("defaults"));
-        if (d["timeout"]) {
-            plan.defaultTimeout = duration(d["timeout"], QStringLiteral("timeout"));
-        }
-        if (d["repeat"]) {
-            plan.defaultRepeat = integer(d["repeat"], QStringLiteral("repeat"), 1, 10000);
-        }
-        if (d["concurrency"]) {
-            plan.concurrency = integer(d["concurrency"], QStringLiteral("concurrency"), 1, 64);
-        }
-    }
-    if (const YAML::Node t = root["targets"]) {
-        if (!t.IsSequence()) {
-            fail(t, QStringLiteral("targets must be a list, e.g. [runner]"));
-        }
-        for (const YAML::Node &item : t) {
-            const QString name = scalar(item, QStringLiteral("target"));
-            if (name != QLatin1String("runner")) {
-                fail(item,
-                    QStringLiteral("target \"%1\" is not supported yet: this version runs probes on \"runner\" "
-                                   "(the machine the transport reaches) only")
-                        .arg(name));
+        checkKeys(w, { QStringLiteral("tool"), QStringLiteral("passed") }, QStringLiteral("when"));
+        if (w["tool"]) {
+            probe.when.tool = scalar(w["tool"], QStringLiteral("tool"));
+            static const QRegularExpression tool(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$"));
+            if (!tool.match(probe.when.tool).hasMatch()) {
+                fail(w["tool"], QStringLiteral("\"%1\" is not a program name").arg(probe.when.tool));
             }
-            if (!plan.targets.contains(name)) {
-                plan.targets << name;
+        }
+        if (w["passed"]) {
+            probe.when.probePassed = scalar(w["passed"], QStringLiteral("passed"));
+            const bool earlier = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(),
+                [&](const Probe &p) { return p.id == probe.when.probePassed; });
+            if (!earlier) {
+                fail(w["passed"],
+                    QStringLiteral("when.passed names \"%1\", which is not a probe defined above this one")
+                        .arg(probe.when.probePassed));
             }
         }
     }
-    if (plan.targets.isEmpty()) {
-        plan.targets << QStringLiteral("runner");
-    }
-    const YAML::Node probes = root["probes"];
-    if (!probes) {
-        fail(root, QStringLiteral("the plan has no probes; add a \"probes:\" list"));
-    }
-    if (!probes.IsSequence() || probes.size() == 0) {
-        fail(probes, QStringLiteral("probes must be a non-empty list"));
-    }
-    QSet<QString> seen;
-    for (const YAML::Node &node : probes) {
-        Probe p = parseProbe(node, plan);
-        if (seen.contains(p.id)) {
-            fail(node["id"], QStringLiteral("probe id \"%1\" is used twice; ids must be unique").arg(p.id));
+
+    static QString kindNames()
+    {
+        QStringList names;
+        for (const KindInfo &k : kinds()) {
+            names << QLatin1String(k.name);
         }
-        seen.insert(p.id);
-        plan.probes << std::move(p);
+        return names.join(QStringLiteral(", "));
     }
-    return plan;
-}
+
+    QMap<QString, QString> m_overrides;
+    Plan m_plan;
+};
 
 } // namespace
 
-Result<Plan> parsePlan(const QByteArray &text, const QString &fileName)
+bool isValidInstanceName(const QString &name)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z][A-Za-z0-9-]{0,62}$"));
+    return re.match(name).hasMatch() && !name.endsWith(QLatin1Char('-'));
+}
+
+bool isValidHost(const QString &host)
+{
+    if (host.isEmpty() || host.size() > 253) {
+        return false;
+    }
+    QHostAddress address;
+    if (address.setAddress(host)) {
+        return true;
+    }
+    static const QRegularExpression dns(QStringLiteral("^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\\.?$"));
+    return dns.match(host).hasMatch();
+}
+
+bool Plan::expectsPass(const QString &probeId, const QString &target) const
+{
+    bool pass = true;
+    // The last matching expectation wins, so a general rule can be refined below it.
+    for (const Expectation &e : expectations) {
+        if (globMatches(e.probe, probeId) && globMatches(e.target, target)) {
+            pass = e.pass;
+        }
+    }
+    return pass;
+}
+
+Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &instances, const QStringList &runningInstances)
+{
+    QStringList out;
+    auto add = [&out](const QString &name) {
+        if (!out.contains(name)) {
+            out << name;
+        }
+    };
+    for (const QString &spec : specs) {
+        if (spec == QLatin1String("runner")) {
+            add(spec);
+        } else if (spec == QLatin1String("all")) {
+            for (const QString &name : runningInstances) {
+                add(name);
+            }
+        } else if (spec.contains(QLatin1Char('*')) || spec.contains(QLatin1Char('?')) || spec.contains(QLatin1Char('['))) {
+            for (const QString &name : runningInstances) {
+                if (globMatches(spec, name)) {
+                    add(name);
+                }
+            }
+        } else if (instances.contains(spec)) {
+            add(spec);
+        } else {
+            return Error { QStringLiteral("target \"%1\" is not an instance on this runner; instances: %2")
+                               .arg(spec, instances.isEmpty() ? QStringLiteral("none") : instances.join(QStringLiteral(", "))),
+                QString() };
+        }
+    }
+    return out;
+}
+
+Result<Plan> parsePlan(const QByteArray &text, const QString &fileName, const QMap<QString, QString> &overrides)
 {
     const QString file = fileName.isEmpty() ? QStringLiteral("<plan>") : fileName;
     try {
@@ -301,7 +712,7 @@ Result<Plan> parsePlan(const QByteArray &text, const QString &fileName)
         if (!root || root.IsNull()) {
             return Error { QStringLiteral("the plan is empty; it needs at least a \"probes:\" list"), file, 1, 1 };
         }
-        Plan plan = parseTree(root);
+        Plan plan = Parser(overrides).parse(root);
         plan.sourceFile = fileName;
         plan.sourceText = text;
         if (plan.name.isEmpty()) {
@@ -322,13 +733,13 @@ Result<Plan> parsePlan(const QByteArray &text, const QString &fileName)
     }
 }
 
-Result<Plan> loadPlanFile(const QString &path)
+Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &overrides)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("cannot read the plan: %1").arg(f.errorString()), path };
     }
-    return parsePlan(f.readAll(), path);
+    return parsePlan(f.readAll(), path, overrides);
 }
 
 QStringList builtinPlanNames()
@@ -341,11 +752,11 @@ QStringList builtinPlanNames()
     return names;
 }
 
-Result<Plan> loadPlan(const QString &spec)
+Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrides)
 {
     static const QLatin1String prefix("builtin:");
     if (!spec.startsWith(prefix)) {
-        return loadPlanFile(spec);
+        return loadPlanFile(spec, overrides);
     }
     const QString name = spec.mid(prefix.size());
     if (!builtinPlanNames().contains(name)) {
@@ -353,7 +764,7 @@ Result<Plan> loadPlan(const QString &spec)
                            .arg(name, builtinPlanNames().join(QStringLiteral(", "))),
             QString() };
     }
-    auto plan = loadPlanFile(QStringLiteral(":/plans/%1.yaml").arg(name));
+    auto plan = loadPlanFile(QStringLiteral(":/plans/%1.yaml").arg(name), overrides);
     if (plan) {
         plan.value().sourceFile = spec;
     }

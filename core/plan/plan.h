@@ -3,17 +3,36 @@
 #include "common/result.h"
 
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
 
 #include <chrono>
+#include <optional>
 
 namespace nestscope {
 
-enum class ProbeKind { Shell, Http };
+enum class ProbeKind { Shell, Http, Fact, Dns, Tcp, Icmp, Mtu, Package, Docker };
 
 QString toText(ProbeKind kind);
+
+/// Which address family a network probe must use; Any lets the tool choose.
+enum class Family { Any, IPv4, IPv6 };
+
+QString toText(Family family);
+
+/// Facts a `fact` probe checks on a target.
+enum class FactKind { Ipv4Address, Ipv6Address, Ipv4DefaultRoute, Ipv6DefaultRoute, Ipv6Enabled, Resolver };
+
+QString toText(FactKind fact);
+
+/// A probe runs only when its guard holds; otherwise its sample is `skipped` with the reason.
+struct Guard {
+    QString tool;        ///< a program that must exist on the target
+    QString probePassed; ///< an earlier probe that must have passed on the same target and repetition
+    bool isEmpty() const { return tool.isEmpty() && probePassed.isEmpty(); }
+};
 
 /// One check, as the plan author wrote it. Probes are data: a kind and its parameters,
 /// compiled to a command for the target only when they run (see probes.h).
@@ -23,6 +42,8 @@ struct Probe {
     ProbeKind kind = ProbeKind::Shell;
     std::chrono::milliseconds timeout { 0 };
     int repeat = 1;
+    Guard when;
+    Family family = Family::Any;
 
     // shell
     QString command;
@@ -33,7 +54,27 @@ struct Probe {
     QUrl url;
     QList<int> expectStatus; ///< empty: any 2xx or 3xx
 
+    // fact
+    FactKind fact = FactKind::Ipv4Address;
+
+    // dns (name), tcp / icmp / mtu (host)
+    QString host;
+    int port = 0;
+    int count = 3;        ///< icmp: echo requests
+    int maxLossPercent = 0; ///< icmp: more loss than this fails
+    int mtu = 1500;       ///< mtu: the path must carry packets of this size
+
+    // docker
+    QString image; ///< empty: only check that the daemon answers
+
     int line = 0; ///< where it is defined in the plan file, for messages
+};
+
+/// What the plan author expects of a probe on some targets (globs allowed); the default is pass.
+struct Expectation {
+    QString probe;  ///< id or glob
+    QString target; ///< name or glob
+    bool pass = true;
 };
 
 /// Probes x targets x repetitions, with timeouts.
@@ -42,26 +83,43 @@ struct Plan {
     QString description;
     QString sourceFile;
     QByteArray sourceText;
-    QStringList targets; ///< `runner` when the file names none
+    /// As written: `runner`, instance names, globs (`vm*`) and `all` (every running instance).
+    /// Resolve them against the runner's instances with resolveTargets() before running.
+    QStringList targets;
     QList<Probe> probes;
+    QList<Expectation> expectations;
+    QMap<QString, QString> variables; ///< after --var overrides
     std::chrono::milliseconds defaultTimeout { 30000 };
     int defaultRepeat = 1;
     int concurrency = 4;
+    int targetConcurrency = 4; ///< at most this many commands at once on one target
 
     const Probe *probe(const QString &id) const;
     int sampleCount() const;
+    /// Whether the author expects this probe to pass on this target (default: yes).
+    bool expectsPass(const QString &probeId, const QString &target) const;
 };
 
 /// Reads a plan (YAML; JSON is YAML too). Errors carry file, line and column (1-based).
-Result<Plan> parsePlan(const QByteArray &text, const QString &fileName = {});
-Result<Plan> loadPlanFile(const QString &path);
+/// `overrides` replace the values of declared variables (`--var K=V`); unknown names are errors.
+Result<Plan> parsePlan(const QByteArray &text, const QString &fileName = {}, const QMap<QString, QString> &overrides = {});
+Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &overrides = {});
 
 /// The names of the plans built into Nestscope (use them as "builtin:NAME").
 QStringList builtinPlanNames();
 /// Loads "builtin:NAME" from the built-in plans, or else a file path.
-Result<Plan> loadPlan(const QString &spec);
+Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrides = {});
+
+/// Turns the plan's target specs into concrete names: `runner` stays, a name must be one of
+/// `instances`, a glob or `all` picks from `runningInstances`. Order follows the plan; no duplicates.
+Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &instances, const QStringList &runningInstances);
 
 /// "10s", "500ms", "2m", "1.5s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parseDuration(const QString &text);
+
+/// LXD/Incus instance names: letters, digits and '-', starting with a letter, at most 63.
+bool isValidInstanceName(const QString &name);
+/// A DNS name or an IPv4/IPv6 literal; nothing a shell could read as more than one word.
+bool isValidHost(const QString &host);
 
 } // namespace nestscope

@@ -5,6 +5,9 @@
 #include "transport/transport.h"
 
 #include <QDateTime>
+#include <QRandomGenerator>
+
+#include <algorithm>
 
 namespace nestscope {
 
@@ -25,29 +28,44 @@ PlanRunner::PlanRunner(Plan plan, QHash<QString, Transport *> transports, QObjec
                 continue;
             }
             for (const QString &target : std::as_const(m_plan.targets)) {
-                m_queue.append(Item { i, target, rep });
+                m_pending.append(Item { i, target, rep });
             }
+        }
+    }
+    for (const Probe &p : std::as_const(m_plan.probes)) {
+        m_run.probeIds << p.id;
+        for (const QString &target : std::as_const(m_plan.targets)) {
+            m_nextRepetition.insert(p.id + QLatin1Char('|') + target, p.repeat);
         }
     }
     m_run.planName = m_plan.name;
     m_run.planFile = m_plan.sourceFile;
     m_run.targets = m_plan.targets;
-    for (const Probe &p : std::as_const(m_plan.probes)) {
-        m_run.probeIds << p.id;
-    }
     if (!m_transports.isEmpty()) {
-        m_run.host = m_transports.cbegin().value()->description();
+        const auto runner = m_transports.constFind(QStringLiteral("runner"));
+        m_run.host = (runner != m_transports.cend() ? runner.value() : m_transports.cbegin().value())->description();
     }
 }
 
 PlanRunner::~PlanRunner()
 {
-    for (const auto &job : std::as_const(m_inFlight)) {
-        if (job) {
-            job->disconnect(this);
-            job->cancel();
+    for (const Flight &f : std::as_const(m_inFlight)) {
+        if (f.job) {
+            f.job->disconnect(this);
+            f.job->cancel();
         }
     }
+}
+
+QString PlanRunner::key(int probeIndex, const QString &target, int repetition)
+{
+    return QStringLiteral("%1|%2|%3").arg(probeIndex).arg(target).arg(repetition);
+}
+
+void PlanRunner::setShuffle(bool shuffle, quint32 seed)
+{
+    m_shuffle = shuffle;
+    m_seed = seed;
 }
 
 void PlanRunner::start()
@@ -55,10 +73,15 @@ void PlanRunner::start()
     if (m_running || m_done > 0) {
         return;
     }
+    if (m_shuffle) {
+        // A guard on an earlier probe still holds: readiness() waits for the dependency.
+        QRandomGenerator rng(m_seed);
+        std::shuffle(m_pending.begin(), m_pending.end(), rng);
+    }
     m_running = true;
     m_clock.start();
     m_run.startedAt = QDateTime::currentDateTimeUtc();
-    qCInfo(lcPlan) << "running plan" << m_plan.name << "with" << m_queue.size() << "samples";
+    qCInfo(lcPlan) << "running plan" << m_plan.name << "with" << m_pending.size() << "samples";
     Q_EMIT progress(0, total());
     pump();
 }
@@ -70,25 +93,115 @@ void PlanRunner::cancel()
     }
     m_cancelled = true;
     m_run.cancelled = true;
-    // The queue is abandoned; the jobs in flight report Cancelled and complete() finishes the run.
-    const auto jobs = m_inFlight;
-    for (const auto &job : jobs) {
-        if (job) {
-            job->cancel();
+    m_pending.clear();
+    // The jobs in flight report Cancelled and complete() finishes the run.
+    const auto flights = m_inFlight;
+    for (const Flight &f : flights) {
+        if (f.job) {
+            f.job->cancel();
         }
     }
-    if (m_inFlight.isEmpty()) {
+    pump();
+}
+
+void PlanRunner::pause()
+{
+    if (m_running && !m_paused) {
+        m_paused = true;
+        Q_EMIT pausedChanged(true);
+    }
+}
+
+void PlanRunner::resume()
+{
+    if (m_paused) {
+        m_paused = false;
+        Q_EMIT pausedChanged(false);
         pump();
     }
 }
 
+int PlanRunner::inFlightOn(const QString &target) const
+{
+    return int(std::count_if(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) { return f.item.target == target; }));
+}
+
+PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReason) const
+{
+    if (inFlightOn(item.target) >= m_plan.targetConcurrency) {
+        return Readiness::Wait;
+    }
+    const QString &dependency = m_plan.probes.at(item.probeIndex).when.probePassed;
+    if (dependency.isEmpty()) {
+        return Readiness::Ready;
+    }
+    const auto depIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(),
+                                  [&](const Probe &p) { return p.id == dependency; })
+        - m_plan.probes.cbegin());
+    // The same repetition when the dependency has one, else its latest result on this target.
+    int rep = item.repetition;
+    if (rep >= m_plan.probes.at(depIndex).repeat) {
+        rep = m_plan.probes.at(depIndex).repeat - 1;
+    }
+    const auto result = m_results.constFind(key(depIndex, item.target, rep));
+    if (result == m_results.cend()) {
+        const auto isDep = [&](const Item &i) { return i.probeIndex == depIndex && i.target == item.target && i.repetition == rep; };
+        const bool coming = std::any_of(m_pending.cbegin(), m_pending.cend(), isDep)
+            || std::any_of(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) { return isDep(f.item); });
+        if (coming) {
+            return Readiness::Wait;
+        }
+        *skipReason = QStringLiteral("guard: %1 has no result on %2").arg(dependency, item.target);
+        return Readiness::Skip;
+    }
+    if (result.value() != SampleStatus::Pass) {
+        *skipReason = QStringLiteral("guard: %1 did not pass on %2 (%3)").arg(dependency, item.target, toText(result.value()));
+        return Readiness::Skip;
+    }
+    return Readiness::Ready;
+}
+
 void PlanRunner::pump()
 {
-    while (!m_cancelled && m_next < m_queue.size() && m_inFlight.size() < m_plan.concurrency) {
-        launch(m_queue.at(m_next++));
+    if (!m_running) {
+        return;
     }
-    if (m_running && m_inFlight.isEmpty() && (m_cancelled || m_next >= m_queue.size())) {
+    // Skipped samples complete synchronously and may unblock others, so loop until nothing moves.
+    bool moved = true;
+    while (moved && !m_cancelled && !m_paused) {
+        moved = false;
+        for (qsizetype i = 0; i < m_pending.size() && m_inFlight.size() < m_plan.concurrency; ++i) {
+            QString reason;
+            const Readiness r = readiness(m_pending.at(i), &reason);
+            if (r == Readiness::Wait) {
+                continue;
+            }
+            const Item item = m_pending.takeAt(i);
+            if (r == Readiness::Skip) {
+                const Probe &probe = m_plan.probes.at(item.probeIndex);
+                Sample s;
+                s.probeId = probe.id;
+                s.target = item.target;
+                s.repetition = item.repetition;
+                s.status = SampleStatus::Skipped;
+                s.message = reason;
+                s.command = compileProbe(probe);
+                s.startedAt = QDateTime::currentDateTimeUtc();
+                m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
+                ++m_done;
+                m_run.samples.append(s);
+                Q_EMIT sampleFinished(s);
+                Q_EMIT progress(m_done, total());
+            } else {
+                launch(item);
+            }
+            moved = true;
+            break; // indices shifted; start over from the front to keep the order
+        }
+    }
+    if (m_inFlight.isEmpty() && (m_cancelled || m_pending.isEmpty())) {
         m_running = false;
+        m_paused = false;
         m_run.finishedAt = QDateTime::currentDateTimeUtc();
         qCInfo(lcPlan) << "plan" << m_plan.name << (m_cancelled ? "cancelled" : "finished") << "after"
                        << m_clock.elapsed() << "ms";
@@ -111,21 +224,29 @@ void PlanRunner::launch(const Item &item)
         s.status = SampleStatus::Error;
         s.message = QStringLiteral("no transport for target \"%1\"").arg(item.target);
         s.startedAt = startedAt;
-        complete(s);
+        // Report from the event loop: complete() pumps, and pump() is what called us.
+        QMetaObject::invokeMethod(this, [this, s, item] {
+            m_inFlight.removeIf([&](const Flight &f) { return !f.job && f.item.probeIndex == item.probeIndex
+                                                           && f.item.target == item.target && f.item.repetition == item.repetition; });
+            m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
+            complete(s);
+        }, Qt::QueuedConnection);
+        m_inFlight.append(Flight { nullptr, item });
         return;
     }
     CommandRequest request;
     request.command = command;
     request.timeout = probe.timeout;
     CommandJob *job = transport->start(request);
-    m_inFlight.append(job);
+    m_inFlight.append(Flight { job, item });
     connect(job, &CommandJob::finished, this, [this, job, item, command, startedAt](const CommandResult &result) {
-        m_inFlight.removeAll(job);
+        m_inFlight.removeIf([job](const Flight &f) { return f.job == job; });
         const Probe &p = m_plan.probes.at(item.probeIndex);
         Sample s = evaluateProbe(p, command, result);
         s.target = item.target;
         s.repetition = item.repetition;
         s.startedAt = startedAt;
+        m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
         complete(s);
     });
 }
@@ -137,6 +258,76 @@ void PlanRunner::complete(const Sample &sample)
     Q_EMIT sampleFinished(sample);
     Q_EMIT progress(m_done, total());
     pump();
+}
+
+void PlanRunner::enqueueCell(int probeIndex, const QString &target)
+{
+    const Probe &p = m_plan.probes.at(probeIndex);
+    int &next = m_nextRepetition[p.id + QLatin1Char('|') + target];
+    for (int i = 0; i < p.repeat; ++i) {
+        m_pending.append(Item { probeIndex, target, next++ });
+    }
+}
+
+void PlanRunner::restartIfIdle()
+{
+    if (m_running) {
+        pump();
+        return;
+    }
+    if (m_pending.isEmpty()) {
+        return;
+    }
+    m_cancelled = false; // a rerun after a cancelled run is a new decision to run
+    m_running = true;
+    if (!m_clock.isValid()) {
+        m_clock.start();
+        m_run.startedAt = QDateTime::currentDateTimeUtc();
+    }
+    Q_EMIT progress(m_done, total());
+    pump();
+}
+
+void PlanRunner::rerunCell(const QString &probeId, const QString &target)
+{
+    for (int i = 0; i < m_plan.probes.size(); ++i) {
+        if (m_plan.probes.at(i).id == probeId && m_plan.targets.contains(target)) {
+            enqueueCell(i, target);
+        }
+    }
+    restartIfIdle();
+}
+
+void PlanRunner::rerunProbe(const QString &probeId)
+{
+    for (int i = 0; i < m_plan.probes.size(); ++i) {
+        if (m_plan.probes.at(i).id == probeId) {
+            for (const QString &target : std::as_const(m_plan.targets)) {
+                enqueueCell(i, target);
+            }
+        }
+    }
+    restartIfIdle();
+}
+
+void PlanRunner::rerunFailed()
+{
+    QList<std::pair<int, QString>> cells;
+    for (const Sample &s : std::as_const(m_run.samples)) {
+        if (s.status == SampleStatus::Pass) {
+            continue;
+        }
+        for (int i = 0; i < m_plan.probes.size(); ++i) {
+            const std::pair<int, QString> cell { i, s.target };
+            if (m_plan.probes.at(i).id == s.probeId && !cells.contains(cell)) {
+                cells << cell;
+            }
+        }
+    }
+    for (const auto &[index, target] : std::as_const(cells)) {
+        enqueueCell(index, target);
+    }
+    restartIfIdle();
 }
 
 } // namespace nestscope

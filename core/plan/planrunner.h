@@ -14,31 +14,48 @@ namespace nestscope {
 class CommandJob;
 class Transport;
 
-/// Runs a plan: every probe on every target, `repeat` times, at most `concurrency` at once.
-/// Asynchronous on the caller's event loop; each sample is emitted the moment it completes.
+/// Runs a plan: every probe on every target, `repeat` times, at most `concurrency` commands at
+/// once overall and `targetConcurrency` per target. Asynchronous on the caller's event loop;
+/// each sample is emitted the moment it completes.
 class PlanRunner final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(PlanRunner)
 public:
-    /// `transports` maps each target name of the plan to where it runs; they must outlive the runner.
+    /// `plan.targets` must be resolved (see resolveTargets()); `transports` maps each to where it
+    /// runs and must outlive the runner.
     PlanRunner(Plan plan, QHash<QString, Transport *> transports, QObject *parent = nullptr);
     ~PlanRunner() override;
 
+    /// Runs the queue in a random order (seeded, so a run can be repeated) instead of
+    /// repetition by repetition. Call before start().
+    void setShuffle(bool shuffle, quint32 seed = 0);
+
     const Plan &plan() const { return m_plan; }
     const Run &run() const { return m_run; }
-    int total() const { return static_cast<int>(m_queue.size()); }
+    int total() const { return m_done + int(m_pending.size()) + int(m_inFlight.size()); }
     int done() const { return m_done; }
     bool isRunning() const { return m_running; }
+    bool isPaused() const { return m_paused; }
     qint64 elapsedMs() const { return m_clock.isValid() ? m_clock.elapsed() : 0; }
 
 public Q_SLOTS:
     void start();
     /// Stops what is in flight (the commands are killed) and runs nothing more.
     void cancel();
+    /// Starts nothing new until resume(); commands in flight finish.
+    void pause();
+    void resume();
+    /// Runs one cell again (its probe's `repeat` times); starts the runner again if it had finished.
+    void rerunCell(const QString &probeId, const QString &target);
+    /// Runs one probe again on every target.
+    void rerunProbe(const QString &probeId);
+    /// Runs again every cell with a sample that did not pass.
+    void rerunFailed();
 
 Q_SIGNALS:
     void sampleFinished(const nestscope::Sample &sample);
     void progress(int done, int total);
+    void pausedChanged(bool paused);
     void finished(bool cancelled);
 
 private:
@@ -47,18 +64,33 @@ private:
         QString target;
         int repetition;
     };
+    struct Flight {
+        QPointer<CommandJob> job;
+        Item item;
+    };
+    enum class Readiness { Ready, Wait, Skip };
+
     void pump();
+    Readiness readiness(const Item &item, QString *skipReason) const;
     void launch(const Item &item);
     void complete(const Sample &sample);
+    void enqueueCell(int probeIndex, const QString &target);
+    void restartIfIdle();
+    int inFlightOn(const QString &target) const;
+    static QString key(int probeIndex, const QString &target, int repetition);
 
     Plan m_plan;
     QHash<QString, Transport *> m_transports;
-    QList<Item> m_queue;
-    qsizetype m_next = 0;
-    QList<QPointer<CommandJob>> m_inFlight;
+    QList<Item> m_pending;
+    QList<Flight> m_inFlight;
+    QHash<QString, SampleStatus> m_results; // key(probe, target, repetition) -> status
+    QHash<QString, int> m_nextRepetition;    // probe|target -> next repetition number for reruns
     int m_done = 0;
     bool m_running = false;
+    bool m_paused = false;
     bool m_cancelled = false;
+    bool m_shuffle = false;
+    quint32 m_seed = 0;
     QElapsedTimer m_clock;
     Run m_run;
 };

@@ -42,7 +42,7 @@ probes:
     kind: shell
     command: uname -r
     expect_exit: 0
-    expect_stdout: "^[0-9]"
+    expect_stdout: '^[0-9]'
     repeat: 5
 )";
         const auto plan = parsePlan(yaml);
@@ -65,7 +65,7 @@ probes:
 
     void jsonIsAccepted()
     {
-        const auto plan = parsePlan(R"({"name": "J", "probes": [{"id": "a", "kind": "shell", "command": "true"}]})");
+        const auto plan = parsePlan("{\"name\": \"J\", \"probes\": [{\"id\": \"a\", \"kind\": \"shell\", \"command\": \"true\"}]}");
         QVERIFY(plan.ok());
         QCOMPARE(plan->probes.at(0).command, QStringLiteral("true"));
     }
@@ -98,7 +98,7 @@ probes:
         QTest::newRow("unknown probe key") << QByteArray("probes:\n  - id: a\n    kind: shell\n    comand: x\n") << 4
                                            << 5 << "unknown key \"comand\" in probe \"a\"";
         QTest::newRow("shell without command")
-            << QByteArray("probes:\n  - id: a\n    kind: shell\n") << 2 << 5 << "needs a command";
+            << QByteArray("probes:\n  - id: a\n    kind: shell\n") << 2 << 5 << "needs command";
         QTest::newRow("bad duration") << QByteArray(
             "defaults:\n  timeout: 10 parsecs\nprobes:\n  - {id: a, kind: shell, command: x}\n")
                                       << 2 << 12 << "is not a duration";
@@ -115,9 +115,36 @@ probes:
         QTest::newRow("bad regex") << QByteArray(
             "probes:\n  - id: a\n    kind: shell\n    command: x\n    expect_stdout: '(('\n")
                                    << 5 << 20 << "not a valid regular expression";
-        QTest::newRow("instance target") << QByteArray(
-            "targets: [runner, vm1]\nprobes:\n  - {id: a, kind: shell, command: x}\n")
-                                         << 1 << 19 << "target \"vm1\" is not supported yet";
+        QTest::newRow("bad target")
+            << QByteArray("targets: [runner, 'vm1; reboot']\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 1 << 19 << "is not runner, all, an instance name or a glob";
+        QTest::newRow("undefined variable")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: 'echo ${nope}'}\n") << 2 << 35 << "uses ${nope}, which is not defined";
+        QTest::newRow("bad variable name")
+            << QByteArray("variables: {'a b': 1}\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 1 << 13 << "variable name \"a b\"";
+        QTest::newRow("unknown fact")
+            << QByteArray("probes:\n  - {id: a, kind: fact, fact: ipv5-address}\n") << 2 << 31 << "unknown fact \"ipv5-address\"";
+        QTest::newRow("dns record")
+            << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, record: MX}\n") << 2 << 46 << "record must be A or AAAA";
+        QTest::newRow("host injection")
+            << QByteArray("probes:\n  - {id: a, kind: tcp, host: 'x.test; touch /tmp/m', port: 80}\n") << 2 << 30 << "is not a host name or an IP address";
+        QTest::newRow("url injection")
+            << QByteArray("probes:\n  - {id: a, kind: http, url: 'http://x.test$(touch /tmp/m)/'}\n") << 2 << 30 << "is not an http";
+        QTest::newRow("port range")
+            << QByteArray("probes:\n  - {id: a, kind: tcp, host: x.test, port: 70000}\n") << 2 << 44 << "from 1 to 65535";
+        QTest::newRow("family on fact")
+            << QByteArray("probes:\n  - {id: a, kind: fact, fact: resolver, family: ipv4}\n") << 2 << 41 << "unknown key \"family\" in probe \"a\" (fact)";
+        QTest::newRow("bad family")
+            << QByteArray("probes:\n  - {id: a, kind: icmp, host: x.test, family: ipx}\n") << 2 << 47 << "family must be ipv4, ipv6 or any";
+        QTest::newRow("key of other kind")
+            << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, port: 53}\n") << 2 << 38 << "unknown key \"port\" in probe \"a\" (dns)";
+        QTest::newRow("guard on later probe")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x, when: {passed: b}}\n  - {id: b, kind: shell, command: y}\n") << 2 << 53 << "not a probe defined above";
+        QTest::newRow("guard bad tool")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x, when: {tool: 'a b'}}\n") << 2 << 51 << "is not a program name";
+        QTest::newRow("expect unknown probe")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: b*, result: fail}\n") << 4 << 13 << "no probe matches \"b*\"";
+        QTest::newRow("expect bad result")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: a, result: maybe}\n") << 4 << 24 << "result must be pass or fail";
     }
 
     void errorsCarryPositions()
@@ -136,13 +163,128 @@ probes:
         QVERIFY(e.toString().startsWith(QStringLiteral("plan.yaml:%1:%2: ").arg(line).arg(column)));
     }
 
+    void variablesAndOverrides()
+    {
+        const QByteArray yaml = R"(variables:
+  host: www.lab.test
+  path: /index.html
+  greeting: hello
+probes:
+  - {id: web, kind: http, url: 'https://${host}${path}', family: ipv6}
+  - {id: sh, kind: shell, command: 'echo ${greeting} ${host}'}
+  - {id: ping, kind: icmp, host: '${host}', count: 5, max_loss: 20%}
+)";
+        const auto plain = parsePlan(yaml);
+        QVERIFY2(plain.ok(), qPrintable(plain.ok() ? QString() : plain.error().toString()));
+        QCOMPARE(plain->probes.at(0).url.toString(), QStringLiteral("https://www.lab.test/index.html"));
+        QCOMPARE(plain->probes.at(0).family, Family::IPv6);
+        QCOMPARE(plain->probes.at(1).command, QStringLiteral("echo hello www.lab.test"));
+        QCOMPARE(plain->probes.at(2).host, QStringLiteral("www.lab.test"));
+        QCOMPARE(plain->probes.at(2).maxLossPercent, 20);
+
+        // A value from the command line reaches a shell command as one quoted word, never as code.
+        const auto overridden = parsePlan(yaml, {}, { { QStringLiteral("greeting"), QStringLiteral("$(touch /tmp/marker); x") } });
+        QVERIFY(overridden.ok());
+        QCOMPARE(overridden->probes.at(1).command, QStringLiteral("echo '$(touch /tmp/marker); x' www.lab.test"));
+        // ... and cannot turn a URL or a host into something else.
+        const auto badHost = parsePlan(yaml, {}, { { QStringLiteral("host"), QStringLiteral("x.test;reboot") } });
+        QVERIFY(!badHost.ok());
+        QCOMPARE(badHost.error().line, 6);
+
+        const auto unknown = parsePlan(yaml, QStringLiteral("p.yaml"), { { QStringLiteral("hots"), QStringLiteral("x") } });
+        QVERIFY(!unknown.ok());
+        QVERIFY2(unknown.error().message.contains(QStringLiteral("--var hots: the plan has no variable \"hots\"; it declares: greeting, host, path")),
+            qPrintable(unknown.error().message));
+    }
+
+    void everyKindParses()
+    {
+        const QByteArray yaml = R"(defaults: {timeout: 5s, target_concurrency: 2}
+targets: [runner, all, 'vm*', web-1]
+probes:
+  - {id: v4, kind: fact, fact: ipv4-address}
+  - {id: aaaa, kind: dns, name: www.lab.test, record: aaaa}
+  - {id: tcp, kind: tcp, host: '2001:db8::1', port: 443, family: ipv6}
+  - {id: mtu, kind: mtu, host: 10.0.0.1, size: 1400}
+  - {id: apt, kind: package}
+  - {id: pull, kind: docker, image: 'library/alpine:3.19', when: {passed: v4}}
+  - {id: info, kind: docker, when: {tool: docker}}
+expect:
+  - {probe: '*', target: 'vm*', result: fail}
+  - {probe: v4, target: 'vm2', result: pass}
+)";
+        const auto plan = parsePlan(yaml);
+        QVERIFY2(plan.ok(), qPrintable(plan.ok() ? QString() : plan.error().toString()));
+        QCOMPARE(plan->targets, (QStringList { QStringLiteral("runner"), QStringLiteral("all"), QStringLiteral("vm*"), QStringLiteral("web-1") }));
+        QCOMPARE(plan->targetConcurrency, 2);
+        QCOMPARE(plan->probes.at(0).fact, FactKind::Ipv4Address);
+        QCOMPARE(plan->probes.at(1).family, Family::IPv6);
+        QCOMPARE(plan->probes.at(2).port, 443);
+        QCOMPARE(plan->probes.at(3).mtu, 1400);
+        QCOMPARE(plan->probes.at(4).timeout, std::chrono::milliseconds(120000)); // package managers get longer
+        QCOMPARE(plan->probes.at(5).when.probePassed, QStringLiteral("v4"));
+        QCOMPARE(plan->probes.at(5).timeout, std::chrono::milliseconds(120000));
+        QCOMPARE(plan->probes.at(6).timeout, std::chrono::milliseconds(5000));
+        QCOMPARE(plan->probes.at(6).when.tool, QStringLiteral("docker"));
+        QVERIFY(plan->expectsPass(QStringLiteral("tcp"), QStringLiteral("runner")));
+        QVERIFY(!plan->expectsPass(QStringLiteral("tcp"), QStringLiteral("vm1")));
+        QVERIFY(plan->expectsPass(QStringLiteral("v4"), QStringLiteral("vm2"))); // the later rule wins
+        QVERIFY(!plan->expectsPass(QStringLiteral("v4"), QStringLiteral("vm1")));
+    }
+
+    void targetsResolve()
+    {
+        const QStringList all { QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("web"), QStringLiteral("old") };
+        const QStringList running { QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("web") };
+        auto r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("vm*") }, all, running);
+        QVERIFY(r.ok());
+        QCOMPARE(r.value(), (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+        r = resolveTargets({ QStringLiteral("web"), QStringLiteral("all"), QStringLiteral("old") }, all, running);
+        QVERIFY(r.ok());
+        QCOMPARE(r.value(), (QStringList { QStringLiteral("web"), QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("old") }));
+        r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("vm3") }, all, running);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().message, QStringLiteral("target \"vm3\" is not an instance on this runner; instances: vm1, vm2, web, old"));
+        r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("all") }, {}, {});
+        QVERIFY(r.ok());
+        QCOMPARE(r.value(), QStringList { QStringLiteral("runner") });
+    }
+
+    void hostsAndNames_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("host");
+        QTest::addColumn<bool>("instance");
+        QTest::newRow("dns") << "www.lab.test" << true << false;
+        QTest::newRow("trailing dot") << "lab.test." << true << false;
+        QTest::newRow("ipv4") << "10.1.2.3" << true << false;
+        QTest::newRow("ipv6") << "fd42::1" << true << false;
+        QTest::newRow("instance") << "vm1" << true << true;
+        QTest::newRow("dashes") << "my-vm-2" << true << true;
+        QTest::newRow("space") << "a b" << false << false;
+        QTest::newRow("semicolon") << "a;b" << false << false;
+        QTest::newRow("dollar") << "$(id)" << false << false;
+        QTest::newRow("leading dash") << "-oProxyCommand=x" << false << false;
+        QTest::newRow("digit first") << "1vm" << true << false;
+        QTest::newRow("empty") << "" << false << false;
+    }
+
+    void hostsAndNames()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, host);
+        QFETCH(bool, instance);
+        QCOMPARE(isValidHost(text), host);
+        QCOMPARE(isValidInstanceName(text), instance);
+    }
+
     void fileErrors()
     {
         const QString bad = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/bad-kind.yaml");
         const auto plan = loadPlanFile(bad);
         QVERIFY(!plan.ok());
         QCOMPARE(plan.error().toString(),
-            bad + QStringLiteral(":7:11: unknown probe kind \"htpp\"; this version knows shell and http"));
+            bad + QStringLiteral(":7:11: unknown probe kind \"htpp\"; use one of: shell, http, fact, dns, tcp, icmp, mtu, package, docker"));
 
         const auto missing = loadPlanFile(QStringLiteral("/nonexistent/plan.yaml"));
         QVERIFY(!missing.ok());

@@ -68,6 +68,34 @@ Probe httpProbe(const QString &url, std::chrono::milliseconds timeout = 5s)
     return p;
 }
 
+// A folder of stand-in programs, for the cases this machine cannot produce for real
+// (an apt mirror failing, a path MTU of 1400). Everything else runs the real tools.
+class FakeTools {
+public:
+    void add(const QString &name, const QByteArray &script)
+    {
+        QFile f(m_dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write("#!/bin/sh\n" + script);
+        f.close();
+        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    }
+    QString path() const { return m_dir.path(); }
+
+private:
+    QTemporaryDir m_dir;
+};
+
+Probe probeOf(ProbeKind kind, const QString &host = {}, std::chrono::milliseconds timeout = 5s)
+{
+    Probe p;
+    p.id = QStringLiteral("p");
+    p.kind = kind;
+    p.host = host;
+    p.timeout = timeout;
+    return p;
+}
+
 } // namespace
 
 class TestProbes : public QObject {
@@ -240,6 +268,293 @@ private Q_SLOTS:
         QCOMPARE(int(s.status), status);
         QCOMPARE(s.message, message);
         QCOMPARE(s.command, command);
+    }
+
+    void factsOnThisMachine()
+    {
+        Probe p = probeOf(ProbeKind::Fact);
+        p.fact = FactKind::Resolver;
+        QCOMPARE(runProbe(p).status, SampleStatus::Pass);
+        p.fact = FactKind::Ipv4Address;
+        const Sample v4 = runProbe(p);
+        QCOMPARE(v4.status, SampleStatus::Pass); // this machine has a global IPv4 address (eth0)
+        QVERIFY(v4.stdOut.contains(" inet "));
+        p.fact = FactKind::Ipv6Enabled;
+        QCOMPARE(runProbe(p).status, SampleStatus::Pass);
+    }
+
+    void factsThatDoNotHold()
+    {
+        FakeTools tools;
+        tools.add(QStringLiteral("ip"), "exit 0\n"); // a runner without addresses or routes
+        qputenv("PATH", tools.path().toUtf8() + ":/usr/bin:/bin");
+        Probe p = probeOf(ProbeKind::Fact);
+        p.fact = FactKind::Ipv4Address;
+        Sample s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QCOMPARE(s.message, QStringLiteral("no global IPv4 address"));
+        p.fact = FactKind::Ipv6DefaultRoute;
+        s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QCOMPARE(s.message, QStringLiteral("no IPv6 default route"));
+
+        QTemporaryDir empty;
+        qputenv("PATH", empty.path().toUtf8());
+        s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Error);
+        QCOMPARE(s.message, QStringLiteral("nestscope: ip (iproute2) is not installed on this target"));
+    }
+
+    void dnsWithGetent()
+    {
+        Probe p = probeOf(ProbeKind::Dns, QStringLiteral("localhost"));
+        p.family = Family::IPv4;
+        const Sample a = runProbe(p);
+        QCOMPARE(a.status, SampleStatus::Pass);
+        QVERIFY(a.stdOut.contains("127.0.0.1"));
+        QVERIFY2(a.stdErr.contains("nestscope-dns-us="), a.stdErr.constData()); // timed inside the target
+        QVERIFY(a.latencyMs < 1000);
+
+        // getent ahostsv6 also lists IPv4-mapped addresses; they are not AAAA records.
+        FakeTools tools;
+        tools.add(QStringLiteral("getent"), "echo '::ffff:10.1.2.3 STREAM www.lab.test'; exit 0\n");
+        qputenv("PATH", tools.path().toUtf8() + ":/bin");
+        p.host = QStringLiteral("www.lab.test");
+        p.family = Family::IPv6;
+        Sample aaaa = runProbe(p);
+        QCOMPARE(aaaa.status, SampleStatus::Fail);
+        QCOMPARE(aaaa.message, QStringLiteral("no AAAA record for www.lab.test (or the resolver did not answer)"));
+        tools.add(QStringLiteral("getent"), "echo 'fd42:77::10 STREAM www.lab.test'; echo '::ffff:10.1.2.3 STREAM'\n");
+        aaaa = runProbe(p);
+        QCOMPARE(aaaa.status, SampleStatus::Pass);
+    }
+
+    void tcpConnect()
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        Probe p = probeOf(ProbeKind::Tcp, QStringLiteral("127.0.0.1"));
+        p.port = server.serverPort();
+        p.family = Family::IPv4;
+        const Sample ok = runProbe(p);
+        QCOMPARE(ok.status, SampleStatus::Pass);
+        QVERIFY(ok.phasesMs.contains(QStringLiteral("connect")));
+        // A name with a family is resolved for that family first.
+        p.host = QStringLiteral("localhost");
+        QCOMPARE(runProbe(p).status, SampleStatus::Pass);
+        // Without bash, curl's telnet:// connects; it cannot leave on its own, so the connect
+        // time decides once --max-time ends it.
+        QTemporaryDir bin;
+        QVERIFY(QFile::link(QStringLiteral("/usr/bin/curl"), bin.filePath(QStringLiteral("curl"))));
+        qputenv("PATH", bin.path().toUtf8());
+        p.host = QStringLiteral("127.0.0.1");
+        p.family = Family::Any;
+        p.timeout = 1500ms;
+        const Sample viaCurl = runProbe(p);
+        QCOMPARE(viaCurl.status, SampleStatus::Pass);
+        QVERIFY(viaCurl.command.contains(QStringLiteral("telnet://127.0.0.1:")));
+        QVERIFY(viaCurl.phasesMs.value(QStringLiteral("connect")) > 0);
+        qputenv("PATH", m_path);
+        p.timeout = 5s;
+        server.close();
+        const Sample refused = runProbe(p);
+        QCOMPARE(refused.status, SampleStatus::Fail);
+        QVERIFY2(refused.message.startsWith(QStringLiteral("cannot connect to 127.0.0.1 port %1").arg(p.port)), qPrintable(refused.message));
+    }
+
+    void icmpLoopback_data()
+    {
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("family");
+        QTest::newRow("ipv4") << "127.0.0.1" << int(Family::IPv4);
+        QTest::newRow("ipv6") << "::1" << int(Family::IPv6);
+    }
+
+    void icmpLoopback()
+    {
+        QFETCH(QString, host);
+        QFETCH(int, family);
+        Probe p = probeOf(ProbeKind::Icmp, host);
+        p.family = Family(family);
+        p.count = 2;
+        const Sample s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Pass);
+        QCOMPARE(s.phasesMs.value(QStringLiteral("loss_percent")), 0.0);
+        QVERIFY(s.phasesMs.contains(QStringLiteral("rtt_avg")));
+        QVERIFY(s.latencyMs >= 0 && s.latencyMs < 100);
+    }
+
+    void mtuSearch()
+    {
+        // Loopback carries 1500-byte packets for real...
+        Probe p = probeOf(ProbeKind::Mtu, QStringLiteral("127.0.0.1"), 20s);
+        p.family = Family::IPv4;
+        QCOMPARE(runProbe(p).status, SampleStatus::Pass);
+        // ... and the binary search finds a 1400-byte path (payload 1372 + 28) with a ping that refuses more.
+        FakeTools tools;
+        tools.add(QStringLiteral("ping"), "while [ $# -gt 0 ]; do [ \"$1\" = -s ] && size=$2; shift; done; [ \"$size\" -le 1372 ]\n");
+        qputenv("PATH", tools.path().toUtf8() + ":/bin");
+        const Sample s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QCOMPARE(s.message, QStringLiteral("path MTU to 127.0.0.1 is 1400 bytes, expected 1500"));
+        QCOMPARE(s.phasesMs.value(QStringLiteral("path_mtu")), 1400.0);
+    }
+
+    void packageManagerErrorsAreFailures()
+    {
+        FakeTools tools;
+        tools.add(QStringLiteral("apt-get"), "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; "
+                                             "echo 'Err:2 http://security.lab.test bookworm-security InRelease'; "
+                                             "echo '  Could not connect to security.lab.test:80'; exit 0\n");
+        qputenv("PATH", tools.path().toUtf8() + ":/bin");
+        Sample s = runProbe(probeOf(ProbeKind::Package));
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QCOMPARE(s.message, QStringLiteral("Err:2 http://security.lab.test bookworm-security InRelease"));
+        tools.add(QStringLiteral("apt-get"), "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; echo 'Reading package lists...'\n");
+        s = runProbe(probeOf(ProbeKind::Package));
+        QCOMPARE(s.status, SampleStatus::Pass);
+        QVERIFY(s.command.contains(QStringLiteral("apt-get -q update")));
+    }
+
+    void dockerIsSkippedWhereItIsMissing()
+    {
+        QTemporaryDir empty;
+        qputenv("PATH", empty.path().toUtf8());
+        Probe p = probeOf(ProbeKind::Docker);
+        p.image = QStringLiteral("library/alpine:3.19");
+        Sample s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Skipped);
+        QCOMPARE(s.message, QStringLiteral("docker is not installed"));
+
+        FakeTools tools;
+        tools.add(QStringLiteral("docker"), "echo \"Error response from daemon: Get \\\"https://registry.lab.test/v2/\\\": net/http: request canceled\" >&2; exit 1\n");
+        qputenv("PATH", tools.path().toUtf8());
+        s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QVERIFY2(s.message.startsWith(QStringLiteral("docker pull library/alpine:3.19 failed: Error response from daemon")), qPrintable(s.message));
+    }
+
+    void guards()
+    {
+        Plan plan;
+        plan.name = QStringLiteral("g");
+        plan.targets = { QStringLiteral("runner") };
+        Probe failing;
+        failing.id = QStringLiteral("dns");
+        failing.command = QStringLiteral("exit 1");
+        failing.timeout = 5s;
+        Probe dependent = failing;
+        dependent.id = QStringLiteral("http");
+        dependent.command = QStringLiteral("true");
+        dependent.when.probePassed = QStringLiteral("dns");
+        Probe tool = dependent;
+        tool.id = QStringLiteral("tool");
+        tool.when = Guard { QStringLiteral("no-such-tool-here"), QString() };
+        plan.probes = { failing, dependent, tool };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        runner.setShuffle(true, 7); // the dependent may come first; it must still wait for dns
+        runner.start();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(runner.run().samples.size(), 3);
+        for (const Sample &s : runner.run().samples) {
+            if (s.probeId == QLatin1String("http")) {
+                QCOMPARE(s.status, SampleStatus::Skipped);
+                QCOMPARE(s.message, QStringLiteral("guard: dns did not pass on runner (fail)"));
+            } else if (s.probeId == QLatin1String("tool")) {
+                QCOMPARE(s.status, SampleStatus::Skipped);
+                QCOMPARE(s.message, QStringLiteral("no-such-tool-here is not installed"));
+            }
+        }
+    }
+
+    void perTargetLimitPauseAndRerun()
+    {
+        QTemporaryDir dir;
+        Plan plan;
+        plan.name = QStringLiteral("t");
+        // Two targets on the same machine; the per-target limit of 1 must serialise each.
+        plan.targets = { QStringLiteral("runner"), QStringLiteral("vm1") };
+        plan.concurrency = 4;
+        plan.targetConcurrency = 1;
+        Probe p;
+        p.id = QStringLiteral("count");
+        p.timeout = 10s;
+        p.repeat = 3;
+        p.command = QStringLiteral("d=%1; f=$d/$$; touch $f; ls $d | grep -v max | wc -l >> $d/max; sleep 0.2; rm $f").arg(dir.path());
+        plan.probes = { p };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport }, { QStringLiteral("vm1"), &m_transport } });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        QSignalSpy paused(&runner, &PlanRunner::pausedChanged);
+        runner.start();
+        runner.pause();
+        QCOMPARE(paused.count(), 1);
+        const int before = runner.done();
+        QVERIFY(!done.wait(700)); // paused: the two in flight finish, nothing new starts
+        QCOMPARE(runner.done(), before + 2);
+        runner.resume();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(runner.run().samples.size(), 6);
+        QFile f(dir.filePath(QStringLiteral("max")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        int peak = 0;
+        for (const QByteArray &line : f.readAll().split('\n')) {
+            peak = std::max(peak, line.trimmed().toInt());
+        }
+        QCOMPARE(peak, 2); // one per target, two targets
+
+        done.clear();
+        runner.rerunCell(QStringLiteral("count"), QStringLiteral("vm1"));
+        QVERIFY(done.wait(10000));
+        QCOMPARE(runner.run().samples.size(), 9);
+        QCOMPARE(runner.run().samples.last().target, QStringLiteral("vm1"));
+        QCOMPARE(runner.run().samples.last().repetition, 5); // reruns continue the numbering
+    }
+
+    void rerunFailedRunsOnlyFailedCells()
+    {
+        QTemporaryDir dir;
+        Plan plan;
+        plan.name = QStringLiteral("r");
+        plan.targets = { QStringLiteral("runner") };
+        Probe ok;
+        ok.id = QStringLiteral("ok");
+        ok.command = QStringLiteral("true");
+        ok.timeout = 5s;
+        // Fails the first time, passes once its marker exists: a flaky probe that a rerun fixes.
+        Probe flaky = ok;
+        flaky.id = QStringLiteral("flaky");
+        flaky.command = QStringLiteral("m=%1/m; if [ -e $m ]; then exit 0; fi; touch $m; exit 1").arg(dir.path());
+        plan.probes = { ok, flaky };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        runner.start();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(runner.run().count(SampleStatus::Fail), 1);
+        runner.rerunFailed();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(runner.run().samples.size(), 3);
+        QCOMPARE(runner.run().samples.last().probeId, QStringLiteral("flaky"));
+        QCOMPARE(runner.run().samples.last().status, SampleStatus::Pass);
+    }
+
+    void expectations()
+    {
+        Plan plan;
+        plan.expectations = { Expectation { QStringLiteral("http*"), QStringLiteral("vm*"), false } };
+        Sample s;
+        s.probeId = QStringLiteral("http-v4");
+        s.target = QStringLiteral("vm1");
+        s.status = SampleStatus::Timeout;
+        QVERIFY(expectationHolds(plan, s)); // expected to fail, and it did
+        s.status = SampleStatus::Pass;
+        QVERIFY(!expectationHolds(plan, s));
+        s.target = QStringLiteral("runner");
+        QVERIFY(expectationHolds(plan, s));
+        s.status = SampleStatus::Error;
+        QVERIFY(!expectationHolds(plan, s));
+        s.status = SampleStatus::Skipped;
+        QVERIFY(expectationHolds(plan, s));
     }
 
     void runnerRespectsConcurrencyAndOrder()

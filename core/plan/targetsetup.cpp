@@ -1,0 +1,81 @@
+#include "targetsetup.h"
+
+#include "topology/instances.h"
+#include "transport/instancetransport.h"
+#include "transport/transport.h"
+
+namespace nestscope {
+
+TargetSetup::TargetSetup(QObject *parent)
+    : QObject(parent)
+{
+}
+
+TargetSetup::~TargetSetup() = default;
+
+void TargetSetup::start(const Plan &plan, Transport *runner)
+{
+    m_plan = plan;
+    m_runner = runner;
+    const bool onlyRunner = std::all_of(plan.targets.cbegin(), plan.targets.cend(),
+        [](const QString &t) { return t == QLatin1String("runner"); });
+    if (onlyRunner) {
+        // Nothing to ask the runner: report from the event loop, like the other paths.
+        QMetaObject::invokeMethod(this, [this] { resolve({}); }, Qt::QueuedConnection);
+        return;
+    }
+    CommandRequest request;
+    request.command = instanceListCommand();
+    request.timeout = std::chrono::seconds(30);
+    CommandJob *job = runner->start(request);
+    connect(job, &CommandJob::finished, this, [this](const CommandResult &result) {
+        if (result.outcome != CommandOutcome::Exited || result.exitCode != 0) {
+            const QString why = result.outcome == CommandOutcome::Exited ? QString::fromUtf8(result.stdErr).trimmed()
+                                                                         : result.errorString;
+            Q_EMIT failed(QStringLiteral("cannot list the runner's instances (%1); is the LXD/Incus daemon running "
+                                         "and is the user in its group?")
+                              .arg(why.left(300)));
+            return;
+        }
+        if (!result.stdErr.trimmed().isEmpty()) {
+            m_warnings << QString::fromUtf8(result.stdErr).trimmed();
+        }
+        const auto list = parseInstanceList(result.stdOut);
+        if (!list) {
+            Q_EMIT failed(list.error().message);
+            return;
+        }
+        resolve(list.value());
+    });
+}
+
+void TargetSetup::resolve(const QList<InstanceInfo> &instances)
+{
+    QStringList names;
+    QStringList running;
+    for (const InstanceInfo &i : instances) {
+        names << i.name;
+        if (i.isRunning()) {
+            running << i.name;
+        }
+    }
+    const auto targets = resolveTargets(m_plan.targets, names, running);
+    if (!targets) {
+        Q_EMIT failed(targets.error().message);
+        return;
+    }
+    if (m_plan.targets.contains(QStringLiteral("all")) && running.isEmpty()) {
+        m_warnings << QStringLiteral("no instance is running on the runner, so \"all\" adds no target");
+    }
+    m_plan.targets = targets.value();
+    for (const QString &t : std::as_const(m_plan.targets)) {
+        if (t == QLatin1String("runner")) {
+            m_transports.insert(t, m_runner);
+        } else {
+            m_transports.insert(t, new InstanceTransport(m_runner, t, InstanceTransport::Client::Auto, this));
+        }
+    }
+    Q_EMIT ready();
+}
+
+} // namespace nestscope

@@ -1,0 +1,195 @@
+#include "reports.h"
+
+#include "plan/probes.h"
+#include "results/matrix.h"
+
+#include <QXmlStreamWriter>
+
+namespace nestscope {
+
+namespace {
+
+QList<Sample> samplesOf(const Run &run, const QString &probe, const QString &target)
+{
+    QList<Sample> list;
+    for (const Sample &s : run.samples) {
+        if (s.probeId == probe && s.target == target) {
+            list << s;
+        }
+    }
+    return list;
+}
+
+QString ms(double value)
+{
+    return value < 10 ? QString::number(value, 'f', 1) + QStringLiteral(" ms") : QString::number(qRound(value)) + QStringLiteral(" ms");
+}
+
+QString clip(const QByteArray &data, int max = 2000)
+{
+    QString text = QString::fromUtf8(data);
+    if (text.size() > max) {
+        text = text.left(max) + QStringLiteral("\n[… %1 more characters]").arg(text.size() - max);
+    }
+    return text;
+}
+
+// Markdown table cells cannot hold a bare '|' or a newline.
+QString cellText(QString text)
+{
+    return text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
+}
+
+} // namespace
+
+QByteArray runToJUnit(const Plan &plan, const Run &run)
+{
+    QByteArray out;
+    QXmlStreamWriter xml(&out);
+    xml.setAutoFormatting(true);
+    xml.writeStartDocument();
+    xml.writeStartElement(QStringLiteral("testsuites"));
+    xml.writeAttribute(QStringLiteral("name"), run.planName);
+    for (const QString &target : run.targets) {
+        int failures = 0;
+        int errors = 0;
+        int skipped = 0;
+        double seconds = 0;
+        struct Case {
+            QString probe;
+            QList<Sample> samples;
+            QList<Sample> broken;
+        };
+        QList<Case> cases;
+        for (const QString &probe : run.probeIds) {
+            Case c { probe, samplesOf(run, probe, target), {} };
+            for (const Sample &s : c.samples) {
+                seconds += s.latencyMs / 1000.0;
+                if (!expectationHolds(plan, s)) {
+                    c.broken << s;
+                }
+            }
+            const bool allSkipped = !c.samples.isEmpty()
+                && std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) { return s.status == SampleStatus::Skipped; });
+            if (c.samples.isEmpty() || allSkipped) {
+                ++skipped;
+            } else if (!c.broken.isEmpty()) {
+                const bool onlyErrors = std::all_of(c.broken.cbegin(), c.broken.cend(),
+                    [](const Sample &s) { return s.status == SampleStatus::Error; });
+                ++(onlyErrors ? errors : failures);
+            }
+            cases << c;
+        }
+        xml.writeStartElement(QStringLiteral("testsuite"));
+        xml.writeAttribute(QStringLiteral("name"), target);
+        xml.writeAttribute(QStringLiteral("tests"), QString::number(cases.size()));
+        xml.writeAttribute(QStringLiteral("failures"), QString::number(failures));
+        xml.writeAttribute(QStringLiteral("errors"), QString::number(errors));
+        xml.writeAttribute(QStringLiteral("skipped"), QString::number(skipped));
+        xml.writeAttribute(QStringLiteral("time"), QString::number(seconds, 'f', 3));
+        for (const Case &c : cases) {
+            xml.writeStartElement(QStringLiteral("testcase"));
+            xml.writeAttribute(QStringLiteral("classname"), run.planName + QLatin1Char('.') + target);
+            xml.writeAttribute(QStringLiteral("name"), c.probe);
+            double caseSeconds = 0;
+            for (const Sample &s : c.samples) {
+                caseSeconds += s.latencyMs / 1000.0;
+            }
+            xml.writeAttribute(QStringLiteral("time"), QString::number(caseSeconds, 'f', 3));
+            const bool allSkipped = c.samples.isEmpty()
+                || std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) { return s.status == SampleStatus::Skipped; });
+            if (allSkipped) {
+                xml.writeStartElement(QStringLiteral("skipped"));
+                xml.writeAttribute(QStringLiteral("message"), c.samples.isEmpty() ? QStringLiteral("not run") : c.samples.constFirst().message);
+                xml.writeEndElement();
+            } else if (!c.broken.isEmpty()) {
+                const Sample &first = c.broken.constFirst();
+                const bool expectedPass = plan.expectsPass(c.probe, target);
+                xml.writeStartElement(first.status == SampleStatus::Error ? QStringLiteral("error") : QStringLiteral("failure"));
+                xml.writeAttribute(QStringLiteral("message"),
+                    expectedPass ? QStringLiteral("%1 of %2 samples did not pass: %3").arg(c.broken.size()).arg(c.samples.size()).arg(first.message)
+                                 : QStringLiteral("expected to fail, but %1 of %2 samples passed").arg(c.broken.size()).arg(c.samples.size()));
+                QString text;
+                for (const Sample &s : c.broken) {
+                    text += QStringLiteral("#%1 %2 (%3) exit %4: %5\n$ %6\n")
+                                .arg(s.repetition + 1)
+                                .arg(toText(s.status), ms(s.latencyMs))
+                                .arg(s.exitCode)
+                                .arg(s.message, s.command);
+                }
+                xml.writeCharacters(text);
+                xml.writeEndElement();
+            }
+            if (!c.samples.isEmpty()) {
+                xml.writeTextElement(QStringLiteral("system-out"), clip(c.samples.constLast().stdOut));
+                xml.writeTextElement(QStringLiteral("system-err"), clip(c.samples.constLast().stdErr));
+            }
+            xml.writeEndElement();
+        }
+        xml.writeEndElement();
+    }
+    xml.writeEndElement();
+    xml.writeEndDocument();
+    return out;
+}
+
+QByteArray runToMarkdown(const Plan &plan, const Run &run)
+{
+    const Matrix matrix = Matrix::fromRun(run);
+    int broken = 0;
+    for (const Sample &s : run.samples) {
+        broken += expectationHolds(plan, s) ? 0 : 1;
+    }
+    QString md;
+    md += QStringLiteral("# %1\n\n").arg(run.planName);
+    md += QStringLiteral("Run on **%1** from %2 to %3 UTC%4.\n\n")
+              .arg(run.host, run.startedAt.toString(Qt::ISODate), run.finishedAt.toString(Qt::ISODate),
+                  run.cancelled ? QStringLiteral(" (cancelled)") : QString());
+    md += broken == 0 ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
+                      : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+
+    md += QStringLiteral("| probe |");
+    for (const QString &t : matrix.targets()) {
+        md += QLatin1Char(' ') + cellText(t) + QStringLiteral(" |");
+    }
+    md += QStringLiteral("\n|---|");
+    for (int c = 0; c < matrix.columnCount(); ++c) {
+        md += QStringLiteral("---|");
+    }
+    md += QLatin1Char('\n');
+    for (int r = 0; r < matrix.rowCount(); ++r) {
+        md += QStringLiteral("| %1 |").arg(cellText(matrix.probeIds().at(r)));
+        for (int c = 0; c < matrix.columnCount(); ++c) {
+            const MatrixCell &cell = matrix.cell(r, c);
+            if (cell.isEmpty()) {
+                md += cell.skipped > 0 ? QStringLiteral(" skipped |") : QStringLiteral(" – |");
+                continue;
+            }
+            const QString mark = cell.passed == cell.total ? QStringLiteral("✅") : cell.passed == 0 ? QStringLiteral("❌") : QStringLiteral("⚠️");
+            md += QStringLiteral(" %1 %2/%3 · %4 |").arg(mark).arg(cell.passed).arg(cell.total).arg(ms(cell.medianMs));
+        }
+        md += QLatin1Char('\n');
+    }
+
+    if (broken > 0) {
+        md += QStringLiteral("\n## What did not go as expected\n");
+        for (const QString &probe : matrix.probeIds()) {
+            for (const QString &target : matrix.targets()) {
+                const QList<Sample> samples = samplesOf(run, probe, target);
+                const auto bad = std::find_if(samples.cbegin(), samples.cend(), [&](const Sample &s) { return !expectationHolds(plan, s); });
+                if (bad == samples.cend()) {
+                    continue;
+                }
+                md += QStringLiteral("\n### %1 on %2\n\n").arg(probe, target);
+                md += QStringLiteral("%1 (%2, exit code %3): %4\n\n")
+                          .arg(toText(bad->status), ms(bad->latencyMs))
+                          .arg(bad->exitCode)
+                          .arg(bad->message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail") : bad->message);
+                md += QStringLiteral("```console\n$ %1\n%2%3```\n").arg(bad->command, clip(bad->stdOut, 1500), clip(bad->stdErr, 1500));
+            }
+        }
+    }
+    return md.toUtf8();
+}
+
+} // namespace nestscope

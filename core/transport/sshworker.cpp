@@ -169,6 +169,7 @@ void SshWorker::startCommand(quint64 id, const CommandRequest &request)
     job->clock.start();
     job->timer = std::make_unique<QTimer>();
     job->timer->setSingleShot(true);
+    job->timer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5% early
     job->timer->setInterval(request.timeout);
     connect(job->timer.get(), &QTimer::timeout, this, [this, id] {
         stopJob(id, CommandOutcome::Timeout);
@@ -325,6 +326,7 @@ bool SshWorker::openAndExec(SshJob *job)
             // when one of ours finishes, or shortly if none is running.
             if (++owned->refusals <= 5) {
                 const int newLimit = std::max(1, static_cast<int>(m_active.size()));
+                m_finishedSinceRefusal = 0;
                 if (newLimit < m_limit) {
                     qCInfo(lcSsh) << "server refused a channel (" << why << "); running at most" << newLimit
                                   << "commands at once";
@@ -387,6 +389,12 @@ void SshWorker::finishJob(quint64 id)
     std::unique_ptr<SshJob> job = std::move(it->second);
     m_active.erase(it);
     m_holdQueue = false;
+    // A refusal is often momentary (the server still counts sessions whose close is in flight):
+    // win the lost slots back slowly.
+    if (m_limit < std::clamp(m_target.maxChannels, 1, 64) && ++m_finishedSinceRefusal >= 50) {
+        ++m_limit;
+        m_finishedSinceRefusal = 0;
+    }
     ssh_remove_channel_callbacks(job->channel, &job->callbacks);
     ssh_channel_free(job->channel); // answers the server's close and frees it
     job->channel = nullptr;

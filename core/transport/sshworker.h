@@ -70,6 +70,7 @@ private:
     std::deque<std::unique_ptr<SshJob>> m_queue;
     std::map<quint64, std::unique_ptr<SshJob>> m_active;
     int m_limit = 8;
+    int m_finishedSinceRefusal = 0;
     bool m_pumping = false;
     bool m_holdQueue = false; ///< the server refused a channel: wait before opening more
 };

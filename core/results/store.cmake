@@ -12,3 +12,6 @@ target_sources(nestscope_core PRIVATE
 target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runstats.cpp ${CMAKE_CURRENT_LIST_DIR}/runstats.h
 )
+target_sources(nestscope_core PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/runrecorder.cpp ${CMAKE_CURRENT_LIST_DIR}/runrecorder.h
+)

@@ -12,3 +12,9 @@ nestscope_add_test(tst_sshtransport LABEL integration TIMEOUT 300
 nestscope_add_test(tst_sshinstancetransport LABEL integration
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshinstancetransport.cpp
     LIBRARIES Nestscope::core)
+
+if(TARGET nestscope_widgets)
+    nestscope_add_test(tst_sshdialogs LABEL widgets
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshdialogs.cpp
+        LIBRARIES Nestscope::widgets)
+endif()

@@ -1,0 +1,153 @@
+// The connect dialog and the host-key prompt, offscreen. With NESTSCOPE_SCREENSHOTS_DIR set, also
+// saves the PNGs used in the docs (docs/screenshots/connect-dialog.png, host-key-prompt.png).
+
+#include "connectdialog.h"
+#include "hostkeydialog.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QCompleter>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStringListModel>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace nestscope;
+
+namespace {
+
+HostKeyInfo sampleKey()
+{
+    HostKeyInfo info;
+    info.host = QStringLiteral("runner-3.ci.example.org");
+    info.keyType = QStringLiteral("ssh-ed25519");
+    info.fingerprint = QStringLiteral("SHA256:4m1yQvJ0k0cG8Zq3t3rJm0n6m2b8Tq4m9Jb5mX8eYqU");
+    info.knownHostsFile = QDir::homePath() + QStringLiteral("/.ssh/known_hosts");
+    return info;
+}
+
+void saveShot(QWidget &w, const QString &name)
+{
+    const QString dir = qEnvironmentVariable("NESTSCOPE_SCREENSHOTS_DIR");
+    if (dir.isEmpty()) {
+        return;
+    }
+    w.adjustSize();
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(w.grab().save(dir + QLatin1Char('/') + name));
+}
+
+} // namespace
+
+class TestSshDialogs : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("nestscope-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_sshdialogs"));
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.path());
+        QSettings().clear();
+    }
+
+    void hostKeyDialogShowsKeyAndRefusesByDefault()
+    {
+        HostKeyDialog dialog(sampleKey());
+        const auto labels = dialog.findChildren<QLabel *>();
+        auto *fingerprint = dialog.findChild<QLabel *>(QStringLiteral("fingerprint"));
+        QVERIFY(fingerprint);
+        QCOMPARE(fingerprint->text(), sampleKey().fingerprint);
+        auto *refuse = dialog.findChild<QPushButton *>(QStringLiteral("refuse"));
+        QVERIFY(refuse && refuse->isDefault());
+        QCOMPARE(dialog.decision(), HostKeyDecision::Refuse);
+        saveShot(dialog, QStringLiteral("host-key-prompt.png"));
+    }
+
+    void hostKeyDialogButtons_data()
+    {
+        QTest::addColumn<QString>("button");
+        QTest::addColumn<HostKeyDecision>("decision");
+        QTest::newRow("refuse") << QStringLiteral("refuse") << HostKeyDecision::Refuse;
+        QTest::newRow("once") << QStringLiteral("acceptOnce") << HostKeyDecision::AcceptOnce;
+        QTest::newRow("save") << QStringLiteral("acceptAndSave") << HostKeyDecision::AcceptAndSave;
+    }
+
+    void hostKeyDialogButtons()
+    {
+        QFETCH(QString, button);
+        QFETCH(HostKeyDecision, decision);
+        HostKeyDialog dialog(sampleKey());
+        dialog.findChild<QPushButton *>(button)->click();
+        QCOMPARE(dialog.decision(), decision);
+        QCOMPARE(dialog.result(), decision == HostKeyDecision::Refuse ? QDialog::Rejected : QDialog::Accepted);
+    }
+
+    void connectDialogCompletesAliasesAndBuildsTarget()
+    {
+        const QString config = m_dir.path() + QStringLiteral("/ssh_config");
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("Host bastion\n  HostName 198.51.100.7\n  User ops\n"
+                "Host runner-3 runner-4\n  HostName 10.20.0.3\n  User ci\n  Port 2222\n  ProxyJump bastion\n"
+                "Host *.internal\n  User ci\n");
+        f.close();
+        ConnectDialog::rememberHost(SshTarget::fromSpec(QStringLiteral("ci@build-7:2200")));
+
+        ConnectDialog dialog(nullptr, config);
+        auto *host = dialog.findChild<QComboBox *>(QStringLiteral("host"));
+        QVERIFY(host);
+        QStringList items;
+        for (int i = 0; i < host->count(); ++i) {
+            items << host->itemText(i);
+        }
+        QCOMPARE(items,
+            (QStringList { QStringLiteral("ci@build-7:2200"), QStringLiteral("bastion"), QStringLiteral("runner-3"),
+                QStringLiteral("runner-4") }));
+
+        host->setCurrentText(QStringLiteral("runner-3"));
+        auto *resolved = dialog.findChild<QLabel *>(QStringLiteral("resolved"));
+        QCOMPARE(resolved->text(), QStringLiteral("Connects to ci@10.20.0.3 port 2222, through the jump host bastion"));
+        dialog.findChild<QLineEdit *>(QStringLiteral("identity"))->setText(QStringLiteral("~/.ssh/ci_ed25519"));
+        const SshTarget t = dialog.target();
+        QCOMPARE(t.host, QStringLiteral("runner-3"));
+        QCOMPARE(t.port, 0); // left to the config
+        QCOMPARE(t.identityFile, QStringLiteral("~/.ssh/ci_ed25519"));
+        QCOMPARE(t.configFile, config);
+        saveShot(dialog, QStringLiteral("connect-dialog.png"));
+
+        dialog.findChild<QSpinBox *>(QStringLiteral("port"))->setValue(22);
+        dialog.findChild<QLineEdit *>(QStringLiteral("user"))->setText(QStringLiteral("root"));
+        QCOMPARE(dialog.target().port, 22);
+        QCOMPARE(dialog.target().user, QStringLiteral("root"));
+    }
+
+    void recentHostsKeepNoSecrets()
+    {
+        SshTarget t = SshTarget::fromSpec(QStringLiteral("ops@[2001:db8::5]:2022"));
+        t.identityFile = QStringLiteral("/home/ops/.ssh/id_ed25519");
+        ConnectDialog::rememberHost(t);
+        QCOMPARE(ConnectDialog::recentHosts().value(0), QStringLiteral("ops@[2001:db8::5]:2022"));
+        QSettings().sync();
+        QFile ini(QSettings().fileName());
+        QVERIFY(ini.open(QIODevice::ReadOnly));
+        const QByteArray text = ini.readAll().toLower();
+        QVERIFY(!text.contains("password"));
+        QVERIFY(!text.contains("passphrase"));
+    }
+};
+
+QTEST_MAIN(TestSshDialogs)
+#include "tst_sshdialogs.moc"

@@ -1,14 +1,20 @@
 #include "mainwindow.h"
 
+#include "comparisonview.h"
 #include "heatmapdelegate.h"
 #include "matrixmodel.h"
 #include "plan/planrunner.h"
+#include "resultcharts.h"
 #include "results/runjson.h"
+#include "results/runrecorder.h"
+#include "results/runstore.h"
+#include "runlistview.h"
 #include "sampledetails.h"
 #include "transport/localtransport.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -106,6 +112,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
 
     createActions();
+    createResultDocks();
     resize(980, 620);
     updateActions();
     updateStatus();
@@ -225,6 +232,17 @@ void MainWindow::startRun()
     m_model->reset(ids, m_plan.targets);
     m_details->clear();
     connect(m_runner, &PlanRunner::sampleFinished, m_model, &MatrixModel::addSample);
+    connect(m_runner, &PlanRunner::sampleFinished, m_charts, [this] {
+        m_charts->setLiveRun(m_runner->run());
+    });
+    connect(m_runner, &PlanRunner::finished, m_charts, [this] {
+        m_charts->setRun(m_runner->run()); // the final state at once, not after the live throttle
+    });
+    if (m_store && m_store->isOpen()) {
+        // Owned by the runner: the recording ends with the run.
+        auto *recorder = new RunRecorder(m_store, m_runner, m_runner);
+        connect(recorder, &RunRecorder::failed, this, &MainWindow::showStoreWarning);
+    }
     connect(m_runner, &PlanRunner::progress, this, [this](int done, int total) {
         m_progress->setRange(0, total);
         m_progress->setValue(done);
@@ -330,6 +348,127 @@ void MainWindow::showCellSamples(const QModelIndex &index)
         return a.repetition < b.repetition;
     });
     m_details->showSamples(probe, target, samples);
+}
+
+void MainWindow::createResultDocks()
+{
+    m_runList = new RunListView(this);
+    m_runsDock = new QDockWidget(tr("Runs"), this);
+    m_runsDock->setObjectName(QStringLiteral("RunsDock"));
+    m_runsDock->setWidget(m_runList);
+    addDockWidget(Qt::RightDockWidgetArea, m_runsDock);
+    connect(m_runList, &RunListView::openRequested, this, &MainWindow::openStoredRuns);
+    connect(m_runList, &RunListView::compareRequested, this, &MainWindow::compareStoredRuns);
+    connect(m_runList, &RunListView::message, this, [this](const QString &text) {
+        statusBar()->showMessage(text, 8000);
+    });
+
+    m_charts = new ResultCharts(this);
+    m_chartsDock = new QDockWidget(tr("Charts"), this);
+    m_chartsDock->setObjectName(QStringLiteral("ChartsDock"));
+    m_chartsDock->setWidget(m_charts);
+    addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_runsDock->toggleViewAction());
+    view->addAction(m_chartsDock->toggleViewAction());
+}
+
+Result<bool> MainWindow::openStore(const QString &path)
+{
+    auto *store = new RunStore(this);
+    const auto ok = store->open(path);
+    if (!ok) {
+        delete store;
+        showStoreWarning(ok.error().toString());
+        return ok.error();
+    }
+    delete m_store;
+    m_store = store;
+    // Write failures reach the user through the RunRecorder of the run they hit.
+    m_runList->setStore(m_store);
+    return true;
+}
+
+void MainWindow::showStoreWarning(const QString &message)
+{
+    statusBar()->showMessage(tr("Runs are not being saved: %1. This run goes on in memory; use Save Results to "
+                                "keep it as JSON.")
+                                 .arg(message));
+    Q_EMIT storeWarning(message);
+}
+
+QList<QWidget *> MainWindow::resultWindows() const
+{
+    QList<QWidget *> windows;
+    for (const auto &w : m_resultWindows) {
+        if (w) {
+            windows << w;
+        }
+    }
+    return windows;
+}
+
+void MainWindow::openStoredRuns(const QList<qint64> &runIds)
+{
+    if (!m_store) {
+        return;
+    }
+    for (qint64 id : runIds) {
+        const auto run = m_store->loadRun(id);
+        const auto info = m_store->runInfo(id);
+        if (!run || !info) {
+            statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
+            continue;
+        }
+        auto *window = new QWidget(this, Qt::Window);
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(info->displayName(), toText(info->status)));
+        auto *model = new MatrixModel(window);
+        model->setMatrix(Matrix::fromRun(*run));
+        auto *table = new QTableView(window);
+        table->setModel(model);
+        table->setItemDelegate(new HeatmapDelegate(table));
+        table->setShowGrid(false);
+        table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        table->horizontalHeader()->setMinimumSectionSize(120);
+        table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        auto *charts = new ResultCharts(window);
+        charts->setRun(*run);
+        auto *split = new QSplitter(Qt::Vertical, window);
+        split->addWidget(table);
+        split->addWidget(charts);
+        split->setStretchFactor(1, 2);
+        auto *layout = new QVBoxLayout(window);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(split);
+        window->resize(980, 720);
+        window->show();
+        m_resultWindows << window;
+    }
+}
+
+void MainWindow::compareStoredRuns(qint64 beforeId, qint64 afterId)
+{
+    if (!m_store) {
+        return;
+    }
+    const auto before = m_store->loadRun(beforeId);
+    const auto after = m_store->loadRun(afterId);
+    const auto beforeInfo = m_store->runInfo(beforeId);
+    const auto afterInfo = m_store->runInfo(afterId);
+    if (!before || !after || !beforeInfo || !afterInfo) {
+        statusBar()->showMessage(tr("Cannot compare: one of the runs could not be read"), 8000);
+        return;
+    }
+    auto *view = new ComparisonView(this);
+    view->setWindowFlag(Qt::Window);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->setWindowTitle(tr("%1 → %2 — Nestscope").arg(beforeInfo->displayName(), afterInfo->displayName()));
+    view->setRuns(*before, beforeInfo->displayName(), *after, afterInfo->displayName());
+    view->resize(1100, 820);
+    view->show();
+    m_resultWindows << view;
 }
 
 } // namespace nestscope

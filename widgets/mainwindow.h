@@ -7,6 +7,7 @@
 #include <QPointer>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QProgressBar;
 class QTableView;
@@ -16,6 +17,9 @@ namespace nestscope {
 
 class MatrixModel;
 class PlanRunner;
+class ResultCharts;
+class RunListView;
+class RunStore;
 class SampleDetails;
 class Transport;
 
@@ -39,12 +43,25 @@ public:
     QAction *runAction() const { return m_runAction; }
     QAction *cancelAction() const { return m_cancelAction; }
 
+    /// Keeps every run in this store from now on (samples written as they complete) and lists
+    /// its runs in the Runs dock. On error nothing changes and runs stay in memory only.
+    Result<bool> openStore(const QString &path);
+    RunStore *runStore() const { return m_store; }
+    RunListView *runList() const { return m_runList; }
+    ResultCharts *charts() const { return m_charts; }
+    /// Windows opened from the run list: saved runs and comparisons, newest last.
+    QList<QWidget *> resultWindows() const;
+
 public Q_SLOTS:
     void startRun();
     void cancelRun();
+    void openStoredRuns(const QList<qint64> &runIds);
+    void compareStoredRuns(qint64 beforeId, qint64 afterId);
 
 Q_SIGNALS:
     void runFinished(bool cancelled);
+    /// The store could not take a run (read-only, full disk); the run goes on in memory.
+    void storeWarning(const QString &message);
 
 private:
     void createActions();
@@ -53,6 +70,8 @@ private:
     void updateActions();
     void updateStatus();
     void showCellSamples(const QModelIndex &index);
+    void createResultDocks();
+    void showStoreWarning(const QString &message);
 
     Plan m_plan;
     Transport *m_transport;
@@ -69,6 +88,12 @@ private:
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QAction *m_saveAction = nullptr;
+    RunStore *m_store = nullptr;
+    RunListView *m_runList = nullptr;
+    ResultCharts *m_charts = nullptr;
+    QDockWidget *m_runsDock = nullptr;
+    QDockWidget *m_chartsDock = nullptr;
+    QList<QPointer<QWidget>> m_resultWindows;
 };
 
 } // namespace nestscope

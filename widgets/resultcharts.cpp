@@ -119,6 +119,8 @@ ResultCharts::ResultCharts(QWidget *parent)
     layout->addWidget(m_tabs, 1);
     layout->addWidget(m_hover);
 
+    // Below this, axis titles and box plots collapse into unreadable slivers.
+    setMinimumSize(360, 280);
     m_liveTimer->setSingleShot(true);
     m_liveTimer->setInterval(500);
     connect(m_liveTimer, &QTimer::timeout, this, [this] {

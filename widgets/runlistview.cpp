@@ -57,6 +57,7 @@ RunListView::RunListView(QWidget *parent)
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunListView::updateButtons);
     connect(m_model, &QAbstractItemModel::modelReset, this, &RunListView::updateButtons);
+    connect(m_model, &QAbstractItemModel::modelReset, m_view, &QTableView::resizeColumnsToContents);
     connect(m_model, &RunListModel::editFailed, this, &RunListView::message);
 
     auto *import = new QPushButton(tr("&Import…"), this);

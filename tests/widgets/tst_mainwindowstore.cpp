@@ -1,0 +1,113 @@
+#include "comparisonview.h"
+#include "mainwindow.h"
+#include "matrixmodel.h"
+#include "resultcharts.h"
+#include "results/runstore.h"
+#include "runlistmodel.h"
+#include "runlistview.h"
+
+#include <QAction>
+#include <QChart>
+#include <QDir>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace nestscope;
+
+namespace {
+
+bool runPlan(MainWindow &w)
+{
+    QSignalSpy finished(&w, &MainWindow::runFinished);
+    w.runAction()->trigger();
+    return finished.count() == 1 || finished.wait(15000);
+}
+
+} // namespace
+
+class TestMainWindowStore : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void runsAreStoredListedOpenedAndCompared()
+    {
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(w.openStore(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/two-probes.yaml")).ok());
+        w.resize(1280, 820);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+        QVERIFY(runPlan(w));
+        RunStore *store = w.runStore();
+        // Every sample reached the file, and the run is closed as finished.
+        QTRY_COMPARE(store->runs().size(), 1);
+        QTRY_COMPARE(store->runs().first().status, RunStatus::Finished);
+        QCOMPARE(store->runs().first().samples, 4);
+        QCOMPARE(store->loadRun(store->runs().first().id)->samples.size(), 4);
+        QCOMPARE(w.runList()->model()->rowCount(), 1);
+        // The live charts caught up with the finished run.
+        QTRY_COMPARE(w.charts()->chart(ResultCharts::Timeline)->series().size(), 2);
+
+        QVERIFY(runPlan(w));
+        QTRY_COMPARE(store->runs().size(), 2);
+        QTRY_COMPARE(w.runList()->model()->rowCount(), 2);
+        QTRY_VERIFY(std::all_of(store->runs().cbegin(), store->runs().cend(), [](const RunInfo &r) {
+            return r.status == RunStatus::Finished;
+        }));
+        QTRY_COMPARE(
+            w.runList()->model()->index(0, RunListModel::Status).data().toString(), QStringLiteral("finished"));
+        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            QVERIFY(w.grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/main-window-store.png")));
+        }
+
+        // Compare the two from the run list: a comparison window opens, nothing changed between them.
+        QList<qint64> ids;
+        for (const RunInfo &r : store->runs()) {
+            ids << r.id;
+        }
+        w.runList()->selectRuns(ids);
+        w.runList()->compareSelected();
+        QCOMPARE(w.resultWindows().size(), 1);
+        auto *comparison = qobject_cast<ComparisonView *>(w.resultWindows().last());
+        QVERIFY(comparison);
+        QCOMPARE(comparison->comparison().count(CellChange::Fixed), 0);
+        QCOMPARE(comparison->comparison().count(CellChange::Broke), 0);
+
+        // Open a saved run: its matrix is rebuilt from the store.
+        w.openStoredRuns({ ids.last() });
+        QCOMPARE(w.resultWindows().size(), 2);
+        auto *table = w.resultWindows().last()->findChild<QTableView *>();
+        QVERIFY(table);
+        const auto cell = table->model()->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>();
+        QCOMPARE(cell.failed, 2);
+    }
+
+    void unwritableStoreWarnsAndTheRunGoesOn()
+    {
+        MainWindow w;
+        QSignalSpy warnings(&w, &MainWindow::storeWarning);
+        QVERIFY(!w.openStore(QStringLiteral("/proc/nestscope-test/runs.sqlite")).ok());
+        QCOMPARE(warnings.count(), 1);
+        QVERIFY(!w.runStore());
+
+        // A store that fills up during the run: one warning, and the run completes in memory.
+        QTemporaryDir dir;
+        QVERIFY(w.openStore(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        w.runStore()->setMaximumSize(0); // no room beyond what the file has
+        QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/big-output.yaml")).ok());
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("full")));
+        QVERIFY(runPlan(w));
+        QTRY_COMPARE(warnings.count(), 2);
+        QVERIFY(warnings.last().at(0).toString().contains(QStringLiteral("full")));
+        QCOMPARE(w.currentRun().samples.size(), 1);
+        QCOMPARE(w.currentRun().samples.first().status, SampleStatus::Pass);
+    }
+};
+
+QTEST_MAIN(TestMainWindowStore)
+#include "tst_mainwindowstore.moc"

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "comparisonview.h"
+#include "connectdialog.h"
 #include "heatmapdelegate.h"
 #include "matrixmodel.h"
 #include "plan/planrunner.h"
@@ -113,6 +114,20 @@ MainWindow::MainWindow(QWidget *parent)
 
     createActions();
     createResultDocks();
+
+    // The runner is this machine until the user connects to an SSH host (Runner > Connect).
+    m_connection = new RunnerConnection(this);
+    m_transport = m_connection->transport();
+    connect(m_connection, &RunnerConnection::transportChanged, this, [this](Transport *transport) {
+        m_transport = transport;
+    });
+    QMenu *runnerMenu = menuBar()->addMenu(tr("R&unner"));
+    runnerMenu->addActions(
+        { m_connection->connectAction(), m_connection->reconnectAction(), m_connection->localAction() });
+    if (auto *bar = findChild<QToolBar *>(QStringLiteral("MainToolBar"))) {
+        bar->addAction(m_connection->connectAction());
+    }
+    statusBar()->addWidget(m_connection->statusLabel());
     resize(980, 620);
     updateActions();
     updateStatus();
@@ -296,6 +311,9 @@ void MainWindow::updateActions()
     m_cancelAction->setEnabled(running);
     m_openAction->setEnabled(!running);
     m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());
+    if (m_connection) {
+        m_connection->setBusy(running); // the transport must not change under a run
+    }
 }
 
 void MainWindow::updateStatus()

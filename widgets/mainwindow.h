@@ -17,6 +17,7 @@ namespace nestscope {
 
 class MatrixModel;
 class PlanRunner;
+class RunnerConnection;
 class ResultCharts;
 class RunListView;
 class RunStore;
@@ -75,6 +76,7 @@ private:
 
     Plan m_plan;
     Transport *m_transport;
+    RunnerConnection *m_connection = nullptr;
     QPointer<PlanRunner> m_runner;
     MatrixModel *m_model;
     QTableView *m_view;

@@ -16,5 +16,5 @@ nestscope_add_test(tst_sshinstancetransport LABEL integration
 if(TARGET nestscope_widgets)
     nestscope_add_test(tst_sshdialogs LABEL widgets
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshdialogs.cpp
-        LIBRARIES Nestscope::widgets)
+        LIBRARIES Nestscope::widgets nestscope_test_sshserver)
 endif()

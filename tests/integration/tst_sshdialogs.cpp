@@ -3,7 +3,9 @@
 
 #include "connectdialog.h"
 #include "hostkeydialog.h"
+#include "sshserver.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QComboBox>
 #include <QCompleter>
@@ -13,6 +15,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStringListModel>
 #include <QTemporaryDir>
@@ -146,6 +149,55 @@ private Q_SLOTS:
         const QByteArray text = ini.readAll().toLower();
         QVERIFY(!text.contains("password"));
         QVERIFY(!text.contains("passphrase"));
+    }
+
+    void runnerConnectionShowsStateAndReconnects()
+    {
+        nestscope::test::SshServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        const QString knownHosts = server.dir() + QStringLiteral("/known_hosts");
+        QFile kh(knownHosts);
+        QVERIFY(kh.open(QIODevice::WriteOnly));
+        kh.write(server.knownHostsLine());
+        kh.close();
+        qunsetenv("SSH_AUTH_SOCK");
+
+        QWidget window;
+        RunnerConnection connection(&window);
+        QVERIFY(!connection.localAction()->isEnabled());
+        QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("this machine")));
+        QSignalSpy changed(&connection, &RunnerConnection::transportChanged);
+
+        SshTarget t;
+        t.host = QStringLiteral("127.0.0.1");
+        t.port = server.port();
+        t.user = server.user();
+        t.identityFile = server.clientKey();
+        t.configFile = server.emptyConfig();
+        t.knownHostsFile = knownHosts;
+        connection.connectTo(t);
+        QCOMPARE(changed.size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+        QVERIFY(connection.localAction()->isEnabled());
+        QVERIFY(!connection.reconnectAction()->isEnabled());
+        QCOMPARE(ConnectDialog::recentHosts().value(0),
+            QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()));
+
+        // The link goes away: the label says so and Reconnect becomes available.
+        auto *ssh = qobject_cast<SshTransport *>(connection.transport());
+        QVERIFY(ssh);
+        ssh->disconnectFromHost();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("disconnected")), 10000);
+        QVERIFY(connection.reconnectAction()->isEnabled());
+        connection.reconnectAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+
+        connection.setBusy(true);
+        QVERIFY(!connection.connectAction()->isEnabled());
+        connection.setBusy(false);
+        connection.localAction()->trigger();
+        QCOMPARE(changed.size(), 2);
+        QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("this machine")));
     }
 };
 

@@ -490,9 +490,7 @@ Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
     QString via;
     if (!jumpSpec.isEmpty()) {
         if (jumpSpec.contains(QLatin1Char(','))) {
-            return failure(QStringLiteral("ProxyJump %1: only one jump host is supported; chain them with ProxyJump "
-                                          "in the jump host's own Host block instead")
-                               .arg(jumpSpec));
+            return failure(QStringLiteral("ProxyJump %1: Nestscope supports one jump host, not a chain").arg(jumpSpec));
         }
         const SshTarget e = SshTarget::fromSpec(jumpSpec);
         SshTarget jump = target;

@@ -2,6 +2,8 @@
 
 #include "plan/planrunner.h"
 #include "results/runjson.h"
+#include "results/runrecorder.h"
+#include "results/runstore.h"
 #include "transport/localtransport.h"
 #include "transport/sshtransport.h"
 
@@ -117,7 +119,8 @@ private:
 QString cliUsage()
 {
     return QStringLiteral(
-        "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--json FILE|-] [--quiet]\n"
+        "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--json FILE|-] [--store FILE]\n"
+        "       [--quiet]\n"
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
         "Exit code: 0 every probe passed, 1 some did not, 2 usage or plan error, 3 cannot connect,\n"
@@ -133,6 +136,8 @@ QString cliUsage()
         "                     key is always refused)\n"
         "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
         "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
+        "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
+        "                     if the store cannot be written the run goes on and says so\n"
         "  --quiet            print only the summary on standard error\n"
         "  -h, --help         show this help\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")));
@@ -152,8 +157,9 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption identityOpt(QStringLiteral("identity"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption knownHostsOpt(QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption acceptNewOpt(QStringLiteral("accept-new-host-key"));
+    const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
-        acceptNewOpt });
+        acceptNewOpt, storeOpt });
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
     }
@@ -210,6 +216,24 @@ int runCommand(const QStringList &arguments)
     }
     Transport &transport = *transportPtr;
     PlanRunner runner(plan.value(), { { QStringLiteral("runner"), &transport } });
+
+    // --store: every sample goes to the store as it completes; a store that cannot be written
+    // costs a warning, not the run.
+    RunStore store;
+    std::unique_ptr<RunRecorder> recorder;
+    if (parser.isSet(storeOpt)) {
+        const auto opened = store.open(parser.value(storeOpt));
+        if (!opened) {
+            err() << "nestscope run: warning: " << opened.error().toString() << "; the run is not stored\n";
+        } else {
+            recorder = std::make_unique<RunRecorder>(&store, &runner);
+            QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [](const QString &message) {
+                err() << "nestscope run: warning: cannot store the run: " << message << "\n";
+                err().flush();
+            });
+        }
+        err().flush();
+    }
 
     // Ctrl+C or a CI job's SIGTERM stops the commands and still writes what finished.
     bool interrupted = false;
@@ -269,6 +293,13 @@ int runCommand(const QStringList &arguments)
                  .arg(run.count(SampleStatus::Error))
                  .arg(run.count(SampleStatus::Skipped))
                  .arg(runner.elapsedMs());
+    if (recorder) {
+        store.flush();
+        QCoreApplication::processEvents(); // deliver a late writeFailed() before saying it was stored
+        if (recorder->isRecording()) {
+            err() << "Stored as run " << recorder->runId() << " in " << store.path() << "\n";
+        }
+    }
     err().flush();
     if (!jsonPath.isEmpty()) {
         QString error;

@@ -78,6 +78,7 @@ root_snapshot() {
     sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding
     cat /etc/resolv.conf
     nft list ruleset 2>/dev/null
+    ls -d /sys/fs/cgroup/*/lxc.* /sys/fs/cgroup/lxc.* 2>/dev/null   # the instances' cgroups
   } | sort
 }
 "$LAB" down >/dev/null 2>&1  # start from nothing (a lab left up is taken down)
@@ -104,7 +105,7 @@ as_root_on_runner() { ip netns exec "$NS" "$@"; }
 
 root_gain() {  # what the root namespace has now that it did not have before, but the /30 veth
   diff <(echo "$BEFORE") <(root_snapshot) | grep '^[<>]' |
-    grep -vE '^> (nslab-host|nslab-host 169\.254\.77\.1/30|169\.254\.77\.0/30 dev nslab-host .*|(local|broadcast) 169\.254\.77\.[13] dev nslab-host .*)$'
+    grep -vE '^> (nslab-host|nslab-host 169\.254\.77\.1/30|169\.254\.77\.0/30 dev nslab-host .*|(local|broadcast) 169\.254\.77\.[13] dev nslab-host .*|/sys/fs/cgroup/.*lxc\..*)$'
 }
 check_out "root namespace gained only the lab's /30 veth" '^$' root_gain
 check "root namespace has no default route via the lab" bash -c "! ip route show default | grep -q nslab-host && ! ip -6 route show default | grep -q nslab-host"

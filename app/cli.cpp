@@ -1,6 +1,9 @@
 #include "cli.h"
 
 #include "plan/planrunner.h"
+#include "report/reports.h"
+#include "plan/probes.h"
+#include "plan/targetsetup.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
@@ -119,12 +122,12 @@ private:
 QString cliUsage()
 {
     return QStringLiteral(
-        "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--json FILE|-] [--store FILE]\n"
-        "       [--quiet]\n"
+        "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--var K=V]... [--repeat N]\n"
+        "         [--concurrency N] [--json FILE|-] [--junit FILE] [--markdown FILE] [--store FILE] [--quiet]\n"
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
-        "Exit code: 0 every probe passed, 1 some did not, 2 usage or plan error, 3 cannot connect,\n"
-        "130 interrupted.\n"
+        "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not,\n"
+        "2 usage, plan or target error, 3 cannot connect, 130 interrupted.\n"
         "\n"
         "Options:\n"
         "  --local            run on this machine (the runner is the local host)\n"
@@ -135,7 +138,12 @@ QString cliUsage()
         "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
         "                     key is always refused)\n"
         "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
+        "  --var K=V          set the plan variable K (repeatable)\n"
+        "  --repeat N         run every probe N times (overrides the plan)\n"
+        "  --concurrency N    at most N commands at once (overrides the plan)\n"
         "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
+        "  --junit FILE       write JUnit XML (a test suite per target) for CI\n"
+        "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
         "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
         "                     if the store cannot be written the run goes on and says so\n"
         "  --quiet            print only the summary on standard error\n"
@@ -157,6 +165,12 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption identityOpt(QStringLiteral("identity"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption knownHostsOpt(QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption acceptNewOpt(QStringLiteral("accept-new-host-key"));
+    const QCommandLineOption varOpt(QStringLiteral("var"), QString(), QStringLiteral("K=V"));
+    const QCommandLineOption repeatOpt(QStringLiteral("repeat"), QString(), QStringLiteral("N"));
+    const QCommandLineOption concurrencyOpt(QStringLiteral("concurrency"), QString(), QStringLiteral("N"));
+    const QCommandLineOption junitOpt(QStringLiteral("junit"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption markdownOpt(QStringLiteral("markdown"), QString(), QStringLiteral("FILE"));
+    parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
         acceptNewOpt, storeOpt });
@@ -176,11 +190,40 @@ int runCommand(const QStringList &arguments)
     if (!parser.isSet(planOpt)) {
         return usageError(QStringLiteral("--plan FILE is required"));
     }
-    auto plan = loadPlan(parser.value(planOpt));
+    QMap<QString, QString> vars;
+    for (const QString &kv : parser.values(varOpt)) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            return usageError(QStringLiteral("--var wants NAME=VALUE, not \"%1\"").arg(kv));
+        }
+        vars.insert(kv.left(eq), kv.mid(eq + 1));
+    }
+    auto number = [&](const QCommandLineOption &opt, int max, int *out) {
+        bool ok = true;
+        if (parser.isSet(opt)) {
+            *out = parser.value(opt).toInt(&ok);
+            ok = ok && *out >= 1 && *out <= max;
+        }
+        return ok;
+    };
+    int repeat = 0;
+    int concurrency = 0;
+    if (!number(repeatOpt, 10000, &repeat) || !number(concurrencyOpt, 64, &concurrency)) {
+        return usageError(QStringLiteral("--repeat and --concurrency want a whole number from 1 (at most 10000 and 64)"));
+    }
+    auto plan = loadPlan(parser.value(planOpt), vars);
     if (!plan) {
         err() << "nestscope run: " << plan.error().toString() << "\n";
         err().flush();
         return 2;
+    }
+    if (repeat > 0) {
+        for (Probe &p : plan.value().probes) {
+            p.repeat = repeat;
+        }
+    }
+    if (concurrency > 0) {
+        plan.value().concurrency = concurrency;
     }
     const bool quiet = parser.isSet(quietOpt);
     const QString jsonPath = parser.value(jsonOpt);
@@ -215,7 +258,30 @@ int runCommand(const QStringList &arguments)
         transportPtr = std::make_unique<LocalTransport>();
     }
     Transport &transport = *transportPtr;
-    PlanRunner runner(plan.value(), { { QStringLiteral("runner"), &transport } });
+
+    // Instances named by the plan (names, globs, all) are looked up on the runner first.
+    TargetSetup targets;
+    {
+        QEventLoop wait;
+        QString failure;
+        QObject::connect(&targets, &TargetSetup::ready, &wait, &QEventLoop::quit);
+        QObject::connect(&targets, &TargetSetup::failed, &wait, [&](const QString &message) {
+            failure = message;
+            wait.quit();
+        });
+        targets.start(plan.value(), &transport);
+        wait.exec();
+        if (!failure.isEmpty()) {
+            err() << "nestscope run: " << failure << "\n";
+            err().flush();
+            return 2;
+        }
+        for (const QString &warning : targets.warnings()) {
+            err() << "nestscope run: note: " << warning << "\n";
+        }
+    }
+    const Plan &resolved = targets.plan();
+    PlanRunner runner(resolved, targets.transports());
 
     // --store: every sample goes to the store as it completes; a store that cannot be written
     // costs a warning, not the run.
@@ -301,9 +367,14 @@ int runCommand(const QStringList &arguments)
         }
     }
     err().flush();
-    if (!jsonPath.isEmpty()) {
+    const QList<std::pair<QString, QByteArray>> outputs {
+        { jsonPath, jsonPath.isEmpty() ? QByteArray() : runToJson(run) },
+        { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(resolved, run) : QByteArray() },
+        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(resolved, run) : QByteArray() },
+    };
+    for (const auto &[path, data] : outputs) {
         QString error;
-        if (!writeOutput(jsonPath, runToJson(run), &error)) {
+        if (!path.isEmpty() && !writeOutput(path, data, &error)) {
             err() << "nestscope run: " << error << "\n";
             err().flush();
             return 2;
@@ -312,7 +383,13 @@ int runCommand(const QStringList &arguments)
     if (interrupted) {
         return 130;
     }
-    return run.allPassed() ? 0 : 1;
+    const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(),
+        [&](const Sample &s) { return !expectationHolds(resolved, s); }));
+    if (broken > 0) {
+        err() << QStringLiteral("%1 samples broke an expectation\n").arg(broken);
+        err().flush();
+    }
+    return broken == 0 && !run.samples.isEmpty() ? 0 : 1;
 }
 
 } // namespace nestscope

@@ -141,6 +141,84 @@ private Q_SLOTS:
         QCOMPARE(samples.at(0).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("pass"));
     }
 
+    void expectationsDecideTheExitCode()
+    {
+        QTemporaryDir dir;
+        const QString junit = dir.filePath(QStringLiteral("junit.xml"));
+        const QString markdown = dir.filePath(QStringLiteral("report.md"));
+        auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+            QStringLiteral("--plan"), data(QStringLiteral("expectations.yaml")), QStringLiteral("--junit"), junit,
+            QStringLiteral("--markdown"), markdown });
+        QCOMPARE(r.exitCode, 0); // "unreachable" fails, as the plan expects
+        QFile j(junit);
+        QVERIFY(j.open(QIODevice::ReadOnly));
+        const QByteArray xml = j.readAll();
+        QVERIFY2(xml.contains("<testsuite name=\"runner\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"0\""),
+            xml.constData());
+        QVERIFY(xml.contains("<testcase classname=\"Expectations.runner\" name=\"unreachable\""));
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        const QByteArray md = m.readAll();
+        QVERIFY2(md.contains("**Every expectation held** (2 samples)."), md.constData());
+        QVERIFY(md.contains("| unreachable | ❌ 0/1"));
+
+        // A variable changes what "greets" prints: now it breaks its expectation, and JUnit says how.
+        r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+            QStringLiteral("--plan"), data(QStringLiteral("expectations.yaml")), QStringLiteral("--var"),
+            QStringLiteral("greeting=bye"), QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--junit"),
+            junit, QStringLiteral("--markdown"), markdown });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("2 samples broke an expectation"), r.err.constData());
+        j.close(); // the report was replaced (written atomically), so read the new file
+        QVERIFY(j.open(QIODevice::ReadOnly));
+        const QByteArray xml2 = j.readAll();
+        QVERIFY2(xml2.contains("failures=\"1\""), xml2.constData());
+        QVERIFY(xml2.contains("2 of 2 samples did not pass: output does not match /^hello$/"));
+        m.close();
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        const QByteArray md2 = m.readAll();
+        QVERIFY(md2.contains("### greets on runner"));
+        QVERIFY(md2.contains("$ echo bye"));
+    }
+
+    void variablesCannotInject()
+    {
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(QStringLiteral("marker"));
+        const QStringList payloads { QStringLiteral("$(touch %1)").arg(marker),
+            QStringLiteral("x; touch %1").arg(marker), QStringLiteral("`touch %1`").arg(marker),
+            QStringLiteral("'; touch %1; '").arg(marker) };
+        for (const QString &payload : payloads) {
+            const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+                QStringLiteral("--plan"), data(QStringLiteral("expectations.yaml")), QStringLiteral("--var"),
+                QStringLiteral("greeting=") + payload, QStringLiteral("--json"), QStringLiteral("-") });
+            QCOMPARE(r.exitCode, 1);
+            const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+            QJsonObject greets;
+            for (const auto &v : o.value(QStringLiteral("samples")).toArray()) {
+                if (v.toObject().value(QStringLiteral("probe")).toString() == QLatin1String("greets")) {
+                    greets = v.toObject();
+                }
+            }
+            QCOMPARE(
+                greets.value(QStringLiteral("stdout")).toString(), payload + QLatin1Char('\n')); // printed, not run
+            QVERIFY2(!QFile::exists(marker), qPrintable(payload));
+        }
+        const auto unknown = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
+            data(QStringLiteral("expectations.yaml")), QStringLiteral("--var"), QStringLiteral("greting=x") });
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY(unknown.err.contains("the plan has no variable \"greting\""));
+        // A runner without lxc or incus has no instances, so a plan that names one cannot run.
+        QProcessEnvironment noLxc = QProcessEnvironment::systemEnvironment();
+        noLxc.insert(QStringLiteral("PATH"), QStringLiteral("/nonexistent"));
+        const auto instance = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
+                                            data(QStringLiteral("instance-target.yaml")) },
+            noLxc);
+        QCOMPARE(instance.exitCode, 2);
+        QVERIFY2(instance.err.contains("target \"vm9\" is not an instance on this runner; instances: none"),
+            instance.err.constData());
+    }
+
     void noDisplaySaysSoAndShowsTheHeadlessWay()
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

@@ -18,3 +18,11 @@ if(TARGET nestscope_widgets)
         SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshdialogs.cpp
         LIBRARIES Nestscope::widgets nestscope_test_sshserver)
 endif()
+
+if(TARGET nestscope)
+    nestscope_add_test(tst_sshcli LABEL integration
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshcli.cpp
+        LIBRARIES nestscope_test_sshserver)
+    target_compile_definitions(tst_sshcli PRIVATE NESTSCOPE_BINARY="$<TARGET_FILE:nestscope>")
+    add_dependencies(tst_sshcli nestscope)
+endif()

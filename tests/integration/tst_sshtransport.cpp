@@ -433,7 +433,9 @@ private Q_SLOTS:
         QVERIFY(done.wait(5000));
         const CommandResult r = done.first().first().value<CommandResult>();
         QCOMPARE(r.outcome, CommandOutcome::ConnectionLost);
-        QVERIFY2(clock.elapsed() <= 1500 + 600, qPrintable(QString::number(clock.elapsed())));
+        // Declared dead once silent for the interval; the check runs every third of it, and a busy CI
+        // machine may deliver the events late: allow one check period and some slack.
+        QVERIFY2(clock.elapsed() <= 1500 + 500 + 500, qPrintable(QString::number(clock.elapsed())));
         hung.freezeConnections(false);
         // The transport reconnects for the next command.
         const CommandResult next = runOne(transport, QStringLiteral("echo back"));

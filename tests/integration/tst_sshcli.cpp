@@ -1,0 +1,98 @@
+// `nestscope run --host ...` end to end: the real binary against a private sshd.
+
+#include "sshserver.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+using nestscope::test::SshServer;
+
+class TestSshCli : public QObject {
+    Q_OBJECT
+
+private:
+    SshServer m_server;
+
+    struct Outcome {
+        int exitCode = -1;
+        QString out;
+        QString err;
+    };
+
+    Outcome run(const QStringList &args)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("SSH_AUTH_SOCK"));
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NESTSCOPE_BINARY), QStringList { QStringLiteral("run") } + args);
+        QSignalSpy finished(&p, &QProcess::finished);
+        if (!finished.wait(60000)) {
+            p.kill();
+            p.waitForFinished();
+            return {};
+        }
+        return { p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError()) };
+    }
+
+    QStringList hostArgs(const QString &knownHosts) const
+    {
+        return { QStringLiteral("--host"), QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(m_server.port()),
+            QStringLiteral("--identity"), m_server.clientKey(), QStringLiteral("--ssh-config"), m_server.emptyConfig(),
+            QStringLiteral("--known-hosts"), knownHosts, QStringLiteral("--plan"),
+            QStringLiteral("builtin:local-basics"), QStringLiteral("--quiet") };
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_server.start(), qPrintable(m_server.error())); }
+
+    void unknownHostIsRefusedWithExitCode3()
+    {
+        const QString knownHosts = m_server.dir() + QStringLiteral("/cli_unknown_known_hosts");
+        const Outcome o = run(hostArgs(knownHosts));
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(
+            o.err.contains(QStringLiteral("REFUSED")) && o.err.contains(QStringLiteral("SHA256:")), qPrintable(o.err));
+        QVERIFY(!QFile::exists(knownHosts) || QFile(knownHosts).size() == 0);
+    }
+
+    void acceptNewHostKeyRunsThePlanAndRecordsTheKey()
+    {
+        const QString knownHosts = m_server.dir() + QStringLiteral("/cli_new_known_hosts");
+        Outcome o = run(hostArgs(knownHosts)
+            + QStringList { QStringLiteral("--accept-new-host-key"), QStringLiteral("--json"), QStringLiteral("-") });
+        QVERIFY2(o.exitCode == 0 || o.exitCode == 1, qPrintable(o.err));
+        QVERIFY2(o.out.contains(QStringLiteral("\"samples\"")), qPrintable(o.out.left(500)));
+        QVERIFY(QFile::exists(knownHosts));
+        // Known now: no flag needed.
+        o = run(hostArgs(knownHosts));
+        QVERIFY2(o.exitCode == 0 || o.exitCode == 1, qPrintable(o.err));
+    }
+
+    void changedHostKeyIsRefusedEvenWithAcceptNew()
+    {
+        const QString knownHosts = m_server.dir() + QStringLiteral("/cli_changed_known_hosts");
+        QFile f(knownHosts);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(m_server.impostorKnownHostsLine());
+        f.close();
+        const Outcome o = run(hostArgs(knownHosts) + QStringList { QStringLiteral("--accept-new-host-key") });
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(o.err.contains(QStringLiteral("has changed")), qPrintable(o.err));
+    }
+
+    void localAndHostAreExclusive()
+    {
+        const Outcome o = run({ QStringLiteral("--local"), QStringLiteral("--host"), QStringLiteral("x"),
+            QStringLiteral("--plan"), QStringLiteral("builtin:local-basics") });
+        QCOMPARE(o.exitCode, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSshCli)
+#include "tst_sshcli.moc"

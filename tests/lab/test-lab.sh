@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # t_* are assigned by timed (printf -v)
 # The lab's own test (ctest label "lab"): brings the lab up, checks that every scenario shows its
 # documented symptom with plain commands over SSH, that scenarios switch fast, that `up` is
 # idempotent and serialised, that the root namespace gains nothing but the /30 veth, and that

@@ -195,6 +195,9 @@ QString RunInfo::displayName() const
 /// SQLite; a Qt with its own bundled copy would show another version and gets the QtSql path).
 sqlite3 *nativeHandle(const QSqlDatabase &db)
 {
+    if (qEnvironmentVariableIsSet("NESTSCOPE_STORE_QTSQL_ONLY")) {
+        return nullptr; // the portable path, forced (tests run both)
+    }
     const QVariant v = db.driver()->handle();
     if (!v.isValid() || qstrcmp(v.typeName(), "sqlite3*") != 0) {
         return nullptr;
@@ -892,6 +895,169 @@ Result<RunHeader> RunStore::loadHeader(qint64 id) const
     return h;
 }
 
+namespace {
+
+const char *const kSelectSamples
+    = "SELECT probe, target, repetition, status, latency_ms, exit_code, signal, phases, command,"
+      " stdout, stderr, stdout_truncated, stderr_truncated, message, started_at"
+      " FROM samples WHERE run_id = ? ORDER BY id";
+
+void parsePhases(const QByteArray &json, Sample &s)
+{
+    const QJsonObject o = QJsonDocument::fromJson(json).object();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        s.phasesMs.insert(it.key(), it.value().toDouble());
+    }
+}
+
+/// Reads what phasesToJson() writes: {"name":number,...} with plain names. Anything else (escapes,
+/// nesting, a file from another writer) returns false and goes to QJsonDocument instead.
+template <typename Intern> bool parseFlatPhases(QByteArrayView json, Sample &s, Intern &&intern)
+{
+    const char *p = json.data();
+    const char *const end = p + json.size();
+    if (p == end || *p++ != '{') {
+        return false;
+    }
+    QMap<QString, double> phases;
+    while (p < end && *p != '}') {
+        if (*p++ != '"') {
+            return false;
+        }
+        const char *key = p;
+        while (p < end && *p != '"' && *p != '\\') {
+            ++p;
+        }
+        if (p >= end || *p != '"') {
+            return false;
+        }
+        const QByteArrayView name(key, p - key);
+        if (++p >= end || *p++ != ':') {
+            return false;
+        }
+        double value = 0;
+        const auto [next, ec] = std::from_chars(p, end, value);
+        if (ec != std::errc()) {
+            return false;
+        }
+        p = next;
+        phases.insert(intern(name), value);
+        if (p < end && *p == ',') {
+            ++p;
+        }
+    }
+    if (p >= end || *p != '}') {
+        return false;
+    }
+    s.phasesMs = std::move(phases);
+    return true;
+}
+
+bool readSamplesQt(const QSqlDatabase &db, qint64 runId, QList<Sample> &out, QString *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QString::fromLatin1(kSelectSamples));
+    q.bindValue(0, runId);
+    if (!q.exec()) {
+        *error = sqlError(q.lastError());
+        return false;
+    }
+    while (q.next()) {
+        Sample s;
+        s.probeId = q.value(0).toString();
+        s.target = q.value(1).toString();
+        s.repetition = q.value(2).toInt();
+        s.status = sampleStatusFromString(q.value(3).toString()).value_or(SampleStatus::Error);
+        s.latencyMs = q.value(4).toDouble();
+        s.exitCode = q.value(5).toInt();
+        s.signal = q.value(6).toInt();
+        if (const QVariant phases = q.value(7); !phases.isNull()) {
+            parsePhases(phases.toString().toUtf8(), s);
+        }
+        s.command = q.value(8).toString();
+        s.stdOut = q.value(9).toByteArray();
+        s.stdErr = q.value(10).toByteArray();
+        s.stdOutTruncated = q.value(11).toBool();
+        s.stdErrTruncated = q.value(12).toBool();
+        s.message = q.value(13).toString();
+        s.startedAt = timeFrom(q.value(14));
+        out.append(std::move(s));
+    }
+    return true;
+}
+
+/// The same read with sqlite3 column calls: a QVariant per column made a 10,000-sample run take
+/// most of the 100 ms budget. Probe, target and status repeat on every row, so one QString each
+/// is shared by all the samples that name it.
+bool readSamplesNative(sqlite3 *h, qint64 runId, QList<Sample> &out, QString *error)
+{
+    sqlite3_stmt *st = nullptr;
+    if (sqlite3_prepare_v2(h, kSelectSamples, -1, &st, nullptr) != SQLITE_OK) {
+        *error = QString::fromUtf8(sqlite3_errmsg(h));
+        return false;
+    }
+    sqlite3_bind_int64(st, 1, runId);
+    auto bytes = [st](int col) {
+        return QByteArrayView(static_cast<const char *>(sqlite3_column_blob(st, col)), sqlite3_column_bytes(st, col));
+    };
+    // A few distinct names over thousands of rows: a linear scan beats hashing a fresh QByteArray.
+    QList<std::pair<QByteArray, QString>> names;
+    auto internView = [&names](QByteArrayView v) {
+        for (const auto &[bytes, string] : std::as_const(names)) {
+            if (QByteArrayView(bytes) == v) {
+                return string;
+            }
+        }
+        if (names.size() >= 64) {
+            return QString::fromUtf8(v); // many distinct names: sharing stops paying off
+        }
+        names.append({ v.toByteArray(), QString::fromUtf8(v) });
+        return names.constLast().second;
+    };
+    auto shared = [&](int col) {
+        return internView(bytes(col));
+    };
+    auto text = [&](int col) {
+        return QString::fromUtf8(bytes(col));
+    };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        Sample s;
+        s.probeId = shared(0);
+        s.target = shared(1);
+        s.repetition = sqlite3_column_int(st, 2);
+        s.status = sampleStatusFromString(shared(3)).value_or(SampleStatus::Error);
+        s.latencyMs = sqlite3_column_double(st, 4);
+        s.exitCode = sqlite3_column_int(st, 5);
+        s.signal = sqlite3_column_int(st, 6);
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL && !parseFlatPhases(bytes(7), s, internView)) {
+            parsePhases(bytes(7).toByteArray(), s);
+        }
+        s.command = text(8);
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+            s.stdOut = bytes(9).toByteArray();
+        }
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            s.stdErr = bytes(10).toByteArray();
+        }
+        s.stdOutTruncated = sqlite3_column_int(st, 11) != 0;
+        s.stdErrTruncated = sqlite3_column_int(st, 12) != 0;
+        s.message = text(13);
+        if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+            s.startedAt = QDateTime::fromMSecsSinceEpoch(sqlite3_column_int64(st, 14), Qt::UTC);
+        }
+        out.append(std::move(s));
+    }
+    if (rc != SQLITE_DONE) {
+        *error = QString::fromUtf8(sqlite3_errmsg(h));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+} // namespace
+
 Result<Run> RunStore::loadRun(qint64 id) const
 {
     const auto info = runInfo(id);
@@ -912,41 +1078,13 @@ Result<Run> RunStore::loadRun(qint64 id) const
     run.finishedAt = info->finishedAt;
     run.cancelled = info->status == RunStatus::Cancelled;
 
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT probe, target, repetition, status, latency_ms, exit_code, signal, phases, command,"
-                             " stdout, stderr, stdout_truncated, stderr_truncated, message, started_at"
-                             " FROM samples WHERE run_id = ? ORDER BY id"));
-    q.bindValue(0, id);
-    if (!q.exec()) {
-        return Error { QStringLiteral("cannot read the samples of run %1: %2").arg(id).arg(sqlError(q.lastError())),
-            m_path };
-    }
     run.samples.reserve(info->samples);
-    while (q.next()) {
-        Sample s;
-        s.probeId = q.value(0).toString();
-        s.target = q.value(1).toString();
-        s.repetition = q.value(2).toInt();
-        s.status = sampleStatusFromString(q.value(3).toString()).value_or(SampleStatus::Error);
-        s.latencyMs = q.value(4).toDouble();
-        s.exitCode = q.value(5).toInt();
-        s.signal = q.value(6).toInt();
-        const QVariant phases = q.value(7);
-        if (!phases.isNull()) {
-            const QJsonObject o = QJsonDocument::fromJson(phases.toString().toUtf8()).object();
-            for (auto it = o.begin(); it != o.end(); ++it) {
-                s.phasesMs.insert(it.key(), it.value().toDouble());
-            }
-        }
-        s.command = q.value(8).toString();
-        s.stdOut = q.value(9).toByteArray();
-        s.stdErr = q.value(10).toByteArray();
-        s.stdOutTruncated = q.value(11).toBool();
-        s.stdErrTruncated = q.value(12).toBool();
-        s.message = q.value(13).toString();
-        s.startedAt = timeFrom(q.value(14));
-        run.samples.append(std::move(s));
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    QString error;
+    const bool ok = nativeHandle(db) ? readSamplesNative(nativeHandle(db), id, run.samples, &error)
+                                     : readSamplesQt(db, id, run.samples, &error);
+    if (!ok) {
+        return Error { QStringLiteral("cannot read the samples of run %1: %2").arg(id).arg(error), m_path };
     }
     return run;
 }

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -120,8 +121,22 @@ private Q_SLOTS:
         QCOMPARE(store.runs().size(), 1);
     }
 
+    void keepsEverySampleField_data()
+    {
+        QTest::addColumn<bool>("qtSqlOnly");
+        QTest::newRow("sqlite3 binds") << false;
+        QTest::newRow("QtSql only") << true; // what a Qt with its own SQLite copy gets
+    }
+
     void keepsEverySampleField()
     {
+        QFETCH(bool, qtSqlOnly);
+        if (qtSqlOnly) {
+            qputenv("NESTSCOPE_STORE_QTSQL_ONLY", "1");
+        }
+        const auto restore = qScopeGuard([] {
+            qunsetenv("NESTSCOPE_STORE_QTSQL_ONLY");
+        });
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("runs.sqlite"));
         qint64 id = 0;

@@ -509,6 +509,13 @@ void ResultCharts::buildTimeline()
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    // Antialiasing thousands of segments makes each repaint (hover, zoom) cost tens of ms; past a
+    // few thousand points the lines are dense enough that it adds nothing visible.
+    qsizetype pointCount = 0;
+    for (QLineSeries *s : std::as_const(seriesList)) {
+        pointCount += s->count();
+    }
+    m_views[Timeline]->setRenderHint(QPainter::Antialiasing, pointCount <= 2000);
     // A legend of dozens of lines hides the chart; the hover line names each one instead.
     chart->legend()->setVisible(!seriesList.isEmpty() && seriesList.size() <= 12);
     chart->legend()->setAlignment(Qt::AlignBottom);

@@ -113,6 +113,7 @@ check "root namespace has no default route via the lab" bash -c "! ip route show
 
 echo "# ssh as the lab user, lxc talks to the lab daemon"
 check_out "ssh nestscope-lab id: /bin/sh user in the daemon's group" 'nslab-lxd' on_runner id
+check_out "ssh -F \"\$(lab ssh-config --path)\" nestscope-lab lxc list" 'vm1' bash -c "ssh -F \"\$($LAB ssh-config --path)\" nestscope-lab lxc list --format csv"
 check_out "the lab user's shell is /bin/sh" ':/bin/sh$' getent passwd nslab
 check_out "ssh nestscope-lab lxc list shows vm1 and vm2" 'vm1,RUNNING.*vm2,RUNNING' bash -c "${SSH[*]@Q} lxc list --format csv -c ns | tr '\n' ' '"
 check_out "lxc query /1.0 answers (lab LXD_DIR)" '"api_version"' on_runner lxc query /1.0

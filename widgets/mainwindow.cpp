@@ -2,9 +2,12 @@
 
 #include "comparisonview.h"
 #include "connectdialog.h"
+#include "consoleview.h"
 #include "heatmapdelegate.h"
 #include "matrixmodel.h"
 #include "plan/planrunner.h"
+#include "plan/targetsetup.h"
+#include "planeditor.h"
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
@@ -25,6 +28,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSaveFile>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -114,13 +118,21 @@ MainWindow::MainWindow(QWidget *parent)
 
     createActions();
     createResultDocks();
+    createPlanDocks();
 
     // The runner is this machine until the user connects to an SSH host (Runner > Connect).
     m_connection = new RunnerConnection(this);
     m_transport = m_connection->transport();
     connect(m_connection, &RunnerConnection::transportChanged, this, [this](Transport *transport) {
         m_transport = transport;
+        // Instances belong to the runner: until the next run looks them up, the console has the runner only.
+        // (The connection cannot change during a run, so no runner uses the old setup's transports.)
+        delete m_runner;
+        delete m_setup;
+        m_console->setTargets({ { QStringLiteral("runner"), transport } }, { QStringLiteral("runner") });
+        updateStatus();
     });
+    m_console->setTargets({ { QStringLiteral("runner"), m_transport } }, { QStringLiteral("runner") });
     QMenu *runnerMenu = menuBar()->addMenu(tr("R&unner"));
     runnerMenu->addActions(
         { m_connection->connectAction(), m_connection->reconnectAction(), m_connection->localAction() });
@@ -128,7 +140,7 @@ MainWindow::MainWindow(QWidget *parent)
         bar->addAction(m_connection->connectAction());
     }
     statusBar()->addWidget(m_connection->statusLabel());
-    resize(980, 620);
+    resize(1280, 860);
     updateActions();
     updateStatus();
 }
@@ -166,19 +178,51 @@ void MainWindow::createActions()
     m_cancelAction->setStatusTip(tr("Stop the run; commands in flight are killed"));
     connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
 
+    m_pauseAction = new QAction(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
+    m_pauseAction->setCheckable(true);
+    m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_pauseAction->setStatusTip(tr("Start nothing new until resumed; commands in flight finish"));
+    connect(m_pauseAction, &QAction::toggled, this, [this](bool paused) {
+        if (!m_runner) {
+            return;
+        }
+        paused ? m_runner->pause() : m_runner->resume();
+    });
+
+    m_rerunFailedAction = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Rerun &Failed"), this);
+    m_rerunFailedAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_rerunFailedAction->setStatusTip(tr("Run every cell that did not pass again"));
+    connect(m_rerunFailedAction, &QAction::triggered, this, [this] {
+        if (m_runner && !m_runner->isRunning()) {
+            m_clockTimer->start();
+            m_runner->rerunFailed();
+            updateActions();
+        }
+    });
+
+    m_savePlanAction = new QAction(tr("Save Plan &As…"), this);
+    m_savePlanAction->setShortcut(QKeySequence::SaveAs);
+    m_savePlanAction->setStatusTip(tr("Save the plan text to a file (built-in plans are edited as copies)"));
+    connect(m_savePlanAction, &QAction::triggered, this, &MainWindow::savePlanAs);
+
     auto *quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     file->addAction(m_openAction);
+    file->addAction(m_savePlanAction);
     file->addAction(m_saveAction);
     file->addSeparator();
     file->addAction(quit);
     runMenu->addAction(m_runAction);
     runMenu->addAction(m_cancelAction);
+    runMenu->addAction(m_pauseAction);
+    runMenu->addAction(m_rerunFailedAction);
     bar->addAction(m_openAction);
     bar->addAction(m_runAction);
     bar->addAction(m_cancelAction);
+    bar->addAction(m_pauseAction);
+    bar->addAction(m_rerunFailedAction);
     bar->addSeparator();
     bar->addAction(m_saveAction);
 }
@@ -193,6 +237,10 @@ Result<bool> MainWindow::openPlan(const QString &spec)
         return plan.error();
     }
     m_plan = std::move(plan).value();
+    if (m_planEditor) {
+        const QSignalBlocker block(m_planEditor);
+        m_planEditor->setPlanText(m_plan.sourceText, m_plan.sourceFile);
+    }
     QStringList ids;
     for (const Probe &p : std::as_const(m_plan.probes)) {
         ids << p.id;
@@ -235,16 +283,47 @@ void MainWindow::choosePlan()
 
 void MainWindow::startRun()
 {
-    if (isRunning() || m_plan.probes.isEmpty()) {
+    if (isRunning() || m_pendingSetup || m_plan.probes.isEmpty()) {
         return;
     }
+    if (m_planEditor && !m_planEditor->errorText().isEmpty()) {
+        statusBar()->showMessage(
+            tr("The plan has an error (%1); fix it before running").arg(m_planEditor->errorText()), 8000);
+        return;
+    }
+    // Instances named by the plan are looked up on the runner first; the run starts when they are.
+    auto *setup = new TargetSetup(this);
+    m_pendingSetup = setup;
+    connect(setup, &TargetSetup::ready, this, &MainWindow::runResolved);
+    connect(setup, &TargetSetup::failed, this, [this, setup](const QString &message) {
+        setup->deleteLater();
+        updateActions();
+        QMessageBox::warning(this, tr("Cannot start the run"), tr("%1\n\nNothing was run.").arg(message));
+    });
+    statusBar()->showMessage(tr("Looking up the runner's instances…"));
+    setup->start(m_plan, m_transport);
+    updateActions();
+}
+
+void MainWindow::runResolved()
+{
+    statusBar()->clearMessage();
+    // The old runner uses the old setup's instance transports: both go, in that order.
     delete m_runner;
-    m_runner = new PlanRunner(m_plan, { { QStringLiteral("runner"), m_transport } }, this);
+    delete m_setup;
+    m_setup = m_pendingSetup;
+    m_pendingSetup = nullptr;
+    const Plan &resolved = m_setup->plan();
+    for (const QString &warning : m_setup->warnings()) {
+        statusBar()->showMessage(warning, 8000);
+    }
+    m_console->setTargets(m_setup->transports(), resolved.targets);
+    m_runner = new PlanRunner(resolved, m_setup->transports(), this);
     QStringList ids;
     for (const Probe &p : std::as_const(m_plan.probes)) {
         ids << p.id;
     }
-    m_model->reset(ids, m_plan.targets);
+    m_model->reset(ids, resolved.targets);
     m_details->clear();
     connect(m_runner, &PlanRunner::sampleFinished, m_model, &MatrixModel::addSample);
     connect(m_runner, &PlanRunner::sampleFinished, m_charts, [this] {
@@ -263,6 +342,11 @@ void MainWindow::startRun()
         m_progress->setValue(done);
         updateStatus();
     });
+    connect(m_runner, &PlanRunner::pausedChanged, this, [this](bool paused) {
+        const QSignalBlocker block(m_pauseAction);
+        m_pauseAction->setChecked(paused);
+        statusBar()->showMessage(paused ? tr("Paused — commands in flight finish, nothing new starts") : QString());
+    });
     connect(m_runner, &PlanRunner::finished, this, [this](bool cancelled) {
         m_clockTimer->stop();
         updateActions();
@@ -276,6 +360,76 @@ void MainWindow::startRun()
     if (m_model->rowCount() > 0 && m_model->columnCount() > 0 && !m_view->currentIndex().isValid()) {
         m_view->setCurrentIndex(m_model->index(0, 0));
     }
+}
+
+void MainWindow::createPlanDocks()
+{
+    m_planEditor = new PlanEditor(this);
+    auto *planDock = new QDockWidget(tr("Plan"), this);
+    planDock->setObjectName(QStringLiteral("PlanDock"));
+    planDock->setWidget(m_planEditor);
+    // The matrix keeps the centre; the plan shares the right side with the run list.
+    addDockWidget(Qt::RightDockWidgetArea, planDock);
+    if (m_runsDock) {
+        tabifyDockWidget(m_runsDock, planDock);
+        planDock->raise();
+    }
+    // An edited plan that parses becomes the plan the next run uses.
+    connect(m_planEditor, &PlanEditor::validated, this, [this](bool valid) {
+        if (!valid || isRunning() || !m_planEditor->isModified()) {
+            updateActions();
+            return;
+        }
+        auto plan = m_planEditor->validate();
+        if (plan) {
+            m_plan = std::move(plan).value();
+            QStringList ids;
+            for (const Probe &p : std::as_const(m_plan.probes)) {
+                ids << p.id;
+            }
+            m_model->reset(ids, m_plan.targets);
+            updateStatus();
+        }
+        updateActions();
+    });
+
+    m_console = new ConsoleView(this);
+    auto *consoleDock = new QDockWidget(tr("Console"), this);
+    consoleDock->setObjectName(QStringLiteral("ConsoleDock"));
+    consoleDock->setWidget(m_console);
+    addDockWidget(Qt::BottomDockWidgetArea, consoleDock);
+    if (m_chartsDock) {
+        tabifyDockWidget(m_chartsDock, consoleDock);
+        m_chartsDock->raise();
+    }
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(planDock->toggleViewAction());
+    view->addAction(consoleDock->toggleViewAction());
+    if (m_runsDock) {
+        view->addAction(m_runsDock->toggleViewAction());
+    }
+    if (m_chartsDock) {
+        view->addAction(m_chartsDock->toggleViewAction());
+    }
+}
+
+void MainWindow::savePlanAs()
+{
+    QString suggestion = m_planEditor->source();
+    if (suggestion.startsWith(QLatin1String("builtin:"))) {
+        suggestion = suggestion.mid(8) + QStringLiteral(".yaml");
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Plan As"), suggestion, tr("Plans (*.yaml *.yml)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (const auto saved = m_planEditor->saveTo(path); !saved) {
+        QMessageBox::warning(this, tr("Cannot save the plan"), saved.error().toString());
+        return;
+    }
+    m_plan.sourceFile = path;
+    setWindowFilePath(path);
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
 }
 
 void MainWindow::cancelRun()
@@ -306,8 +460,12 @@ void MainWindow::saveResults()
 
 void MainWindow::updateActions()
 {
-    const bool running = isRunning();
-    m_runAction->setEnabled(!running && !m_plan.probes.isEmpty());
+    const bool running = isRunning() || m_pendingSetup;
+    m_runAction->setEnabled(
+        !running && !m_plan.probes.isEmpty() && (!m_planEditor || m_planEditor->errorText().isEmpty()));
+    m_pauseAction->setEnabled(isRunning());
+    m_rerunFailedAction->setEnabled(
+        m_runner && !running && m_runner->run().count(SampleStatus::Pass) < m_runner->run().samples.size());
     m_cancelAction->setEnabled(running);
     m_openAction->setEnabled(!running);
     m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());
@@ -386,10 +544,6 @@ void MainWindow::createResultDocks()
     m_chartsDock->setObjectName(QStringLiteral("ChartsDock"));
     m_chartsDock->setWidget(m_charts);
     addDockWidget(Qt::BottomDockWidgetArea, m_chartsDock);
-
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(m_runsDock->toggleViewAction());
-    view->addAction(m_chartsDock->toggleViewAction());
 }
 
 Result<bool> MainWindow::openStore(const QString &path)

@@ -21,7 +21,10 @@ class RunnerConnection;
 class ResultCharts;
 class RunListView;
 class RunStore;
+class ConsoleView;
+class PlanEditor;
 class SampleDetails;
+class TargetSetup;
 class Transport;
 
 /// The workbench: a plan, the Run/Cancel controls with progress, and the matrix filling in live.
@@ -43,6 +46,10 @@ public:
     QTableView *matrixView() const { return m_view; }
     QAction *runAction() const { return m_runAction; }
     QAction *cancelAction() const { return m_cancelAction; }
+    QAction *pauseAction() const { return m_pauseAction; }
+    QAction *rerunFailedAction() const { return m_rerunFailedAction; }
+    PlanEditor *planEditor() const { return m_planEditor; }
+    ConsoleView *console() const { return m_console; }
 
     /// Keeps every run in this store from now on (samples written as they complete) and lists
     /// its runs in the Runs dock. On error nothing changes and runs stay in memory only.
@@ -72,12 +79,22 @@ private:
     void updateStatus();
     void showCellSamples(const QModelIndex &index);
     void createResultDocks();
+    void createPlanDocks();
+    void runResolved();
+    void savePlanAs();
     void showStoreWarning(const QString &message);
 
     Plan m_plan;
     Transport *m_transport;
     RunnerConnection *m_connection = nullptr;
     QPointer<PlanRunner> m_runner;
+    QPointer<TargetSetup> m_setup; // the instances and transports of the current run
+    QPointer<TargetSetup> m_pendingSetup; // looking up the instances for the next run
+    PlanEditor *m_planEditor = nullptr;
+    ConsoleView *m_console = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_rerunFailedAction = nullptr;
+    QAction *m_savePlanAction = nullptr;
     MatrixModel *m_model;
     QTableView *m_view;
     SampleDetails *m_details;

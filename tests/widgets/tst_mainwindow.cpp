@@ -97,7 +97,7 @@ private Q_SLOTS:
         QVERIFY(w.openPlan(plan.fileName()).ok());
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runAction()->trigger();
-        QVERIFY(w.isRunning());
+        QTRY_VERIFY(w.isRunning()); // after the (quick) look-up of the targets
         QVERIFY(w.cancelAction()->isEnabled());
         QVERIFY(!w.runAction()->isEnabled());
         QTimer::singleShot(200, w.cancelAction(), &QAction::trigger);

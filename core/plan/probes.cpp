@@ -16,6 +16,21 @@ namespace {
 constexpr auto kCurlMarker = "nestscope-http";
 // A guard that does not hold prints this and exits 0: one round trip decides and reports.
 constexpr auto kSkipMarker = "nestscope-skip: ";
+constexpr int kMissingToolExit = 69;
+
+// The target's own words about a missing tool, wherever they are among other stderr lines.
+QString missingToolMessage(const CommandResult &result)
+{
+    if (result.exitCode != kMissingToolExit) {
+        return {};
+    }
+    for (const QByteArray &line : result.stdErr.split('\n')) {
+        if (line.startsWith("nestscope: ")) {
+            return QString::fromUtf8(line).trimmed();
+        }
+    }
+    return {};
+}
 
 QString seconds(const Probe &probe, int reserveMs = 250)
 {
@@ -38,7 +53,11 @@ QString familyFlag(Family family)
 
 QString missingTool(const QString &what)
 {
-    return QStringLiteral("echo %1 >&2; exit 127").arg(shellQuote(QStringLiteral("nestscope: ") + what));
+    // 69 (EX_UNAVAILABLE), not 127: `lxc exec` turns an exit status of 127 into its own
+    // "Error: Command not found", which would hide which tool is missing.
+    return QStringLiteral("echo %1 >&2; exit %2")
+        .arg(shellQuote(QStringLiteral("nestscope: ") + what))
+        .arg(kMissingToolExit);
 }
 
 QString compileHttp(const Probe &probe)
@@ -110,8 +129,9 @@ QString compileTcp(const Probe &probe)
     QString resolve;
     if (probe.family != Family::Any) {
         const bool v6 = probe.family == Family::IPv6;
-        resolve = QStringLiteral("case %1 in *[!0-9a-fA-F.:]*) a=$(getent %2 %1 | grep -v '^::ffff:' | head -n 1 | cut -d' ' -f1); "
-                                 "[ -n \"$a\" ] || { echo 'no %3 address for '%1 >&2; exit 2; };; *) a=%1;; esac; ")
+        resolve = QStringLiteral(
+            "case %1 in *[!0-9a-fA-F.:]*) a=$(getent %2 %1 | grep -v '^::ffff:' | head -n 1 | cut -d' ' -f1); "
+            "[ -n \"$a\" ] || { echo 'no %3 address for '%1 >&2; exit 2; };; *) a=%1;; esac; ")
                       .arg(host, v6 ? QStringLiteral("ahostsv6") : QStringLiteral("ahostsv4"),
                           v6 ? QStringLiteral("IPv6") : QStringLiteral("IPv4"));
     } else {
@@ -149,7 +169,8 @@ QString compileMtu(const Probe &probe)
         "p() { ping%2 -n -M do -c 1 -W 1 -s $(($1 - %3)) \"$h\" >/dev/null 2>&1; }; "
         "if p %4; then echo nestscope-mtu=%4; exit 0; fi; "
         "if ! p 576; then echo 'nestscope-mtu=0'; echo 'no reply even to 576-byte packets' >&2; exit 1; fi; "
-        "lo=576; hi=%4; while [ $((hi - lo)) -gt 1 ]; do m=$(((lo + hi) / 2)); if p $m; then lo=$m; else hi=$m; fi; done; "
+        "lo=576; hi=%4; while [ $((hi - lo)) -gt 1 ]; do m=$(((lo + hi) / 2)); if p $m; then lo=$m; else hi=$m; fi; "
+        "done; "
         "echo nestscope-mtu=$lo")
         .arg(shellQuote(probe.host), fam, QString::number(overhead), QString::number(probe.mtu),
             missingTool(QStringLiteral("ping is not installed on this target")));
@@ -157,14 +178,20 @@ QString compileMtu(const Probe &probe)
 
 QString compilePackage(const Probe &)
 {
-    return QStringLiteral(
-        "if command -v apt-get >/dev/null 2>&1; then apt-get -q update; "
-        "elif command -v dnf >/dev/null 2>&1; then dnf -q makecache; "
-        "elif command -v yum >/dev/null 2>&1; then yum -q makecache; "
-        "elif command -v apk >/dev/null 2>&1; then apk update; "
-        "elif command -v zypper >/dev/null 2>&1; then zypper -q refresh; "
-        "else %1; fi")
-        .arg(missingTool(QStringLiteral("no package manager (apt-get, dnf, yum, apk, zypper) on this target")));
+    // Refreshing indexes needs root: use passwordless sudo where the user has it, and say so
+    // plainly where neither is available instead of reporting apt's lock-file error as a failure.
+    return QStringLiteral("s=; if [ \"$(id -u)\" -ne 0 ]; then if command -v sudo >/dev/null 2>&1 && sudo -n true "
+                          "2>/dev/null; then s='sudo -n'; "
+                          "else %1; fi; fi; "
+                          "if command -v apt-get >/dev/null 2>&1; then $s apt-get -q update; "
+                          "elif command -v dnf >/dev/null 2>&1; then $s dnf -q makecache; "
+                          "elif command -v yum >/dev/null 2>&1; then $s yum -q makecache; "
+                          "elif command -v apk >/dev/null 2>&1; then $s apk update; "
+                          "elif command -v zypper >/dev/null 2>&1; then $s zypper -q refresh; "
+                          "else %2; fi")
+        .arg(missingTool(QStringLiteral(
+                 "refreshing package indexes needs root; this user is not root and has no passwordless sudo")),
+            missingTool(QStringLiteral("no package manager (apt-get, dnf, yum, apk, zypper) on this target")));
 }
 
 QString compileDocker(const Probe &probe)
@@ -172,7 +199,10 @@ QString compileDocker(const Probe &probe)
     if (probe.image.isEmpty()) {
         return QStringLiteral("docker info --format '{{.ServerVersion}}'");
     }
-    return QStringLiteral("docker pull %1").arg(shellQuote(probe.image));
+    // A pull only means something where a daemon answers; a CLI without one is "no Docker here".
+    return QStringLiteral("if ! docker info >/dev/null 2>&1; then echo %1; exit 0; fi; docker pull %2")
+        .arg(shellQuote(QLatin1String(kSkipMarker) + QStringLiteral("no Docker daemon answers here")),
+            shellQuote(probe.image));
 }
 
 QString guardPrefix(const Probe &probe)
@@ -217,7 +247,7 @@ QString lastLine(const QByteArray &text)
 
 void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
 {
-    if (result.exitCode == 127 && result.stdOut.isEmpty()) {
+    if (!missingToolMessage(result).isEmpty()) {
         s.status = SampleStatus::Error;
         s.message = lastLine(result.stdErr);
         return;
@@ -282,7 +312,6 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
     s.phasesMs.insert(QStringLiteral("total"), s.latencyMs);
 }
 
-
 QString outputLine(const QByteArray &text, const QRegularExpression &re)
 {
     const auto m = re.match(QString::fromUtf8(text));
@@ -306,7 +335,8 @@ void evaluateFact(const Probe &probe, const CommandResult &result, Sample &s)
     static const QRegularExpression inet(QStringLiteral("\\binet (\\S+)"));
     static const QRegularExpression inet6(QStringLiteral("\\binet6 (\\S+)"));
     static const QRegularExpression defaultRoute(QStringLiteral("^default "), QRegularExpression::MultilineOption);
-    static const QRegularExpression nameserver(QStringLiteral("^\\s*nameserver\\s+(\\S+)"), QRegularExpression::MultilineOption);
+    static const QRegularExpression nameserver(
+        QStringLiteral("^\\s*nameserver\\s+(\\S+)"), QRegularExpression::MultilineOption);
     switch (probe.fact) {
     case FactKind::Ipv4Address:
         verdict(inet.match(out).hasMatch(), QStringLiteral("no global IPv4 address"));
@@ -322,8 +352,9 @@ void evaluateFact(const Probe &probe, const CommandResult &result, Sample &s)
         break;
     case FactKind::Ipv6Enabled:
         verdict(result.exitCode == 0 && out.trimmed() == QLatin1String("0"),
-            result.exitCode != 0 ? QStringLiteral("the kernel has no IPv6 (no /proc/sys/net/ipv6)")
-                                 : QStringLiteral("IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = %1)").arg(out.trimmed()));
+            result.exitCode != 0
+                ? QStringLiteral("the kernel has no IPv6 (no /proc/sys/net/ipv6)")
+                : QStringLiteral("IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = %1)").arg(out.trimmed()));
         break;
     case FactKind::Resolver: {
         QStringList servers;
@@ -388,11 +419,9 @@ void evaluateDns(const Probe &probe, const CommandResult &result, Sample &s)
     if (fromDig && out.contains(QLatin1String("no servers could be reached"))) {
         s.status = SampleStatus::Timeout;
         s.message = QStringLiteral("no DNS server answered for %1").arg(probe.host);
-    } else if (const auto m = digStatus.match(out); fromDig && m.hasMatch() && m.captured(1) != QLatin1String("NOERROR")) {
+    } else if (const auto m = digStatus.match(out);
+               fromDig && m.hasMatch() && m.captured(1) != QLatin1String("NOERROR")) {
         s.message = QStringLiteral("%1 %2: %3").arg(probe.host, type, m.captured(1));
-    } else if (result.exitCode == 127) {
-        s.status = SampleStatus::Error;
-        s.message = lastLine(result.stdErr);
     } else {
         s.message = QStringLiteral("no %1 record for %2 (or the resolver did not answer)").arg(type, probe.host);
     }
@@ -423,7 +452,8 @@ void evaluateTcp(const Probe &probe, const CommandResult &result, Sample &s)
         }
     } else if (result.exitCode == 124 || result.exitCode == 28) {
         s.status = SampleStatus::Timeout;
-        s.message = QStringLiteral("no TCP answer from %1 within %2 s (dropped on the way?)").arg(where, seconds(probe));
+        s.message
+            = QStringLiteral("no TCP answer from %1 within %2 s (dropped on the way?)").arg(where, seconds(probe));
     } else {
         s.status = SampleStatus::Fail;
         QString why = lastLine(result.stdErr);
@@ -439,7 +469,7 @@ void evaluateIcmp(const Probe &probe, const CommandResult &result, Sample &s)
     static const QRegularExpression rtt(QStringLiteral("= ([\\d.]+)/([\\d.]+)/([\\d.]+)"));
     const auto l = loss.match(out);
     if (!l.hasMatch()) {
-        s.status = result.exitCode == 127 ? SampleStatus::Error : SampleStatus::Fail;
+        s.status = SampleStatus::Fail;
         s.message = QStringLiteral("ping %1 failed: %2").arg(probe.host, lastLine(result.stdErr));
         return;
     }
@@ -485,15 +515,14 @@ void evaluatePackage(const CommandResult &result, Sample &s)
 {
     // apt-get update exits 0 even when mirrors fail; its "Err:" and "W: Failed to fetch" lines say so.
     static const QRegularExpression aptError(
-        QStringLiteral("^(Err:.*|W: Failed to fetch.*|E: .*|W: Some index files failed.*)$"), QRegularExpression::MultilineOption);
+        QStringLiteral("^(Err:.*|W: Failed to fetch.*|E: .*|W: Some index files failed.*)$"),
+        QRegularExpression::MultilineOption);
     const QString line = outputLine(result.stdOut + "\n" + result.stdErr, aptError);
-    if (result.exitCode == 127) {
-        s.status = SampleStatus::Error;
-        s.message = lastLine(result.stdErr);
-    } else if (result.exitCode != 0 || !line.isEmpty()) {
+    if (result.exitCode != 0 || !line.isEmpty()) {
         s.status = SampleStatus::Fail;
-        s.message = line.isEmpty() ? QStringLiteral("exit code %1: %2").arg(result.exitCode).arg(lastLine(result.stdErr))
-                                   : line.left(300);
+        s.message = line.isEmpty()
+            ? QStringLiteral("exit code %1: %2").arg(result.exitCode).arg(lastLine(result.stdErr))
+            : line.left(300);
     } else {
         s.status = SampleStatus::Pass;
     }
@@ -506,8 +535,9 @@ void evaluateDocker(const Probe &probe, const CommandResult &result, Sample &s)
         return;
     }
     s.status = SampleStatus::Fail;
-    s.message = probe.image.isEmpty() ? QStringLiteral("the Docker daemon does not answer: %1").arg(lastLine(result.stdErr))
-                                      : QStringLiteral("docker pull %1 failed: %2").arg(probe.image, lastLine(result.stdErr));
+    s.message = probe.image.isEmpty()
+        ? QStringLiteral("the Docker daemon does not answer: %1").arg(lastLine(result.stdErr))
+        : QStringLiteral("docker pull %1 failed: %2").arg(probe.image, lastLine(result.stdErr));
 }
 
 void evaluateShell(const Probe &probe, const CommandResult &result, Sample &s)
@@ -601,9 +631,9 @@ Sample evaluateProbe(const Probe &probe, const QString &command, const CommandRe
         return s;
     }
 
-    if (result.exitCode == 127 && result.stdErr.startsWith("nestscope: ")) {
+    if (const QString missing = missingToolMessage(result); !missing.isEmpty()) {
         s.status = SampleStatus::Error; // the target lacks the tool this probe needs
-        s.message = lastLine(result.stdErr);
+        s.message = missing;
         return s;
     }
     if (result.stdOut.startsWith(kSkipMarker)) {

@@ -359,7 +359,8 @@ private Q_SLOTS:
         server.close();
         const Sample refused = runProbe(p);
         QCOMPARE(refused.status, SampleStatus::Fail);
-        QVERIFY2(refused.message.startsWith(QStringLiteral("cannot connect to 127.0.0.1 port %1").arg(p.port)), qPrintable(refused.message));
+        QVERIFY2(refused.message.startsWith(QStringLiteral("cannot connect to 127.0.0.1 port %1").arg(p.port)),
+            qPrintable(refused.message));
     }
 
     void icmpLoopback_data()
@@ -392,7 +393,8 @@ private Q_SLOTS:
         QCOMPARE(runProbe(p).status, SampleStatus::Pass);
         // ... and the binary search finds a 1400-byte path (payload 1372 + 28) with a ping that refuses more.
         FakeTools tools;
-        tools.add(QStringLiteral("ping"), "while [ $# -gt 0 ]; do [ \"$1\" = -s ] && size=$2; shift; done; [ \"$size\" -le 1372 ]\n");
+        tools.add(QStringLiteral("ping"),
+            "while [ $# -gt 0 ]; do [ \"$1\" = -s ] && size=$2; shift; done; [ \"$size\" -le 1372 ]\n");
         qputenv("PATH", tools.path().toUtf8() + ":/bin");
         const Sample s = runProbe(p);
         QCOMPARE(s.status, SampleStatus::Fail);
@@ -403,14 +405,16 @@ private Q_SLOTS:
     void packageManagerErrorsAreFailures()
     {
         FakeTools tools;
-        tools.add(QStringLiteral("apt-get"), "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; "
-                                             "echo 'Err:2 http://security.lab.test bookworm-security InRelease'; "
-                                             "echo '  Could not connect to security.lab.test:80'; exit 0\n");
+        tools.add(QStringLiteral("apt-get"),
+            "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; "
+            "echo 'Err:2 http://security.lab.test bookworm-security InRelease'; "
+            "echo '  Could not connect to security.lab.test:80'; exit 0\n");
         qputenv("PATH", tools.path().toUtf8() + ":/bin");
         Sample s = runProbe(probeOf(ProbeKind::Package));
         QCOMPARE(s.status, SampleStatus::Fail);
         QCOMPARE(s.message, QStringLiteral("Err:2 http://security.lab.test bookworm-security InRelease"));
-        tools.add(QStringLiteral("apt-get"), "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; echo 'Reading package lists...'\n");
+        tools.add(QStringLiteral("apt-get"),
+            "echo 'Hit:1 http://mirror.lab.test bookworm InRelease'; echo 'Reading package lists...'\n");
         s = runProbe(probeOf(ProbeKind::Package));
         QCOMPARE(s.status, SampleStatus::Pass);
         QVERIFY(s.command.contains(QStringLiteral("apt-get -q update")));
@@ -426,12 +430,36 @@ private Q_SLOTS:
         QCOMPARE(s.status, SampleStatus::Skipped);
         QCOMPARE(s.message, QStringLiteral("docker is not installed"));
 
+        // A CLI without a daemon (a remote context, a stopped service) is "no Docker here" too.
         FakeTools tools;
-        tools.add(QStringLiteral("docker"), "echo \"Error response from daemon: Get \\\"https://registry.lab.test/v2/\\\": net/http: request canceled\" >&2; exit 1\n");
+        tools.add(QStringLiteral("docker"), "echo 'Cannot connect to the Docker daemon' >&2; exit 1\n");
         qputenv("PATH", tools.path().toUtf8());
         s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Skipped);
+        QCOMPARE(s.message, QStringLiteral("no Docker daemon answers here"));
+
+        tools.add(QStringLiteral("docker"),
+            "[ \"$1\" = info ] && exit 0; "
+            "echo 'Error response from daemon: Get https://registry.lab.test/v2/: net/http: request canceled' >&2; "
+            "exit 1\n");
+        s = runProbe(p);
         QCOMPARE(s.status, SampleStatus::Fail);
-        QVERIFY2(s.message.startsWith(QStringLiteral("docker pull library/alpine:3.19 failed: Error response from daemon")), qPrintable(s.message));
+        QVERIFY2(
+            s.message.startsWith(QStringLiteral("docker pull library/alpine:3.19 failed: Error response from daemon")),
+            qPrintable(s.message));
+    }
+
+    void packageManagerNeedsRootOrSudo()
+    {
+        FakeTools tools;
+        tools.add(QStringLiteral("id"), "echo 1000\n"); // an ordinary user ...
+        tools.add(QStringLiteral("apt-get"), "echo 'E: Could not open lock file' >&2; exit 100\n");
+        qputenv("PATH", tools.path().toUtf8()); // ... without sudo
+        const Sample s = runProbe(probeOf(ProbeKind::Package));
+        QCOMPARE(s.status, SampleStatus::Error);
+        QCOMPARE(s.message,
+            QStringLiteral("nestscope: refreshing package indexes needs root; this user is not root and has no "
+                           "passwordless sudo"));
     }
 
     void guards()
@@ -481,9 +509,11 @@ private Q_SLOTS:
         p.id = QStringLiteral("count");
         p.timeout = 10s;
         p.repeat = 3;
-        p.command = QStringLiteral("d=%1; f=$d/$$; touch $f; ls $d | grep -v max | wc -l >> $d/max; sleep 0.2; rm $f").arg(dir.path());
+        p.command = QStringLiteral("d=%1; f=$d/$$; touch $f; ls $d | grep -v max | wc -l >> $d/max; sleep 0.2; rm $f")
+                        .arg(dir.path());
         plan.probes = { p };
-        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport }, { QStringLiteral("vm1"), &m_transport } });
+        PlanRunner runner(
+            plan, { { QStringLiteral("runner"), &m_transport }, { QStringLiteral("vm1"), &m_transport } });
         QSignalSpy done(&runner, &PlanRunner::finished);
         QSignalSpy paused(&runner, &PlanRunner::pausedChanged);
         runner.start();

@@ -31,6 +31,11 @@ struct SshTarget {
     /// Exec channels in flight; stays below OpenSSH's default MaxSessions (10) and shrinks further
     /// when the server refuses a channel.
     int maxChannels = 8;
+    /// Run commands through long-lived `sh` processes, one per channel slot, instead of one exec
+    /// channel each (Ansible pipelining / Mitogen style): the login shell and its rc files start
+    /// once per slot, not once per command. Falls back to exec channels if the server refuses.
+    /// A timeout or cancel kills the slot's shell and the next command gets a new one.
+    bool persistentShells = false;
 
     /// Parses what a person types: "[user@]host[:port]", "[user@][v6addr]:port", "ssh://user@host:port",
     /// or a Host alias. Everything else keeps its default.

@@ -1,7 +1,9 @@
 #include "sshworker.h"
 
 #include "common/logging.h"
+#include "common/shellquote.h"
 
+#include <QRandomGenerator>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -34,6 +36,7 @@ struct SshJob {
     /// channel is closed as soon as the server has answered, then the job is dropped.
     bool reported = false;
     int refusals = 0;
+    ShellSlot *slot = nullptr; ///< set when it runs in a persistent shell instead of its own channel
 
     ~SshJob()
     {
@@ -45,7 +48,38 @@ struct SshJob {
     }
 };
 
+/// A long-lived `sh` on its own channel that runs one command at a time. Each command is followed
+/// by a random token on stdout (with the exit code) and on stderr, which mark where its output ends.
+struct ShellSlot {
+    enum class Phase { Opening, Requesting, Ready };
+    SshWorker *worker = nullptr;
+    ssh_channel channel = nullptr;
+    ssh_channel_callbacks_struct callbacks {};
+    Phase phase = Phase::Opening;
+    SshJob *job = nullptr; ///< owned by SshWorker::m_active
+    QByteArray token;
+    QByteArray outPending;
+    QByteArray errPending;
+    bool outMarker = false;
+    bool errMarker = false;
+    bool rcKnown = false;
+    int exitCode = -1;
+    bool closed = false;
+};
+
 namespace {
+
+int onSlotChannelData(ssh_session, ssh_channel, void *data, uint32_t len, int isStdErr, void *userdata)
+{
+    auto *slot = static_cast<ShellSlot *>(userdata);
+    slot->worker->onSlotData(slot, static_cast<const char *>(data), static_cast<qsizetype>(len), isStdErr != 0);
+    return static_cast<int>(len);
+}
+
+void onSlotClose(ssh_session, ssh_channel, void *userdata)
+{
+    static_cast<ShellSlot *>(userdata)->closed = true;
+}
 
 int signalNumber(const char *name)
 {
@@ -267,6 +301,21 @@ void SshWorker::advance()
             return;
         }
     }
+    for (size_t i = 0; i < m_slots.size();) {
+        ShellSlot *slot = m_slots[i].get();
+        if (slot->job && slot->rcKnown && slot->errMarker) {
+            finishSlotJob(slot);
+        }
+        if (driveSlot(slot)) {
+            ++i;
+            continue;
+        }
+        if (slot->channel) {
+            ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
+            ssh_channel_free(slot->channel);
+        }
+        m_slots.erase(m_slots.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     if (m_state != State::Connected) {
         return;
     }
@@ -276,6 +325,10 @@ void SshWorker::advance()
 
 void SshWorker::startQueued()
 {
+    if (usingShells()) {
+        startQueuedOnShells();
+        return;
+    }
     while (m_state == State::Connected && !m_holdQueue && !m_queue.empty()
         && static_cast<int>(m_active.size()) < m_limit) {
         std::unique_ptr<SshJob> owned = std::move(m_queue.front());
@@ -437,7 +490,9 @@ void SshWorker::stopJob(quint64 id, CommandOutcome why)
     SshJob *job = it->second.get();
     fail(job, why, message(*job));
     job->reported = true;
-    if (job->phase == SshJob::Phase::Running) {
+    if (job->slot) {
+        killSlot(job->slot);
+    } else if (job->phase == SshJob::Phase::Running) {
         retire(job);
     } // else: openAndExec() retires it once the server has answered the open or exec request
     advance();
@@ -492,6 +547,10 @@ void SshWorker::connectionLost(const QString &why)
         jobs.push_back(std::move(job));
     }
     m_active.clear();
+    for (auto &slot : m_slots) {
+        ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
+    }
+    m_slots.clear();
     for (auto &job : m_queue) {
         jobs.push_back(std::move(job));
     }
@@ -519,6 +578,12 @@ void SshWorker::teardown()
     }
     m_active.clear();
     m_queue.clear();
+    for (auto &slot : m_slots) {
+        if (slot->channel) {
+            ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
+        }
+    }
+    m_slots.clear();
     delete m_readNotifier;
     m_readNotifier = nullptr;
     delete m_writeNotifier;
@@ -535,6 +600,200 @@ void SshWorker::teardown()
     m_connection = ConnectedSession();
     m_holdQueue = false;
     m_limit = std::clamp(m_target.maxChannels, 1, 64);
+}
+
+bool SshWorker::usingShells() const
+{
+    return m_target.persistentShells && !m_shellsFailed;
+}
+
+void SshWorker::startQueuedOnShells()
+{
+    while (m_state == State::Connected && !m_queue.empty() && usingShells()) {
+        ShellSlot *idle = nullptr;
+        int unassigned = 0;
+        for (const auto &slot : m_slots) {
+            if (!slot->job) {
+                ++unassigned;
+                if (!idle && slot->phase == ShellSlot::Phase::Ready) {
+                    idle = slot.get();
+                }
+            }
+        }
+        if (idle) {
+            std::unique_ptr<SshJob> job = std::move(m_queue.front());
+            m_queue.pop_front();
+            assignToSlot(idle, std::move(job));
+            continue;
+        }
+        if (unassigned >= static_cast<int>(m_queue.size()) || static_cast<int>(m_slots.size()) >= m_limit) {
+            break; // enough shells on their way, or no room for more
+        }
+        auto slot = std::make_unique<ShellSlot>();
+        slot->worker = this;
+        slot->channel = ssh_channel_new(m_connection.session.get());
+        if (!slot->channel) {
+            m_shellsFailed = true;
+            break;
+        }
+        slot->callbacks.userdata = slot.get();
+        slot->callbacks.channel_data_function = onSlotChannelData;
+        slot->callbacks.channel_close_function = onSlotClose;
+        ssh_callbacks_init(&slot->callbacks);
+        ssh_set_channel_callbacks(slot->channel, &slot->callbacks);
+        ShellSlot *raw = slot.get();
+        m_slots.push_back(std::move(slot));
+        if (!driveSlot(raw)) {
+            ssh_remove_channel_callbacks(raw->channel, &raw->callbacks);
+            ssh_channel_free(raw->channel);
+            m_slots.pop_back();
+            break;
+        }
+    }
+    if (!usingShells() && m_slots.empty()) {
+        startQueued(); // fall back to exec channels
+    }
+}
+
+/// Opens the slot's channel and starts `sh` on it without blocking; false when the slot is dead.
+bool SshWorker::driveSlot(ShellSlot *slot)
+{
+    ssh_session s = m_connection.session.get();
+    if (slot->phase == ShellSlot::Phase::Opening) {
+        const int rc = ssh_channel_open_session(slot->channel);
+        if (rc == SSH_AGAIN) {
+            return true;
+        }
+        if (rc != SSH_OK) {
+            // Out of sessions: keep the shells we have, or give up on shells altogether.
+            qCInfo(lcSsh) << "no channel for another shell slot:" << ssh_get_error(s);
+            const int others = static_cast<int>(m_slots.size()) - 1;
+            if (others > 0) {
+                m_limit = std::min(m_limit, others);
+            } else {
+                m_shellsFailed = true;
+            }
+            return false;
+        }
+        slot->phase = ShellSlot::Phase::Requesting;
+    }
+    if (slot->phase == ShellSlot::Phase::Requesting) {
+        const int rc = ssh_channel_request_exec(slot->channel, "exec sh");
+        if (rc == SSH_AGAIN) {
+            return true;
+        }
+        if (rc != SSH_OK) {
+            qCInfo(lcSsh) << "the server would not start a shell slot:" << ssh_get_error(s);
+            m_shellsFailed = true;
+            return false;
+        }
+        slot->phase = ShellSlot::Phase::Ready;
+    }
+    if (slot->closed) {
+        if (slot->job) {
+            SshJob *job = slot->job;
+            slot->job = nullptr;
+            job->slot = nullptr;
+            if (!job->reported) {
+                fail(job, CommandOutcome::FailedToStart, QStringLiteral("the remote shell ended unexpectedly"));
+            }
+            m_active.erase(job->id);
+        }
+        return false;
+    }
+    return true;
+}
+
+void SshWorker::assignToSlot(ShellSlot *slot, std::unique_ptr<SshJob> owned)
+{
+    SshJob *job = owned.get();
+    const quint64 id = job->id;
+    QByteArray token(16, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(token.data()), token.size() / 4);
+    slot->token = "NS" + token.toHex();
+    slot->outPending.clear();
+    slot->errPending.clear();
+    slot->outMarker = slot->errMarker = slot->rcKnown = false;
+    slot->exitCode = -1;
+    slot->job = job;
+    job->slot = slot;
+    job->phase = SshJob::Phase::Running;
+    m_active.emplace(id, std::move(owned));
+    // stdin is /dev/null so that a command never eats the next one; the markers follow its output.
+    const QByteArray line = "sh -c " + shellQuote(job->request.command).toUtf8()
+        + " </dev/null; __ns_rc=$?; printf '\\n%s %d\\n' " + slot->token + " \"$__ns_rc\"; printf '%s\\n' "
+        + slot->token + " >&2\n";
+    if (ssh_channel_write(slot->channel, line.constData(), static_cast<uint32_t>(line.size())) != line.size()) {
+        fail(job, CommandOutcome::FailedToStart, QStringLiteral("cannot send the command to the remote shell"));
+        killSlot(slot); // deletes the job
+    }
+}
+
+void SshWorker::onSlotData(ShellSlot *slot, const char *data, qsizetype size, bool isStdErr)
+{
+    SshJob *job = slot->job;
+    if (!job) {
+        return;
+    }
+    QByteArray &pending = isStdErr ? slot->errPending : slot->outPending;
+    bool &marker = isStdErr ? slot->errMarker : slot->outMarker;
+    pending.append(data, size);
+    if (!marker) {
+        const QByteArray end = isStdErr ? QByteArray(slot->token + '\n') : QByteArray('\n' + slot->token + ' ');
+        const qsizetype at = pending.indexOf(end);
+        if (at >= 0) {
+            onData(job, pending.constData(), at, isStdErr);
+            pending.remove(0, at + end.size());
+            marker = true;
+        } else if (pending.size() >= end.size()) {
+            // Keep what could be the start of the marker; the rest is output.
+            const qsizetype safe = pending.size() - (end.size() - 1);
+            onData(job, pending.constData(), safe, isStdErr);
+            pending.remove(0, safe);
+        }
+    }
+    if (marker && !isStdErr && !slot->rcKnown) {
+        const qsizetype nl = pending.indexOf('\n');
+        if (nl >= 0) {
+            slot->exitCode = pending.left(nl).toInt();
+            slot->rcKnown = true;
+        }
+    }
+}
+
+void SshWorker::finishSlotJob(ShellSlot *slot)
+{
+    SshJob *job = slot->job;
+    slot->job = nullptr;
+    job->slot = nullptr;
+    if (!job->reported) {
+        job->result.outcome = CommandOutcome::Exited;
+        job->result.exitCode = slot->exitCode;
+        job->timer->stop();
+        job->result.wallTimeMs = job->clock.elapsed();
+        Q_EMIT commandFinished(job->id, job->result);
+    }
+    m_active.erase(job->id);
+}
+
+/// A command in a slot cannot be stopped on its own: the slot's shell is killed and closed.
+void SshWorker::killSlot(ShellSlot *slot)
+{
+    if (slot->job) {
+        slot->job->slot = nullptr;
+        m_active.erase(slot->job->id);
+        slot->job = nullptr;
+    }
+    ssh_channel_request_send_signal(slot->channel, "KILL");
+    ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
+    ssh_channel_close(slot->channel);
+    ssh_channel_free(slot->channel);
+    for (auto it = m_slots.begin(); it != m_slots.end(); ++it) {
+        if (it->get() == slot) {
+            m_slots.erase(it);
+            break;
+        }
+    }
 }
 
 } // namespace nestscope::detail

@@ -20,6 +20,7 @@ struct ssh_event_struct;
 namespace nestscope::detail {
 
 struct SshJob;
+struct ShellSlot;
 
 class SshWorker final : public QObject {
     Q_OBJECT
@@ -38,6 +39,7 @@ public:
 
     // Called from libssh's channel callbacks, on this thread, during pump().
     void onData(SshJob *job, const char *data, qsizetype size, bool isStdErr);
+    void onSlotData(ShellSlot *slot, const char *data, qsizetype size, bool isStdErr);
 
 Q_SIGNALS:
     void stateChanged(nestscope::detail::SshWorker::State state, const QString &message, const QString &description);
@@ -57,6 +59,12 @@ private:
     void keepaliveTick();
     void updateWriteInterest();
     void fail(SshJob *job, CommandOutcome outcome, const QString &message);
+    bool usingShells() const;
+    void startQueuedOnShells();
+    bool driveSlot(ShellSlot *slot);
+    void assignToSlot(ShellSlot *slot, std::unique_ptr<SshJob> job);
+    void finishSlotJob(ShellSlot *slot);
+    void killSlot(ShellSlot *slot);
 
     SshTarget m_target;
     SshAsker m_asker;
@@ -69,6 +77,8 @@ private:
     QElapsedTimer m_lastReceived;
     std::deque<std::unique_ptr<SshJob>> m_queue;
     std::map<quint64, std::unique_ptr<SshJob>> m_active;
+    std::vector<std::unique_ptr<ShellSlot>> m_slots;
+    bool m_shellsFailed = false; ///< the server would not run a shell slot: exec channels only
     int m_limit = 8;
     int m_finishedSinceRefusal = 0;
     bool m_pumping = false;

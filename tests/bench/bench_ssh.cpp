@@ -1,6 +1,7 @@
 // Per-command cost over SSH: Nestscope's transport against OpenSSH, on the same private sshd.
 //   (a) Nestscope, one command at a time        (b) Nestscope, 8 in flight
 //   (c) OpenSSH ControlMaster (`ssh -S`)         (d) a fresh `ssh` per command
+//   (e), (f) as (a), (b) but through persistent shells (SshTarget::persistentShells)
 // Targets from issue 3: (a) <= 0.5 x (c); (a) >= 20x faster than (d); throughput (b) >= 2 x (a).
 // Usage: bench_ssh [COUNT]   (default 200)
 
@@ -156,6 +157,16 @@ int main(int argc, char **argv)
     const Series b = nestscopeRun(transport, count, 8, QStringLiteral("(b) Nestscope, 8 in flight"));
     print(b);
 
+    // The same through persistent shells (one `sh` per slot, commands written to its stdin).
+    SshTarget shellTarget = target;
+    shellTarget.persistentShells = true;
+    SshTransport shells(shellTarget);
+    nestscopeRun(shells, 10, 8, QStringLiteral("warm-up"));
+    const Series e = nestscopeRun(shells, count, 1, QStringLiteral("(e) Nestscope shells, sequential"));
+    print(e);
+    const Series f = nestscopeRun(shells, count, 8, QStringLiteral("(f) Nestscope shells, 8 in flight"));
+    print(f);
+
     const QStringList common { QStringLiteral("-F"), QStringLiteral("/dev/null"), QStringLiteral("-o"),
         QStringLiteral("BatchMode=yes"), QStringLiteral("-o"), QStringLiteral("UserKnownHostsFile=") + knownHosts,
         QStringLiteral("-o"), QStringLiteral("StrictHostKeyChecking=yes"), QStringLiteral("-i"), server.clientKey(),
@@ -189,6 +200,9 @@ int main(int argc, char **argv)
     out << QStringLiteral("throughput (b)/(a) = %1x  target >= 2x  %2\n")
                .arg(ba, 0, 'f', 2)
                .arg(ba >= 2 ? QLatin1String("met") : QLatin1String("MISSED"));
+    out << QStringLiteral("persistent shells: (e)/(a) = %1, (f)/(b) = %2 (below 1 = faster than exec channels)\n")
+               .arg(e.perCommand() / a.perCommand(), 0, 'f', 2)
+               .arg(f.perCommand() / b.perCommand(), 0, 'f', 2);
     out.flush();
     return (ac <= 0.5 && da >= 20 && ba >= 2) ? 0 : 2;
 }

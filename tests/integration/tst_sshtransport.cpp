@@ -481,6 +481,56 @@ private Q_SLOTS:
         QVERIFY2(r.errorString.contains(QStringLiteral("jump host")), qPrintable(r.errorString));
     }
 
+    void persistentShellsRunCommands()
+    {
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.persistentShells = true;
+        t.maxChannels = 4;
+        SshTransport transport(t);
+        CommandResult r = runOne(transport, QStringLiteral("printf out; printf err >&2; exit 3"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 3);
+        QCOMPARE(r.stdOut, QByteArray("out"));
+        QCOMPARE(r.stdErr, QByteArray("err"));
+        // Output that ends in a newline, quotes, and a command that tries to read stdin.
+        r = runOne(transport, QStringLiteral("echo \"a'b\"; cat; echo done"));
+        QCOMPARE(r.stdOut, QByteArray("a'b\ndone\n"));
+        // The same shell serves the next command: $PPID stays the same.
+        const QByteArray first = runOne(transport, QStringLiteral("echo $PPID")).stdOut;
+        QCOMPARE(runOne(transport, QStringLiteral("echo $PPID")).stdOut, first);
+        // Binary output and the cap.
+        QByteArray data;
+        for (int i = 0; i < 256; ++i) {
+            data.append(static_cast<char>(i));
+        }
+        const QString path = m_server.dir() + QStringLiteral("/shell-binary.bin");
+        QVERIFY(writeFile(path, data.repeated(64)));
+        QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther);
+        r = runOne(transport, QStringLiteral("cat %1").arg(path));
+        QVERIFY(r.stdOut == data.repeated(64));
+        r = runOne(transport, QStringLiteral("head -c 3000000 /dev/zero"));
+        QCOMPARE(r.stdOut.size(), qsizetype(1024 * 1024));
+        QVERIFY(r.stdOutTruncated);
+        // A timeout kills that shell; the next command gets a new one.
+        r = runOne(transport, QStringLiteral("sleep 100"), std::chrono::milliseconds(500), 10000);
+        QCOMPARE(r.outcome, CommandOutcome::Timeout);
+        QCOMPARE(runOne(transport, QStringLiteral("echo after")).stdOut, QByteArray("after\n"));
+        // Many at once.
+        int finished = 0;
+        int good = 0;
+        for (int i = 0; i < 100; ++i) {
+            CommandRequest request;
+            request.command = QStringLiteral("echo %1").arg(i);
+            connect(transport.start(request), &CommandJob::finished, this, [&, i](const CommandResult &res) {
+                ++finished;
+                good += res.outcome == CommandOutcome::Exited && res.stdOut == QByteArray::number(i) + '\n';
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(finished, 100, 60000);
+        QCOMPARE(good, 100);
+    }
+
     void proxyJumpFromSshConfig()
     {
         AgentEnvironment noAgent({});

@@ -136,7 +136,10 @@ healthy_checks() {
   check "vm1 ping fd42:77:100::80" in_vm vm1 ping -c1 -W2 fd42:77:100::80
   check "vm1 reaches vm2 over the bridge" in_vm vm1 ping -c1 -W2 vm2.lxd
   check_out "runner curl https://www.lab.test/" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
-  check_rc "vm1 cannot reach outside the lab (no route out of wan)" 6 7 28 -- in_vm vm1 curl -sS -m 3 http://192.0.2.1/
+  # containment, checked without sending anything to an address outside the lab
+  check_out "the wan namespace has no default route (nothing can leave the lab)" '^$' ip netns exec nestscope-wan sh -c 'ip -4 route show default; ip -6 route show default'
+  check_out "the wan namespace has no link but its loopback and the runner's uplink" '^lo wan0 $' bash -c "ip netns exec nestscope-wan ip -o link show | awk -F': ' '{print \$2}' | sed 's/@.*//' | tr '\n' ' '"
+  check_out "the wan DNS refuses names outside lab.test" 'REFUSED|NXDOMAIN|can.t find|server can.t' in_vm vm1 nslookup -timeout=2 example.com 10.77.100.53
 }
 
 echo "# scenario healthy"

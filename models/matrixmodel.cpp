@@ -72,6 +72,42 @@ QString MatrixModel::formatMs(double ms)
     return QStringLiteral("%1 s").arg(ms / 1000.0, 0, 'f', ms < 10000 ? 2 : 1);
 }
 
+QString MatrixModel::toMarkdown() const
+{
+    // '|' would end the cell and a newline the row; problems are one-line messages, kept short.
+    auto cellText = [](QString text) {
+        text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return text.size() > 80 ? text.left(79) + QStringLiteral("…") : text;
+    };
+    QString md = QStringLiteral("| probe |");
+    QString rule = QStringLiteral("|---|");
+    for (const QString &t : m_matrix.targets()) {
+        md += QStringLiteral(" %1 |").arg(cellText(t));
+        rule += QStringLiteral("---|");
+    }
+    md += QLatin1Char('\n') + rule + QLatin1Char('\n');
+    for (int r = 0; r < m_matrix.rowCount(); ++r) {
+        md += QStringLiteral("| %1 |").arg(cellText(m_matrix.probeIds().at(r)));
+        for (int c = 0; c < m_matrix.columnCount(); ++c) {
+            const MatrixCell &cell = m_matrix.cell(r, c);
+            QString text;
+            if (cell.isEmpty()) {
+                text = cell.skipped > 0 ? QStringLiteral("skipped") : QStringLiteral("–");
+            } else if (cell.passed == cell.total) {
+                text = QStringLiteral("%1, %2/%3 pass").arg(formatMs(cell.medianMs)).arg(cell.passed).arg(cell.total);
+            } else {
+                text = QStringLiteral("**%1/%2 pass**").arg(cell.passed).arg(cell.total);
+                if (!cell.lastProblem.isEmpty()) {
+                    text += QStringLiteral(": ") + cellText(cell.lastProblem);
+                }
+            }
+            md += QLatin1Char(' ') + text + QStringLiteral(" |");
+        }
+        md += QLatin1Char('\n');
+    }
+    return md;
+}
+
 QColor MatrixModel::colorForPassRate(double rate)
 {
     // Hue 0 (red) .. 120 (green); a half-passing cell is amber, which reads as "flaky".

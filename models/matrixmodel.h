@@ -34,6 +34,10 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    /// The matrix as a GitHub-flavoured Markdown table, for a ticket or a chat: one row per probe,
+    /// each cell "41 ms, 3/3 pass" or "0/3 pass: <last problem>".
+    QString toMarkdown() const;
+
     /// "12 ms", "1.3 s": how latencies read in the matrix.
     static QString formatMs(double ms);
     /// Red (0) through amber to green (1).

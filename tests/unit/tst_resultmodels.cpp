@@ -1,4 +1,5 @@
 #include "comparisonmodel.h"
+#include "matrixmodel.h"
 #include "results/runjson.h"
 #include "runlistmodel.h"
 
@@ -102,6 +103,32 @@ private Q_SLOTS:
         QVERIFY(store.deleteRun(after).ok());
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.rowOf(after), -1);
+    }
+
+    void matrixAsMarkdown()
+    {
+        MatrixModel model;
+        model.setMatrix(fixtureMatrix(QStringLiteral("before.json")));
+        const QString md = model.toMarkdown();
+        const QStringList lines = md.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 2 + 4);
+        QCOMPARE(lines.at(0), QStringLiteral("| probe | runner |"));
+        QCOMPARE(lines.at(1), QStringLiteral("|---|---|"));
+        QVERIFY2(md.contains(QStringLiteral("| http-slow | 1.50 s, 3/3 pass |")), qPrintable(md));
+        QVERIFY2(md.contains(QStringLiteral("| http-service | **0/3 pass**: no HTTP response (curl exit 7)")),
+            qPrintable(md));
+
+        // A pipe in a name or message must not open a new column.
+        Matrix m({ QStringLiteral("a|b") }, { QStringLiteral("runner") });
+        Sample s;
+        s.probeId = QStringLiteral("a|b");
+        s.target = QStringLiteral("runner");
+        s.status = SampleStatus::Fail;
+        s.message = QStringLiteral("grep x | wc\nfailed");
+        m.add(s);
+        model.setMatrix(m);
+        QCOMPARE(model.toMarkdown().split(QLatin1Char('\n')).at(2),
+            QStringLiteral("| a\\|b | **0/1 pass**: grep x \\| wc failed |"));
     }
 
     void comparisonOfRecordedRuns()

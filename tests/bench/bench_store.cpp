@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <sys/resource.h>
 #include <vector>
 
 using namespace nestscope;
@@ -44,6 +46,28 @@ RunHeader header(const QString &name)
     h.planName = name;
     h.host = QStringLiteral("bench");
     return h;
+}
+
+/// CPU time of the whole process (all threads), in ms: less swayed than wall time when other
+/// jobs share the machine.
+double cpuMs()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
+std::string loadAverage()
+{
+    std::string text = "?\n";
+    if (FILE *f = std::fopen("/proc/loadavg", "r")) {
+        char buf[128];
+        if (std::fgets(buf, sizeof buf, f)) {
+            text = buf;
+        }
+        std::fclose(f);
+    }
+    return text;
 }
 
 double median(std::vector<double> v)
@@ -84,10 +108,11 @@ int main(int argc, char *argv[])
 
     // 1. Batched: hand every sample to the store as PlanRunner would, then wait until the writer
     //    has committed them all. Three rounds (the median counts: this machine is shared).
-    std::vector<double> batchedRounds, handOverRounds, checkpointRounds;
+    std::vector<double> batchedRounds, handOverRounds, checkpointRounds, cpuRounds;
     for (int round = 0; round < 3; ++round) {
         const qint64 batchedRun = *store.beginRun(header(QStringLiteral("batched")));
         QElapsedTimer t;
+        const double cpu0 = cpuMs();
         t.start();
         for (int i = 0; i < batchedCount; ++i) {
             store.addSample(batchedRun, samples[size_t(i)]);
@@ -95,6 +120,7 @@ int main(int argc, char *argv[])
         handOverRounds.push_back(t.nsecsElapsed() / 1e6);
         store.flush();
         batchedRounds.push_back(t.nsecsElapsed() / 1e6);
+        cpuRounds.push_back(cpuMs() - cpu0);
         t.restart();
         store.checkpoint(); // what the writer does later, when idle; timed apart and reported
         checkpointRounds.push_back(t.nsecsElapsed() / 1e6);
@@ -153,6 +179,8 @@ int main(int argc, char *argv[])
     std::printf("insert, batched        %7d samples  %9.1f ms  %6.2f us/sample  (median of 3, best %.1f ms; "
                 "hand-over %.1f ms)  target <= 1000 ms: %s\n",
         batchedCount, batchedMs, batchedPerSampleUs, bestBatchedMs, handOverMs, batchedMs <= 1000 ? "met" : "MISSED");
+    std::printf("  CPU time of both threads %.1f ms (less swayed by other jobs than wall time); load average: %s",
+        median(cpuRounds), loadAverage().c_str());
     std::printf(
         "  then, off the clock: the writer's idle checkpoint (log copied into the file) %.1f ms\n", checkpointMs);
     std::printf("insert, 1 txn/sample   %7d samples  %9.1f ms  %6.2f us/sample  -> %d samples extrapolated: %.0f ms\n",

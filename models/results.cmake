@@ -3,3 +3,6 @@ target_sources(nestscope_models PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runlistmodel.cpp ${CMAKE_CURRENT_LIST_DIR}/runlistmodel.h
     ${CMAKE_CURRENT_LIST_DIR}/comparisonmodel.cpp ${CMAKE_CURRENT_LIST_DIR}/comparisonmodel.h
 )
+target_sources(nestscope_models PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/matrixfiltermodel.cpp ${CMAKE_CURRENT_LIST_DIR}/matrixfiltermodel.h
+)

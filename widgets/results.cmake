@@ -4,3 +4,6 @@ target_sources(nestscope_widgets PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runlistview.cpp ${CMAKE_CURRENT_LIST_DIR}/runlistview.h
     ${CMAKE_CURRENT_LIST_DIR}/comparisonview.cpp ${CMAKE_CURRENT_LIST_DIR}/comparisonview.h
 )
+target_sources(nestscope_widgets PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/runview.cpp ${CMAKE_CURRENT_LIST_DIR}/runview.h
+)

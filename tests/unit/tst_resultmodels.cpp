@@ -1,4 +1,5 @@
 #include "comparisonmodel.h"
+#include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "results/runjson.h"
 #include "runlistmodel.h"
@@ -129,6 +130,40 @@ private Q_SLOTS:
         model.setMatrix(m);
         QCOMPARE(model.toMarkdown().split(QLatin1Char('\n')).at(2),
             QStringLiteral("| a\\|b | **0/1 pass**: grep x \\| wc failed |"));
+    }
+
+    void matrixFilteredByStatus()
+    {
+        MatrixModel model;
+        MatrixFilterModel filter;
+        filter.setSourceModel(&model);
+        QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMatrix(fixtureMatrix(QStringLiteral("before.json")));
+        auto shown = [&] {
+            QStringList rows;
+            for (int r = 0; r < filter.rowCount(); ++r) {
+                rows << filter.headerData(r, Qt::Vertical).toString();
+            }
+            return rows;
+        };
+        QCOMPARE(shown().size(), 4);
+        filter.setShow(MatrixFilterModel::Show::Problems);
+        QCOMPARE(shown(), QStringList { QStringLiteral("http-service") });
+        filter.setShow(MatrixFilterModel::Show::Failing);
+        QCOMPARE(shown(), QStringList { QStringLiteral("http-service") });
+
+        // Live: a timeout on a passing probe makes it a problem, not (yet) failing.
+        Sample s;
+        s.probeId = QStringLiteral("shell-true");
+        s.target = QStringLiteral("runner");
+        s.status = SampleStatus::Timeout;
+        s.message = QStringLiteral("no answer in 5 s");
+        model.addSample(s);
+        QCOMPARE(shown(), QStringList { QStringLiteral("http-service") });
+        filter.setShow(MatrixFilterModel::Show::Problems);
+        QCOMPARE(shown(), (QStringList { QStringLiteral("http-service"), QStringLiteral("shell-true") }));
+        filter.setShow(MatrixFilterModel::Show::All);
+        QCOMPARE(shown().size(), 4);
     }
 
     void comparisonOfRecordedRuns()

@@ -1,10 +1,13 @@
 #include "comparisonmodel.h"
 #include "comparisonview.h"
+#include "matrixfiltermodel.h"
+#include "matrixmodel.h"
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runstore.h"
 #include "runlistmodel.h"
 #include "runlistview.h"
+#include "runview.h"
 
 #include <QAbstractItemModelTester>
 #include <QBarCategoryAxis>
@@ -14,10 +17,14 @@
 #include <QBoxSet>
 #include <QChart>
 #include <QChartView>
+#include <QClipboard>
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QGuiApplication>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTabWidget>
@@ -258,6 +265,36 @@ private Q_SLOTS:
             charts.tabs()->setCurrentIndex(i);
             saveScreenshot(&charts, QString::fromLatin1(names[i]));
         }
+    }
+
+    void storedRunFilterCopyAndSamples()
+    {
+        RunView view;
+        view.resize(1100, 800);
+        view.setRun(fixtureRun(QStringLiteral("before.json")), QStringLiteral("Before and after · before"));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QAbstractItemModelTester tester(view.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(view.matrixView()->model()->rowCount(), 4);
+
+        // Filter by status from the combo box, as a user would.
+        view.showFilter()->setCurrentIndex(1);
+        QCOMPARE(view.matrixView()->model()->rowCount(), 1);
+        const QModelIndex failing = view.matrixView()->model()->index(0, 0);
+        QCOMPARE(failing.data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("http-service"));
+
+        // Click the cell: its three samples, with the command and the error, are shown.
+        QTest::mouseClick(
+            view.matrixView()->viewport(), Qt::LeftButton, {}, view.matrixView()->visualRect(failing).center());
+        QPlainTextEdit *text = view.findChild<QPlainTextEdit *>();
+        QVERIFY(text);
+        QTRY_VERIFY(text->toPlainText().contains(QStringLiteral("curl")));
+        QVERIFY(text->toPlainText().contains(QStringLiteral("Failed to connect")));
+
+        view.copyMarkdown();
+        QCOMPARE(QGuiApplication::clipboard()->text(), view.matrixModel()->toMarkdown());
+        QVERIFY(QGuiApplication::clipboard()->text().startsWith(QStringLiteral("| probe | runner |")));
+        saveScreenshot(&view, QStringLiteral("run-view.png"));
     }
 
     void runListSearchCompareAndDelete()

@@ -13,6 +13,7 @@
 #include "results/runrecorder.h"
 #include "results/runstore.h"
 #include "runlistview.h"
+#include "runview.h"
 #include "sampledetails.h"
 #include "transport/localtransport.h"
 
@@ -593,27 +594,11 @@ void MainWindow::openStoredRuns(const QList<qint64> &runIds)
             statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
             continue;
         }
-        auto *window = new QWidget(this, Qt::Window);
+        auto *window = new RunView(this);
+        window->setWindowFlag(Qt::Window);
         window->setAttribute(Qt::WA_DeleteOnClose);
         window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(info->displayName(), toText(info->status)));
-        auto *model = new MatrixModel(window);
-        model->setMatrix(Matrix::fromRun(*run));
-        auto *table = new QTableView(window);
-        table->setModel(model);
-        table->setItemDelegate(new HeatmapDelegate(table));
-        table->setShowGrid(false);
-        table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-        table->horizontalHeader()->setMinimumSectionSize(120);
-        table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-        auto *charts = new ResultCharts(window);
-        charts->setRun(*run);
-        auto *split = new QSplitter(Qt::Vertical, window);
-        split->addWidget(table);
-        split->addWidget(charts);
-        split->setStretchFactor(1, 2);
-        auto *layout = new QVBoxLayout(window);
-        layout->setContentsMargins(0, 0, 0, 0);
-        layout->addWidget(split);
+        window->setRun(*run, info->displayName());
         window->resize(980, 720);
         window->show();
         m_resultWindows << window;

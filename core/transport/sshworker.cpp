@@ -148,6 +148,7 @@ void SshWorker::connectToHost()
     if (!connection) {
         m_state = State::Failed;
         const QString message = connection.error().message;
+        m_lastConnectError = message;
         qCInfo(lcSsh) << "connect failed:" << message;
         // Commands that were waiting for this connection never ran.
         while (!m_queue.empty()) {
@@ -210,7 +211,8 @@ void SshWorker::startCommand(quint64 id, const CommandRequest &request)
     });
     job->timer->start();
     if (m_state == State::Failed) {
-        fail(job.get(), CommandOutcome::FailedToStart, QStringLiteral("not connected"));
+        fail(job.get(), CommandOutcome::FailedToStart,
+            QStringLiteral("not connected (connect again to retry): %1").arg(m_lastConnectError));
         return;
     }
     m_queue.push_back(std::move(job));

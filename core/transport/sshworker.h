@@ -79,6 +79,7 @@ private:
     std::map<quint64, std::unique_ptr<SshJob>> m_active;
     std::vector<std::unique_ptr<ShellSlot>> m_slots;
     bool m_shellsFailed = false; ///< the server would not run a shell slot: exec channels only
+    QString m_lastConnectError;
     int m_limit = 8;
     int m_finishedSinceRefusal = 0;
     bool m_pumping = false;

@@ -255,7 +255,9 @@ private Q_SLOTS:
         QVERIFY(interaction.hostKeyQuestions.isEmpty());
         QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
         // A second command does not retry behind the user's back.
-        QCOMPARE(runOne(transport, QStringLiteral("touch %1").arg(marker)).outcome, CommandOutcome::FailedToStart);
+        const CommandResult again = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(again.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(again.errorString.contains(QStringLiteral("has changed")), qPrintable(again.errorString));
         QVERIFY(!QFile::exists(marker));
         QVERIFY(!readFile(t.knownHostsFile).contains(m_server.knownHostsLine().split(' ').at(2)));
     }

@@ -38,7 +38,7 @@ int main(int argc, char *argv[])
     }
     if (argc >= 2 && (qstrcmp(argv[1], "--help") == 0 || qstrcmp(argv[1], "-h") == 0)) {
         QCoreApplication app(argc, argv);
-        QTextStream(stdout) << "Usage: nestscope [--plan FILE|builtin:NAME]   opens the workbench\n"
+        QTextStream(stdout) << "Usage: nestscope [--plan FILE|builtin:NAME] [--var K=V]...   opens the workbench\n"
                                "       nestscope run ...                      runs a plan without a window\n\n"
                             << nestscope::cliUsage();
         return 0;
@@ -64,7 +64,13 @@ int main(int argc, char *argv[])
     if (planIndex > 0 && planIndex + 1 < args.size()) {
         spec = args.at(planIndex + 1);
     }
-    if (const auto ok = window.openPlan(spec); !ok) {
+    QMap<QString, QString> vars;
+    for (qsizetype i = 1; i + 1 < args.size(); ++i) {
+        if (args.at(i) == QLatin1String("--var") && args.at(i + 1).contains(QLatin1Char('='))) {
+            vars.insert(args.at(i + 1).section(QLatin1Char('='), 0, 0), args.at(i + 1).section(QLatin1Char('='), 1));
+        }
+    }
+    if (const auto ok = window.openPlan(spec, vars); !ok) {
         QTextStream(stderr) << "nestscope: " << ok.error().toString() << "\n";
     }
     window.show();

@@ -19,6 +19,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -34,6 +36,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -201,6 +204,11 @@ void MainWindow::createActions()
         }
     });
 
+    m_variablesAction = new QAction(tr("Plan &Variables…"), this);
+    m_variablesAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_variablesAction->setStatusTip(tr("Set the plan's variables (endpoints, names) for the next run"));
+    connect(m_variablesAction, &QAction::triggered, this, &MainWindow::editVariables);
+
     m_savePlanAction = new QAction(tr("Save Plan &As…"), this);
     m_savePlanAction->setShortcut(QKeySequence::SaveAs);
     m_savePlanAction->setStatusTip(tr("Save the plan text to a file (built-in plans are edited as copies)"));
@@ -218,6 +226,7 @@ void MainWindow::createActions()
     runMenu->addAction(m_runAction);
     runMenu->addAction(m_cancelAction);
     runMenu->addAction(m_pauseAction);
+    runMenu->addAction(m_variablesAction);
     runMenu->addAction(m_rerunFailedAction);
     bar->addAction(m_openAction);
     bar->addAction(m_runAction);
@@ -228,16 +237,17 @@ void MainWindow::createActions()
     bar->addAction(m_saveAction);
 }
 
-Result<bool> MainWindow::openPlan(const QString &spec)
+Result<bool> MainWindow::openPlan(const QString &spec, const QMap<QString, QString> &overrides)
 {
     if (isRunning()) {
         return Error { tr("a run is in progress; cancel it before opening another plan"), QString() };
     }
-    auto plan = loadPlan(spec);
+    auto plan = loadPlan(spec, overrides);
     if (!plan) {
         return plan.error();
     }
     m_plan = std::move(plan).value();
+    m_overrides = overrides;
     if (m_planEditor) {
         const QSignalBlocker block(m_planEditor);
         m_planEditor->setPlanText(m_plan.sourceText, m_plan.sourceFile);
@@ -381,7 +391,7 @@ void MainWindow::createPlanDocks()
             updateActions();
             return;
         }
-        auto plan = m_planEditor->validate();
+        auto plan = parsePlan(m_planEditor->planText(), m_planEditor->source(), m_overrides);
         if (plan) {
             m_plan = std::move(plan).value();
             QStringList ids;
@@ -412,6 +422,55 @@ void MainWindow::createPlanDocks()
     if (m_chartsDock) {
         view->addAction(m_chartsDock->toggleViewAction());
     }
+}
+
+void MainWindow::editVariables()
+{
+    if (m_plan.variables.isEmpty()) {
+        QMessageBox::information(this, tr("Plan variables"), tr("This plan declares no variables."));
+        return;
+    }
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Plan Variables"));
+    auto *table = new QTableWidget(int(m_plan.variables.size()), 2, &dialog);
+    table->setHorizontalHeaderLabels({ tr("Variable"), tr("Value") });
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->verticalHeader()->hide();
+    int row = 0;
+    for (auto it = m_plan.variables.cbegin(); it != m_plan.variables.cend(); ++it, ++row) {
+        auto *name = new QTableWidgetItem(it.key());
+        name->setFlags(name->flags() & ~Qt::ItemIsEditable);
+        table->setItem(row, 0, name);
+        table->setItem(row, 1, new QTableWidgetItem(it.value()));
+    }
+    table->resizeColumnToContents(0);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(
+        new QLabel(tr("Values replace ${name} in the plan for the next run, like --var name=value."), &dialog));
+    layout->addWidget(table);
+    layout->addWidget(buttons);
+    dialog.resize(560, 320);
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    QMap<QString, QString> overrides;
+    for (int r = 0; r < table->rowCount(); ++r) {
+        overrides.insert(table->item(r, 0)->text(), table->item(r, 1)->text());
+    }
+    // Re-read the plan's text with the new values: validation applies to them as to the file.
+    auto plan = parsePlan(m_plan.sourceText, m_plan.sourceFile, overrides);
+    if (!plan) {
+        QMessageBox::warning(
+            this, tr("Invalid value"), tr("%1\n\nThe variables were not changed.").arg(plan.error().toString()));
+        return;
+    }
+    m_plan = std::move(plan).value();
+    m_overrides = overrides;
+    statusBar()->showMessage(tr("Variables set for the next run"), 5000);
+    updateStatus();
 }
 
 void MainWindow::savePlanAs()

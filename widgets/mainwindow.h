@@ -4,6 +4,7 @@
 #include "results/sample.h"
 
 #include <QMainWindow>
+#include <QMap>
 #include <QPointer>
 
 class QAction;
@@ -36,7 +37,9 @@ public:
     ~MainWindow() override;
 
     /// Loads a plan file or "builtin:NAME". On failure the current plan stays and the error is returned.
-    Result<bool> openPlan(const QString &spec);
+    /// `overrides` set declared plan variables, as `--var` does; Plan > Variables… edits them later.
+    Result<bool> openPlan(const QString &spec, const QMap<QString, QString> &overrides = {});
+    RunnerConnection *connection() const { return m_connection; }
     const Plan &plan() const { return m_plan; }
     bool isRunning() const;
     /// The last (or current) run; empty before the first.
@@ -82,6 +85,7 @@ private:
     void createPlanDocks();
     void runResolved();
     void savePlanAs();
+    void editVariables();
     void showStoreWarning(const QString &message);
 
     Plan m_plan;
@@ -95,6 +99,8 @@ private:
     QAction *m_pauseAction = nullptr;
     QAction *m_rerunFailedAction = nullptr;
     QAction *m_savePlanAction = nullptr;
+    QAction *m_variablesAction = nullptr;
+    QMap<QString, QString> m_overrides;
     MatrixModel *m_model;
     QTableView *m_view;
     SampleDetails *m_details;

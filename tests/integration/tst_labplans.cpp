@@ -1,0 +1,226 @@
+// The built-in "Nested VM network" plan against every lab scenario, over SSH into the real LXD
+// lab, from the CLI and from the GUI's code path. Each scenario must give its known pattern.
+#include "connectdialog.h"
+#include "mainwindow.h"
+#include "transport/sshtransport.h"
+
+#include <QAction>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <unistd.h>
+
+using namespace nestscope;
+
+namespace {
+
+const QString kLab = QStringLiteral(NESTSCOPE_SOURCE_DIR "/tests/lab/lab");
+const QString kSshConfig = QStringLiteral("/var/lib/nestscope-lab/ssh/config");
+
+// The lab's internet: every endpoint of the plan points into the zone lab.test.
+const QMap<QString, QString> kLabVars {
+    { QStringLiteral("dns_name"), QStringLiteral("www.lab.test") },
+    { QStringLiteral("web_host"), QStringLiteral("www.lab.test") },
+    { QStringLiteral("http_url"), QStringLiteral("http://www.lab.test/") },
+    { QStringLiteral("https_url"), QStringLiteral("https://www.lab.test/") },
+    { QStringLiteral("ping_host"), QStringLiteral("www.lab.test") },
+    { QStringLiteral("registry_url"), QStringLiteral("https://registry.lab.test/v2/") },
+};
+
+// package-manager and docker-pull are left out: the lab has no package mirror and no Docker.
+const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLiteral("ipv6-address"),
+    QStringLiteral("ipv4-default-route"), QStringLiteral("ipv6-default-route"), QStringLiteral("resolver"),
+    QStringLiteral("dns-a"), QStringLiteral("dns-aaaa"), QStringLiteral("icmp-ipv4"), QStringLiteral("icmp-ipv6"),
+    QStringLiteral("tcp-ipv4"), QStringLiteral("tcp-ipv6"), QStringLiteral("http-ipv4"), QStringLiteral("http-ipv6"),
+    QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("registry") };
+
+using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
+
+bool labCommand(const QStringList &args, QString *output, int timeoutMs = 300000)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(kLab, args);
+    const bool finished = p.waitForFinished(timeoutMs);
+    *output = QString::fromUtf8(p.readAll());
+    return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
+
+QString verdict(const Verdicts &v, const QString &probe, const QString &target)
+{
+    return v.value(probe + QLatin1Char('@') + target, QStringLiteral("missing"));
+}
+
+} // namespace
+
+class TestLabPlans : public QObject {
+    Q_OBJECT
+
+private:
+    Verdicts runCli()
+    {
+        QStringList args { QStringLiteral("run"), QStringLiteral("--host"), QStringLiteral("nestscope-lab"),
+            QStringLiteral("--ssh-config"), kSshConfig, QStringLiteral("--plan"),
+            QStringLiteral("builtin:nested-vm-network"), QStringLiteral("--repeat"), QStringLiteral("1"),
+            QStringLiteral("--concurrency"), QStringLiteral("16"), QStringLiteral("--quiet"), QStringLiteral("--json"),
+            QStringLiteral("-") };
+        for (auto it = kLabVars.cbegin(); it != kLabVars.cend(); ++it) {
+            args << QStringLiteral("--var") << it.key() + QLatin1Char('=') + it.value();
+        }
+        QProcess p;
+        p.start(QStringLiteral(NESTSCOPE_BINARY), args);
+        if (!p.waitForFinished(240000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        const QByteArray err = p.readAllStandardError();
+        [&] {
+            QVERIFY2(p.exitCode() == 0 || p.exitCode() == 1, err.constData());
+        }();
+        Verdicts v;
+        for (const auto &s :
+            QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("samples")).toArray()) {
+            const QJsonObject o = s.toObject();
+            v.insert(o.value(QStringLiteral("probe")).toString() + QLatin1Char('@')
+                    + o.value(QStringLiteral("target")).toString(),
+                o.value(QStringLiteral("status")).toString());
+        }
+        return v;
+    }
+
+    static void checkPattern(const QString &scenario, const Verdicts &v)
+    {
+        const QStringList instances { QStringLiteral("vm1"), QStringLiteral("vm2") };
+        QVERIFY2(!v.isEmpty(), "no samples");
+        auto expect = [&](const QString &probe, const QString &target, const QStringList &allowed) {
+            const QString got = verdict(v, probe, target);
+            QVERIFY2(allowed.contains(got),
+                qPrintable(QStringLiteral("%1: %2 on %3 is %4, expected %5")
+                               .arg(scenario, probe, target, got, allowed.join(QLatin1Char('/')))));
+        };
+        const QStringList failed { QStringLiteral("fail"), QStringLiteral("timeout") };
+        const QStringList passed { QStringLiteral("pass") };
+        if (scenario == QLatin1String("healthy")) {
+            for (const QString &t : QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+                for (const QString &p : kNetworkProbes) {
+                    expect(p, t, passed);
+                }
+            }
+            for (const QString &p :
+                { QStringLiteral("dns-a"), QStringLiteral("https-ipv4"), QStringLiteral("registry") }) {
+                expect(p, QStringLiteral("runner"), passed);
+            }
+            return;
+        }
+        // In every broken scenario the runner itself is fine over IPv4.
+        for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("tcp-ipv4"), QStringLiteral("http-ipv4"),
+                 QStringLiteral("https-ipv4") }) {
+            expect(p, QStringLiteral("runner"), passed);
+        }
+        for (const QString &t : instances) {
+            if (scenario == QLatin1String("ipv6-only")) {
+                expect(QStringLiteral("ipv4-address"), t, failed);
+                expect(QStringLiteral("ipv6-address"), t, passed);
+                expect(QStringLiteral("http-ipv4"), t, failed);
+                expect(QStringLiteral("https-ipv4"), t, failed);
+                expect(QStringLiteral("http-ipv6"), t, failed);
+                expect(QStringLiteral("https-ipv6"), t, failed);
+            } else if (scenario == QLatin1String("dns-down")) {
+                expect(QStringLiteral("ipv4-address"), t, passed);
+                expect(QStringLiteral("dns-a"), t, failed);
+                expect(QStringLiteral("https-ipv4"), t, failed);
+            } else { // forward-drop, nat-off, ip-forward-off: addresses and DNS fine, traffic out is not
+                expect(QStringLiteral("ipv4-address"), t, passed);
+                expect(QStringLiteral("dns-a"), t, passed);
+                expect(QStringLiteral("tcp-ipv4"), t, failed);
+                expect(QStringLiteral("http-ipv4"), t, failed);
+                expect(QStringLiteral("https-ipv4"), t, failed);
+            }
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        const bool ci = qgetenv("CI") == "true";
+        if (::geteuid() != 0) {
+            if (ci) {
+                QFAIL("the lab needs root, and CI=true requires the lab tests to run");
+            }
+            QSKIP("the lab needs root (sudo ctest -L lab)");
+        }
+        QString out;
+        if (!labCommand({ QStringLiteral("up") }, &out)) {
+            if (ci) {
+                QFAIL(qPrintable(QStringLiteral("the lab did not come up:\n") + out));
+            }
+            QSKIP(qPrintable(QStringLiteral("the lab did not come up (is LXD installed?):\n") + out.right(2000)));
+        }
+    }
+
+    void cliGivesEachScenarioItsPattern_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down" }) {
+            QTest::newRow(s) << QString::fromLatin1(s);
+        }
+    }
+
+    void cliGivesEachScenarioItsPattern()
+    {
+        QFETCH(QString, scenario);
+        QString out;
+        QVERIFY2(labCommand({ QStringLiteral("scenario"), scenario }, &out, 60000), qPrintable(out));
+        checkPattern(scenario, runCli());
+    }
+
+    void guiCodePathGivesTheSamePattern_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::newRow("healthy") << QStringLiteral("healthy");
+        QTest::newRow("ipv6-only") << QStringLiteral("ipv6-only");
+    }
+
+    void guiCodePathGivesTheSamePattern()
+    {
+        QFETCH(QString, scenario);
+        QString out;
+        QVERIFY2(labCommand({ QStringLiteral("scenario"), scenario }, &out, 60000), qPrintable(out));
+        MainWindow w;
+        QSignalSpy changed(w.connection(), &RunnerConnection::transportChanged);
+        SshTarget target;
+        target.host = QStringLiteral("nestscope-lab");
+        target.configFile = kSshConfig;
+        w.connection()->connectTo(target);
+        QCOMPARE(changed.count(), 1); // the runner is switched at once, and connects in the background
+        auto *ssh = qobject_cast<SshTransport *>(changed.first().at(0).value<Transport *>());
+        QVERIFY(ssh);
+        QTRY_VERIFY_WITH_TIMEOUT(ssh->state() == SshTransport::State::Connected, 30000);
+        QVERIFY(w.openPlan(QStringLiteral("builtin:nested-vm-network"), kLabVars).ok());
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(finished.wait(240000));
+        Verdicts v;
+        for (const Sample &s : w.currentRun().samples) {
+            if (s.repetition == 0) {
+                v.insert(s.probeId + QLatin1Char('@') + s.target, toText(s.status));
+            }
+        }
+        QCOMPARE(w.currentRun().targets,
+            (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+        checkPattern(scenario, v);
+    }
+
+    void cleanupTestCase()
+    {
+        QString out;
+        labCommand({ QStringLiteral("scenario"), QStringLiteral("healthy") }, &out, 60000);
+    }
+};
+
+QTEST_MAIN(TestLabPlans)
+#include "tst_labplans.moc"

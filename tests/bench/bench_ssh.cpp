@@ -2,6 +2,7 @@
 //   (a) Nestscope, one command at a time        (b) Nestscope, 8 in flight
 //   (c) OpenSSH ControlMaster (`ssh -S`)         (d) a fresh `ssh` per command
 //   (e), (f) as (a), (b) but through persistent shells (SshTarget::persistentShells)
+//   (g), (h) exec channels vs persistent shells when the login shell's rc file takes 0.2 s
 // Targets from issue 3: (a) <= 0.5 x (c); (a) >= 20x faster than (d); throughput (b) >= 2 x (a).
 // Usage: bench_ssh [COUNT]   (default 200)
 
@@ -186,6 +187,42 @@ int main(int argc, char **argv)
     master.waitForFinished(3000);
     const Series d = opensshRun(common, count, QStringLiteral("(d) OpenSSH, fresh ssh per command"));
     print(d);
+
+    // A login shell whose rc file takes 0.2 s (Debian's bash reads ~/.bashrc for every command
+    // sshd runs): what exec channels and persistent shells cost then. Needs root for the user.
+    {
+        SshServer slow;
+        SshServer::Options options;
+        options.bashrc = QByteArray("sleep 0.2\n");
+        if (slow.start(options)) {
+            const QString slowKnownHosts = slow.dir() + QStringLiteral("/known_hosts");
+            QFile f(slowKnownHosts);
+            if (f.open(QIODevice::WriteOnly)) {
+                f.write(slow.knownHostsLine());
+                f.close();
+            }
+            SshTarget slowTarget = target;
+            slowTarget.port = slow.port();
+            slowTarget.user = slow.user();
+            slowTarget.identityFile = slow.clientKey();
+            slowTarget.knownHostsFile = slowKnownHosts;
+            const int slowCount = std::min(count, 50);
+            out << "\nlogin shell bash with a ~/.bashrc that sleeps 0.2 s, " << slowCount << " x `true`:\n";
+            SshTransport slowExec(slowTarget);
+            nestscopeRun(slowExec, 1, 1, QStringLiteral("warm-up"));
+            const Series g = nestscopeRun(slowExec, slowCount, 1, QStringLiteral("(g) exec channels, sequential"));
+            print(g);
+            slowTarget.persistentShells = true;
+            SshTransport slowShells(slowTarget);
+            nestscopeRun(slowShells, 1, 1, QStringLiteral("warm-up"));
+            const Series h
+                = nestscopeRun(slowShells, slowCount, 1, QStringLiteral("(h) persistent shells, sequential"));
+            print(h);
+            out << QStringLiteral("(g)/(h) = %1x\n").arg(g.perCommand() / h.perCommand(), 0, 'f', 0);
+        } else {
+            out << "\n(slow login shell series skipped: " << slow.error() << ")\n";
+        }
+    }
 
     const double ac = a.perCommand() / c.perCommand();
     const double da = d.perCommand() / a.perCommand();

@@ -72,30 +72,46 @@ SshServer::~SshServer()
     kill();
 }
 
-bool SshServer::ensureUser()
+bool SshServer::ensureUser(const Options &options)
 {
     if (::geteuid() != 0) {
+        if (options.bashrc) {
+            m_error = QStringLiteral("a test user with its own login shell can only be set up as root");
+            return false;
+        }
         const passwd *pw = ::getpwuid(::geteuid());
         m_user = pw ? QString::fromLocal8Bit(pw->pw_name) : qEnvironmentVariable("USER");
+        m_home = QDir::homePath();
         return true;
     }
-    m_user = kTestUser;
-    if (!::getpwnam(kTestUser.toLocal8Bit().constData())) {
-        QString out;
+    m_user = options.bashrc ? kTestUser + QStringLiteral("-bash") : kTestUser;
+    m_home = QStringLiteral("/var/lib/") + m_user;
+    const QString shell = options.bashrc ? QStringLiteral("/bin/bash") : QStringLiteral("/bin/sh");
+    QString out;
+    if (!::getpwnam(m_user.toLocal8Bit().constData())) {
         if (!run(QStringLiteral("useradd"),
-                { QStringLiteral("--system"), QStringLiteral("--create-home"), QStringLiteral("--home-dir"),
-                    QStringLiteral("/var/lib/nestscope-test"), QStringLiteral("--shell"), QStringLiteral("/bin/sh"),
-                    QStringLiteral("--comment"), QStringLiteral("Nestscope SSH tests"), kTestUser },
+                { QStringLiteral("--system"), QStringLiteral("--create-home"), QStringLiteral("--home-dir"), m_home,
+                    QStringLiteral("--shell"), shell, QStringLiteral("--comment"),
+                    QStringLiteral("Nestscope SSH tests"), m_user },
                 &out)) {
-            m_error = QStringLiteral("useradd %1 failed: %2").arg(kTestUser, out);
+            m_error = QStringLiteral("useradd %1 failed: %2").arg(m_user, out);
             return false;
         }
     }
     // useradd leaves the account locked ("!"), which sshd refuses without PAM; "*" is "no password".
-    QString out;
-    if (!run(QStringLiteral("usermod"), { QStringLiteral("-p"), QStringLiteral("*"), kTestUser }, &out)) {
+    if (!run(QStringLiteral("usermod"),
+            { QStringLiteral("-p"), QStringLiteral("*"), QStringLiteral("-s"), shell, m_user }, &out)) {
         m_error = QStringLiteral("usermod failed: %1").arg(out);
         return false;
+    }
+    if (options.bashrc) {
+        // Debian's bash reads ~/.bashrc for every command sshd runs (SSH_SOURCE_BASHRC).
+        const QString rc = m_home + QStringLiteral("/.bashrc");
+        QFile f(rc);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(*options.bashrc) != options.bashrc->size()) {
+            m_error = QStringLiteral("cannot write %1").arg(rc);
+            return false;
+        }
     }
     return true;
 }
@@ -106,7 +122,7 @@ bool SshServer::start(const Options &options)
         m_error = QStringLiteral("%1 is missing (Debian package openssh-server)").arg(kSshd);
         return false;
     }
-    if (!m_dir.isValid() || !ensureUser()) {
+    if (!m_dir.isValid() || !ensureUser(options)) {
         if (m_error.isEmpty()) {
             m_error = QStringLiteral("cannot create a temporary directory");
         }

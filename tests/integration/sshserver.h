@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 
 #include <memory>
+#include <optional>
 
 namespace nestscope::test {
 
@@ -20,6 +21,9 @@ public:
     struct Options {
         int maxSessions = 10;
         QString extraConfig;
+        /// Log in as `nestscope-test-bash` (login shell /bin/bash) with this ~/.bashrc instead, to
+        /// see what a slow or chatty rc file costs. Needs root; start() fails without it.
+        std::optional<QByteArray> bashrc;
     };
 
     SshServer();
@@ -34,6 +38,7 @@ public:
 
     int port() const { return m_port; }
     QString user() const { return m_user; }
+    QString userHome() const { return m_home; }
     QString dir() const { return m_dir.path(); }
     /// The ed25519 key the server accepts (no passphrase) and one it does not know.
     QString clientKey() const { return dir() + QStringLiteral("/client_key"); }
@@ -61,12 +66,13 @@ public:
 
 private:
     QList<qint64> connectionPids() const;
-    bool ensureUser();
+    bool ensureUser(const Options &options);
 
     QTemporaryDir m_dir;
     QProcess m_sshd;
     int m_port = 0;
     QString m_user;
+    QString m_home;
     QString m_error;
 };
 

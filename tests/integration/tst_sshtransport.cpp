@@ -533,6 +533,42 @@ private Q_SLOTS:
         QCOMPARE(good, 100);
     }
 
+    void persistentShellsReadTheRcFileOncePerSlot()
+    {
+        // A login shell with an rc file: exec channels pay for it on every command, shells once.
+        AgentEnvironment noAgent({});
+        SshServer bash;
+        SshServer::Options options;
+        options.bashrc = QByteArray("echo x >> \"$HOME/rc-count\"\n");
+        if (!bash.start(options)) {
+            QSKIP(qPrintable(bash.error()));
+        }
+        const QString knownHosts = bash.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(knownHosts, bash.knownHostsLine()));
+        SshTarget t = target();
+        t.port = bash.port();
+        t.user = bash.user();
+        t.identityFile = bash.clientKey();
+        t.knownHostsFile = knownHosts;
+        const QString counter = bash.userHome() + QStringLiteral("/rc-count");
+        for (const bool shells : { false, true }) {
+            QFile::remove(counter);
+            t.persistentShells = shells;
+            t.maxChannels = 2;
+            SshTransport transport(t);
+            for (int i = 0; i < 10; ++i) {
+                const CommandResult r = runOne(transport, QStringLiteral("echo $0"));
+                QCOMPARE(r.outcome, CommandOutcome::Exited);
+            }
+            const qsizetype reads = readFile(counter).count('x');
+            if (shells) {
+                QCOMPARE(reads, qsizetype(1)); // one slot was enough for commands one at a time
+            } else {
+                QCOMPARE(reads, qsizetype(10));
+            }
+        }
+    }
+
     void proxyJumpFromSshConfig()
     {
         AgentEnvironment noAgent({});

@@ -16,6 +16,9 @@ RunRecorder::RunRecorder(RunStore *store, PlanRunner *runner, QObject *parent)
     header.planName = plan.name;
     header.planFile = plan.sourceFile;
     header.planText = plan.sourceText;
+    for (auto it = plan.variables.cbegin(); it != plan.variables.cend(); ++it) {
+        header.variables.insert(it.key(), it.value());
+    }
     header.host = runner->run().host;
     header.probeIds = runner->run().probeIds;
     header.targets = runner->run().targets;

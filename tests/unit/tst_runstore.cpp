@@ -1,6 +1,9 @@
+#include "plan/planrunner.h"
 #include "results/runjson.h"
+#include "results/runrecorder.h"
 #include "results/runstore.h"
 #include "storetestdata.h"
+#include "transport/localtransport.h"
 
 #include <QFile>
 #include <QProcess>
@@ -282,6 +285,60 @@ private Q_SLOTS:
         RunStore later;
         QVERIFY(later.open(file).ok());
         QCOMPARE(later.runInfo(id)->status, RunStatus::Interrupted);
+    }
+
+    void recorderKeepsARealRun()
+    {
+        const QByteArray text = "name: Recorded\n"
+                                "variables:\n"
+                                "  word: hello\n"
+                                "defaults: {repeat: 2, timeout: 5s}\n"
+                                "probes:\n"
+                                "  - {id: echo, kind: shell, command: \"echo ${word}\", expect_stdout: \"^hello$\"}\n"
+                                "  - {id: fails, kind: shell, command: \"exit 3\"}\n";
+        auto plan
+            = parsePlan(text, QStringLiteral("recorded.yaml"), { { QStringLiteral("word"), QStringLiteral("hello") } });
+        QVERIFY2(plan.ok(), plan ? "" : qPrintable(plan.error().toString()));
+        QTemporaryDir dir;
+        RunStore store;
+        QVERIFY(store.open(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        LocalTransport transport;
+        PlanRunner runner(*plan, { { QStringLiteral("runner"), &transport } });
+        RunRecorder recorder(&store, &runner);
+        QVERIFY(recorder.isRecording());
+        QSignalSpy finished(&runner, &PlanRunner::finished);
+        runner.start();
+        QVERIFY(finished.wait(15000));
+        store.flush();
+
+        const auto info = store.runInfo(recorder.runId());
+        QCOMPARE(info->status, RunStatus::Finished);
+        QCOMPARE(info->samples, 4);
+        QCOMPARE(info->passed, 2);
+        QCOMPARE(info->planName, QStringLiteral("Recorded"));
+        const auto header = store.loadHeader(recorder.runId());
+        QCOMPARE(header->planText, text);
+        QCOMPARE(header->variables.value(QStringLiteral("word")).toString(), QStringLiteral("hello"));
+        const auto stored = store.loadRun(recorder.runId());
+        QCOMPARE(stored->samples.size(), runner.run().samples.size());
+        for (int i = 0; i < stored->samples.size(); ++i) {
+            QVERIFY(sameSample(stored->samples.at(i), runner.run().samples.at(i)));
+        }
+    }
+
+    void recorderWithoutAStoreSaysSoOnce()
+    {
+        auto plan = parsePlan("name: p\nprobes: [{id: t, kind: shell, command: \"true\"}]\n");
+        QVERIFY(plan.ok());
+        LocalTransport transport;
+        PlanRunner runner(*plan, { { QStringLiteral("runner"), &transport } });
+        RunStore closed; // never opened
+        RunRecorder recorder(&closed, &runner);
+        QSignalSpy failed(&recorder, &RunRecorder::failed);
+        QVERIFY(!recorder.isRecording());
+        QVERIFY(failed.wait(1000)); // after the constructor, so a connection made right after it hears it
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(failed.first().at(0).toString().contains(QStringLiteral("no run store is open")));
     }
 
     void killedWriterLosesNoCommittedSample()

@@ -431,6 +431,9 @@ bool SshWorker::openAndExec(SshJob *job)
             retire(job);
             return false;
         }
+        // Nothing is ever written to a command's stdin: say so, as LocalTransport's /dev/null
+        // does, or a command that reads it would wait for its timeout.
+        ssh_channel_send_eof(job->channel);
     }
     return true;
 }

@@ -134,6 +134,10 @@ private Q_SLOTS:
         QCOMPARE(r.stdOut, QByteArray("out"));
         QVERIFY2(r.stdErr.startsWith("err"), r.stdErr.constData());
         QCOMPARE(transport.state(), SshTransport::State::Connected);
+        // stdin is empty and closed, so a command that reads it does not hang.
+        const CommandResult reader = runOne(transport, QStringLiteral("cat; echo done"), std::chrono::seconds(5));
+        QCOMPARE(reader.outcome, CommandOutcome::Exited);
+        QCOMPARE(reader.stdOut, QByteArray("done\n"));
     }
 
     void encryptedKeyAsksForPassphrase()

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <pwd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace nestscope::test {
@@ -189,6 +190,10 @@ bool SshServer::start(const Options &options)
             return false;
         }
         m_sshd.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        // If the test crashes, sshd must not outlive it listening on a port.
+        m_sshd.setChildProcessModifier([] {
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        });
         m_sshd.start(kSshd, { QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), configPath });
         if (!m_sshd.waitForStarted(5000)) {
             m_error = QStringLiteral("cannot start %1: %2").arg(kSshd, m_sshd.errorString());
@@ -292,6 +297,9 @@ bool SshAgent::start(const QString &socketPath, const QString &key)
 {
     m_socket = socketPath;
     m_agent.setProcessChannelMode(QProcess::ForwardedChannels);
+    m_agent.setChildProcessModifier([] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    });
     m_agent.start(QStringLiteral("ssh-agent"), { QStringLiteral("-D"), QStringLiteral("-a"), socketPath });
     if (!m_agent.waitForStarted(5000)) {
         return false;

@@ -137,6 +137,8 @@ QString cliUsage()
         "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
         "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
         "                     key is always refused)\n"
+        "  --persistent-shells  run commands through one long-lived shell per channel instead of a\n"
+        "                     new exec channel each (much faster when the login shell is slow)\n"
         "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
         "  --var K=V          set the plan variable K (repeatable)\n"
         "  --repeat N         run every probe N times (overrides the plan)\n"
@@ -165,6 +167,7 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption identityOpt(QStringLiteral("identity"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption knownHostsOpt(QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption acceptNewOpt(QStringLiteral("accept-new-host-key"));
+    const QCommandLineOption shellsOpt(QStringLiteral("persistent-shells"));
     const QCommandLineOption varOpt(QStringLiteral("var"), QString(), QStringLiteral("K=V"));
     const QCommandLineOption repeatOpt(QStringLiteral("repeat"), QString(), QStringLiteral("N"));
     const QCommandLineOption concurrencyOpt(QStringLiteral("concurrency"), QString(), QStringLiteral("N"));
@@ -173,7 +176,7 @@ int runCommand(const QStringList &arguments)
     parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
-        acceptNewOpt, storeOpt });
+        acceptNewOpt, storeOpt, shellsOpt });
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
     }
@@ -236,6 +239,7 @@ int runCommand(const QStringList &arguments)
         target.identityFile = parser.value(identityOpt);
         target.knownHostsFile = parser.value(knownHostsOpt);
         target.acceptNewHostKey = parser.isSet(acceptNewOpt);
+        target.persistentShells = parser.isSet(shellsOpt);
         auto ssh = std::make_unique<SshTransport>(target);
         ssh->setInteraction(&terminal);
         // Connect before the plan starts, so that a refused host key is one clear message, not one per sample.

@@ -4,6 +4,7 @@
 #include "transport/sshconfig.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
 #include <QDialogButtonBox>
@@ -59,6 +60,7 @@ ConnectDialog::ConnectDialog(QWidget *parent, const QString &configFile)
     , m_port(new QSpinBox(this))
     , m_identity(new QLineEdit(this))
     , m_jump(new QLineEdit(this))
+    , m_shells(new QCheckBox(tr("Keep one shell per channel (much faster when the login shell is slow)"), this))
     , m_resolved(new QLabel(this))
 {
     setWindowTitle(tr("Connect to a runner"));
@@ -90,6 +92,9 @@ ConnectDialog::ConnectDialog(QWidget *parent, const QString &configFile)
     m_identity->setObjectName(QStringLiteral("identity"));
     m_identity->setPlaceholderText(tr("ssh-agent, then the config's IdentityFile and ~/.ssh/id_*"));
     m_jump->setObjectName(QStringLiteral("jump"));
+    m_shells->setObjectName(QStringLiteral("persistentShells"));
+    m_shells->setToolTip(tr("Commands are written to long-lived shells instead of starting a new one through the "
+                            "login shell each time; .bashrc and friends then run once per channel."));
     m_jump->setPlaceholderText(tr("from the ssh config (ProxyJump); \"none\" to go direct"));
 
     auto *browse = new QToolButton(this);
@@ -127,6 +132,7 @@ ConnectDialog::ConnectDialog(QWidget *parent, const QString &configFile)
     identityLabel->setBuddy(m_identity); // addRow() with a layout sets no buddy itself
     form->addRow(identityLabel, identityRow);
     form->addRow(tr("&Jump host:"), m_jump);
+    form->addRow(QString(), m_shells);
     form->addRow(QString(), m_resolved);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
@@ -172,6 +178,7 @@ SshTarget ConnectDialog::target() const
     }
     t.identityFile = m_identity->text().trimmed();
     t.proxyJump = m_jump->text().trimmed();
+    t.persistentShells = m_shells->isChecked();
     t.configFile = m_configFile;
     return t;
 }
@@ -183,6 +190,7 @@ void ConnectDialog::setTarget(const SshTarget &target)
     m_port->setValue(target.port);
     m_identity->setText(target.identityFile);
     m_jump->setText(target.proxyJump);
+    m_shells->setChecked(target.persistentShells);
     updateResolved();
 }
 
@@ -193,6 +201,7 @@ void ConnectDialog::fillFromRecent(const QString &spec)
     if (settings.contains(QStringLiteral("identity")) || settings.contains(QStringLiteral("jump"))) {
         m_identity->setText(settings.value(QStringLiteral("identity")).toString());
         m_jump->setText(settings.value(QStringLiteral("jump")).toString());
+        m_shells->setChecked(settings.value(QStringLiteral("persistentShells")).toBool());
     }
     updateResolved();
 }
@@ -236,6 +245,7 @@ void ConnectDialog::rememberHost(const SshTarget &target)
     settings.beginGroup(settingsGroupFor(spec));
     settings.setValue(QStringLiteral("identity"), target.identityFile);
     settings.setValue(QStringLiteral("jump"), target.proxyJump);
+    settings.setValue(QStringLiteral("persistentShells"), target.persistentShells);
 }
 
 // ---------------------------------------------------------------------------------------------

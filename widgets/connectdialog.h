@@ -8,6 +8,7 @@
 #include <QPointer>
 
 class QAction;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -47,6 +48,7 @@ private:
     QSpinBox *m_port;
     QLineEdit *m_identity;
     QLineEdit *m_jump;
+    QCheckBox *m_shells;
     QLabel *m_resolved;
 };
 

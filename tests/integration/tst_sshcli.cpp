@@ -72,6 +72,13 @@ private Q_SLOTS:
         // Known now: no flag needed.
         o = run(hostArgs(knownHosts));
         QVERIFY2(o.exitCode == 0 || o.exitCode == 1, qPrintable(o.err));
+        // The same plan through persistent shells gives the same verdicts.
+        const Outcome exec = run(hostArgs(knownHosts) + QStringList { QStringLiteral("--json"), QStringLiteral("-") });
+        const Outcome shells = run(hostArgs(knownHosts)
+            + QStringList { QStringLiteral("--persistent-shells"), QStringLiteral("--json"), QStringLiteral("-") });
+        QCOMPARE(shells.exitCode, exec.exitCode);
+        QVERIFY(exec.out.count(QStringLiteral("\"pass\"")) > 0);
+        QCOMPARE(shells.out.count(QStringLiteral("\"pass\"")), exec.out.count(QStringLiteral("\"pass\"")));
     }
 
     void changedHostKeyIsRefusedEvenWithAcceptNew()

@@ -7,6 +7,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCompleter>
 #include <QDir>
@@ -131,6 +132,9 @@ private Q_SLOTS:
         QCOMPARE(t.configFile, config);
         saveShot(dialog, QStringLiteral("connect-dialog.png"));
 
+        QVERIFY(!t.persistentShells);
+        dialog.findChild<QCheckBox *>(QStringLiteral("persistentShells"))->setChecked(true);
+        QVERIFY(dialog.target().persistentShells);
         dialog.findChild<QSpinBox *>(QStringLiteral("port"))->setValue(22);
         dialog.findChild<QLineEdit *>(QStringLiteral("user"))->setText(QStringLiteral("root"));
         QCOMPARE(dialog.target().port, 22);

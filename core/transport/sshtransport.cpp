@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "sshworker.h"
 
+#include <QDeadlineTimer>
 #include <QThread>
 
 namespace nestscope {
@@ -98,7 +99,17 @@ SshTransport::~SshTransport()
     // on its own thread before the thread ends.
     m_abort->store(true);
     m_thread->quit();
-    m_thread->wait();
+    // An idle worker stops at once; one inside libssh's blocking connect (up to ConnectTimeout)
+    // cannot be interrupted, and waiting for it would freeze the GUI. Let that thread finish on its
+    // own: it frees its session and deletes itself, and nothing it emits reaches us any more.
+    if (!m_thread->wait(QDeadlineTimer(300))) {
+        qCInfo(lcSsh) << "leaving a connect attempt to" << m_target.displayName() << "to end on its own";
+        m_thread->setParent(nullptr);
+        connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+        if (m_thread->isFinished()) {
+            m_thread->deleteLater();
+        }
+    }
     for (const auto &job : std::as_const(m_jobs)) {
         if (job) {
             CommandResult r;

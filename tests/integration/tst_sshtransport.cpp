@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace nestscope;
@@ -485,6 +486,29 @@ private Q_SLOTS:
         const CommandResult r = runOne(refused, QStringLiteral("true"));
         QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
         QVERIFY2(r.errorString.contains(QStringLiteral("jump host")), qPrintable(r.errorString));
+    }
+
+    void destroyingWhileConnectingDoesNotBlock()
+    {
+        // A server that accepts and then says nothing: libssh's connect blocks in the worker.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        SshTarget t = target();
+        t.port = silent.serverPort();
+        t.connectTimeout = std::chrono::seconds(30);
+        auto *transport = new SshTransport(t);
+        CommandRequest request;
+        request.command = QStringLiteral("true");
+        CommandJob *job = transport->start(request);
+        QSignalSpy done(job, &CommandJob::finished);
+        QTRY_VERIFY(silent.hasPendingConnections() || silent.waitForNewConnection(0));
+        QElapsedTimer clock;
+        clock.start();
+        delete transport;
+        QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(done.size(), 1);
+        QCOMPARE(done.first().first().value<CommandResult>().outcome, CommandOutcome::ConnectionLost);
+        silent.close(); // the abandoned connect fails now and its thread ends
     }
 
     void persistentShellsRunCommands()

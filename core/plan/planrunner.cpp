@@ -40,6 +40,8 @@ PlanRunner::PlanRunner(Plan plan, QHash<QString, Transport *> transports, QObjec
     }
     m_run.planName = m_plan.name;
     m_run.planFile = m_plan.sourceFile;
+    m_run.planText = m_plan.sourceText;
+    m_run.variables = m_plan.variables;
     m_run.targets = m_plan.targets;
     if (!m_transports.isEmpty()) {
         const auto runner = m_transports.constFind(QStringLiteral("runner"));
@@ -123,7 +125,9 @@ void PlanRunner::resume()
 
 int PlanRunner::inFlightOn(const QString &target) const
 {
-    return int(std::count_if(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) { return f.item.target == target; }));
+    return int(std::count_if(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) {
+        return f.item.target == target;
+    }));
 }
 
 PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReason) const
@@ -135,9 +139,9 @@ PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReaso
     if (dependency.isEmpty()) {
         return Readiness::Ready;
     }
-    const auto depIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(),
-                                  [&](const Probe &p) { return p.id == dependency; })
-        - m_plan.probes.cbegin());
+    const auto depIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
+        return p.id == dependency;
+    }) - m_plan.probes.cbegin());
     // The same repetition when the dependency has one, else its latest result on this target.
     int rep = item.repetition;
     if (rep >= m_plan.probes.at(depIndex).repeat) {
@@ -145,9 +149,13 @@ PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReaso
     }
     const auto result = m_results.constFind(key(depIndex, item.target, rep));
     if (result == m_results.cend()) {
-        const auto isDep = [&](const Item &i) { return i.probeIndex == depIndex && i.target == item.target && i.repetition == rep; };
+        const auto isDep = [&](const Item &i) {
+            return i.probeIndex == depIndex && i.target == item.target && i.repetition == rep;
+        };
         const bool coming = std::any_of(m_pending.cbegin(), m_pending.cend(), isDep)
-            || std::any_of(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) { return isDep(f.item); });
+            || std::any_of(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) {
+                   return isDep(f.item);
+               });
         if (coming) {
             return Readiness::Wait;
         }
@@ -155,7 +163,8 @@ PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReaso
         return Readiness::Skip;
     }
     if (result.value() != SampleStatus::Pass) {
-        *skipReason = QStringLiteral("guard: %1 did not pass on %2 (%3)").arg(dependency, item.target, toText(result.value()));
+        *skipReason
+            = QStringLiteral("guard: %1 did not pass on %2 (%3)").arg(dependency, item.target, toText(result.value()));
         return Readiness::Skip;
     }
     return Readiness::Ready;
@@ -225,12 +234,17 @@ void PlanRunner::launch(const Item &item)
         s.message = QStringLiteral("no transport for target \"%1\"").arg(item.target);
         s.startedAt = startedAt;
         // Report from the event loop: complete() pumps, and pump() is what called us.
-        QMetaObject::invokeMethod(this, [this, s, item] {
-            m_inFlight.removeIf([&](const Flight &f) { return !f.job && f.item.probeIndex == item.probeIndex
-                                                           && f.item.target == item.target && f.item.repetition == item.repetition; });
-            m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
-            complete(s);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, s, item] {
+                m_inFlight.removeIf([&](const Flight &f) {
+                    return !f.job && f.item.probeIndex == item.probeIndex && f.item.target == item.target
+                        && f.item.repetition == item.repetition;
+                });
+                m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
+                complete(s);
+            },
+            Qt::QueuedConnection);
         m_inFlight.append(Flight { nullptr, item });
         return;
     }
@@ -240,7 +254,9 @@ void PlanRunner::launch(const Item &item)
     CommandJob *job = transport->start(request);
     m_inFlight.append(Flight { job, item });
     connect(job, &CommandJob::finished, this, [this, job, item, command, startedAt](const CommandResult &result) {
-        m_inFlight.removeIf([job](const Flight &f) { return f.job == job; });
+        m_inFlight.removeIf([job](const Flight &f) {
+            return f.job == job;
+        });
         const Probe &p = m_plan.probes.at(item.probeIndex);
         Sample s = evaluateProbe(p, command, result);
         s.target = item.target;

@@ -62,8 +62,18 @@ QByteArray runToJson(const Run &run)
     QJsonObject root;
     root.insert(QStringLiteral("format"), QStringLiteral("nestscope-run"));
     root.insert(QStringLiteral("version"), kVersion);
-    root.insert(QStringLiteral("plan"),
-        QJsonObject { { QStringLiteral("name"), run.planName }, { QStringLiteral("file"), run.planFile } });
+    QJsonObject plan { { QStringLiteral("name"), run.planName }, { QStringLiteral("file"), run.planFile } };
+    if (!run.planText.isEmpty()) {
+        plan.insert(QStringLiteral("text"), QString::fromUtf8(run.planText));
+    }
+    if (!run.variables.isEmpty()) {
+        QJsonObject vars;
+        for (auto it = run.variables.cbegin(); it != run.variables.cend(); ++it) {
+            vars.insert(it.key(), it.value());
+        }
+        plan.insert(QStringLiteral("variables"), vars);
+    }
+    root.insert(QStringLiteral("plan"), plan);
     root.insert(QStringLiteral("host"), run.host);
     root.insert(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs));
     root.insert(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs));
@@ -137,6 +147,11 @@ Result<Run> runFromJson(const QByteArray &json, const QString &fileName)
     const QJsonObject plan = root.value(QStringLiteral("plan")).toObject();
     run.planName = plan.value(QStringLiteral("name")).toString();
     run.planFile = plan.value(QStringLiteral("file")).toString();
+    run.planText = plan.value(QStringLiteral("text")).toString().toUtf8();
+    const QJsonObject vars = plan.value(QStringLiteral("variables")).toObject();
+    for (auto it = vars.begin(); it != vars.end(); ++it) {
+        run.variables.insert(it.key(), it.value().toString());
+    }
     run.host = root.value(QStringLiteral("host")).toString();
     run.startedAt = QDateTime::fromString(root.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);
     run.finishedAt = QDateTime::fromString(root.value(QStringLiteral("finished_at")).toString(), Qt::ISODateWithMs);

@@ -48,6 +48,8 @@ struct Sample {
 struct Run {
     QString planName;
     QString planFile;
+    QByteArray planText; ///< the plan as it ran, so a run can be read and rerun later
+    QMap<QString, QString> variables; ///< after --var / GUI overrides
     QString host;
     QStringList probeIds;
     QStringList targets;

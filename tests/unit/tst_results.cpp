@@ -81,6 +81,8 @@ private Q_SLOTS:
         Run run;
         run.planName = QStringLiteral("P");
         run.planFile = QStringLiteral("/tmp/p.yaml");
+        run.planText = "name: P\nprobes: []\n";
+        run.variables.insert(QStringLiteral("dns_name"), QStringLiteral("www.lab.test"));
         run.host = QStringLiteral("local");
         run.probeIds = { QStringLiteral("a") };
         run.targets = { QStringLiteral("runner") };
@@ -119,6 +121,8 @@ private Q_SLOTS:
         QCOMPARE(b.phasesMs, s.phasesMs);
         QCOMPARE(b.startedAt, s.startedAt);
         QCOMPARE(back->planName, run.planName);
+        QCOMPARE(back->planText, run.planText);
+        QCOMPARE(back->variables, run.variables);
         QCOMPARE(back->probeIds, run.probeIds);
         QCOMPARE(back->finishedAt, run.finishedAt);
     }

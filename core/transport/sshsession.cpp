@@ -608,6 +608,14 @@ Result<int> JumpTunnel::start(const SshTarget &jump, const QString &destHost, in
             if (n == SSH_ERROR || ssh_channel_is_eof(channel) || !ssh_is_connected(s)) {
                 break;
             }
+            if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                // The jump host's socket at end of file: libssh may not have noticed (see SshWorker).
+                char byte;
+                const ssize_t peeked = ::recv(p[0].fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                    break;
+                }
+            }
             if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                 const ssize_t got = ::read(local, buffer.data(), static_cast<size_t>(buffer.size()));
                 if (got <= 0 || ssh_channel_write(channel, buffer.constData(), static_cast<uint32_t>(got)) < 0) {

@@ -7,11 +7,13 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h> // ssh_send_keepalive() lives here in 0.10, but works on client sessions
+#include <sys/socket.h>
 
 namespace nestscope::detail {
 
@@ -168,7 +170,20 @@ void SshWorker::connectToHost()
     ssh_event_add_session(m_event, s);
     const socket_t fd = ssh_get_fd(s);
     m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
+    connect(m_readNotifier, &QSocketNotifier::activated, this, [this, fd] {
+        // libssh does not always mark the session closed when its socket reaches end of file (a
+        // jump tunnel's socket pair, for one); then the notifier would fire forever and keep the
+        // keepalive from ever seeing silence. Look for ourselves.
+        char byte;
+        const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            pump(); // let libssh take what it had buffered first
+            if (m_state == State::Connected) {
+                connectionLost(
+                    QStringLiteral("the connection to %1 was closed by the other end").arg(m_connection.description));
+            }
+            return;
+        }
         m_lastReceived.start();
         pump();
     });
@@ -374,8 +389,14 @@ bool SshWorker::openAndExec(SshJob *job)
             ssh_channel_free(job->channel);
             job->channel = nullptr;
             job->phase = SshJob::Phase::Queued;
-            if (!ssh_is_connected(m_connection.session.get()) || owned->reported) {
-                return false; // connectionLost() reports it, or nobody waits for it any more
+            if (owned->reported) {
+                return false; // nobody waits for it any more
+            }
+            if (!ssh_is_connected(m_connection.session.get())) {
+                // It is out of m_active already, so connectionLost() would not see it.
+                fail(owned.get(), CommandOutcome::ConnectionLost, why);
+                QMetaObject::invokeMethod(this, &SshWorker::checkAlive, Qt::QueuedConnection);
+                return false;
             }
             // MaxSessions reached (ours or another client's): run fewer at once and try again
             // when one of ours finishes, or shortly if none is running.
@@ -420,9 +441,14 @@ bool SshWorker::openAndExec(SshJob *job)
             ssh_remove_channel_callbacks(job->channel, &job->callbacks);
             ssh_channel_free(job->channel);
             job->channel = nullptr;
-            if (!owned->reported && ssh_is_connected(m_connection.session.get())) {
-                fail(owned.get(), CommandOutcome::FailedToStart,
-                    QStringLiteral("the server refused to run it: %1").arg(why));
+            if (!owned->reported) {
+                if (ssh_is_connected(m_connection.session.get())) {
+                    fail(owned.get(), CommandOutcome::FailedToStart,
+                        QStringLiteral("the server refused to run it: %1").arg(why));
+                } else {
+                    fail(owned.get(), CommandOutcome::ConnectionLost, why);
+                    QMetaObject::invokeMethod(this, &SshWorker::checkAlive, Qt::QueuedConnection);
+                }
             }
             return false;
         }
@@ -517,6 +543,17 @@ void SshWorker::retire(SshJob *job)
     job->channel = nullptr;
     m_active.erase(id);
     m_holdQueue = false;
+}
+
+/// A write can find the socket dead outside pump() (opening a channel for a new command); make
+/// sure the state and every other command follow.
+void SshWorker::checkAlive()
+{
+    if (m_state == State::Connected && !ssh_is_connected(m_connection.session.get())) {
+        connectionLost(
+            QStringLiteral("the connection to %1 was closed: %2")
+                .arg(m_connection.description, QString::fromUtf8(ssh_get_error(m_connection.session.get()))));
+    }
 }
 
 void SshWorker::keepaliveTick()

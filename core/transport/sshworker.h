@@ -57,6 +57,7 @@ private:
     void connectionLost(const QString &why);
     void teardown();
     void keepaliveTick();
+    void checkAlive();
     void updateWriteInterest();
     void fail(SshJob *job, CommandOutcome outcome, const QString &message);
     bool usingShells() const;

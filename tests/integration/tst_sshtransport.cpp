@@ -476,7 +476,9 @@ private Q_SLOTS:
             QVERIFY2(transport.description().contains(QStringLiteral(" via ")), qPrintable(transport.description()));
             // The path really runs through the jump server: kill it and the target session dies too.
             jump.kill();
-            const CommandResult lost = runOne(transport, QStringLiteral("sleep 30"));
+            const CommandResult lost = runOne(transport, QStringLiteral("sleep 30"), std::chrono::seconds(60), 10000);
+            QVERIFY2(
+                !lost.errorString.startsWith(QStringLiteral("no result")), "the command was lost without a result");
             QVERIFY2(lost.outcome == CommandOutcome::ConnectionLost || lost.outcome == CommandOutcome::FailedToStart,
                 qPrintable(toText(lost.outcome) + QLatin1Char(' ') + lost.errorString));
         }

@@ -151,7 +151,11 @@ int integer(const YAML::Node &node, const QString &what, int min, int max)
     const int value = text.toInt(&ok);
     if (!ok || value < min || value > max) {
         fail(node,
-            QStringLiteral("%1 must be a whole number from %2 to %3, not \"%4\"").arg(what).arg(min).arg(max).arg(text));
+            QStringLiteral("%1 must be a whole number from %2 to %3, not \"%4\"")
+                .arg(what)
+                .arg(min)
+                .arg(max)
+                .arg(text));
     }
     return value;
 }
@@ -193,9 +197,10 @@ bool isValidGlob(const QString &text)
 
 bool globMatches(const QString &glob, const QString &name)
 {
-    return QRegularExpression(QRegularExpression::wildcardToRegularExpression(glob, QRegularExpression::UnanchoredWildcardConversion)
-                                  .prepend(QLatin1Char('^'))
-                                  .append(QLatin1Char('$')))
+    return QRegularExpression(
+        QRegularExpression::wildcardToRegularExpression(glob, QRegularExpression::UnanchoredWildcardConversion)
+            .prepend(QLatin1Char('^'))
+            .append(QLatin1Char('$')))
         .match(name)
         .hasMatch();
 }
@@ -209,12 +214,15 @@ struct KindInfo {
 const QList<KindInfo> &kinds()
 {
     static const QList<KindInfo> list {
-        { ProbeKind::Shell, "shell", { QStringLiteral("command"), QStringLiteral("expect_exit"), QStringLiteral("expect_stdout") } },
-        { ProbeKind::Http, "http", { QStringLiteral("url"), QStringLiteral("expect_status"), QStringLiteral("family") } },
+        { ProbeKind::Shell, "shell",
+            { QStringLiteral("command"), QStringLiteral("expect_exit"), QStringLiteral("expect_stdout") } },
+        { ProbeKind::Http, "http",
+            { QStringLiteral("url"), QStringLiteral("expect_status"), QStringLiteral("family") } },
         { ProbeKind::Fact, "fact", { QStringLiteral("fact") } },
         { ProbeKind::Dns, "dns", { QStringLiteral("name"), QStringLiteral("record") } },
         { ProbeKind::Tcp, "tcp", { QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("family") } },
-        { ProbeKind::Icmp, "icmp", { QStringLiteral("host"), QStringLiteral("family"), QStringLiteral("count"), QStringLiteral("max_loss") } },
+        { ProbeKind::Icmp, "icmp",
+            { QStringLiteral("host"), QStringLiteral("family"), QStringLiteral("count"), QStringLiteral("max_loss") } },
         { ProbeKind::Mtu, "mtu", { QStringLiteral("host"), QStringLiteral("family"), QStringLiteral("size") } },
         { ProbeKind::Package, "package", {} },
         { ProbeKind::Docker, "docker", { QStringLiteral("image") } },
@@ -248,8 +256,9 @@ public:
             fail(root, QStringLiteral("a plan is a mapping with at least \"probes\""));
         }
         checkKeys(root,
-            { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("variables"), QStringLiteral("defaults"),
-                QStringLiteral("targets"), QStringLiteral("probes"), QStringLiteral("expect") },
+            { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("variables"),
+                QStringLiteral("defaults"), QStringLiteral("targets"), QStringLiteral("probes"),
+                QStringLiteral("expect") },
             QStringLiteral("the plan"));
         if (root["name"]) {
             m_plan.name = scalar(root["name"], QStringLiteral("name"));
@@ -291,7 +300,8 @@ private:
             for (auto it = vars.begin(); it != vars.end(); ++it) {
                 const QString key = qs(it->first.Scalar());
                 if (!name.match(key).hasMatch()) {
-                    fail(it->first, QStringLiteral("variable name \"%1\" may only use letters, digits and '_'").arg(key));
+                    fail(it->first,
+                        QStringLiteral("variable name \"%1\" may only use letters, digits and '_'").arg(key));
                 }
                 m_plan.variables.insert(key, scalar(it->second, QStringLiteral("variable %1").arg(key)));
             }
@@ -300,8 +310,9 @@ private:
             if (!m_plan.variables.contains(it.key())) {
                 throw PlanError { QStringLiteral("--var %1: the plan has no variable \"%1\"; it declares: %2")
                                       .arg(it.key(),
-                                          m_plan.variables.isEmpty() ? QStringLiteral("none")
-                                                                     : m_plan.variables.keys().join(QStringLiteral(", "))),
+                                          m_plan.variables.isEmpty()
+                                              ? QStringLiteral("none")
+                                              : m_plan.variables.keys().join(QStringLiteral(", "))),
                     vars ? vars.Mark() : YAML::Mark() };
             }
             m_plan.variables.insert(it.key(), it.value());
@@ -345,7 +356,8 @@ private:
                 if (name != QLatin1String("runner") && name != QLatin1String("all") && !isValidInstanceName(name)
                     && !isValidGlob(name)) {
                     fail(item,
-                        QStringLiteral("target \"%1\" is not runner, all, an instance name or a glob like vm*").arg(name));
+                        QStringLiteral("target \"%1\" is not runner, all, an instance name or a glob like vm*")
+                            .arg(name));
                 }
                 if (!m_plan.targets.contains(name)) {
                     m_plan.targets << name;
@@ -385,8 +397,9 @@ private:
             if (!isValidGlob(ex.probe) && !idPattern().match(ex.probe).hasMatch()) {
                 fail(item["probe"], QStringLiteral("\"%1\" is not a probe id or glob").arg(ex.probe));
             }
-            const bool matches = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(),
-                [&](const Probe &p) { return globMatches(ex.probe, p.id); });
+            const bool matches = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
+                return globMatches(ex.probe, p.id);
+            });
             if (!matches) {
                 fail(item["probe"], QStringLiteral("no probe matches \"%1\"").arg(ex.probe));
             }
@@ -397,9 +410,8 @@ private:
         }
     }
 
-    // A text value with ${variables} replaced. For a shell command the values are quoted, so a
-    // variable can never add words, pipes or substitutions to the command.
-    QString expand(const YAML::Node &node, const QString &what, bool quoteForShell = false)
+    // A text value with ${variables} replaced by their values.
+    QString expand(const YAML::Node &node, const QString &what)
     {
         const QString text = scalar(node, what);
         static const QRegularExpression ref(QStringLiteral("\\$\\{([^}]*)\\}"));
@@ -411,15 +423,66 @@ private:
             const QString name = m.captured(1);
             if (!m_plan.variables.contains(name)) {
                 fail(node,
-                    QStringLiteral("%1 uses ${%2}, which is not defined; declare it under \"variables:\"").arg(what, name));
+                    QStringLiteral("%1 uses ${%2}, which is not defined; declare it under \"variables:\"")
+                        .arg(what, name));
             }
             out += text.mid(last, m.capturedStart() - last);
-            const QString value = m_plan.variables.value(name);
-            out += quoteForShell ? shellQuote(value) : value;
+            out += m_plan.variables.value(name);
             last = m.capturedEnd();
         }
         out += text.mid(last);
         return out;
+    }
+
+    // A shell command with the plan's ${variables}. Values are never pasted into the command:
+    // each is assigned, single-quoted, to a shell variable in front of it, and the reference
+    // becomes an expansion of that variable, double-quoted where the text is unquoted. So no
+    // value can add words, pipes or substitutions, wherever the author put the reference.
+    // A reference inside single quotes cannot be expanded and is refused. ${NAME} that is not
+    // a plan variable stays, as the shell's own (${HOME}, ${1:-x}).
+    QString expandShell(const YAML::Node &node, const QString &what)
+    {
+        const QString text = scalar(node, what);
+        enum class Quote { None, Single, Double } quote = Quote::None;
+        QString out;
+        QStringList assigned;
+        QString prefix;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const QChar c = text.at(i);
+            if (quote != Quote::Single && c == QLatin1Char('\\') && i + 1 < text.size()) {
+                out += c;
+                out += text.at(++i);
+                continue;
+            }
+            if (c == QLatin1Char('\'') && quote != Quote::Double) {
+                quote = quote == Quote::Single ? Quote::None : Quote::Single;
+            } else if (c == QLatin1Char('"') && quote != Quote::Single) {
+                quote = quote == Quote::Double ? Quote::None : Quote::Double;
+            } else if (c == QLatin1Char('$') && text.mid(i, 2) == QLatin1String("${")) {
+                const qsizetype close = text.indexOf(QLatin1Char('}'), i + 2);
+                const QString name = close > 0 ? text.mid(i + 2, close - i - 2) : QString();
+                if (close > 0 && m_plan.variables.contains(name)) {
+                    if (quote == Quote::Single) {
+                        fail(node,
+                            QStringLiteral("%1 uses ${%2} inside single quotes, where it cannot be filled in "
+                                           "safely; use double quotes")
+                                .arg(what, name));
+                    }
+                    const QString shellName = QStringLiteral("nestscope_var_") + name;
+                    if (!assigned.contains(name)) {
+                        assigned << name;
+                        prefix += shellName + QLatin1Char('=') + shellQuote(m_plan.variables.value(name))
+                            + QStringLiteral("; ");
+                    }
+                    out += quote == Quote::Double ? QStringLiteral("${%1}").arg(shellName)
+                                                  : QStringLiteral("\"${%1}\"").arg(shellName);
+                    i = close;
+                    continue;
+                }
+            }
+            out += c;
+        }
+        return prefix + out;
     }
 
     QString host(const YAML::Node &node, const QString &what)
@@ -444,14 +507,16 @@ private:
         probe.id = scalar(node["id"], QStringLiteral("id"));
         if (!idPattern().match(probe.id).hasMatch()) {
             fail(node["id"],
-                QStringLiteral("probe id \"%1\" may only use letters, digits, '.', '_' and '-' (at most 64)").arg(probe.id));
+                QStringLiteral("probe id \"%1\" may only use letters, digits, '.', '_' and '-' (at most 64)")
+                    .arg(probe.id));
         }
         if (!node["kind"]) {
             fail(node, QStringLiteral("probe \"%1\" has no kind; use one of: %2").arg(probe.id, kindNames()));
         }
         const QString kindName = scalar(node["kind"], QStringLiteral("kind"));
-        const auto info = std::find_if(kinds().cbegin(), kinds().cend(),
-            [&](const KindInfo &k) { return kindName == QLatin1String(k.name); });
+        const auto info = std::find_if(kinds().cbegin(), kinds().cend(), [&](const KindInfo &k) {
+            return kindName == QLatin1String(k.name);
+        });
         if (info == kinds().cend()) {
             fail(node["kind"], QStringLiteral("unknown probe kind \"%1\"; use one of: %2").arg(kindName, kindNames()));
         }
@@ -505,14 +570,16 @@ private:
         case ProbeKind::Fact: {
             const YAML::Node f = require("fact");
             const QString name = scalar(f, QStringLiteral("fact"));
-            const auto it = std::find_if(facts().cbegin(), facts().cend(),
-                [&](const auto &pair) { return name == QLatin1String(pair.second); });
+            const auto it = std::find_if(facts().cbegin(), facts().cend(), [&](const auto &pair) {
+                return name == QLatin1String(pair.second);
+            });
             if (it == facts().cend()) {
                 QStringList names;
                 for (const auto &pair : facts()) {
                     names << QLatin1String(pair.second);
                 }
-                fail(f, QStringLiteral("unknown fact \"%1\"; use one of: %2").arg(name, names.join(QStringLiteral(", "))));
+                fail(f,
+                    QStringLiteral("unknown fact \"%1\"; use one of: %2").arg(name, names.join(QStringLiteral(", "))));
             }
             probe.fact = it->first;
             break;
@@ -562,7 +629,8 @@ private:
                 probe.image = expand(node["image"], QStringLiteral("image"));
                 static const QRegularExpression image(QStringLiteral("^[a-z0-9][a-z0-9._/:@-]{0,254}$"));
                 if (!image.match(probe.image).hasMatch()) {
-                    fail(node["image"], QStringLiteral("\"%1\" is not an image reference like library/alpine:3").arg(probe.image));
+                    fail(node["image"],
+                        QStringLiteral("\"%1\" is not an image reference like library/alpine:3").arg(probe.image));
                 }
             }
             break;
@@ -571,11 +639,13 @@ private:
             probe.description = scalar(node["description"], QStringLiteral("description"));
         }
         // Package managers fetch indexes from several mirrors; a short default would only measure impatience.
-        const auto kindDefault = probe.kind == ProbeKind::Package || (probe.kind == ProbeKind::Docker && !probe.image.isEmpty())
+        const auto kindDefault
+            = probe.kind == ProbeKind::Package || (probe.kind == ProbeKind::Docker && !probe.image.isEmpty())
             ? std::max(m_plan.defaultTimeout, std::chrono::milliseconds(120000))
             : m_plan.defaultTimeout;
         probe.timeout = node["timeout"] ? duration(node["timeout"], QStringLiteral("timeout")) : kindDefault;
-        probe.repeat = node["repeat"] ? integer(node["repeat"], QStringLiteral("repeat"), 1, 10000) : m_plan.defaultRepeat;
+        probe.repeat
+            = node["repeat"] ? integer(node["repeat"], QStringLiteral("repeat"), 1, 10000) : m_plan.defaultRepeat;
         if (const YAML::Node w = node["when"]) {
             parseGuard(w, probe);
         }
@@ -584,7 +654,7 @@ private:
 
     void parseShell(const YAML::Node &node, Probe &probe, const YAML::Node &command)
     {
-        probe.command = expand(command, QStringLiteral("command"), true);
+        probe.command = expandShell(command, QStringLiteral("command"));
         if (probe.command.trimmed().isEmpty()) {
             fail(command, QStringLiteral("the command of probe \"%1\" is empty").arg(probe.id));
         }
@@ -616,8 +686,9 @@ private:
         }
         if (w["passed"]) {
             probe.when.probePassed = scalar(w["passed"], QStringLiteral("passed"));
-            const bool earlier = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(),
-                [&](const Probe &p) { return p.id == probe.when.probePassed; });
+            const bool earlier = std::any_of(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
+                return p.id == probe.when.probePassed;
+            });
             if (!earlier) {
                 fail(w["passed"],
                     QStringLiteral("when.passed names \"%1\", which is not a probe defined above this one")
@@ -649,14 +720,20 @@ bool isValidInstanceName(const QString &name)
 
 bool isValidHost(const QString &host)
 {
-    if (host.isEmpty() || host.size() > 253) {
+    // No scope ids (fe80::1%eth0) and no blanks: QHostAddress would accept " 10.0.0.1" and any
+    // text after '%', and a host must read as one plain word everywhere it is shown.
+    if (host.isEmpty() || host.size() > 253 || host.contains(QLatin1Char('%'))
+        || std::any_of(host.cbegin(), host.cend(), [](QChar c) {
+               return c.isSpace();
+           })) {
         return false;
     }
     QHostAddress address;
     if (address.setAddress(host)) {
         return true;
     }
-    static const QRegularExpression dns(QStringLiteral("^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\\.?$"));
+    static const QRegularExpression dns(
+        QStringLiteral("^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\\.?$"));
     return dns.match(host).hasMatch();
 }
 
@@ -672,7 +749,8 @@ bool Plan::expectsPass(const QString &probeId, const QString &target) const
     return pass;
 }
 
-Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &instances, const QStringList &runningInstances)
+Result<QStringList> resolveTargets(
+    const QStringList &specs, const QStringList &instances, const QStringList &runningInstances)
 {
     QStringList out;
     auto add = [&out](const QString &name) {
@@ -687,7 +765,8 @@ Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &
             for (const QString &name : runningInstances) {
                 add(name);
             }
-        } else if (spec.contains(QLatin1Char('*')) || spec.contains(QLatin1Char('?')) || spec.contains(QLatin1Char('['))) {
+        } else if (spec.contains(QLatin1Char('*')) || spec.contains(QLatin1Char('?'))
+            || spec.contains(QLatin1Char('['))) {
             for (const QString &name : runningInstances) {
                 if (globMatches(spec, name)) {
                     add(name);
@@ -697,7 +776,8 @@ Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &
             add(spec);
         } else {
             return Error { QStringLiteral("target \"%1\" is not an instance on this runner; instances: %2")
-                               .arg(spec, instances.isEmpty() ? QStringLiteral("none") : instances.join(QStringLiteral(", "))),
+                               .arg(spec,
+                                   instances.isEmpty() ? QStringLiteral("none") : instances.join(QStringLiteral(", "))),
                 QString() };
         }
     }
@@ -723,9 +803,10 @@ Result<Plan> parsePlan(const QByteArray &text, const QString &fileName, const QM
         return Error { e.message, file, e.mark.line + 1, e.mark.column + 1 };
     } catch (const YAML::DeepRecursion &e) {
         // yaml-cpp stops at 500 levels but calls it "bad file"; say what it means.
-        return Error{QStringLiteral("the plan nests lists or mappings more than %1 levels deep; a plan needs at most 4")
-                         .arg(e.depth()),
-                     file, e.mark.line + 1, e.mark.column + 1};
+        return Error { QStringLiteral(
+                           "the plan nests lists or mappings more than %1 levels deep; a plan needs at most 4")
+                           .arg(e.depth()),
+            file, e.mark.line + 1, e.mark.column + 1 };
     } catch (const YAML::Exception &e) {
         // yaml-cpp's own message repeats the position; keep only what comes after it.
         return Error { QStringLiteral("YAML syntax error: %1").arg(qs(e.msg)), file, e.mark.line + 1,

@@ -142,23 +142,34 @@ PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReaso
     const auto depIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
         return p.id == dependency;
     }) - m_plan.probes.cbegin());
-    // The same repetition when the dependency has one, else its latest result on this target.
+    // The same repetition when the dependency has one; else (a repeat count that differs, or a
+    // rerun) wait for any of its runs still coming on this target, then take its latest result.
+    const auto sameTarget = [&](const Item &i) {
+        return i.probeIndex == depIndex && i.target == item.target;
+    };
+    const bool sameRepetition = item.repetition < m_plan.probes.at(depIndex).repeat;
+    const auto matches = [&](const Item &i) {
+        return sameTarget(i) && (!sameRepetition || i.repetition == item.repetition);
+    };
+    const bool coming = std::any_of(m_pending.cbegin(), m_pending.cend(), matches)
+        || std::any_of(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) {
+               return matches(f.item);
+           });
+    if (coming) {
+        return Readiness::Wait;
+    }
     int rep = item.repetition;
-    if (rep >= m_plan.probes.at(depIndex).repeat) {
-        rep = m_plan.probes.at(depIndex).repeat - 1;
+    if (!sameRepetition) {
+        rep = -1;
+        for (auto it = m_results.cbegin(); it != m_results.cend(); ++it) {
+            const QStringList parts = it.key().split(QLatin1Char('|'));
+            if (parts.size() == 3 && parts.at(0).toInt() == depIndex && parts.at(1) == item.target) {
+                rep = std::max(rep, parts.at(2).toInt());
+            }
+        }
     }
     const auto result = m_results.constFind(key(depIndex, item.target, rep));
     if (result == m_results.cend()) {
-        const auto isDep = [&](const Item &i) {
-            return i.probeIndex == depIndex && i.target == item.target && i.repetition == rep;
-        };
-        const bool coming = std::any_of(m_pending.cbegin(), m_pending.cend(), isDep)
-            || std::any_of(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) {
-                   return isDep(f.item);
-               });
-        if (coming) {
-            return Readiness::Wait;
-        }
         *skipReason = QStringLiteral("guard: %1 has no result on %2").arg(dependency, item.target);
         return Readiness::Skip;
     }
@@ -210,7 +221,10 @@ void PlanRunner::pump()
     }
     if (m_inFlight.isEmpty() && (m_cancelled || m_pending.isEmpty())) {
         m_running = false;
-        m_paused = false;
+        if (m_paused) {
+            m_paused = false;
+            Q_EMIT pausedChanged(false);
+        }
         m_run.finishedAt = QDateTime::currentDateTimeUtc();
         qCInfo(lcPlan) << "plan" << m_plan.name << (m_cancelled ? "cancelled" : "finished") << "after"
                        << m_clock.elapsed() << "ms";
@@ -328,22 +342,38 @@ void PlanRunner::rerunProbe(const QString &probeId)
 
 void PlanRunner::rerunFailed()
 {
-    QList<std::pair<int, QString>> cells;
+    // A cell counts by its newest sample: one that passed on a rerun is not run again.
+    QHash<QString, const Sample *> latest;
     for (const Sample &s : std::as_const(m_run.samples)) {
-        if (s.status == SampleStatus::Pass) {
-            continue;
+        const QString cell = s.probeId + QLatin1Char('|') + s.target;
+        const Sample *&l = latest[cell];
+        if (!l || s.repetition >= l->repetition) {
+            l = &s;
         }
-        for (int i = 0; i < m_plan.probes.size(); ++i) {
-            const std::pair<int, QString> cell { i, s.target };
-            if (m_plan.probes.at(i).id == s.probeId && !cells.contains(cell)) {
-                cells << cell;
+    }
+    for (int i = 0; i < m_plan.probes.size(); ++i) {
+        for (const QString &target : std::as_const(m_plan.targets)) {
+            const Sample *l = latest.value(m_plan.probes.at(i).id + QLatin1Char('|') + target);
+            if (l && l->status != SampleStatus::Pass) {
+                enqueueCell(i, target);
             }
         }
     }
-    for (const auto &[index, target] : std::as_const(cells)) {
-        enqueueCell(index, target);
-    }
     restartIfIdle();
+}
+
+bool PlanRunner::hasFailedCells() const
+{
+    QHash<QString, const Sample *> latest;
+    for (const Sample &s : std::as_const(m_run.samples)) {
+        const Sample *&l = latest[s.probeId + QLatin1Char('|') + s.target];
+        if (!l || s.repetition >= l->repetition) {
+            l = &s;
+        }
+    }
+    return std::any_of(latest.cbegin(), latest.cend(), [](const Sample *s) {
+        return s->status != SampleStatus::Pass;
+    });
 }
 
 } // namespace nestscope

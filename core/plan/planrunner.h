@@ -36,6 +36,8 @@ public:
     int done() const { return m_done; }
     bool isRunning() const { return m_running; }
     bool isPaused() const { return m_paused; }
+    /// Whether some cell's newest sample did not pass (what rerunFailed() would run).
+    bool hasFailedCells() const;
     qint64 elapsedMs() const { return m_clock.isValid() ? m_clock.elapsed() : 0; }
 
 public Q_SLOTS:
@@ -84,7 +86,7 @@ private:
     QList<Item> m_pending;
     QList<Flight> m_inFlight;
     QHash<QString, SampleStatus> m_results; // key(probe, target, repetition) -> status
-    QHash<QString, int> m_nextRepetition;    // probe|target -> next repetition number for reruns
+    QHash<QString, int> m_nextRepetition; // probe|target -> next repetition number for reruns
     int m_done = 0;
     bool m_running = false;
     bool m_paused = false;

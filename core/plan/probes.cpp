@@ -127,11 +127,10 @@ QString compileTcp(const Probe &probe)
     const QString host = shellQuote(probe.host);
     const QString port = QString::number(probe.port);
     QString resolve;
-    if (probe.family != Family::Any) {
+    if (probe.family != Family::Any && QHostAddress(probe.host).isNull()) {
         const bool v6 = probe.family == Family::IPv6;
-        resolve = QStringLiteral(
-            "case %1 in *[!0-9a-fA-F.:]*) a=$(getent %2 %1 | grep -v '^::ffff:' | head -n 1 | cut -d' ' -f1); "
-            "[ -n \"$a\" ] || { echo 'no %3 address for '%1 >&2; exit 2; };; *) a=%1;; esac; ")
+        resolve = QStringLiteral("a=$(getent %2 %1 | grep -v '^::ffff:' | head -n 1 | cut -d' ' -f1); "
+                                 "[ -n \"$a\" ] || { echo 'no %3 address for '%1 >&2; exit 2; }; ")
                       .arg(host, v6 ? QStringLiteral("ahostsv6") : QStringLiteral("ahostsv4"),
                           v6 ? QStringLiteral("IPv6") : QStringLiteral("IPv4"));
     } else {
@@ -281,6 +280,13 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
             s.message = QStringLiteral("no HTTP response (curl exit %1): %2")
                             .arg(result.exitCode)
                             .arg(lastLine(result.stdErr));
+        } else if (result.exitCode != 0) {
+            // The status line came, but the transfer broke afterwards (a path MTU black hole looks like this).
+            s.status = SampleStatus::Fail;
+            s.message = QStringLiteral("HTTP %1, then curl exit %2: %3")
+                            .arg(code)
+                            .arg(result.exitCode)
+                            .arg(lastLine(result.stdErr));
         } else if (statusExpected(probe, code)) {
             s.status = SampleStatus::Pass;
         } else {
@@ -376,7 +382,10 @@ void evaluateDns(const Probe &probe, const CommandResult &result, Sample &s)
     QStringList addresses;
     static const QRegularExpression word(QStringLiteral("\\s+"));
     const bool fromDig = out.contains(QLatin1String("<<>> DiG"));
-    static const QRegularExpression digAnswer(QStringLiteral("\\sIN\\s+(A|AAAA)\\s+(\\S+)"));
+    // One answer record per line: "name. TTL IN A address"; the question line starts with ';'.
+    static const QRegularExpression digAnswer(
+        QStringLiteral("^[^;\\s]\\S*[ \\t]+\\d+[ \\t]+IN[ \\t]+(A|AAAA)[ \\t]+(\\S+)[ \\t]*$"),
+        QRegularExpression::MultilineOption);
     if (fromDig) {
         auto it = digAnswer.globalMatch(out);
         while (it.hasNext()) {

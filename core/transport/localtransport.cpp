@@ -60,6 +60,9 @@ public:
         });
         connect(&m_process, &QProcess::started, this, [this] {
             m_pgid = m_process.processId();
+            if (m_stopReason) {
+                killGroup(); // the timeout or cancel came while the process was still starting
+            }
         });
         connect(&m_process, &QProcess::finished, this, &LocalJob::onFinished);
         connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {

@@ -178,7 +178,7 @@ private Q_SLOTS:
         QVERIFY(m.open(QIODevice::ReadOnly));
         const QByteArray md2 = m.readAll();
         QVERIFY(md2.contains("### greets on runner"));
-        QVERIFY(md2.contains("$ echo bye"));
+        QVERIFY(md2.contains("$ nestscope_var_greeting=bye; echo \"${nestscope_var_greeting}\""));
     }
 
     void variablesCannotInject()
@@ -202,6 +202,20 @@ private Q_SLOTS:
             }
             QCOMPARE(
                 greets.value(QStringLiteral("stdout")).toString(), payload + QLatin1Char('\n')); // printed, not run
+            QVERIFY2(!QFile::exists(marker), qPrintable(payload));
+
+            const auto quoted = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+                QStringLiteral("--plan"), data(QStringLiteral("quoted-variable.yaml")), QStringLiteral("--var"),
+                QStringLiteral("greeting=") + payload, QStringLiteral("--json"), QStringLiteral("-") });
+            QCOMPARE(quoted.exitCode, 0);
+            const QJsonObject q = QJsonDocument::fromJson(quoted.out).object();
+            QCOMPARE(q.value(QStringLiteral("samples"))
+                         .toArray()
+                         .at(0)
+                         .toObject()
+                         .value(QStringLiteral("stdout"))
+                         .toString(),
+                QLatin1Char('<') + payload + QStringLiteral(">\n"));
             QVERIFY2(!QFile::exists(marker), qPrintable(payload));
         }
         const auto unknown = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),

@@ -65,7 +65,8 @@ probes:
 
     void jsonIsAccepted()
     {
-        const auto plan = parsePlan("{\"name\": \"J\", \"probes\": [{\"id\": \"a\", \"kind\": \"shell\", \"command\": \"true\"}]}");
+        const auto plan
+            = parsePlan("{\"name\": \"J\", \"probes\": [{\"id\": \"a\", \"kind\": \"shell\", \"command\": \"true\"}]}");
         QVERIFY(plan.ok());
         QCOMPARE(plan->probes.at(0).command, QStringLiteral("true"));
     }
@@ -115,36 +116,48 @@ probes:
         QTest::newRow("bad regex") << QByteArray(
             "probes:\n  - id: a\n    kind: shell\n    command: x\n    expect_stdout: '(('\n")
                                    << 5 << 20 << "not a valid regular expression";
-        QTest::newRow("bad target")
-            << QByteArray("targets: [runner, 'vm1; reboot']\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 1 << 19 << "is not runner, all, an instance name or a glob";
-        QTest::newRow("undefined variable")
-            << QByteArray("probes:\n  - {id: a, kind: shell, command: 'echo ${nope}'}\n") << 2 << 35 << "uses ${nope}, which is not defined";
+        QTest::newRow("bad target") << QByteArray(
+            "targets: [runner, 'vm1; reboot']\nprobes:\n  - {id: a, kind: shell, command: x}\n")
+                                    << 1 << 19 << "is not runner, all, an instance name or a glob";
+        QTest::newRow("undefined variable") << QByteArray("probes:\n  - {id: a, kind: http, url: 'http://${nope}/'}\n")
+                                            << 2 << 30 << "uses ${nope}, which is not defined";
+        QTest::newRow("variable in single quotes")
+            << QByteArray("variables: {x: 1}\nprobes:\n  - {id: a, kind: shell, command: \"echo '${x}'\"}\n") << 3 << 35
+            << "inside single quotes";
         QTest::newRow("bad variable name")
-            << QByteArray("variables: {'a b': 1}\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 1 << 13 << "variable name \"a b\"";
-        QTest::newRow("unknown fact")
-            << QByteArray("probes:\n  - {id: a, kind: fact, fact: ipv5-address}\n") << 2 << 31 << "unknown fact \"ipv5-address\"";
-        QTest::newRow("dns record")
-            << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, record: MX}\n") << 2 << 46 << "record must be A or AAAA";
-        QTest::newRow("host injection")
-            << QByteArray("probes:\n  - {id: a, kind: tcp, host: 'x.test; touch /tmp/m', port: 80}\n") << 2 << 30 << "is not a host name or an IP address";
-        QTest::newRow("url injection")
-            << QByteArray("probes:\n  - {id: a, kind: http, url: 'http://x.test$(touch /tmp/m)/'}\n") << 2 << 30 << "is not an http";
-        QTest::newRow("port range")
-            << QByteArray("probes:\n  - {id: a, kind: tcp, host: x.test, port: 70000}\n") << 2 << 44 << "from 1 to 65535";
-        QTest::newRow("family on fact")
-            << QByteArray("probes:\n  - {id: a, kind: fact, fact: resolver, family: ipv4}\n") << 2 << 41 << "unknown key \"family\" in probe \"a\" (fact)";
-        QTest::newRow("bad family")
-            << QByteArray("probes:\n  - {id: a, kind: icmp, host: x.test, family: ipx}\n") << 2 << 47 << "family must be ipv4, ipv6 or any";
-        QTest::newRow("key of other kind")
-            << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, port: 53}\n") << 2 << 38 << "unknown key \"port\" in probe \"a\" (dns)";
-        QTest::newRow("guard on later probe")
-            << QByteArray("probes:\n  - {id: a, kind: shell, command: x, when: {passed: b}}\n  - {id: b, kind: shell, command: y}\n") << 2 << 53 << "not a probe defined above";
-        QTest::newRow("guard bad tool")
-            << QByteArray("probes:\n  - {id: a, kind: shell, command: x, when: {tool: 'a b'}}\n") << 2 << 51 << "is not a program name";
+            << QByteArray("variables: {'a b': 1}\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 1 << 13
+            << "variable name \"a b\"";
+        QTest::newRow("unknown fact") << QByteArray("probes:\n  - {id: a, kind: fact, fact: ipv5-address}\n") << 2 << 31
+                                      << "unknown fact \"ipv5-address\"";
+        QTest::newRow("dns record") << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, record: MX}\n") << 2
+                                    << 46 << "record must be A or AAAA";
+        QTest::newRow("host injection") << QByteArray(
+            "probes:\n  - {id: a, kind: tcp, host: 'x.test; touch /tmp/m', port: 80}\n")
+                                        << 2 << 30 << "is not a host name or an IP address";
+        QTest::newRow("url injection") << QByteArray(
+            "probes:\n  - {id: a, kind: http, url: 'http://x.test$(touch /tmp/m)/'}\n")
+                                       << 2 << 30 << "is not an http";
+        QTest::newRow("port range") << QByteArray("probes:\n  - {id: a, kind: tcp, host: x.test, port: 70000}\n") << 2
+                                    << 44 << "from 1 to 65535";
+        QTest::newRow("family on fact") << QByteArray(
+            "probes:\n  - {id: a, kind: fact, fact: resolver, family: ipv4}\n")
+                                        << 2 << 41 << "unknown key \"family\" in probe \"a\" (fact)";
+        QTest::newRow("bad family") << QByteArray("probes:\n  - {id: a, kind: icmp, host: x.test, family: ipx}\n") << 2
+                                    << 47 << "family must be ipv4, ipv6 or any";
+        QTest::newRow("key of other kind") << QByteArray("probes:\n  - {id: a, kind: dns, name: x.test, port: 53}\n")
+                                           << 2 << 38 << "unknown key \"port\" in probe \"a\" (dns)";
+        QTest::newRow("guard on later probe") << QByteArray(
+            "probes:\n  - {id: a, kind: shell, command: x, when: {passed: b}}\n  - {id: b, kind: shell, command: y}\n")
+                                              << 2 << 53 << "not a probe defined above";
+        QTest::newRow("guard bad tool") << QByteArray(
+            "probes:\n  - {id: a, kind: shell, command: x, when: {tool: 'a b'}}\n")
+                                        << 2 << 51 << "is not a program name";
         QTest::newRow("expect unknown probe")
-            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: b*, result: fail}\n") << 4 << 13 << "no probe matches \"b*\"";
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: b*, result: fail}\n")
+            << 4 << 13 << "no probe matches \"b*\"";
         QTest::newRow("expect bad result")
-            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: a, result: maybe}\n") << 4 << 24 << "result must be pass or fail";
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: a, result: maybe}\n")
+            << 4 << 24 << "result must be pass or fail";
     }
 
     void errorsCarryPositions()
@@ -178,22 +191,29 @@ probes:
         QVERIFY2(plain.ok(), qPrintable(plain.ok() ? QString() : plain.error().toString()));
         QCOMPARE(plain->probes.at(0).url.toString(), QStringLiteral("https://www.lab.test/index.html"));
         QCOMPARE(plain->probes.at(0).family, Family::IPv6);
-        QCOMPARE(plain->probes.at(1).command, QStringLiteral("echo hello www.lab.test"));
+        QCOMPARE(plain->probes.at(1).command,
+            QStringLiteral("nestscope_var_greeting=hello; nestscope_var_host=www.lab.test; echo "
+                           "\"${nestscope_var_greeting}\" \"${nestscope_var_host}\""));
         QCOMPARE(plain->probes.at(2).host, QStringLiteral("www.lab.test"));
         QCOMPARE(plain->probes.at(2).maxLossPercent, 20);
 
         // A value from the command line reaches a shell command as one quoted word, never as code.
-        const auto overridden = parsePlan(yaml, {}, { { QStringLiteral("greeting"), QStringLiteral("$(touch /tmp/marker); x") } });
+        const auto overridden
+            = parsePlan(yaml, {}, { { QStringLiteral("greeting"), QStringLiteral("$(touch /tmp/marker); x") } });
         QVERIFY(overridden.ok());
-        QCOMPARE(overridden->probes.at(1).command, QStringLiteral("echo '$(touch /tmp/marker); x' www.lab.test"));
+        QCOMPARE(overridden->probes.at(1).command,
+            QStringLiteral("nestscope_var_greeting='$(touch /tmp/marker); x'; nestscope_var_host=www.lab.test; "
+                           "echo \"${nestscope_var_greeting}\" \"${nestscope_var_host}\""));
         // ... and cannot turn a URL or a host into something else.
         const auto badHost = parsePlan(yaml, {}, { { QStringLiteral("host"), QStringLiteral("x.test;reboot") } });
         QVERIFY(!badHost.ok());
         QCOMPARE(badHost.error().line, 6);
 
-        const auto unknown = parsePlan(yaml, QStringLiteral("p.yaml"), { { QStringLiteral("hots"), QStringLiteral("x") } });
+        const auto unknown
+            = parsePlan(yaml, QStringLiteral("p.yaml"), { { QStringLiteral("hots"), QStringLiteral("x") } });
         QVERIFY(!unknown.ok());
-        QVERIFY2(unknown.error().message.contains(QStringLiteral("--var hots: the plan has no variable \"hots\"; it declares: greeting, host, path")),
+        QVERIFY2(unknown.error().message.contains(QStringLiteral(
+                     "--var hots: the plan has no variable \"hots\"; it declares: greeting, host, path")),
             qPrintable(unknown.error().message));
     }
 
@@ -215,7 +235,9 @@ expect:
 )";
         const auto plan = parsePlan(yaml);
         QVERIFY2(plan.ok(), qPrintable(plan.ok() ? QString() : plan.error().toString()));
-        QCOMPARE(plan->targets, (QStringList { QStringLiteral("runner"), QStringLiteral("all"), QStringLiteral("vm*"), QStringLiteral("web-1") }));
+        QCOMPARE(plan->targets,
+            (QStringList {
+                QStringLiteral("runner"), QStringLiteral("all"), QStringLiteral("vm*"), QStringLiteral("web-1") }));
         QCOMPARE(plan->targetConcurrency, 2);
         QCOMPARE(plan->probes.at(0).fact, FactKind::Ipv4Address);
         QCOMPARE(plan->probes.at(1).family, Family::IPv6);
@@ -234,17 +256,21 @@ expect:
 
     void targetsResolve()
     {
-        const QStringList all { QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("web"), QStringLiteral("old") };
+        const QStringList all { QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("web"),
+            QStringLiteral("old") };
         const QStringList running { QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("web") };
         auto r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("vm*") }, all, running);
         QVERIFY(r.ok());
         QCOMPARE(r.value(), (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
         r = resolveTargets({ QStringLiteral("web"), QStringLiteral("all"), QStringLiteral("old") }, all, running);
         QVERIFY(r.ok());
-        QCOMPARE(r.value(), (QStringList { QStringLiteral("web"), QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("old") }));
+        QCOMPARE(r.value(),
+            (QStringList {
+                QStringLiteral("web"), QStringLiteral("vm1"), QStringLiteral("vm2"), QStringLiteral("old") }));
         r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("vm3") }, all, running);
         QVERIFY(!r.ok());
-        QCOMPARE(r.error().message, QStringLiteral("target \"vm3\" is not an instance on this runner; instances: vm1, vm2, web, old"));
+        QCOMPARE(r.error().message,
+            QStringLiteral("target \"vm3\" is not an instance on this runner; instances: vm1, vm2, web, old"));
         r = resolveTargets({ QStringLiteral("runner"), QStringLiteral("all") }, {}, {});
         QVERIFY(r.ok());
         QCOMPARE(r.value(), QStringList { QStringLiteral("runner") });
@@ -267,6 +293,8 @@ expect:
         QTest::newRow("leading dash") << "-oProxyCommand=x" << false << false;
         QTest::newRow("digit first") << "1vm" << true << false;
         QTest::newRow("empty") << "" << false << false;
+        QTest::newRow("scope id") << "fe80::1%$(id)" << false << false;
+        QTest::newRow("leading blank") << " 10.0.0.1" << false << false;
     }
 
     void hostsAndNames()
@@ -284,7 +312,9 @@ expect:
         const auto plan = loadPlanFile(bad);
         QVERIFY(!plan.ok());
         QCOMPARE(plan.error().toString(),
-            bad + QStringLiteral(":7:11: unknown probe kind \"htpp\"; use one of: shell, http, fact, dns, tcp, icmp, mtu, package, docker"));
+            bad
+                + QStringLiteral(":7:11: unknown probe kind \"htpp\"; use one of: shell, http, fact, dns, tcp, icmp, "
+                                 "mtu, package, docker"));
 
         const auto missing = loadPlanFile(QStringLiteral("/nonexistent/plan.yaml"));
         QVERIFY(!missing.ok());

@@ -120,6 +120,7 @@ private:
     LocalTransport m_transport;
     TinyHttpServer m_http;
     QByteArray m_path;
+    QTemporaryDir m_marker;
 
 private Q_SLOTS:
     void initTestCase() { m_path = qgetenv("PATH"); }
@@ -142,7 +143,8 @@ private Q_SLOTS:
         QTest::newRow("empty") << "";
         QTest::newRow("spaces") << "a b  c";
         QTest::newRow("single quote") << "it's";
-        QTest::newRow("injection") << "x'; touch /tmp/nestscope-pwned; echo '";
+        QTest::newRow("injection")
+            << QStringLiteral("x'; touch %1; echo '").arg(m_marker.filePath(QStringLiteral("pwned")));
         QTest::newRow("expansions") << "$HOME `id` $(id) \\ \"";
         QTest::newRow("newline") << "a\nb";
         QTest::newRow("glob") << "*?[a]";
@@ -159,7 +161,7 @@ private Q_SLOTS:
         QVERIFY(done.wait(5000));
         const auto r = done.first().at(0).value<CommandResult>();
         QCOMPARE(QString::fromUtf8(r.stdOut), word);
-        QVERIFY(!QFile::exists(QStringLiteral("/tmp/nestscope-pwned")));
+        QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
     }
 
     void httpPassWithCurlTimings()
@@ -327,6 +329,37 @@ private Q_SLOTS:
         tools.add(QStringLiteral("getent"), "echo 'fd42:77::10 STREAM www.lab.test'; echo '::ffff:10.1.2.3 STREAM'\n");
         aaaa = runProbe(p);
         QCOMPARE(aaaa.status, SampleStatus::Pass);
+    }
+
+    void dnsWithDig()
+    {
+        // dig's layout: the question line starts with ';', answers are "name TTL IN TYPE address".
+        FakeTools tools;
+        tools.add(QStringLiteral("dig"),
+            "echo '; <<>> DiG 9.18.28 <<>> +time=2 +tries=2 www.lab.test AAAA'\n"
+            "echo ';; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 4242'\n"
+            "echo ';; QUESTION SECTION:'\necho ';www.lab.test.\t\t\tIN\tAAAA'\necho\n"
+            "echo ';; Query time: 3 msec'\n");
+        qputenv("PATH", tools.path().toUtf8() + ":/bin");
+        Probe p = probeOf(ProbeKind::Dns, QStringLiteral("www.lab.test"));
+        p.family = Family::IPv6;
+        Sample s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
+        QCOMPARE(s.message, QStringLiteral("www.lab.test AAAA: NXDOMAIN"));
+        QCOMPARE(s.latencyMs, 3.0);
+
+        tools.add(QStringLiteral("dig"),
+            "echo '; <<>> DiG 9.18.28 <<>> +time=2 +tries=2 www.lab.test AAAA'\n"
+            "echo ';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 4243'\n"
+            "echo ';; QUESTION SECTION:'\necho ';www.lab.test.\t\t\tIN\tAAAA'\necho\n"
+            "echo ';; ANSWER SECTION:'\necho 'www.lab.test.\t\t300\tIN\tAAAA\tfd42:77:100::80'\necho\n"
+            "echo ';; Query time: 2 msec'\n");
+        s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Pass);
+        // An A answer does not make an AAAA probe pass.
+        p.family = Family::IPv4;
+        s = runProbe(p);
+        QCOMPARE(s.status, SampleStatus::Fail);
     }
 
     void tcpConnect()
@@ -520,7 +553,8 @@ private Q_SLOTS:
         runner.pause();
         QCOMPARE(paused.count(), 1);
         const int before = runner.done();
-        QVERIFY(!done.wait(700)); // paused: the two in flight finish, nothing new starts
+        QTRY_COMPARE_WITH_TIMEOUT(runner.done(), before + 2, 5000); // paused: the two in flight finish ...
+        QVERIFY(!done.wait(500)); // ... and nothing new starts
         QCOMPARE(runner.done(), before + 2);
         runner.resume();
         QVERIFY(done.wait(10000));
@@ -555,17 +589,29 @@ private Q_SLOTS:
         Probe flaky = ok;
         flaky.id = QStringLiteral("flaky");
         flaky.command = QStringLiteral("m=%1/m; if [ -e $m ]; then exit 0; fi; touch $m; exit 1").arg(dir.path());
-        plan.probes = { ok, flaky };
+        // Guarded by the flaky one: skipped at first, it must run once the rerun fixes its guard.
+        Probe guarded = ok;
+        guarded.id = QStringLiteral("guarded");
+        guarded.when.probePassed = QStringLiteral("flaky");
+        plan.probes = { ok, flaky, guarded };
         PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
         QSignalSpy done(&runner, &PlanRunner::finished);
         runner.start();
         QVERIFY(done.wait(10000));
         QCOMPARE(runner.run().count(SampleStatus::Fail), 1);
+        QCOMPARE(runner.run().count(SampleStatus::Skipped), 1);
+        QVERIFY(runner.hasFailedCells());
         runner.rerunFailed();
         QVERIFY(done.wait(10000));
-        QCOMPARE(runner.run().samples.size(), 3);
-        QCOMPARE(runner.run().samples.last().probeId, QStringLiteral("flaky"));
-        QCOMPARE(runner.run().samples.last().status, SampleStatus::Pass);
+        QCOMPARE(runner.run().samples.size(), 5);
+        for (const Sample &s : runner.run().samples.mid(3)) {
+            QVERIFY2(s.status == SampleStatus::Pass, qPrintable(s.probeId + QStringLiteral(": ") + s.message));
+        }
+        // Every cell's newest sample passed: nothing is left to rerun.
+        QVERIFY(!runner.hasFailedCells());
+        runner.rerunFailed();
+        QVERIFY(!runner.isRunning());
+        QCOMPARE(runner.run().samples.size(), 5);
     }
 
     void expectations()

@@ -1,9 +1,9 @@
 #include "cli.h"
 
 #include "plan/planrunner.h"
-#include "report/reports.h"
 #include "plan/probes.h"
 #include "plan/targetsetup.h"
+#include "report/reports.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
@@ -212,7 +212,8 @@ int runCommand(const QStringList &arguments)
     int repeat = 0;
     int concurrency = 0;
     if (!number(repeatOpt, 10000, &repeat) || !number(concurrencyOpt, 64, &concurrency)) {
-        return usageError(QStringLiteral("--repeat and --concurrency want a whole number from 1 (at most 10000 and 64)"));
+        return usageError(
+            QStringLiteral("--repeat and --concurrency want a whole number from 1 (at most 10000 and 64)"));
     }
     auto plan = loadPlan(parser.value(planOpt), vars);
     if (!plan) {
@@ -231,8 +232,8 @@ int runCommand(const QStringList &arguments)
     const bool quiet = parser.isSet(quietOpt);
     const QString jsonPath = parser.value(jsonOpt);
 
+    TerminalInteraction terminal; // declared first: the SSH transport below keeps a pointer to it
     std::unique_ptr<Transport> transportPtr;
-    TerminalInteraction terminal;
     if (parser.isSet(hostOpt)) {
         SshTarget target = SshTarget::fromSpec(parser.value(hostOpt));
         target.configFile = parser.value(sshConfigOpt);
@@ -376,19 +377,24 @@ int runCommand(const QStringList &arguments)
         { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(resolved, run) : QByteArray() },
         { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(resolved, run) : QByteArray() },
     };
+    bool written = true; // try every output: one unwritable file must not cost the others
     for (const auto &[path, data] : outputs) {
         QString error;
         if (!path.isEmpty() && !writeOutput(path, data, &error)) {
             err() << "nestscope run: " << error << "\n";
             err().flush();
-            return 2;
+            written = false;
         }
+    }
+    if (!written) {
+        return 2;
     }
     if (interrupted) {
         return 130;
     }
-    const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(),
-        [&](const Sample &s) { return !expectationHolds(resolved, s); }));
+    const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(), [&](const Sample &s) {
+        return !expectationHolds(resolved, s);
+    }));
     if (broken > 0) {
         err() << QStringLiteral("%1 samples broke an expectation\n").arg(broken);
         err().flush();

@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "mainwindow.h"
+#include "results/runstore.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -58,6 +59,8 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("Nestscope"));
 
     nestscope::MainWindow window;
+    // Every run is kept as it goes; a store that cannot be opened is a warning, not a stop.
+    window.openStore(nestscope::RunStore::defaultPath());
     QString spec = QStringLiteral("builtin:local-basics");
     const QStringList args = QApplication::arguments();
     const qsizetype planIndex = args.indexOf(QStringLiteral("--plan"));

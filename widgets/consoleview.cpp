@@ -58,7 +58,13 @@ ConsoleView::~ConsoleView()
 
 void ConsoleView::setTargets(const QHash<QString, Transport *> &transports, const QStringList &order)
 {
-    stop();
+    // Jobs in flight report later; cut them off from the panes that are about to go.
+    for (auto &pane : m_targets) {
+        if (pane.job) {
+            pane.job->disconnect(this);
+            pane.job->cancel();
+        }
+    }
     for (auto &pane : m_targets) {
         delete pane.check;
         delete pane.output;
@@ -130,7 +136,7 @@ void ConsoleView::run(const QString &command)
         CommandJob *job = pane.transport->start(request);
         pane.job = job;
         QPlainTextEdit *out = pane.output;
-        connect(job, &CommandJob::finished, this, [this, out, name](const CommandResult &r) {
+        connect(job, &CommandJob::finished, out, [this, out, name](const CommandResult &r) {
             QString text = QString::fromUtf8(r.stdOut);
             if (!r.stdErr.isEmpty()) {
                 text += QStringLiteral("── stderr ──\n") + QString::fromUtf8(r.stdErr);
@@ -141,7 +147,9 @@ void ConsoleView::run(const QString &command)
             out->appendPlainText(text.trimmed());
             const QString how = r.outcome == CommandOutcome::Exited ? tr("exit %1").arg(r.exitCode) : toText(r.outcome);
             out->appendPlainText(tr("── %1 · %2 ──").arg(how, MatrixModel::formatMs(double(r.wallTimeMs))));
-            m_targets[name].job = nullptr;
+            if (const auto it = m_targets.find(name); it != m_targets.end()) {
+                it->job = nullptr;
+            }
             if (!isRunning()) {
                 m_stopButton->setEnabled(false);
                 m_runButton->setEnabled(true);

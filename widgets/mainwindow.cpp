@@ -297,17 +297,23 @@ void MainWindow::startRun()
     if (isRunning() || m_pendingSetup || m_plan.probes.isEmpty()) {
         return;
     }
-    if (m_planEditor && !m_planEditor->errorText().isEmpty()) {
-        statusBar()->showMessage(
-            tr("The plan has an error (%1); fix it before running").arg(m_planEditor->errorText()), 8000);
-        return;
-    }
-    // Instances named by the plan are looked up on the runner first; the run starts when they are.
+    if (m_planEditor && m_planEditor->isModified()) {
+        // Run what the editor shows, with the variables the user set, or say why not.
+        auto edited = parsePlan(m_planEditor->planText(), m_planEditor->source(), m_overrides);
+        if (!edited) {
+            statusBar()->showMessage(
+                tr("The plan has an error (%1); fix it before running").arg(edited.error().toString()), 8000);
+            return;
+        }
+        m_plan = std::move(edited).value();
+    } // Instances named by the plan are looked up on the runner first; the run starts when they are.
     auto *setup = new TargetSetup(this);
     m_pendingSetup = setup;
     connect(setup, &TargetSetup::ready, this, &MainWindow::runResolved);
     connect(setup, &TargetSetup::failed, this, [this, setup](const QString &message) {
         setup->deleteLater();
+        m_pendingSetup = nullptr;
+        statusBar()->clearMessage();
         updateActions();
         QMessageBox::warning(this, tr("Cannot start the run"), tr("%1\n\nNothing was run.").arg(message));
     });
@@ -331,7 +337,7 @@ void MainWindow::runResolved()
     m_console->setTargets(m_setup->transports(), resolved.targets);
     m_runner = new PlanRunner(resolved, m_setup->transports(), this);
     QStringList ids;
-    for (const Probe &p : std::as_const(m_plan.probes)) {
+    for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;
     }
     m_model->reset(ids, resolved.targets);
@@ -365,6 +371,10 @@ void MainWindow::runResolved()
         statusBar()->showMessage(cancelled ? tr("Run cancelled") : tr("Run finished"), 5000);
         Q_EMIT runFinished(cancelled);
     });
+    {
+        const QSignalBlocker block(m_pauseAction);
+        m_pauseAction->setChecked(false);
+    }
     m_clockTimer->start();
     m_runner->start();
     updateActions();
@@ -494,6 +504,13 @@ void MainWindow::savePlanAs()
 
 void MainWindow::cancelRun()
 {
+    if (m_pendingSetup) {
+        // Still looking up the instances: nothing has run yet, so just stop looking.
+        delete m_pendingSetup;
+        statusBar()->showMessage(tr("Run cancelled before it started"), 5000);
+        updateActions();
+        return;
+    }
     if (isRunning()) {
         m_runner->cancel();
     }
@@ -524,8 +541,7 @@ void MainWindow::updateActions()
     m_runAction->setEnabled(
         !running && !m_plan.probes.isEmpty() && (!m_planEditor || m_planEditor->errorText().isEmpty()));
     m_pauseAction->setEnabled(isRunning());
-    m_rerunFailedAction->setEnabled(
-        m_runner && !running && m_runner->run().count(SampleStatus::Pass) < m_runner->run().samples.size());
+    m_rerunFailedAction->setEnabled(m_runner && !running && m_runner->hasFailedCells());
     m_cancelAction->setEnabled(running);
     m_openAction->setEnabled(!running);
     m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());

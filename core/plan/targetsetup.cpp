@@ -17,11 +17,17 @@ void TargetSetup::start(const Plan &plan, Transport *runner)
 {
     m_plan = plan;
     m_runner = runner;
-    const bool onlyRunner = std::all_of(plan.targets.cbegin(), plan.targets.cend(),
-        [](const QString &t) { return t == QLatin1String("runner"); });
+    const bool onlyRunner = std::all_of(plan.targets.cbegin(), plan.targets.cend(), [](const QString &t) {
+        return t == QLatin1String("runner");
+    });
     if (onlyRunner) {
         // Nothing to ask the runner: report from the event loop, like the other paths.
-        QMetaObject::invokeMethod(this, [this] { resolve({}); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                resolve({});
+            },
+            Qt::QueuedConnection);
         return;
     }
     CommandRequest request;
@@ -29,21 +35,28 @@ void TargetSetup::start(const Plan &plan, Transport *runner)
     request.timeout = std::chrono::seconds(30);
     CommandJob *job = runner->start(request);
     connect(job, &CommandJob::finished, this, [this](const CommandResult &result) {
-        if (result.outcome != CommandOutcome::Exited || result.exitCode != 0) {
-            const QString why = result.outcome == CommandOutcome::Exited ? QString::fromUtf8(result.stdErr).trimmed()
-                                                                         : result.errorString;
-            Q_EMIT failed(QStringLiteral("cannot list the runner's instances (%1); is the LXD/Incus daemon running "
-                                         "and is the user in its group?")
-                              .arg(why.left(300)));
+        if (result.outcome != CommandOutcome::Exited) {
+            // The runner itself did not answer (SSH down, timeout): say that, not an LXD hint.
+            Q_EMIT failed(QStringLiteral("cannot list the runner's instances: %1")
+                              .arg(result.errorString.isEmpty() ? toText(result.outcome) : result.errorString));
             return;
         }
-        if (!result.stdErr.trimmed().isEmpty()) {
-            m_warnings << QString::fromUtf8(result.stdErr).trimmed();
+        const QString err = QString::fromUtf8(result.stdErr).trimmed();
+        if (result.exitCode != 0) {
+            Q_EMIT failed(QStringLiteral("cannot list the runner's instances (%1); is the LXD/Incus daemon running "
+                                         "and is the user in its group?")
+                              .arg(err.left(300)));
+            return;
         }
         const auto list = parseInstanceList(result.stdOut);
         if (!list) {
             Q_EMIT failed(list.error().message);
             return;
+        }
+        // Without lxc or incus there are no instances; if the plan names one, that is the reason.
+        m_noClient = err.startsWith(QLatin1String("nestscope: "));
+        if (!err.isEmpty()) {
+            m_warnings << err;
         }
         resolve(list.value());
     });
@@ -61,7 +74,13 @@ void TargetSetup::resolve(const QList<InstanceInfo> &instances)
     }
     const auto targets = resolveTargets(m_plan.targets, names, running);
     if (!targets) {
-        Q_EMIT failed(targets.error().message);
+        Q_EMIT failed(m_noClient ? targets.error().message + QStringLiteral(" (")
+                    + m_warnings.join(QStringLiteral("; ")).mid(11) + QLatin1Char(')')
+                                 : targets.error().message);
+        return;
+    }
+    if (!m_runner) {
+        Q_EMIT failed(QStringLiteral("the runner's connection went away while its instances were looked up"));
         return;
     }
     if (m_plan.targets.contains(QStringLiteral("all")) && running.isEmpty()) {

@@ -22,7 +22,19 @@ QList<Sample> samplesOf(const Run &run, const QString &probe, const QString &tar
 
 QString ms(double value)
 {
-    return value < 10 ? QString::number(value, 'f', 1) + QStringLiteral(" ms") : QString::number(qRound(value)) + QStringLiteral(" ms");
+    return value < 10 ? QString::number(value, 'f', 1) + QStringLiteral(" ms")
+                      : QString::number(qRound(value)) + QStringLiteral(" ms");
+}
+
+// XML 1.0 cannot carry most control characters; CI parsers reject a file that has them.
+QString xmlSafe(QString text)
+{
+    for (QChar &c : text) {
+        if (c.unicode() < 0x20 && c != QLatin1Char('\t') && c != QLatin1Char('\n') && c != QLatin1Char('\r')) {
+            c = QChar(0xFFFD);
+        }
+    }
+    return text;
 }
 
 QString clip(const QByteArray &data, int max = 2000)
@@ -69,13 +81,16 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
                     c.broken << s;
                 }
             }
-            const bool allSkipped = !c.samples.isEmpty()
-                && std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) { return s.status == SampleStatus::Skipped; });
+            const bool allSkipped
+                = !c.samples.isEmpty() && std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) {
+                      return s.status == SampleStatus::Skipped;
+                  });
             if (c.samples.isEmpty() || allSkipped) {
                 ++skipped;
             } else if (!c.broken.isEmpty()) {
-                const bool onlyErrors = std::all_of(c.broken.cbegin(), c.broken.cend(),
-                    [](const Sample &s) { return s.status == SampleStatus::Error; });
+                const bool onlyErrors = std::all_of(c.broken.cbegin(), c.broken.cend(), [](const Sample &s) {
+                    return s.status == SampleStatus::Error;
+                });
                 ++(onlyErrors ? errors : failures);
             }
             cases << c;
@@ -96,19 +111,30 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
                 caseSeconds += s.latencyMs / 1000.0;
             }
             xml.writeAttribute(QStringLiteral("time"), QString::number(caseSeconds, 'f', 3));
-            const bool allSkipped = c.samples.isEmpty()
-                || std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) { return s.status == SampleStatus::Skipped; });
+            const bool allSkipped
+                = c.samples.isEmpty() || std::all_of(c.samples.cbegin(), c.samples.cend(), [](const Sample &s) {
+                      return s.status == SampleStatus::Skipped;
+                  });
             if (allSkipped) {
                 xml.writeStartElement(QStringLiteral("skipped"));
-                xml.writeAttribute(QStringLiteral("message"), c.samples.isEmpty() ? QStringLiteral("not run") : c.samples.constFirst().message);
+                xml.writeAttribute(QStringLiteral("message"),
+                    xmlSafe(c.samples.isEmpty() ? QStringLiteral("not run") : c.samples.constFirst().message));
                 xml.writeEndElement();
             } else if (!c.broken.isEmpty()) {
                 const Sample &first = c.broken.constFirst();
                 const bool expectedPass = plan.expectsPass(c.probe, target);
-                xml.writeStartElement(first.status == SampleStatus::Error ? QStringLiteral("error") : QStringLiteral("failure"));
+                const bool onlyErrors = std::all_of(c.broken.cbegin(), c.broken.cend(), [](const Sample &b) {
+                    return b.status == SampleStatus::Error;
+                });
+                xml.writeStartElement(onlyErrors ? QStringLiteral("error") : QStringLiteral("failure"));
                 xml.writeAttribute(QStringLiteral("message"),
-                    expectedPass ? QStringLiteral("%1 of %2 samples did not pass: %3").arg(c.broken.size()).arg(c.samples.size()).arg(first.message)
-                                 : QStringLiteral("expected to fail, but %1 of %2 samples passed").arg(c.broken.size()).arg(c.samples.size()));
+                    xmlSafe(expectedPass ? QStringLiteral("%1 of %2 samples did not pass: %3")
+                                               .arg(c.broken.size())
+                                               .arg(c.samples.size())
+                                               .arg(first.message)
+                                         : QStringLiteral("expected to fail, but %1 of %2 samples did not fail")
+                                               .arg(c.broken.size())
+                                               .arg(c.samples.size())));
                 QString text;
                 for (const Sample &s : c.broken) {
                     text += QStringLiteral("#%1 %2 (%3) exit %4: %5\n$ %6\n")
@@ -117,12 +143,14 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
                                 .arg(s.exitCode)
                                 .arg(s.message, s.command);
                 }
-                xml.writeCharacters(text);
+                xml.writeCharacters(xmlSafe(text));
                 xml.writeEndElement();
             }
             if (!c.samples.isEmpty()) {
-                xml.writeTextElement(QStringLiteral("system-out"), clip(c.samples.constLast().stdOut));
-                xml.writeTextElement(QStringLiteral("system-err"), clip(c.samples.constLast().stdErr));
+                // The output of a sample that broke its expectation says more than the last one.
+                const Sample &shown = c.broken.isEmpty() ? c.samples.constLast() : c.broken.constFirst();
+                xml.writeTextElement(QStringLiteral("system-out"), xmlSafe(clip(shown.stdOut)));
+                xml.writeTextElement(QStringLiteral("system-err"), xmlSafe(clip(shown.stdErr)));
             }
             xml.writeEndElement();
         }
@@ -145,8 +173,9 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
     md += QStringLiteral("Run on **%1** from %2 to %3 UTC%4.\n\n")
               .arg(run.host, run.startedAt.toString(Qt::ISODate), run.finishedAt.toString(Qt::ISODate),
                   run.cancelled ? QStringLiteral(" (cancelled)") : QString());
-    md += broken == 0 ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
-                      : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    md += broken == 0
+        ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
+        : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
 
     md += QStringLiteral("| probe |");
     for (const QString &t : matrix.targets()) {
@@ -165,7 +194,9 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
                 md += cell.skipped > 0 ? QStringLiteral(" skipped |") : QStringLiteral(" – |");
                 continue;
             }
-            const QString mark = cell.passed == cell.total ? QStringLiteral("✅") : cell.passed == 0 ? QStringLiteral("❌") : QStringLiteral("⚠️");
+            const QString mark = cell.passed == cell.total ? QStringLiteral("✅")
+                : cell.passed == 0                         ? QStringLiteral("❌")
+                                                           : QStringLiteral("⚠️");
             md += QStringLiteral(" %1 %2/%3 · %4 |").arg(mark).arg(cell.passed).arg(cell.total).arg(ms(cell.medianMs));
         }
         md += QLatin1Char('\n');
@@ -176,7 +207,9 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
         for (const QString &probe : matrix.probeIds()) {
             for (const QString &target : matrix.targets()) {
                 const QList<Sample> samples = samplesOf(run, probe, target);
-                const auto bad = std::find_if(samples.cbegin(), samples.cend(), [&](const Sample &s) { return !expectationHolds(plan, s); });
+                const auto bad = std::find_if(samples.cbegin(), samples.cend(), [&](const Sample &s) {
+                    return !expectationHolds(plan, s);
+                });
                 if (bad == samples.cend()) {
                     continue;
                 }
@@ -184,8 +217,25 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
                 md += QStringLiteral("%1 (%2, exit code %3): %4\n\n")
                           .arg(toText(bad->status), ms(bad->latencyMs))
                           .arg(bad->exitCode)
-                          .arg(bad->message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail") : bad->message);
-                md += QStringLiteral("```console\n$ %1\n%2%3```\n").arg(bad->command, clip(bad->stdOut, 1500), clip(bad->stdErr, 1500));
+                          .arg(bad->message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail")
+                                                      : bad->message);
+                QString body = QStringLiteral("$ %1\n").arg(bad->command);
+                for (const QByteArray &part : { bad->stdOut, bad->stdErr }) {
+                    QString text = clip(part, 1500);
+                    if (!text.isEmpty() && !text.endsWith(QLatin1Char('\n'))) {
+                        text += QLatin1Char('\n');
+                    }
+                    body += text;
+                }
+                // A fence longer than any run of backticks in the output, so the output cannot end it.
+                int longest = 0;
+                int run = 0;
+                for (const QChar ch : std::as_const(body)) {
+                    run = ch == QLatin1Char('`') ? run + 1 : 0;
+                    longest = std::max(longest, run);
+                }
+                const QString fence(std::max(3, longest + 1), QLatin1Char('`'));
+                md += fence + QStringLiteral("console\n") + body + fence + QLatin1Char('\n');
             }
         }
     }

@@ -229,7 +229,8 @@ private Q_SLOTS:
                                             data(QStringLiteral("instance-target.yaml")) },
             noLxc);
         QCOMPARE(instance.exitCode, 2);
-        QVERIFY2(instance.err.contains("target \"vm9\" is not an instance on this runner; instances: none"),
+        QVERIFY2(instance.err.contains("target \"vm9\" is not an instance on this runner; instances: none "
+                                       "(neither lxc nor incus is installed on the runner)"),
             instance.err.constData());
     }
 

@@ -213,6 +213,12 @@ private Q_SLOTS:
         QCOMPARE(w.currentRun().targets,
             (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
         checkPattern(scenario, v);
+        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            w.resize(1400, 900);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QVERIFY(w.grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/lab-%1.png").arg(scenario)));
+        }
     }
 
     void cleanupTestCase()

@@ -55,8 +55,15 @@ private Q_SLOTS:
         QVERIFY(editor.isModified());
 
         QDir::current().mkpath(QStringLiteral("."));
+        // Show the mistake, as a user sees it, in the screenshot.
+        QTextCursor again = editor.textEdit()->document()->find(QStringLiteral("kind: http,"));
+        again.insertText(QStringLiteral("kind: htpp,"));
+        QVERIFY(validated.wait(2000));
         const QImage shot = editor.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("plan-editor.png")));
+        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            QVERIFY(shot.save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/plan-editor.png")));
+        }
     }
 
     void builtinPlansAreReadOnlyUntilSavedAs()

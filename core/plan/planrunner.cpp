@@ -340,17 +340,22 @@ void PlanRunner::rerunProbe(const QString &probeId)
     restartIfIdle();
 }
 
-void PlanRunner::rerunFailed()
+QHash<QString, const Sample *> PlanRunner::newestPerCell() const
 {
-    // A cell counts by its newest sample: one that passed on a rerun is not run again.
     QHash<QString, const Sample *> latest;
     for (const Sample &s : std::as_const(m_run.samples)) {
-        const QString cell = s.probeId + QLatin1Char('|') + s.target;
-        const Sample *&l = latest[cell];
+        const Sample *&l = latest[s.probeId + QLatin1Char('|') + s.target];
         if (!l || s.repetition >= l->repetition) {
             l = &s;
         }
     }
+    return latest;
+}
+
+void PlanRunner::rerunFailed()
+{
+    // A cell counts by its newest sample: one that passed on a rerun is not run again.
+    const auto latest = newestPerCell();
     for (int i = 0; i < m_plan.probes.size(); ++i) {
         for (const QString &target : std::as_const(m_plan.targets)) {
             const Sample *l = latest.value(m_plan.probes.at(i).id + QLatin1Char('|') + target);
@@ -364,13 +369,7 @@ void PlanRunner::rerunFailed()
 
 bool PlanRunner::hasFailedCells() const
 {
-    QHash<QString, const Sample *> latest;
-    for (const Sample &s : std::as_const(m_run.samples)) {
-        const Sample *&l = latest[s.probeId + QLatin1Char('|') + s.target];
-        if (!l || s.repetition >= l->repetition) {
-            l = &s;
-        }
-    }
+    const auto latest = newestPerCell();
     return std::any_of(latest.cbegin(), latest.cend(), [](const Sample *s) {
         return s->status != SampleStatus::Pass;
     });

@@ -79,6 +79,7 @@ private:
     void enqueueCell(int probeIndex, const QString &target);
     void restartIfIdle();
     int inFlightOn(const QString &target) const;
+    QHash<QString, const Sample *> newestPerCell() const; // "probe|target" -> its newest sample
     static QString key(int probeIndex, const QString &target, int repetition);
 
     Plan m_plan;

@@ -14,6 +14,7 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QSaveFile>
 #include <QSocketNotifier>
 #include <QTextStream>
@@ -143,6 +144,8 @@ QString cliUsage()
         "  --var K=V          set the plan variable K (repeatable)\n"
         "  --repeat N         run every probe N times (overrides the plan)\n"
         "  --concurrency N    at most N commands at once (overrides the plan)\n"
+        "  --shuffle          run the samples in a random order (guards still hold)\n"
+        "  --seed N           the shuffle's seed, to repeat an order (printed by --shuffle)\n"
         "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
         "  --junit FILE       write JUnit XML (a test suite per target) for CI\n"
         "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
@@ -173,7 +176,9 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption concurrencyOpt(QStringLiteral("concurrency"), QString(), QStringLiteral("N"));
     const QCommandLineOption junitOpt(QStringLiteral("junit"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption markdownOpt(QStringLiteral("markdown"), QString(), QStringLiteral("FILE"));
-    parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt });
+    const QCommandLineOption shuffleOpt(QStringLiteral("shuffle"));
+    const QCommandLineOption seedOpt(QStringLiteral("seed"), QString(), QStringLiteral("N"));
+    parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt, shuffleOpt, seedOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
         acceptNewOpt, storeOpt, shellsOpt });
@@ -287,6 +292,16 @@ int runCommand(const QStringList &arguments)
     }
     const Plan &resolved = targets.plan();
     PlanRunner runner(resolved, targets.transports());
+    if (parser.isSet(shuffleOpt) || parser.isSet(seedOpt)) {
+        bool ok = true;
+        const quint32 seed
+            = parser.isSet(seedOpt) ? parser.value(seedOpt).toUInt(&ok) : QRandomGenerator::global()->generate();
+        if (!ok) {
+            return usageError(QStringLiteral("--seed wants a whole number, not \"%1\"").arg(parser.value(seedOpt)));
+        }
+        runner.setShuffle(true, seed);
+        err() << "Shuffled with seed " << seed << " (--seed " << seed << " repeats the order)\n";
+    }
 
     // --store: every sample goes to the store as it completes; a store that cannot be written
     // costs a warning, not the run.

@@ -80,6 +80,28 @@ MainWindow::MainWindow(QWidget *parent)
     m_view->horizontalHeader()->setMinimumSectionSize(120);
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_view->setAccessibleName(tr("Result matrix"));
+    // Right-click a cell to run it, or its whole probe, again after changing something.
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *rerunCell = new QAction(tr("Rerun This Cell"), m_view);
+    auto *rerunProbe = new QAction(tr("Rerun This Probe on Every Target"), m_view);
+    connect(rerunCell, &QAction::triggered, this, [this] {
+        const QModelIndex i = m_view->currentIndex();
+        if (m_runner && i.isValid() && !m_runner->isRunning()) {
+            m_clockTimer->start();
+            m_runner->rerunCell(
+                i.data(MatrixModel::ProbeIdRole).toString(), i.data(MatrixModel::TargetRole).toString());
+            updateActions();
+        }
+    });
+    connect(rerunProbe, &QAction::triggered, this, [this] {
+        const QModelIndex i = m_view->currentIndex();
+        if (m_runner && i.isValid() && !m_runner->isRunning()) {
+            m_clockTimer->start();
+            m_runner->rerunProbe(i.data(MatrixModel::ProbeIdRole).toString());
+            updateActions();
+        }
+    });
+    m_view->addActions({ rerunCell, rerunProbe });
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex &current) {
         showCellSamples(current);
     });

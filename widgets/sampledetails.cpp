@@ -1,5 +1,6 @@
 #include "sampledetails.h"
 
+#include "codehighlighter.h"
 #include "matrixmodel.h"
 
 #include <QFontDatabase>
@@ -42,6 +43,7 @@ SampleDetails::SampleDetails(QWidget *parent)
     m_text->setReadOnly(true);
     m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    attachHighlighter(m_text->document(), CodeLanguage::Log);
 
     auto *split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_list);

@@ -234,6 +234,34 @@ private Q_SLOTS:
             instance.err.constData());
     }
 
+    void shuffleWithASeedRepeatsTheOrder()
+    {
+        auto order = [&](const QString &seed) {
+            QStringList args { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
+                data(QStringLiteral("all-pass.yaml")), QStringLiteral("--repeat"), QStringLiteral("4"),
+                QStringLiteral("--concurrency"), QStringLiteral("1"), QStringLiteral("--json"), QStringLiteral("-") };
+            if (!seed.isEmpty()) {
+                args << QStringLiteral("--seed") << seed;
+            }
+            const auto r = nestscope(args);
+            [&] {
+                QCOMPARE(r.exitCode, 0);
+            }();
+            QStringList ids;
+            for (const auto &v : QJsonDocument::fromJson(r.out).object().value(QStringLiteral("samples")).toArray()) {
+                ids << v.toObject().value(QStringLiteral("probe")).toString()
+                        + QString::number(v.toObject().value(QStringLiteral("repetition")).toInt());
+            }
+            return ids;
+        };
+        const QStringList a = order(QStringLiteral("42"));
+        QCOMPARE(a.size(), 12);
+        QCOMPARE(order(QStringLiteral("42")), a);
+        const QStringList plain = order(QString());
+        QCOMPARE(plain.mid(0, 3), (QStringList { QStringLiteral("a0"), QStringLiteral("b0"), QStringLiteral("c0") }));
+        QVERIFY(a != plain || order(QStringLiteral("7")) != plain); // shuffled, not the plan's order
+    }
+
     void noDisplaySaysSoAndShowsTheHeadlessWay()
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

@@ -84,6 +84,16 @@ private Q_SLOTS:
         QVERIFY(text->toPlainText().contains(QStringLiteral("exit code: 1")));
 
         saveScreenshot(&w, QStringLiteral("main-window-run.png"));
+
+        // Right-click > Rerun This Cell runs the red cell's two repetitions again, and only those.
+        finished.clear();
+        const auto actions = w.matrixView()->actions();
+        QCOMPARE(actions.size(), 2);
+        actions.at(0)->trigger();
+        QVERIFY(finished.wait(15000));
+        QCOMPARE(w.currentRun().samples.size(), 6);
+        QCOMPARE(w.currentRun().samples.last().probeId, QStringLiteral("shell-false"));
+        QCOMPARE(m->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>().total, 4);
     }
 
     void cancelStopsTheRun()

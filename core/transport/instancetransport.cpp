@@ -23,6 +23,16 @@ public:
     {
     }
 
+    ~InstanceJob() override
+    {
+        // Going away before the inner command finished (its transport owner was deleted):
+        // stop it, so an `lxc exec` does not run on until its timeout with nobody listening.
+        if (m_inner && !m_done) {
+            m_inner->disconnect(this);
+            m_inner->cancel();
+        }
+    }
+
     void attach(CommandJob *inner)
     {
         m_inner = inner;
@@ -73,6 +83,7 @@ private:
 
     void onFinished(const CommandResult &innerResult)
     {
+        m_done = true;
         CommandResult r = innerResult;
         const qsizetype at = r.stdErr.indexOf(QByteArray(kMarker, kMarkerSize));
         if (at >= 0) {
@@ -112,6 +123,7 @@ private:
     QString m_instance;
     QByteArray m_head;
     bool m_started = false;
+    bool m_done = false; ///< the inner command has finished
 };
 
 } // namespace

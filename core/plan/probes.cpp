@@ -84,7 +84,8 @@ QString compileFact(const Probe &probe)
     case FactKind::Ipv4Address:
         return needIp + QStringLiteral("ip -4 -o addr show scope global");
     case FactKind::Ipv6Address:
-        return needIp + QStringLiteral("ip -6 -o addr show scope global");
+        // A tentative address (duplicate detection still running) or a failed one cannot be used yet.
+        return needIp + QStringLiteral("ip -6 -o addr show scope global -tentative -dadfailed");
     case FactKind::Ipv4DefaultRoute:
         return needIp + QStringLiteral("ip -4 route show default");
     case FactKind::Ipv6DefaultRoute:

@@ -118,15 +118,20 @@ private:
         return v;
     }
 
-    static void checkPattern(const QString &scenario, const Verdicts &v)
+    // What differs from the scenario's pattern, one line each; empty when it matches.
+    static QStringList mismatches(const QString &scenario, const Verdicts &v)
     {
+        QStringList wrong;
         const QStringList instances { QStringLiteral("vm1"), QStringLiteral("vm2") };
-        QVERIFY2(!v.isEmpty(), "no samples");
+        if (v.isEmpty()) {
+            return { QStringLiteral("%1: no samples").arg(scenario) };
+        }
         auto expect = [&](const QString &probe, const QString &target, const QStringList &allowed) {
             const QString got = verdict(v, probe, target);
-            QVERIFY2(allowed.contains(got),
-                qPrintable(QStringLiteral("%1: %2 on %3 is %4, expected %5")
-                               .arg(scenario, probe, target, got, allowed.join(QLatin1Char('/')))));
+            if (!allowed.contains(got)) {
+                wrong << QStringLiteral("%1: %2 on %3 is %4, expected %5")
+                             .arg(scenario, probe, target, got, allowed.join(QLatin1Char('/')));
+            }
         };
         const QStringList failed { QStringLiteral("fail"), QStringLiteral("timeout") };
         const QStringList passed { QStringLiteral("pass") };
@@ -140,7 +145,7 @@ private:
                 { QStringLiteral("dns-a"), QStringLiteral("https-ipv4"), QStringLiteral("registry") }) {
                 expect(p, QStringLiteral("runner"), passed);
             }
-            return;
+            return wrong;
         }
         // In every broken scenario the runner itself is fine over IPv4.
         for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("tcp-ipv4"), QStringLiteral("http-ipv4"),
@@ -167,6 +172,24 @@ private:
                 expect(QStringLiteral("https-ipv4"), t, failed);
             }
         }
+        return wrong;
+    }
+
+    // A sample that timed out where a pass is expected gets one more run of the whole plan:
+    // seen once on this 2-core machine, the first `lxc exec` into a just-started instance took
+    // over 10 s. The first result is printed, so a real regression still shows in the log.
+    template <typename Run> static void checkPattern(const QString &scenario, Run runAgain, Verdicts v)
+    {
+        QStringList wrong = mismatches(scenario, v);
+        const bool onlyTimeouts = !wrong.isEmpty() && std::all_of(wrong.cbegin(), wrong.cend(), [](const QString &w) {
+            return w.contains(QLatin1String(" is timeout, expected pass"));
+        });
+        if (onlyTimeouts) {
+            qWarning("%s: timeouts on the first run, running the plan once more:\n%s", qPrintable(scenario),
+                qPrintable(wrong.join(QLatin1Char('\n'))));
+            wrong = mismatches(scenario, runAgain());
+        }
+        QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(QLatin1Char('\n'))));
     }
 
 private Q_SLOTS:
@@ -214,7 +237,12 @@ private Q_SLOTS:
         QString out;
         QVERIFY2(labCommand({ QStringLiteral("scenario"), scenario }, &out, 60000), qPrintable(out));
         waitForInstanceNetwork();
-        checkPattern(scenario, runCli());
+        checkPattern(
+            scenario,
+            [this] {
+                return runCli();
+            },
+            runCli());
     }
 
     void guiCodePathGivesTheSamePattern_data()
@@ -242,17 +270,24 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(ssh->state() == SshTransport::State::Connected, 30000);
         QVERIFY(w.openPlan(QStringLiteral("builtin:nested-vm-network"), kLabVars).ok());
         QSignalSpy finished(&w, &MainWindow::runFinished);
-        w.runAction()->trigger();
-        QVERIFY(finished.wait(240000));
-        Verdicts v;
-        for (const Sample &s : w.currentRun().samples) {
-            if (s.repetition == 0) {
-                v.insert(s.probeId + QLatin1Char('@') + s.target, toText(s.status));
+        auto guiRun = [&] {
+            finished.clear();
+            w.runAction()->trigger();
+            Verdicts v;
+            if (!finished.wait(240000)) {
+                return v;
             }
-        }
+            for (const Sample &s : w.currentRun().samples) {
+                if (s.repetition == 0) {
+                    v.insert(s.probeId + QLatin1Char('@') + s.target, toText(s.status));
+                }
+            }
+            return v;
+        };
+        const Verdicts first = guiRun();
         QCOMPARE(w.currentRun().targets,
             (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
-        checkPattern(scenario, v);
+        checkPattern(scenario, guiRun, first);
         if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
             w.resize(1400, 900);
             w.show();

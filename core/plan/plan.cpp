@@ -2,6 +2,7 @@
 
 #include "common/logging.h"
 #include "common/shellquote.h"
+#include "transport/instancetransport.h"
 
 #include <QDir>
 #include <QFile>
@@ -714,8 +715,8 @@ private:
 
 bool isValidInstanceName(const QString &name)
 {
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z][A-Za-z0-9-]{0,62}$"));
-    return re.match(name).hasMatch() && !name.endsWith(QLatin1Char('-'));
+    // One rule for plans and for the transport that runs `lxc exec NAME`.
+    return InstanceTransport::isValidInstanceName(name);
 }
 
 bool isValidHost(const QString &host)

@@ -54,7 +54,9 @@ void TargetSetup::start(const Plan &plan, Transport *runner)
             return;
         }
         // Without lxc or incus there are no instances; if the plan names one, that is the reason.
-        m_noClient = err.startsWith(QLatin1String("nestscope: "));
+        if (err.startsWith(QLatin1String("nestscope: "))) {
+            m_noClientReason = err.mid(int(qstrlen("nestscope: ")));
+        }
         if (!err.isEmpty()) {
             m_warnings << err;
         }
@@ -74,9 +76,9 @@ void TargetSetup::resolve(const QList<InstanceInfo> &instances)
     }
     const auto targets = resolveTargets(m_plan.targets, names, running);
     if (!targets) {
-        Q_EMIT failed(m_noClient ? targets.error().message + QStringLiteral(" (")
-                    + m_warnings.join(QStringLiteral("; ")).mid(11) + QLatin1Char(')')
-                                 : targets.error().message);
+        Q_EMIT failed(m_noClientReason.isEmpty()
+                ? targets.error().message
+                : QStringLiteral("%1 (%2)").arg(targets.error().message, m_noClientReason));
         return;
     }
     if (!m_runner) {

@@ -41,7 +41,7 @@ private:
     QPointer<Transport> m_runner;
     QHash<QString, Transport *> m_transports;
     QStringList m_warnings;
-    bool m_noClient = false; ///< the runner has neither lxc nor incus
+    QString m_noClientReason; ///< set when the runner has neither lxc nor incus
 };
 
 } // namespace nestscope

@@ -198,20 +198,7 @@ void PlanRunner::pump()
             }
             const Item item = m_pending.takeAt(i);
             if (r == Readiness::Skip) {
-                const Probe &probe = m_plan.probes.at(item.probeIndex);
-                Sample s;
-                s.probeId = probe.id;
-                s.target = item.target;
-                s.repetition = item.repetition;
-                s.status = SampleStatus::Skipped;
-                s.message = reason;
-                s.command = compileProbe(probe);
-                s.startedAt = QDateTime::currentDateTimeUtc();
-                m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
-                ++m_done;
-                m_run.samples.append(s);
-                Q_EMIT sampleFinished(s);
-                Q_EMIT progress(m_done, total());
+                record(sampleWithoutRun(item, SampleStatus::Skipped, reason));
             } else {
                 launch(item);
             }
@@ -239,27 +226,9 @@ void PlanRunner::launch(const Item &item)
     const QString command = compileProbe(probe);
     const QDateTime startedAt = QDateTime::currentDateTimeUtc();
     if (!transport) {
-        Sample s;
-        s.probeId = probe.id;
-        s.target = item.target;
-        s.repetition = item.repetition;
-        s.command = command;
-        s.status = SampleStatus::Error;
-        s.message = QStringLiteral("no transport for target \"%1\"").arg(item.target);
-        s.startedAt = startedAt;
-        // Report from the event loop: complete() pumps, and pump() is what called us.
-        QMetaObject::invokeMethod(
-            this,
-            [this, s, item] {
-                m_inFlight.removeIf([&](const Flight &f) {
-                    return !f.job && f.item.probeIndex == item.probeIndex && f.item.target == item.target
-                        && f.item.repetition == item.repetition;
-                });
-                m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
-                complete(s);
-            },
-            Qt::QueuedConnection);
-        m_inFlight.append(Flight { nullptr, item });
+        // Recorded at once: pump(), which called us, goes on with the queue.
+        record(sampleWithoutRun(
+            item, SampleStatus::Error, QStringLiteral("no transport for target \"%1\"").arg(item.target)));
         return;
     }
     CommandRequest request;
@@ -276,17 +245,39 @@ void PlanRunner::launch(const Item &item)
         s.target = item.target;
         s.repetition = item.repetition;
         s.startedAt = startedAt;
-        m_results.insert(key(item.probeIndex, item.target, item.repetition), s.status);
         complete(s);
     });
 }
 
-void PlanRunner::complete(const Sample &sample)
+Sample PlanRunner::sampleWithoutRun(const Item &item, SampleStatus status, const QString &message) const
 {
+    const Probe &probe = m_plan.probes.at(item.probeIndex);
+    Sample s;
+    s.probeId = probe.id;
+    s.target = item.target;
+    s.repetition = item.repetition;
+    s.status = status;
+    s.message = message;
+    s.command = compileProbe(probe);
+    s.startedAt = QDateTime::currentDateTimeUtc();
+    return s;
+}
+
+void PlanRunner::record(const Sample &sample)
+{
+    const int probeIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
+        return p.id == sample.probeId;
+    }) - m_plan.probes.cbegin());
+    m_results.insert(key(probeIndex, sample.target, sample.repetition), sample.status);
     ++m_done;
     m_run.samples.append(sample);
     Q_EMIT sampleFinished(sample);
     Q_EMIT progress(m_done, total());
+}
+
+void PlanRunner::complete(const Sample &sample)
+{
+    record(sample);
     pump();
 }
 

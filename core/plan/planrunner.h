@@ -75,6 +75,10 @@ private:
     void pump();
     Readiness readiness(const Item &item, QString *skipReason) const;
     void launch(const Item &item);
+    /// A sample for an item that did not run (skipped by a guard, no transport).
+    Sample sampleWithoutRun(const Item &item, SampleStatus status, const QString &message) const;
+    /// Keeps a finished sample and reports it; complete() also starts what can start next.
+    void record(const Sample &sample);
     void complete(const Sample &sample);
     void enqueueCell(int probeIndex, const QString &target);
     void restartIfIdle();

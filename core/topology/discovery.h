@@ -1,0 +1,57 @@
+#pragma once
+
+#include "common/result.h"
+#include "topology/topology.h"
+
+#include <QByteArray>
+#include <QMap>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+namespace nestscope {
+
+class Transport;
+class CommandJob;
+struct CommandResult;
+
+/// One part of the batched discovery output: what one command printed and how it ended.
+struct DiscoverySection {
+    QString name; ///< e.g. "ip-addr", "lxd-instances", "nft"
+    int exitCode = 0; ///< 127 = command not found (then the warning says what to install)
+    QByteArray output; ///< stdout
+    QByteArray errors; ///< stderr (capped)
+};
+using DiscoverySections = QMap<QString, DiscoverySection>;
+
+/// The single POSIX sh script that gathers everything in one round trip, each command's output
+/// framed as a section. Works as an unprivileged user too (sections that need root say so).
+QString discoveryScript();
+
+/// Splits the script's stdout into sections. Garbage (no framing) is an Error that says so.
+Result<DiscoverySections> splitDiscoveryOutput(const QByteArray &stdOut);
+
+/// Builds a Topology from sections. Never fails as a whole: a missing or unparsable section
+/// becomes a TopoWarning (what is missing, how to get it) and the rest is still filled in.
+Topology topologyFromSections(const DiscoverySections &sections);
+
+/// Runs discoveryScript() over any Transport and parses it. Emits finished() exactly once.
+class TopologyDiscovery : public QObject {
+    Q_OBJECT
+public:
+    explicit TopologyDiscovery(Transport *transport, QObject *parent = nullptr);
+    ~TopologyDiscovery() override;
+    void start();
+    void cancel();
+    bool isRunning() const;
+Q_SIGNALS:
+    /// A topology (possibly partial, with warnings), or an error when nothing could be run at all
+    /// (connection lost, cancelled, the script's output was garbage).
+    void finished(const nestscope::Result<nestscope::Topology> &result);
+private:
+    void onJobFinished(const CommandResult &result);
+    Transport *m_transport;
+    QPointer<CommandJob> m_job;
+};
+
+} // namespace nestscope

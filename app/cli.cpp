@@ -3,6 +3,7 @@
 #include "plan/planrunner.h"
 #include "plan/probes.h"
 #include "plan/targetsetup.h"
+#include "report/progress.h"
 #include "report/reports.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
@@ -18,9 +19,11 @@
 #include <QSaveFile>
 #include <QSocketNotifier>
 #include <QTextStream>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -41,6 +44,21 @@ QTextStream &err()
 {
     static QTextStream s(stderr);
     return s;
+}
+
+/// The width of the terminal standard error is, or 0 when it is not a terminal (a log, a pipe)
+/// or TERM says it cannot redraw a line.
+int terminalColumns()
+{
+    if (::isatty(STDERR_FILENO) == 0 || qgetenv("TERM") == "dumb") {
+        return 0;
+    }
+    winsize size {};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+        return size.ws_col;
+    }
+    const int fromEnv = qEnvironmentVariableIntValue("COLUMNS");
+    return fromEnv > 0 ? fromEnv : 80;
 }
 
 int usageError(const QString &message)
@@ -340,24 +358,46 @@ int runCommand(const QStringList &arguments)
         std::signal(SIGTERM, onSignal);
     }
 
+    // On a terminal a bar that redraws in place, with the problems printed above it as they come;
+    // in a log (not a terminal) one line per sample.
+    const int columns = terminalColumns();
+    const bool bar = !quiet && columns > 0;
+    ProgressState progress;
+    progress.total = runner.total();
+    QString current;
+    QTimer clock; // the elapsed time moves on while a slow probe runs
+    const auto drawBar = [&] {
+        progress.elapsedMs = runner.elapsedMs();
+        err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
+        err().flush();
+    };
     if (!quiet) {
         err() << "Running " << plan->name << ": " << runner.total() << " samples on " << transport.description()
               << "\n";
         err().flush();
         QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-            err() << QStringLiteral("[%1/%2] %3 %4 on %5 #%6 %7 ms")
-                         .arg(runner.done())
-                         .arg(runner.total())
-                         .arg(toText(s.status).leftJustified(7))
-                         .arg(s.probeId, s.target)
-                         .arg(s.repetition + 1)
-                         .arg(qRound(s.latencyMs));
-            if (!s.message.isEmpty()) {
-                err() << " — " << s.message;
+            progress.done = runner.done();
+            progress.elapsedMs = runner.elapsedMs();
+            const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
+                || s.status == SampleStatus::Error;
+            progress.problems += problem ? 1 : 0;
+            if (!bar) {
+                err() << progressSampleLine(progress, s) << "\n";
+                err().flush();
+                return;
             }
-            err() << "\n";
-            err().flush();
+            if (problem) {
+                err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
+            }
+            current = s.probeId + QStringLiteral(" on ") + s.target;
+            drawBar();
         });
+        if (bar) {
+            clock.setInterval(500);
+            QObject::connect(&clock, &QTimer::timeout, &runner, drawBar);
+            clock.start();
+            drawBar();
+        }
     }
     QObject::connect(
         &runner, &PlanRunner::finished, QCoreApplication::instance(),
@@ -369,6 +409,10 @@ int runCommand(const QStringList &arguments)
     QCoreApplication::exec();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    clock.stop();
+    if (bar) {
+        err() << "\r\x1b[K"; // the summary replaces the bar
+    }
 
     const Run &run = runner.run();
     err() << QStringLiteral("%1: %2 pass, %3 fail, %4 timeout, %5 error, %6 skipped in %7 ms\n")

@@ -20,11 +20,139 @@ void MatrixModel::setMatrix(const Matrix &matrix)
 {
     beginResetModel();
     m_matrix = matrix;
+    rebuildSplit();
     endResetModel();
+}
+
+void MatrixModel::setProbeFamilies(const QHash<QString, Family> &families)
+{
+    beginResetModel();
+    m_families = families;
+    rebuildSplit();
+    endResetModel();
+}
+
+void MatrixModel::setSplitByFamily(bool split)
+{
+    if (split == m_split) {
+        return;
+    }
+    beginResetModel();
+    m_split = split;
+    rebuildSplit();
+    endResetModel();
+}
+
+Family MatrixModel::familyOf(const QString &probeId) const
+{
+    if (const auto it = m_families.constFind(probeId); it != m_families.cend()) {
+        return *it;
+    }
+    const QStringList words = probeId.toLower().split(QLatin1Char('-'));
+    if (words.contains(QLatin1String("ipv4"))) {
+        return Family::IPv4;
+    }
+    return words.contains(QLatin1String("ipv6")) ? Family::IPv6 : Family::Any;
+}
+
+QString MatrixModel::familyBaseName(const QString &probeId)
+{
+    QStringList words = probeId.split(QLatin1Char('-'));
+    words.removeIf([](const QString &w) {
+        return w.compare(QLatin1String("ipv4"), Qt::CaseInsensitive) == 0
+            || w.compare(QLatin1String("ipv6"), Qt::CaseInsensitive) == 0;
+    });
+    const QString base = words.join(QLatin1Char('-'));
+    return base.isEmpty() ? probeId : base;
+}
+
+void MatrixModel::rebuildSplit()
+{
+    m_rows.clear();
+    m_columns.clear();
+    if (!m_split) {
+        return;
+    }
+    bool used[3] = { false, false, false };
+    QHash<QString, int> rowOf;
+    for (int r = 0; r < m_matrix.rowCount(); ++r) {
+        const QString &id = m_matrix.probeIds().at(r);
+        const Family family = familyOf(id);
+        const QString base = family == Family::Any ? id : familyBaseName(id);
+        auto it = rowOf.constFind(base);
+        if (it == rowOf.cend()) {
+            it = rowOf.insert(base, int(m_rows.size()));
+            m_rows.append(SplitRow { base, { -1, -1, -1 } });
+        }
+        SplitRow &row = m_rows[*it];
+        if (row.source[int(family)] < 0) { // two probes on one place: the first is shown
+            row.source[int(family)] = r;
+        }
+        used[int(family)] = true;
+    }
+    static const QString names[3] = { QString(), QStringLiteral(" · IPv4"), QStringLiteral(" · IPv6") };
+    for (int c = 0; c < m_matrix.columnCount(); ++c) {
+        for (const Family family : { Family::Any, Family::IPv4, Family::IPv6 }) {
+            if (used[int(family)]) {
+                m_columns.append(SplitColumn { m_matrix.targets().at(c) + names[int(family)], c, family });
+            }
+        }
+    }
+}
+
+std::pair<int, int> MatrixModel::sourceOf(int row, int column) const
+{
+    if (!m_split) {
+        return { row, column };
+    }
+    const SplitColumn &c = m_columns.at(column);
+    return { m_rows.at(row).source[int(c.family)], c.source };
+}
+
+const MatrixCell &MatrixModel::cellAt(int row, int column) const
+{
+    static const MatrixCell none;
+    const auto [r, c] = sourceOf(row, column);
+    return r < 0 ? none : m_matrix.cell(r, c);
+}
+
+Qt::ItemFlags MatrixModel::flags(const QModelIndex &index) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        return Qt::NoItemFlags;
+    }
+    // a split cell that no probe fills (e.g. a family-less probe's IPv4 column) cannot be chosen
+    return sourceOf(index.row(), index.column()).first < 0 ? Qt::ItemIsEnabled : QAbstractTableModel::flags(index);
 }
 
 void MatrixModel::addSample(const Sample &sample)
 {
+    if (m_split) {
+        // A new probe or target can add a row, a column or a family's columns: start over then.
+        const bool grows = !m_matrix.probeIds().contains(sample.probeId) || !m_matrix.targets().contains(sample.target);
+        if (grows) {
+            beginResetModel();
+            m_matrix.add(sample);
+            rebuildSplit();
+            endResetModel();
+            return;
+        }
+        m_matrix.add(sample);
+        const Family family = familyOf(sample.probeId);
+        const int sourceRow = int(m_matrix.probeIds().indexOf(sample.probeId));
+        const int sourceColumn = int(m_matrix.targets().indexOf(sample.target));
+        for (int r = 0; r < m_rows.size(); ++r) {
+            if (m_rows.at(r).source[int(family)] != sourceRow) {
+                continue;
+            }
+            for (int c = 0; c < m_columns.size(); ++c) {
+                if (m_columns.at(c).source == sourceColumn && m_columns.at(c).family == family) {
+                    Q_EMIT dataChanged(index(r, c), index(r, c));
+                }
+            }
+        }
+        return;
+    }
     const bool newRow = !m_matrix.probeIds().contains(sample.probeId);
     const bool newColumn = !m_matrix.targets().contains(sample.target);
     if (newRow && newColumn) {
@@ -53,12 +181,18 @@ void MatrixModel::addSample(const Sample &sample)
 
 int MatrixModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : m_matrix.rowCount();
+    if (parent.isValid()) {
+        return 0;
+    }
+    return m_split ? int(m_rows.size()) : m_matrix.rowCount();
 }
 
 int MatrixModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : m_matrix.columnCount();
+    if (parent.isValid()) {
+        return 0;
+    }
+    return m_split ? int(m_columns.size()) : m_matrix.columnCount();
 }
 
 QString MatrixModel::formatMs(double ms)
@@ -74,6 +208,15 @@ QString MatrixModel::formatMs(double ms)
 
 QString MatrixModel::toMarkdown() const
 {
+    QList<int> rows;
+    for (int r = 0; r < rowCount(); ++r) {
+        rows << r;
+    }
+    return toMarkdown(rows);
+}
+
+QString MatrixModel::toMarkdown(const QList<int> &rows) const
+{
     // '|' would end the cell and a newline the row; problems are one-line messages, kept short.
     auto cellText = [](QString text) {
         text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
@@ -81,15 +224,15 @@ QString MatrixModel::toMarkdown() const
     };
     QString md = QStringLiteral("| probe |");
     QString rule = QStringLiteral("|---|");
-    for (const QString &t : m_matrix.targets()) {
-        md += QStringLiteral(" %1 |").arg(cellText(t));
+    for (int c = 0; c < columnCount(); ++c) {
+        md += QStringLiteral(" %1 |").arg(cellText(headerData(c, Qt::Horizontal).toString()));
         rule += QStringLiteral("---|");
     }
     md += QLatin1Char('\n') + rule + QLatin1Char('\n');
-    for (int r = 0; r < m_matrix.rowCount(); ++r) {
-        md += QStringLiteral("| %1 |").arg(cellText(m_matrix.probeIds().at(r)));
-        for (int c = 0; c < m_matrix.columnCount(); ++c) {
-            const MatrixCell &cell = m_matrix.cell(r, c);
+    for (const int r : rows) {
+        md += QStringLiteral("| %1 |").arg(cellText(headerData(r, Qt::Vertical).toString()));
+        for (int c = 0; c < columnCount(); ++c) {
+            const MatrixCell &cell = cellAt(r, c);
             QString text;
             if (cell.isEmpty()) {
                 text = cell.skipped > 0 ? QStringLiteral("skipped") : QStringLiteral("–");
@@ -120,7 +263,13 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
         return {};
     }
-    const MatrixCell &c = m_matrix.cell(index.row(), index.column());
+    const auto [sourceRow, sourceColumn] = sourceOf(index.row(), index.column());
+    if (sourceRow < 0) {
+        return role == Qt::ToolTipRole ? QVariant(tr("no probe for this address family")) : QVariant();
+    }
+    const MatrixCell &c = m_matrix.cell(sourceRow, sourceColumn);
+    const QString &probeId = m_matrix.probeIds().at(sourceRow);
+    const QString &target = m_matrix.targets().at(sourceColumn);
     switch (role) {
     case Qt::DisplayRole:
         if (c.isEmpty()) {
@@ -132,8 +281,7 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
             return c.skipped > 0 ? QStringLiteral("%1 skipped").arg(c.skipped) : QStringLiteral("no samples yet");
         }
         QString tip = QStringLiteral("<b>%1 on %2</b><br>%3 of %4 passed (%5%)")
-                          .arg(m_matrix.probeIds().at(index.row()).toHtmlEscaped(),
-                              m_matrix.targets().at(index.column()).toHtmlEscaped())
+                          .arg(probeId.toHtmlEscaped(), target.toHtmlEscaped())
                           .arg(c.passed)
                           .arg(c.total)
                           .arg(qRound(c.passRate() * 100));
@@ -160,9 +308,9 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
     case MedianRole:
         return c.medianMs;
     case ProbeIdRole:
-        return m_matrix.probeIds().at(index.row());
+        return probeId;
     case TargetRole:
-        return m_matrix.targets().at(index.column());
+        return target;
     default:
         return {};
     }
@@ -172,6 +320,12 @@ QVariant MatrixModel::headerData(int section, Qt::Orientation orientation, int r
 {
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole) {
         return {};
+    }
+    if (m_split) {
+        if (orientation == Qt::Horizontal) {
+            return section >= 0 && section < m_columns.size() ? QVariant(m_columns.at(section).label) : QVariant();
+        }
+        return section >= 0 && section < m_rows.size() ? QVariant(m_rows.at(section).label) : QVariant();
     }
     const QStringList &axis = orientation == Qt::Horizontal ? m_matrix.targets() : m_matrix.probeIds();
     if (section < 0 || section >= axis.size()) {

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "plan/plan.h"
 #include "results/matrix.h"
+
+#include <QHash>
 
 #include <QAbstractTableModel>
 
@@ -8,6 +11,11 @@ namespace nestscope {
 
 /// Probes as rows, targets as columns over a core Matrix. DisplayRole is the median latency;
 /// the pass rate drives the colour (BackgroundRole, and PassRateRole for delegates).
+///
+/// Split by address family, probes about one family ("http-ipv4", "http-ipv6") share a row ("http")
+/// and each target gets a column per family ("vm1 · IPv4", "vm1 · IPv6"), so that IPv4 and IPv6 sit
+/// side by side; probes about no family keep a plain target column. The split only re-indexes:
+/// every cell still is one probe on one target (ProbeIdRole and TargetRole name them).
 class MatrixModel final : public QAbstractTableModel {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MatrixModel)
@@ -29,14 +37,27 @@ public:
     void addSample(const Sample &sample);
     const Matrix &matrix() const { return m_matrix; }
 
+    /// Which family each probe is about (see probeFamily()); probes not listed are judged by an
+    /// "ipv4"/"ipv6" word in their id.
+    void setProbeFamilies(const QHash<QString, Family> &families);
+    void setSplitByFamily(bool split);
+    bool splitByFamily() const { return m_split; }
+    /// The family a probe counts as: from setProbeFamilies(), else from its id.
+    Family familyOf(const QString &probeId) const;
+    /// "http-ipv4" -> "http": the probe's id without its family word (the id itself when that leaves nothing).
+    static QString familyBaseName(const QString &probeId);
+
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     /// The matrix as a GitHub-flavoured Markdown table, for a ticket or a chat: one row per probe,
     /// each cell "41 ms, 3/3 pass" or "0/3 pass: <last problem>".
     QString toMarkdown() const;
+    /// The same for these rows only (e.g. those a filter lets through), in this order.
+    QString toMarkdown(const QList<int> &rows) const;
 
     /// "12 ms", "1.3 s": how latencies read in the matrix.
     static QString formatMs(double ms);
@@ -44,7 +65,25 @@ public:
     static QColor colorForPassRate(double rate);
 
 private:
+    struct SplitRow {
+        QString label;
+        int source[3] = { -1, -1, -1 }; ///< the matrix row per Family (Any, IPv4, IPv6)
+    };
+    struct SplitColumn {
+        QString label;
+        int source = -1; ///< the matrix column
+        Family family = Family::Any;
+    };
+    /// The matrix (row, column) behind a displayed cell; row -1 when no probe fills it.
+    std::pair<int, int> sourceOf(int row, int column) const;
+    const MatrixCell &cellAt(int row, int column) const;
+    void rebuildSplit();
+
     Matrix m_matrix;
+    QHash<QString, Family> m_families;
+    bool m_split = false;
+    QList<SplitRow> m_rows; // when split
+    QList<SplitColumn> m_columns; // when split
 };
 
 } // namespace nestscope

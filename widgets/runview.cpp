@@ -1,20 +1,12 @@
 #include "runview.h"
 
-#include "heatmapdelegate.h"
-#include "matrixfiltermodel.h"
 #include "matrixmodel.h"
+#include "matrixpanel.h"
 #include "resultcharts.h"
 #include "sampledetails.h"
 
-#include <QClipboard>
-#include <QComboBox>
-#include <QGuiApplication>
-#include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
-#include <QPushButton>
 #include <QSplitter>
-#include <QTableView>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -23,53 +15,17 @@ namespace nestscope {
 
 RunView::RunView(QWidget *parent)
     : QWidget(parent)
-    , m_title(new QLabel(this))
-    , m_model(new MatrixModel(this))
-    , m_filter(new MatrixFilterModel(this))
-    , m_show(new QComboBox(this))
-    , m_view(new QTableView(this))
+    , m_panel(new MatrixPanel(this))
     , m_details(new SampleDetails(this))
     , m_charts(new ResultCharts(this))
 {
-    QFont heading = m_title->font();
-    heading.setBold(true);
-    m_title->setFont(heading);
-    m_title->setTextFormat(Qt::PlainText);
-
-    m_filter->setSourceModel(m_model);
-    m_view->setModel(m_filter);
-    m_view->setItemDelegate(new HeatmapDelegate(m_view));
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->setShowGrid(false);
-    m_view->setWordWrap(false);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->horizontalHeader()->setMinimumSectionSize(120);
-    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->setAccessibleName(tr("Result matrix"));
-    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &RunView::showCell);
-
-    m_show->addItem(tr("All probes"), int(MatrixFilterModel::Show::All));
-    m_show->addItem(tr("Probes with problems"), int(MatrixFilterModel::Show::Problems));
-    m_show->addItem(tr("Probes that never passed somewhere"), int(MatrixFilterModel::Show::Failing));
-    connect(m_show, &QComboBox::currentIndexChanged, this, [this] {
-        m_filter->setShow(MatrixFilterModel::Show(m_show->currentData().toInt()));
-    });
-    auto *copy = new QPushButton(tr("Copy as Markdown"), this);
-    copy->setToolTip(tr("Put the matrix on the clipboard as a Markdown table, for a ticket or a chat"));
-    connect(copy, &QPushButton::clicked, this, &RunView::copyMarkdown);
-
-    auto *bar = new QHBoxLayout;
-    bar->addWidget(m_title, 1);
-    bar->addWidget(new QLabel(tr("Show:"), this));
-    bar->addWidget(m_show);
-    bar->addWidget(copy);
+    connect(m_panel, &MatrixPanel::currentCellChanged, this, &RunView::showCell);
 
     auto *top = new QWidget(this);
     auto *topLayout = new QVBoxLayout(top);
-    topLayout->setContentsMargins(6, 4, 6, 0);
-    topLayout->addLayout(bar);
+    topLayout->setContentsMargins(0, 0, 0, 0);
     auto *matrixAndDetails = new QSplitter(Qt::Horizontal, top);
-    matrixAndDetails->addWidget(m_view);
+    matrixAndDetails->addWidget(m_panel);
     matrixAndDetails->addWidget(m_details);
     matrixAndDetails->setStretchFactor(0, 3);
     matrixAndDetails->setStretchFactor(1, 2);
@@ -85,18 +41,41 @@ RunView::RunView(QWidget *parent)
     layout->addWidget(split);
 }
 
+MatrixModel *RunView::matrixModel() const
+{
+    return m_panel->model();
+}
+
+MatrixFilterModel *RunView::filterModel() const
+{
+    return m_panel->filterModel();
+}
+
+QTableView *RunView::matrixView() const
+{
+    return m_panel->view();
+}
+
+QComboBox *RunView::showFilter() const
+{
+    return m_panel->showFilter();
+}
+
 void RunView::setRun(const Run &run, const QString &title)
 {
     m_run = run;
-    m_title->setText(title);
-    m_model->setMatrix(Matrix::fromRun(run));
+    m_panel->title()->setText(title);
+    // The plan as it ran says which probes are about which address family.
+    const Result<Plan> plan = parsePlan(run.planText, run.planFile);
+    m_panel->setProbeFamilies(plan ? probeFamilies(*plan) : QHash<QString, Family> {});
+    matrixModel()->setMatrix(Matrix::fromRun(run));
     m_details->clear();
     m_charts->setRun(run);
 }
 
 void RunView::copyMarkdown()
 {
-    QGuiApplication::clipboard()->setText(m_model->toMarkdown());
+    m_panel->copyMarkdown();
 }
 
 void RunView::showCell(const QModelIndex &index)

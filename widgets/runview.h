@@ -5,13 +5,13 @@
 #include <QWidget>
 
 class QComboBox;
-class QLabel;
 class QTableView;
 
 namespace nestscope {
 
 class MatrixFilterModel;
 class MatrixModel;
+class MatrixPanel;
 class ResultCharts;
 class SampleDetails;
 
@@ -26,10 +26,11 @@ public:
     void setRun(const Run &run, const QString &title);
     const Run &run() const { return m_run; }
 
-    MatrixModel *matrixModel() const { return m_model; }
-    MatrixFilterModel *filterModel() const { return m_filter; }
-    QTableView *matrixView() const { return m_view; }
-    QComboBox *showFilter() const { return m_show; }
+    MatrixPanel *matrixPanel() const { return m_panel; }
+    MatrixModel *matrixModel() const;
+    MatrixFilterModel *filterModel() const;
+    QTableView *matrixView() const;
+    QComboBox *showFilter() const;
     ResultCharts *charts() const { return m_charts; }
 
 public Q_SLOTS:
@@ -40,11 +41,7 @@ private:
     void showCell(const QModelIndex &index);
 
     Run m_run;
-    QLabel *m_title;
-    MatrixModel *m_model;
-    MatrixFilterModel *m_filter;
-    QComboBox *m_show;
-    QTableView *m_view;
+    MatrixPanel *m_panel;
     SampleDetails *m_details;
     ResultCharts *m_charts;
 };

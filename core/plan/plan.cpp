@@ -853,4 +853,32 @@ Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrid
     return plan;
 }
 
+Family probeFamily(const Probe &probe)
+{
+    if (probe.family != Family::Any || probe.kind != ProbeKind::Fact) {
+        return probe.family;
+    }
+    switch (probe.fact) {
+    case FactKind::Ipv4Address:
+    case FactKind::Ipv4DefaultRoute:
+        return Family::IPv4;
+    case FactKind::Ipv6Address:
+    case FactKind::Ipv6DefaultRoute:
+    case FactKind::Ipv6Enabled:
+        return Family::IPv6;
+    case FactKind::Resolver:
+        break;
+    }
+    return Family::Any;
+}
+
+QHash<QString, Family> probeFamilies(const Plan &plan)
+{
+    QHash<QString, Family> families;
+    for (const Probe &p : plan.probes) {
+        families.insert(p.id, probeFamily(p));
+    }
+    return families;
+}
+
 } // namespace nestscope

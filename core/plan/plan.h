@@ -2,6 +2,7 @@
 
 #include "common/result.h"
 
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QString>
@@ -116,6 +117,12 @@ Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &
 
 /// "10s", "500ms", "2m", "1.5s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parseDuration(const QString &text);
+
+/// The address family a probe is about: its `family`, or for facts the family the fact names
+/// (ipv4-address -> IPv4); Any for the rest (DNS, resolver, package manager, ...).
+Family probeFamily(const Probe &probe);
+/// probeFamily() of every probe, by id; for splitting a matrix per family.
+QHash<QString, Family> probeFamilies(const Plan &plan);
 
 /// LXD/Incus instance names: letters, digits and '-', starting with a letter, at most 63.
 bool isValidInstanceName(const QString &name);

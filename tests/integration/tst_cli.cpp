@@ -3,6 +3,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -66,6 +67,40 @@ private Q_SLOTS:
         QCOMPARE(pass, 2);
         QCOMPARE(fail, 2);
         QVERIFY(r.err.contains("Two probes: 2 pass, 2 fail"));
+    }
+
+    void progressIsABarOnATerminalAndLinesInALog()
+    {
+        const QString plan = data(QStringLiteral("two-probes.yaml"));
+        // In a log: one line per sample, no terminal control sequences.
+        const auto logged = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan });
+        QVERIFY2(logged.err.contains("[4/4] "), logged.err.constData());
+        QVERIFY(!logged.err.contains("\x1b[K"));
+
+        // On a terminal (a pseudo-terminal from script(1)): a bar redrawn in place, failures above it.
+        if (QStandardPaths::findExecutable(QStringLiteral("script")).isEmpty()) {
+            QSKIP("script(1) (bsdutils) is not installed");
+        }
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TERM"), QStringLiteral("xterm"));
+        p.setProcessEnvironment(env);
+        const QString command = QStringLiteral("stty cols 100; exec '%1' run --local --plan '%2'")
+                                    .arg(QStringLiteral(NESTSCOPE_BINARY), plan);
+        p.start(QStringLiteral("script"), { QStringLiteral("-qefc"), command, QStringLiteral("/dev/null") });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1); // script -e passes on the run's exit code: a probe failed
+        const QByteArray tty = p.readAllStandardOutput();
+        QVERIFY2(tty.contains("\r\x1b[K["), tty.constData());
+        QVERIFY2(tty.contains("4/4 100%"), tty.constData());
+        QVERIFY2(tty.contains("2 problems"), tty.constData());
+        QVERIFY2(tty.contains("fail    shell-false on runner"), tty.constData()); // kept above the bar
+        QVERIFY2(!tty.contains("pass    shell-true"), tty.constData()); // passes only move the bar
+        QVERIFY2(tty.contains("Two probes: 2 pass, 2 fail"), tty.constData());
+        for (const QByteArray &line : tty.split('\n')) { // never wider than the terminal
+            const QByteArray last = line.split('\r').constLast();
+            QVERIFY2(QString::fromUtf8(last).size() <= 100 + 4, line.constData());
+        }
     }
 
     void allPassExitsZeroAndWritesAFile()

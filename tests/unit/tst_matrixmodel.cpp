@@ -63,6 +63,83 @@ private Q_SLOTS:
         QCOMPARE(fail.data(MatrixModel::CellRole).value<MatrixCell>().failed, 1);
     }
 
+    void splitByFamilyPutsIpv4AndIpv6SideBySide()
+    {
+        MatrixModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QString http4 = QStringLiteral("http-ipv4");
+        const QString http6 = QStringLiteral("http-ipv6");
+        const QString dns = QStringLiteral("dns-a");
+        const QString addr4 = QStringLiteral("v4addr"); // no family word: the plan says IPv4
+        const QString vm1 = QStringLiteral("vm1");
+        const QString runner = QStringLiteral("runner");
+        model.setProbeFamilies({ { addr4, Family::IPv4 } });
+        model.reset({ http4, http6, dns, addr4 }, { runner, vm1 });
+        model.addSample(sample(http4, vm1, SampleStatus::Fail, 3));
+        model.addSample(sample(http6, vm1, SampleStatus::Pass, 7));
+        model.addSample(sample(dns, runner, SampleStatus::Pass, 1));
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.columnCount(), 2);
+
+        model.setSplitByFamily(true);
+        QVERIFY(model.splitByFamily());
+        // rows: http (both families), dns-a, v4addr; columns: per target plain, IPv4, IPv6
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("http"));
+        QCOMPARE(model.headerData(1, Qt::Vertical).toString(), dns);
+        QCOMPARE(model.headerData(2, Qt::Vertical).toString(), addr4);
+        QCOMPARE(model.columnCount(), 6);
+        QCOMPARE(model.headerData(0, Qt::Horizontal).toString(), runner);
+        QCOMPARE(model.headerData(4, Qt::Horizontal).toString(), QStringLiteral("vm1 · IPv4"));
+        QCOMPARE(model.headerData(5, Qt::Horizontal).toString(), QStringLiteral("vm1 · IPv6"));
+
+        const QModelIndex vm1v4 = model.index(0, 4);
+        const QModelIndex vm1v6 = model.index(0, 5);
+        QCOMPARE(vm1v4.data(MatrixModel::ProbeIdRole).toString(), http4);
+        QCOMPARE(vm1v4.data(MatrixModel::TargetRole).toString(), vm1);
+        QCOMPARE(vm1v4.data(MatrixModel::PassRateRole).toDouble(), 0.0);
+        QCOMPARE(vm1v6.data(MatrixModel::ProbeIdRole).toString(), http6);
+        QCOMPARE(vm1v6.data(MatrixModel::PassRateRole).toDouble(), 1.0);
+        QCOMPARE(model.index(2, 1).data(MatrixModel::ProbeIdRole).toString(), addr4);
+        // no probe is both http and family-less: that cell is empty and cannot be selected
+        QVERIFY(!model.index(0, 3).data(MatrixModel::ProbeIdRole).isValid());
+        QVERIFY(!(model.flags(model.index(0, 3)) & Qt::ItemIsSelectable));
+        QVERIFY(model.flags(vm1v4) & Qt::ItemIsSelectable);
+
+        // live samples land in the split cell
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.addSample(sample(http4, vm1, SampleStatus::Pass, 5));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.last().at(0).toModelIndex(), vm1v4);
+        QCOMPARE(vm1v4.data(MatrixModel::PassRateRole).toDouble(), 0.5);
+        // a new target grows the split columns
+        model.addSample(sample(http6, QStringLiteral("vm2"), SampleStatus::Pass, 5));
+        QCOMPARE(model.columnCount(), 9);
+        QCOMPARE(model.headerData(8, Qt::Horizontal).toString(), QStringLiteral("vm2 · IPv6"));
+
+        const QString md = model.toMarkdown();
+        QVERIFY2(md.startsWith(QStringLiteral("| probe | runner | runner · IPv4 |")), qPrintable(md));
+        QVERIFY2(md.contains(QStringLiteral("| http | – | – | – | – | **1/2 pass**")), qPrintable(md));
+        QCOMPARE(model.toMarkdown({ 1 }).count(QLatin1Char('\n')), 3); // header, rule, dns-a
+
+        model.setSplitByFamily(false);
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.columnCount(), 3);
+        QCOMPARE(model.index(0, 1).data(MatrixModel::ProbeIdRole).toString(), http4);
+    }
+
+    void familyWords()
+    {
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("https-ipv6")), QStringLiteral("https"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4-default-route")), QStringLiteral("default-route"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4")), QStringLiteral("ipv4"));
+        MatrixModel model;
+        QCOMPARE(model.familyOf(QStringLiteral("tcp-IPv6")), Family::IPv6);
+        QCOMPARE(model.familyOf(QStringLiteral("registry")), Family::Any);
+        model.setProbeFamilies({ { QStringLiteral("registry"), Family::IPv4 } });
+        QCOMPARE(model.familyOf(QStringLiteral("registry")), Family::IPv4);
+    }
+
     void growsRowsAndColumns()
     {
         MatrixModel model;

@@ -63,6 +63,20 @@ probes:
         QCOMPARE(plan->sampleCount(), 8);
     }
 
+    void probeFamiliesOfTheBuiltinPlan()
+    {
+        const Result<Plan> plan = loadPlan(QStringLiteral("builtin:nested-vm-network"));
+        QVERIFY2(plan, qPrintable(plan ? QString() : plan.error().toString()));
+        const QHash<QString, Family> f = probeFamilies(*plan);
+        QCOMPARE(f.value(QStringLiteral("http-ipv4")), Family::IPv4);
+        QCOMPARE(f.value(QStringLiteral("icmp-ipv6")), Family::IPv6);
+        QCOMPARE(f.value(QStringLiteral("ipv4-default-route")), Family::IPv4); // a fact names its family
+        QCOMPARE(f.value(QStringLiteral("ipv6-enabled")), Family::IPv6);
+        QCOMPARE(f.value(QStringLiteral("resolver"), Family::IPv4), Family::Any);
+        QCOMPARE(f.value(QStringLiteral("registry"), Family::IPv4), Family::Any); // a URL over either family
+        QCOMPARE(f.size(), plan->probes.size());
+    }
+
     void jsonIsAccepted()
     {
         const auto plan

@@ -1,3 +1,4 @@
+#include "report/progress.h"
 #include "report/reports.h"
 
 #include <QTest>
@@ -41,6 +42,39 @@ class TestReports : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void progressBarFitsTheTerminal()
+    {
+        ProgressState st;
+        st.done = 25;
+        st.total = 50;
+        st.elapsedMs = 12000;
+        st.problems = 2;
+        const QString line = progressBarLine(st, QStringLiteral("http-ipv4 on vm1"), 120);
+        QVERIFY2(line.startsWith(QLatin1Char('[')), qPrintable(line));
+        QCOMPARE(line.count(QLatin1Char('#')), 15); // half of a 30-column bar
+        QVERIFY2(line.contains(QStringLiteral("25/50  50%")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral("0:12 elapsed, ~0:12 left")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral("2 problems  http-ipv4 on vm1")), qPrintable(line));
+        const QString narrow = progressBarLine(st, QStringLiteral("http-ipv4 on vm1"), 40);
+        QCOMPARE(narrow.size(), 40);
+        QVERIFY(narrow.endsWith(QChar(0x2026)));
+        st.done = 0;
+        QVERIFY(!progressBarLine(st, {}, 120).contains(QStringLiteral("left"))); // no ETA from nothing
+        st.done = 50;
+        QVERIFY(progressBarLine(st, {}, 120).contains(QStringLiteral("50/50 100%")));
+        QCOMPARE(formatClock(3723000), QStringLiteral("1:02:03"));
+        QCOMPARE(formatClock(7000), QStringLiteral("0:07"));
+
+        Sample s;
+        s.probeId = QStringLiteral("tcp-ipv6");
+        s.target = QStringLiteral("vm2");
+        s.status = SampleStatus::Timeout;
+        s.latencyMs = 3000;
+        s.message = QStringLiteral("no answer in 3 s");
+        st.done = 3;
+        QCOMPARE(progressSampleLine(st, s), QStringLiteral("[3/50] timeout tcp-ipv6 on vm2 #1 3000 ms — no answer in 3 s"));
+    }
+
     void junitIsValidXmlWithConsistentCounts()
     {
         const Run run = makeRun({ sample(QStringLiteral("ok"), SampleStatus::Pass),

@@ -1,0 +1,60 @@
+#include "progress.h"
+
+#include <QtMath>
+
+#include <algorithm>
+
+namespace nestscope {
+
+QString formatClock(qint64 ms)
+{
+    const qint64 s = std::max<qint64>(0, ms) / 1000;
+    const auto two = [](qint64 v) { return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0')); };
+    if (s >= 3600) {
+        return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(two((s / 60) % 60), two(s % 60));
+    }
+    return QStringLiteral("%1:%2").arg(s / 60).arg(two(s % 60));
+}
+
+QString progressBarLine(const ProgressState &state, const QString &current, int width)
+{
+    const int total = std::max(state.total, 1);
+    const int done = std::clamp(state.done, 0, total);
+    const int barWidth = std::clamp(width / 4, 10, 30);
+    const int filled = barWidth * done / total;
+    QString line = QLatin1Char('[') + QString(filled, QLatin1Char('#')) + QString(barWidth - filled, QChar(0x00B7))
+        + QStringLiteral("] %1/%2 %3%").arg(done).arg(state.total).arg(100 * done / total, 3);
+    line += QStringLiteral("  %1 elapsed").arg(formatClock(state.elapsedMs));
+    if (done > 0 && done < state.total) {
+        const qint64 left = state.elapsedMs * (state.total - done) / done;
+        line += QStringLiteral(", ~%1 left").arg(formatClock(left));
+    }
+    if (state.problems > 0) {
+        line += state.problems == 1 ? QStringLiteral("  1 problem") : QStringLiteral("  %1 problems").arg(state.problems);
+    }
+    if (!current.isEmpty()) {
+        line += QStringLiteral("  ") + current;
+    }
+    if (width > 0 && line.size() > width) {
+        line.truncate(std::max(width - 1, 0));
+        line += QChar(0x2026);
+    }
+    return line;
+}
+
+QString progressSampleLine(const ProgressState &state, const Sample &s)
+{
+    QString line = QStringLiteral("[%1/%2] %3 %4 on %5 #%6 %7 ms")
+                       .arg(state.done)
+                       .arg(state.total)
+                       .arg(toText(s.status).leftJustified(7))
+                       .arg(s.probeId, s.target)
+                       .arg(s.repetition + 1)
+                       .arg(qRound(s.latencyMs));
+    if (!s.message.isEmpty()) {
+        line += QStringLiteral(" — ") + s.message;
+    }
+    return line;
+}
+
+} // namespace nestscope

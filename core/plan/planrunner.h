@@ -29,6 +29,8 @@ public:
     /// Runs the queue in a random order (seeded, so a run can be repeated) instead of
     /// repetition by repetition. Call before start().
     void setShuffle(bool shuffle, quint32 seed = 0);
+    /// Keeps the runner's topology (topologyToJson(), compact) with the run. Call before start().
+    void setTopologySnapshot(const QByteArray &json) { m_run.topologyJson = json; }
 
     const Plan &plan() const { return m_plan; }
     const Run &run() const { return m_run; }

@@ -74,6 +74,9 @@ QByteArray runToJson(const Run &run)
         plan.insert(QStringLiteral("variables"), vars);
     }
     root.insert(QStringLiteral("plan"), plan);
+    if (!run.topologyJson.isEmpty()) {
+        root.insert(QStringLiteral("topology"), QJsonDocument::fromJson(run.topologyJson).object());
+    }
     root.insert(QStringLiteral("host"), run.host);
     root.insert(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs));
     root.insert(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs));
@@ -151,6 +154,12 @@ Result<Run> runFromJson(const QByteArray &json, const QString &fileName)
     const QJsonObject vars = plan.value(QStringLiteral("variables")).toObject();
     for (auto it = vars.begin(); it != vars.end(); ++it) {
         run.variables.insert(it.key(), it.value().toString());
+    }
+    const QJsonValue topology = root.value(QStringLiteral("topology"));
+    if (topology.isObject()) {
+        run.topologyJson = QJsonDocument(topology.toObject()).toJson(QJsonDocument::Compact);
+    } else if (!topology.isUndefined() && !topology.isNull()) {
+        return Error { QStringLiteral("\"topology\" must be an object"), fileName };
     }
     run.host = root.value(QStringLiteral("host")).toString();
     run.startedAt = QDateTime::fromString(root.value(QStringLiteral("started_at")).toString(), Qt::ISODateWithMs);

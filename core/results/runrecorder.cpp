@@ -20,6 +20,7 @@ RunRecorder::RunRecorder(RunStore *store, PlanRunner *runner, QObject *parent)
         header.variables.insert(it.key(), it.value());
     }
     header.host = runner->run().host;
+    header.topologyJson = runner->run().topologyJson;
     header.probeIds = runner->run().probeIds;
     header.targets = runner->run().targets;
     header.startedAt = QDateTime::currentDateTimeUtc();

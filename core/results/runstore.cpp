@@ -1072,6 +1072,11 @@ Result<Run> RunStore::loadRun(qint64 id) const
     run.planName = info->planName;
     run.planFile = info->planFile;
     run.host = info->host;
+    run.planText = header->planText;
+    for (auto it = header->variables.begin(); it != header->variables.end(); ++it) {
+        run.variables.insert(it.key(), it.value().toString());
+    }
+    run.topologyJson = header->topologyJson;
     run.probeIds = header->probeIds;
     run.targets = header->targets;
     run.startedAt = info->startedAt;
@@ -1155,7 +1160,7 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
     };
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO runs (plan_name, plan_file, host, probes, targets, started_at, finished_at,"
-                             " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                             " status, plan_text, variables, topology) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.bindValue(0, text(run.planName));
     q.bindValue(1, text(run.planFile));
     q.bindValue(2, text(run.host));
@@ -1164,6 +1169,14 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
     q.bindValue(5, msOrNull(run.startedAt));
     q.bindValue(6, msOrNull(run.finishedAt));
     q.bindValue(7, toText(run.cancelled ? RunStatus::Cancelled : RunStatus::Finished));
+    q.bindValue(8, text(QString::fromUtf8(run.planText)));
+    QJsonObject variables;
+    for (auto it = run.variables.cbegin(); it != run.variables.cend(); ++it) {
+        variables.insert(it.key(), it.value());
+    }
+    q.bindValue(9, QString::fromUtf8(QJsonDocument(variables).toJson(QJsonDocument::Compact)));
+    q.bindValue(10,
+        run.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(run.topologyJson));
     if (!q.exec()) {
         return abort(sqlError(q.lastError()));
     }

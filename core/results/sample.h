@@ -50,6 +50,8 @@ struct Run {
     QString planFile;
     QByteArray planText; ///< the plan as it ran, so a run can be read and rerun later
     QMap<QString, QString> variables; ///< after --var / GUI overrides
+    /// The runner's topology when the run started (topologyToJson(), compact), or empty for none.
+    QByteArray topologyJson;
     QString host;
     QStringList probeIds;
     QStringList targets;

@@ -84,6 +84,7 @@ private Q_SLOTS:
         run.planText = "name: P\nprobes: []\n";
         run.variables.insert(QStringLiteral("dns_name"), QStringLiteral("www.lab.test"));
         run.host = QStringLiteral("local");
+        run.topologyJson = QByteArrayLiteral("{\"hostname\":\"lab-runner\",\"instances\":[{\"name\":\"vm1\"}]}");
         run.probeIds = { QStringLiteral("a") };
         run.targets = { QStringLiteral("runner") };
         run.startedAt = QDateTime::fromString(QStringLiteral("2026-11-28T10:00:00.123Z"), Qt::ISODateWithMs);
@@ -123,12 +124,21 @@ private Q_SLOTS:
         QCOMPARE(back->planName, run.planName);
         QCOMPARE(back->planText, run.planText);
         QCOMPARE(back->variables, run.variables);
+        QCOMPARE(back->topologyJson, run.topologyJson);
+        QCOMPARE(o.value(QStringLiteral("topology")).toObject().value(QStringLiteral("hostname")).toString(),
+            QStringLiteral("lab-runner"));
         QCOMPARE(back->probeIds, run.probeIds);
         QCOMPARE(back->finishedAt, run.finishedAt);
     }
 
     void jsonErrorsSayWhere()
     {
+        const auto badTopology = runFromJson(
+            QByteArrayLiteral("{\"format\": \"nestscope-run\", \"version\": 1, \"topology\": [1, 2]}"),
+            QStringLiteral("run.json"));
+        QVERIFY(!badTopology.ok());
+        QVERIFY2(badTopology.error().toString().contains(QStringLiteral("topology")),
+            qPrintable(badTopology.error().toString()));
         const auto bad = runFromJson("{\n  \"format\": \"nestscope-run\",\n  oops\n}", QStringLiteral("r.json"));
         QVERIFY(!bad.ok());
         QCOMPARE(bad.error().line, 3);

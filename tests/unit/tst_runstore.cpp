@@ -240,6 +240,9 @@ private Q_SLOTS:
         Run run;
         run.planName = QStringLiteral("from CI");
         run.host = QStringLiteral("ci-runner-7");
+        run.planText = "name: from CI\nprobes: []\n";
+        run.variables.insert(QStringLiteral("web_host"), QStringLiteral("www.lab.test"));
+        run.topologyJson = QByteArrayLiteral("{\"hostname\":\"ci-runner-7\"}");
         run.probeIds = { QStringLiteral("probe-0"), QStringLiteral("probe-1") };
         run.targets = { QStringLiteral("runner"), QStringLiteral("vm1") };
         run.startedAt = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000LL, Qt::UTC);
@@ -261,6 +264,10 @@ private Q_SLOTS:
         const auto exported = store.exportJson(*id);
         QVERIFY(exported.ok());
         QCOMPARE(*exported, json); // byte for byte: nothing is lost on the way through the store
+        const auto loaded = store.loadRun(*id);
+        QCOMPARE(loaded->planText, run.planText); // the plan, its variables and the topology too
+        QCOMPARE(loaded->variables, run.variables);
+        QCOMPARE(loaded->topologyJson, run.topologyJson);
 
         const auto bad = store.importJson("{\"format\": \"something-else\"}", QStringLiteral("bad.json"));
         QVERIFY(!bad.ok());
@@ -304,6 +311,8 @@ private Q_SLOTS:
         QVERIFY(store.open(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
         LocalTransport transport;
         PlanRunner runner(*plan, { { QStringLiteral("runner"), &transport } });
+        const QByteArray topology = QByteArrayLiteral("{\"hostname\":\"here\"}");
+        runner.setTopologySnapshot(topology);
         RunRecorder recorder(&store, &runner);
         QVERIFY(recorder.isRecording());
         QSignalSpy finished(&runner, &PlanRunner::finished);
@@ -319,7 +328,10 @@ private Q_SLOTS:
         const auto header = store.loadHeader(recorder.runId());
         QCOMPARE(header->planText, text);
         QCOMPARE(header->variables.value(QStringLiteral("word")).toString(), QStringLiteral("hello"));
+        QCOMPARE(header->topologyJson, topology);
         const auto stored = store.loadRun(recorder.runId());
+        QCOMPARE(stored->topologyJson, topology);
+        QCOMPARE(stored->planText, text);
         QCOMPARE(stored->samples.size(), runner.run().samples.size());
         for (int i = 0; i < stored->samples.size(); ++i) {
             QVERIFY(sameSample(stored->samples.at(i), runner.run().samples.at(i)));

@@ -21,6 +21,7 @@ struct DiscoverySection {
     int exitCode = 0; ///< 127 = command not found (then the warning says what to install)
     QByteArray output; ///< stdout
     QByteArray errors; ///< stderr (capped)
+    bool truncated = false; ///< the output ended inside this section (transport cap, lost connection)
 };
 using DiscoverySections = QMap<QString, DiscoverySection>;
 
@@ -52,6 +53,7 @@ private:
     void onJobFinished(const CommandResult &result);
     Transport *m_transport;
     QPointer<CommandJob> m_job;
+    bool m_waiting = false; ///< started and finished() not emitted yet
 };
 
 } // namespace nestscope

@@ -56,6 +56,10 @@ struct TopoFirewall {
     QString forwardPolicyV4;
     QString forwardPolicyV6;
     bool hasDockerUserChain = false;
+    /// Interfaces an explicit ACCEPT rule in the filter FORWARD (or DOCKER-USER) chain lets out
+    /// whatever the policy (`-A FORWARD -i lxdbr0 -j ACCEPT`, as LXD's xtables driver adds), per family.
+    QStringList forwardAcceptedV4;
+    QStringList forwardAcceptedV6;
     QStringList lxdTables; ///< nft tables LXD (or Incus) made, e.g. "inet lxd"
     QStringList masqueradeRules; ///< one line per masquerade/SNAT rule, human readable
     QString rawNftJson; ///< `nft -j list ruleset`, for the inspector

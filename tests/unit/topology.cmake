@@ -1,0 +1,3 @@
+# Topology discovery: golden tests over the recorded lab fixtures, parsers, framing, the script on
+# this machine, JSON. Regenerate the golden files with NESTSCOPE_UPDATE_GOLDEN=1.
+nestscope_add_test(tst_topology LABEL unit SOURCES tst_topology.cpp LIBRARIES Nestscope::core)

@@ -1,0 +1,1014 @@
+// Topology discovery: golden tests over the recorded lab fixtures of every scenario, the parsers'
+// errors, the framing of the discovery script's output, the script itself on this machine, and
+// the JSON form.
+#include "common/shellquote.h"
+#include "topology/discovery.h"
+#include "topology/parsers.h"
+#include "topology/problems.h"
+#include "topology/topologyjson.h"
+#include "transport/localtransport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSysInfo>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+#include <unistd.h>
+
+using namespace nestscope;
+using Family = TopoAddress::Family;
+
+namespace {
+
+const QString kLabData = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/lab");
+const QString kGoldenDir = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/topology");
+
+const QStringList kScenarios { QStringLiteral("healthy"), QStringLiteral("ipv6-only"), QStringLiteral("forward-drop"),
+    QStringLiteral("nat-off"), QStringLiteral("ip-forward-off"), QStringLiteral("dns-down") };
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return f.readAll();
+}
+
+/// The recorded fixture of a scenario as the sections the discovery script would have printed:
+/// each file is one command's stdout, commands.txt has its exit status.
+DiscoverySections loadScenario(const QString &scenario, QString *problem)
+{
+    const QString dir = kLabData + QLatin1Char('/') + scenario;
+    QMap<QString, int> exitCodes;
+    for (const QByteArray &line : readFile(dir + QStringLiteral("/commands.txt")).split('\n')) {
+        if (line.startsWith('#') || line.isEmpty()) {
+            continue;
+        }
+        const QList<QByteArray> cols = line.split('\t');
+        if (cols.size() >= 3) {
+            exitCodes.insert(QString::fromUtf8(cols.at(0)), cols.at(2).toInt());
+        }
+    }
+    QList<std::pair<QString, QString>> files { { QStringLiteral("runner/hostname.txt"), QStringLiteral("hostname") },
+        { QStringLiteral("runner/uname-r.txt"), QStringLiteral("uname-r") },
+        { QStringLiteral("runner/resolv.conf"), QStringLiteral("resolv.conf") },
+        { QStringLiteral("runner/ip-d-addr.json"), QStringLiteral("ip-addr") },
+        { QStringLiteral("runner/ip-route-4.json"), QStringLiteral("ip-route-4") },
+        { QStringLiteral("runner/ip-route-6.json"), QStringLiteral("ip-route-6") },
+        { QStringLiteral("runner/nft-ruleset.json"), QStringLiteral("nft") },
+        { QStringLiteral("runner/iptables-save.txt"), QStringLiteral("iptables-save") },
+        { QStringLiteral("runner/ip6tables-save.txt"), QStringLiteral("ip6tables-save") },
+        { QStringLiteral("runner/iptables-version.txt"), QStringLiteral("iptables-version") },
+        { QStringLiteral("lxd/server.json"), QStringLiteral("lxd-server") },
+        { QStringLiteral("lxd/networks.json"), QStringLiteral("lxd-networks") },
+        { QStringLiteral("lxd/instances.json"), QStringLiteral("lxd-instances") } };
+    for (const char *s : { "net.ipv4.ip_forward", "net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.all.forwarding",
+             "net.bridge.bridge-nf-call-iptables" }) {
+        files.append({ QStringLiteral("runner/sysctl-%1.txt").arg(QLatin1String(s)),
+            QStringLiteral("sysctl:") + QLatin1String(s) });
+    }
+    for (const QString &leases :
+        QDir(dir + QStringLiteral("/lxd")).entryList({ QStringLiteral("leases-*.json") }, QDir::Files)) {
+        files.append({ QStringLiteral("lxd/") + leases, QStringLiteral("lxd-leases:") + leases.mid(7).chopped(5) });
+    }
+    DiscoverySections sections;
+    for (const auto &[file, name] : files) {
+        if (!exitCodes.contains(file) || !QFile::exists(dir + QLatin1Char('/') + file)) {
+            *problem = QStringLiteral("%1: no %2 (re-record with tests/lab/record)").arg(scenario, file);
+            return {};
+        }
+        DiscoverySection s;
+        s.name = name;
+        s.exitCode = exitCodes.value(file);
+        s.output = readFile(dir + QLatin1Char('/') + file);
+        sections.insert(name, s);
+    }
+    DiscoverySection client; // the recorder ran lxc
+    client.name = QStringLiteral("lxd-client");
+    client.output = "lxc";
+    sections.insert(client.name, client);
+    return sections;
+}
+
+/// The script's framing, built by hand for the split tests.
+QByteArray frame(
+    const QByteArray &boundary, const QString &name, int exitCode, const QByteArray &out, const QByteArray &err = {})
+{
+    return "\n" + boundary + " section " + name.toUtf8() + " exit " + QByteArray::number(exitCode) + " stdout "
+        + QByteArray::number(out.size()) + " stderr " + QByteArray::number(err.size()) + "\n" + out + err;
+}
+
+QStringList globalAddresses(const TopoInstance *inst, Family family)
+{
+    QStringList out;
+    for (const TopoNic &nic : inst->nics) {
+        for (const TopoAddress &a : nic.addresses) {
+            if (a.family == family && a.isGlobal()) {
+                out << a.address;
+            }
+        }
+    }
+    return out;
+}
+
+/// "id@node" of each problem of the severity, sorted.
+QStringList markers(const QList<TopoProblem> &problems, TopoProblem::Severity severity)
+{
+    QStringList out;
+    for (const TopoProblem &p : problems) {
+        if (p.severity == severity) {
+            out << p.id + QLatin1Char('@') + p.nodeId;
+        }
+    }
+    out.sort();
+    return out;
+}
+
+/// The first place two JSON values differ, as a path, for a readable golden failure.
+QString firstDifference(const QJsonValue &a, const QJsonValue &b, const QString &path)
+{
+    if (a.type() != b.type()) {
+        return path + QStringLiteral(" (type)");
+    }
+    if (a.isObject()) {
+        const QJsonObject oa = a.toObject();
+        const QJsonObject ob = b.toObject();
+        QStringList keys = oa.keys() + ob.keys();
+        keys.removeDuplicates();
+        for (const QString &k : keys) {
+            const QString d = firstDifference(oa.value(k), ob.value(k), path + QLatin1Char('.') + k);
+            if (!d.isEmpty()) {
+                return d;
+            }
+        }
+        return {};
+    }
+    if (a.isArray()) {
+        const QJsonArray aa = a.toArray();
+        const QJsonArray ab = b.toArray();
+        for (qsizetype i = 0; i < std::max(aa.size(), ab.size()); ++i) {
+            const QString d = firstDifference(aa.at(i), ab.at(i), QStringLiteral("%1[%2]").arg(path).arg(i));
+            if (!d.isEmpty()) {
+                return d;
+            }
+        }
+        return {};
+    }
+    if (a != b) {
+        return QStringLiteral("%1: %2 vs %3")
+            .arg(path, a.toVariant().toString().left(120), b.toVariant().toString().left(120));
+    }
+    return {};
+}
+
+} // namespace
+
+class TestTopology : public QObject {
+    Q_OBJECT
+
+private:
+    Topology scenarioTopology(const QString &scenario)
+    {
+        QString problem;
+        const DiscoverySections sections = loadScenario(scenario, &problem);
+        [&] {
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }();
+        return topologyFromSections(sections);
+    }
+
+    static void scenarioColumn()
+    {
+        QTest::addColumn<QString>("scenario");
+        for (const QString &s : kScenarios) {
+            QTest::newRow(qPrintable(s)) << s;
+        }
+    }
+
+    /// What finished() carried, and how often it came.
+    struct Outcome {
+        std::optional<Result<Topology>> result;
+        int count = 0;
+    };
+    static std::shared_ptr<Outcome> watch(TopologyDiscovery &discovery)
+    {
+        auto outcome = std::make_shared<Outcome>();
+        connect(&discovery, &TopologyDiscovery::finished, &discovery, [outcome](const Result<Topology> &r) {
+            outcome->result = r;
+            ++outcome->count;
+        });
+        return outcome;
+    }
+
+private Q_SLOTS:
+    // ---- golden tests over every lab scenario --------------------------------------------
+
+    void scenarioFacts_data() { scenarioColumn(); }
+    void scenarioFacts()
+    {
+        QFETCH(QString, scenario);
+        const Topology t = scenarioTopology(scenario);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+        QVERIFY2(t.warnings.isEmpty(),
+            qPrintable(t.warnings.isEmpty()
+                    ? QString()
+                    : t.warnings.first().source + QStringLiteral(": ") + t.warnings.first().message));
+        QCOMPARE(t.hostname, QStringLiteral("lab-runner"));
+        QVERIFY(!t.kernel.isEmpty());
+        QVERIFY(t.resolvConf.contains(QLatin1String("nameserver")));
+
+        // the runner's interfaces and routes
+        const TopoInterface *bridge = t.interface(QStringLiteral("lxdbr0"));
+        QVERIFY(bridge);
+        QCOMPARE(bridge->kind, QStringLiteral("bridge"));
+        QCOMPARE(bridge->mtu, 1500);
+        QCOMPARE(bridge->state, QStringLiteral("UP"));
+        const TopoInterface *uplink = t.interface(QStringLiteral("uplink0"));
+        QVERIFY(uplink);
+        QCOMPARE(uplink->kind, QStringLiteral("veth"));
+        QVERIFY(uplink->hasGlobal(Family::IPv4));
+        QCOMPARE(uplink->addressesOf(Family::IPv4).value(0).cidr(), QStringLiteral("10.77.0.2/24"));
+        QVERIFY(t.interface(QStringLiteral("lo")));
+        const auto v4default = t.defaultRoute(Family::IPv4);
+        QVERIFY(v4default);
+        QCOMPARE(v4default->device, QStringLiteral("uplink0"));
+        QCOMPARE(v4default->gateway, QStringLiteral("10.77.0.1"));
+        const auto v6default = t.defaultRoute(Family::IPv6);
+        if (scenario == QLatin1String("ipv6-only")) {
+            QVERIFY2(!v6default, "the ipv6-only runner has no IPv6 route out");
+        } else {
+            QVERIFY(v6default);
+            QCOMPARE(v6default->gateway, QStringLiteral("fd42:77::1"));
+        }
+        QVERIFY(std::any_of(t.routes.cbegin(), t.routes.cend(), [](const TopoRoute &r) {
+            return r.table == QLatin1String("local") && r.type == QLatin1String("local");
+        }));
+
+        // sysctls
+        const bool forwardOff = scenario == QLatin1String("ip-forward-off");
+        QCOMPARE(
+            t.sysctl(QStringLiteral("net.ipv4.ip_forward")), forwardOff ? QStringLiteral("0") : QStringLiteral("1"));
+        QCOMPARE(t.sysctl(QStringLiteral("net.ipv6.conf.all.forwarding")),
+            forwardOff ? QStringLiteral("0") : QStringLiteral("1"));
+        QCOMPARE(t.sysctl(QStringLiteral("net.ipv6.conf.all.disable_ipv6")), QStringLiteral("0"));
+        QCOMPARE(t.sysctl(QStringLiteral("net.bridge.bridge-nf-call-iptables")), QStringLiteral("1"));
+
+        // the firewall
+        const bool drop = scenario == QLatin1String("forward-drop");
+        QCOMPARE(t.firewall.forwardPolicyV4, drop ? QStringLiteral("DROP") : QStringLiteral("ACCEPT"));
+        QCOMPARE(t.firewall.forwardPolicyV6, drop ? QStringLiteral("DROP") : QStringLiteral("ACCEPT"));
+        QCOMPARE(t.firewall.backend, drop ? QStringLiteral("iptables-nft") : QStringLiteral("nftables"));
+        QCOMPARE(t.firewall.lxdTables, QStringList { QStringLiteral("inet lxd") });
+        QVERIFY(!t.firewall.hasDockerUserChain);
+        QVERIFY(!t.firewall.rawNftJson.isEmpty());
+        const int masquerades
+            = scenario == QLatin1String("nat-off") ? 0 : (scenario == QLatin1String("ipv6-only") ? 1 : 2);
+        QCOMPARE(t.firewall.masqueradeRules.size(), masquerades);
+        if (masquerades == 2) {
+            QCOMPARE(t.firewall.masqueradeRules.first(),
+                QStringLiteral(
+                    "nft inet lxd pstrt.lxdbr0: ip saddr 10.77.10.0/24 ip daddr != 10.77.10.0/24 masquerade"));
+        }
+
+        // LXD and its bridge
+        QCOMPARE(t.lxdClient, QStringLiteral("lxc"));
+        QVERIFY(t.lxdServerVersion.startsWith(QLatin1String("5.0")));
+        QCOMPARE(t.lxdFirewallDriver, QStringLiteral("nftables"));
+        const TopoNetwork *net = t.network(QStringLiteral("lxdbr0"));
+        QVERIFY(net);
+        QVERIFY(net->managed);
+        QCOMPARE(net->type, QStringLiteral("bridge"));
+        QCOMPARE(net->ipv4Address(),
+            scenario == QLatin1String("ipv6-only") ? QStringLiteral("none") : QStringLiteral("10.77.10.1/24"));
+        QCOMPARE(net->ipv6Address(), QStringLiteral("fd42:77:10::1/64"));
+        const bool natOff = scenario == QLatin1String("nat-off");
+        QCOMPARE(net->ipv4Nat(), !natOff);
+        QCOMPARE(net->ipv6Nat(), !natOff);
+        QCOMPARE(net->mtu(), 0);
+        QVERIFY(net->usedBy.contains(QStringLiteral("/1.0/instances/vm1")));
+        QVERIFY(net->rawJson.contains(QLatin1String("ipv4.address")));
+        QVERIFY(t.network(QStringLiteral("uplink0")));
+        QVERIFY(!t.network(QStringLiteral("uplink0"))->managed);
+
+        // the instances, their NICs and addresses (as recorded; re-recording changes them)
+        QCOMPARE(t.instances.size(), 2);
+        const QMap<QString, std::pair<QString, QString>> expected {
+            { QStringLiteral("vm1"),
+                { QStringLiteral("10.77.10.174"), QStringLiteral("fd42:77:10:0:216:3eff:fe4b:7970") } },
+            { QStringLiteral("vm2"),
+                { QStringLiteral("10.77.10.155"), QStringLiteral("fd42:77:10:0:216:3eff:fe35:908e") } },
+        };
+        for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+            const TopoInstance *inst = t.instance(it.key());
+            QVERIFY(inst);
+            QCOMPARE(inst->type, QStringLiteral("container"));
+            QVERIFY(inst->isRunning());
+            QCOMPARE(inst->nics.size(), 1);
+            const TopoNic &nic = inst->nics.first();
+            QCOMPARE(nic.device, QStringLiteral("eth0"));
+            QCOMPARE(nic.network, QStringLiteral("lxdbr0"));
+            QCOMPARE(nic.mtu, 1500);
+            QCOMPARE(nic.state, QStringLiteral("up"));
+            QVERIFY(nic.hwaddr.startsWith(QLatin1String("00:16:3e:")));
+            const TopoInterface *veth = t.interface(nic.hostName);
+            QVERIFY2(veth, qPrintable(nic.hostName));
+            QCOMPARE(veth->master, QStringLiteral("lxdbr0"));
+            QCOMPARE(veth->kind, QStringLiteral("veth"));
+            const QStringList v4 = globalAddresses(inst, Family::IPv4);
+            QCOMPARE(v4, scenario == QLatin1String("ipv6-only") ? QStringList() : QStringList { it.value().first });
+            QCOMPARE(globalAddresses(inst, Family::IPv6), QStringList { it.value().second });
+            QVERIFY(!inst->rawJson.contains(QLatin1String("\"counters\""))); // the state stays out
+            QVERIFY(inst->rawJson.contains(QLatin1String("expanded_devices")));
+            // the leases agree with the instance's state
+            for (const QString &address : v4 + globalAddresses(inst, Family::IPv6)) {
+                QVERIFY2(std::any_of(t.leases.cbegin(), t.leases.cend(),
+                             [&](const TopoLease &l) {
+                                 return l.hostname == inst->name && l.address == address
+                                     && l.network == QLatin1String("lxdbr0") && l.hwaddr == nic.hwaddr;
+                             }),
+                    qPrintable(address));
+            }
+        }
+    }
+
+    void scenarioProblems_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QStringList>("errors");
+        QTest::newRow("healthy") << QStringLiteral("healthy") << QStringList();
+        QTest::newRow("dns-down") << QStringLiteral("dns-down") << QStringList();
+        QTest::newRow("forward-drop") << QStringLiteral("forward-drop")
+                                      << QStringList { QStringLiteral("forward-drop@runner"),
+                                             QStringLiteral("forward-drop@runner") };
+        QTest::newRow("ipv6-only") << QStringLiteral("ipv6-only")
+                                   << QStringList { QStringLiteral("no-ipv4@inst:vm1"),
+                                          QStringLiteral("no-ipv4@inst:vm2"),
+                                          QStringLiteral("ipv6-uplink-missing@net:lxdbr0"),
+                                          QStringLiteral("no-ipv4@net:lxdbr0") };
+        QTest::newRow("nat-off") << QStringLiteral(
+            "nat-off") << QStringList { QStringLiteral("nat-off@net:lxdbr0"), QStringLiteral("nat-off@net:lxdbr0") };
+        QTest::newRow("ip-forward-off") << QStringLiteral("ip-forward-off")
+                                        << QStringList { QStringLiteral("ip-forward-off@runner"),
+                                               QStringLiteral("ip-forward-off@runner") };
+    }
+    void scenarioProblems()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QStringList, errors);
+        const QList<TopoProblem> problems = findProblems(scenarioTopology(scenario));
+        errors.sort();
+        QCOMPARE(markers(problems, TopoProblem::Severity::Error), errors);
+        QCOMPARE(markers(problems, TopoProblem::Severity::Warning), QStringList());
+        for (const TopoProblem &p : problems) {
+            QVERIFY(!p.title.isEmpty());
+            QVERIFY2(p.why.contains(QLatin1String("Fix")), qPrintable(p.why));
+        }
+        if (scenario == QLatin1String("forward-drop")) {
+            QVERIFY(problems.first().title.contains(QLatin1String("IPv4")));
+            QVERIFY(problems.last().title.contains(QLatin1String("IPv6")));
+            QVERIFY(problems.first().why.contains(QLatin1String(":FORWARD DROP")));
+            QVERIFY(problems.first().why.contains(QLatin1String("iptables -I DOCKER-USER -i lxdbr0 -j ACCEPT")));
+            QVERIFY(problems.last().why.contains(QLatin1String("ip6tables")));
+        } else if (scenario == QLatin1String("nat-off")) {
+            QVERIFY(problems.first().why.contains(QLatin1String("lxc network set lxdbr0 ipv4.nat true")));
+            QVERIFY(problems.last().why.contains(QLatin1String("lxc network set lxdbr0 ipv6.nat true")));
+        } else if (scenario == QLatin1String("ip-forward-off")) {
+            QVERIFY(problems.first().why.contains(QLatin1String("sysctl -w net.ipv4.ip_forward=1")));
+        } else if (scenario == QLatin1String("ipv6-only")) {
+            QVERIFY(problems.last().why.contains(QLatin1String("ipv4.address auto")));
+        }
+    }
+
+    void goldenJson_data() { scenarioColumn(); }
+    void goldenJson()
+    {
+        QFETCH(QString, scenario);
+        const Topology t = scenarioTopology(scenario);
+        const QByteArray actual = writeTopologyJson(t);
+        const QString path = kGoldenDir + QLatin1Char('/') + scenario + QStringLiteral(".json");
+        if (qEnvironmentVariable("NESTSCOPE_UPDATE_GOLDEN") == QLatin1String("1")) {
+            QDir().mkpath(kGoldenDir);
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(actual);
+            qInfo("wrote %s", qPrintable(path));
+        }
+        const QByteArray golden = readFile(path);
+        QVERIFY2(
+            !golden.isEmpty(), qPrintable(path + QStringLiteral(" is missing; NESTSCOPE_UPDATE_GOLDEN=1 writes it")));
+        const QString diff = firstDifference(
+            QJsonDocument::fromJson(golden).object(), QJsonDocument::fromJson(actual).object(), QStringLiteral("$"));
+        QVERIFY2(diff.isEmpty(),
+            qPrintable(QStringLiteral("%1 differs at %2 (NESTSCOPE_UPDATE_GOLDEN=1 rewrites it)").arg(path, diff)));
+        // the golden file reads back into the same topology
+        const auto back = readTopologyJson(golden);
+        QVERIFY2(back.ok(), back.ok() ? "" : qPrintable(back.error().toString()));
+        QCOMPARE(writeTopologyJson(back.value()), actual);
+    }
+
+    // ---- JSON ----------------------------------------------------------------------------
+
+    void jsonRoundTrip()
+    {
+        Topology t = scenarioTopology(QStringLiteral("ipv6-only"));
+        t.discoveredAt = QDateTime(QDate(2026, 11, 28), QTime(21, 58, 21, 123), Qt::UTC);
+        t.transport = QStringLiteral("ssh://nestscope-lab");
+        t.warnings << TopoWarning { QStringLiteral("nft"), QStringLiteral("`nft -j list ruleset` needs root") };
+        t.interfaces.first().addresses.first().tentative = true;
+        t.firewall.forwardAcceptedV4 << QStringLiteral("lxdbr0");
+        t.firewall.hasDockerUserChain = true;
+        const QByteArray json = writeTopologyJson(t);
+        const auto back = readTopologyJson(json);
+        QVERIFY2(back.ok(), back.ok() ? "" : qPrintable(back.error().toString()));
+        QCOMPARE(back->discoveredAt, t.discoveredAt);
+        QCOMPARE(back->transport, t.transport);
+        QCOMPARE(back->warnings.size(), 1);
+        QVERIFY(back->interfaces.first().addresses.first().tentative);
+        QCOMPARE(back->firewall.forwardAcceptedV4, QStringList { QStringLiteral("lxdbr0") });
+        QCOMPARE(back->instance(QStringLiteral("vm1"))->nics.first().addresses.size(),
+            t.instance(QStringLiteral("vm1"))->nics.first().addresses.size());
+        QCOMPARE(writeTopologyJson(back.value()), json);
+        // an empty topology round-trips too
+        QCOMPARE(writeTopologyJson(readTopologyJson(writeTopologyJson(Topology {})).value()),
+            writeTopologyJson(Topology {}));
+        const QJsonArray problems = problemsToJson(findProblems(t));
+        QVERIFY(!problems.isEmpty());
+        QCOMPARE(problems.first().toObject().value(QStringLiteral("severity")).toString(), QStringLiteral("error"));
+    }
+
+    void jsonErrors_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("garbage") << QByteArray("\x01\x02not json") << QStringLiteral("not valid JSON");
+        QTest::newRow("array") << QByteArray("[]") << QStringLiteral("expected a topology object");
+        QTest::newRow("other document") << QByteArray("{\"format\": \"nestscope-run\"}")
+                                        << QStringLiteral("not a Nestscope topology");
+        QTest::newRow("future version") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 2}")
+                                        << QStringLiteral("unsupported topology JSON version");
+        QTest::newRow("wrong type") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 1, \"runner\": "
+                                                  "{\"interfaces\": [{\"name\": \"eth0\", \"mtu\": \"big\"}]}}")
+                                    << QStringLiteral("$.runner.interfaces[0].mtu: expected an integer");
+        QTest::newRow("wrong family") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 1, \"runner\": "
+                                                    "{\"routes\": [{\"family\": \"ipx\"}]}}")
+                                      << QStringLiteral("$.runner.routes[0].family");
+        QTest::newRow("bad date") << QByteArray(
+            "{\"format\": \"nestscope-topology\", \"version\": 1, \"discoveredAt\": "
+            "\"yesterday\"}") << QStringLiteral("$.discoveredAt");
+    }
+    void jsonErrors()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, message);
+        const auto r = readTopologyJson(json);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().toString().contains(message), qPrintable(r.error().toString()));
+    }
+
+    // ---- parsers -------------------------------------------------------------------------
+
+    void parserErrors_data()
+    {
+        QTest::addColumn<QString>("parser");
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("message");
+        const QByteArray instances = readFile(kLabData + QStringLiteral("/healthy/lxd/instances.json"));
+        QTest::newRow("instances garbage")
+            << "instances" << QByteArray("lxc: command not found") << QStringLiteral("not valid JSON");
+        QTest::newRow("instances truncated")
+            << "instances" << instances.left(instances.size() / 2) << QStringLiteral("not valid JSON");
+        QTest::newRow("instances object") << "instances" << QByteArray("{\"error\": \"not found\"}")
+                                          << QStringLiteral("expected an array at the top, got an object");
+        QTest::newRow("instances urls") << "instances" << QByteArray("[\"/1.0/instances/vm1\"]")
+                                        << QStringLiteral("got a URL");
+        QTest::newRow("instance name type") << "instances" << QByteArray("[{\"name\": 5}]")
+                                            << QStringLiteral("at [0].name: expected a string, got a number");
+        QTest::newRow("instance without name") << "instances" << QByteArray("[{\"status\": \"Running\"}]")
+                                               << QStringLiteral("at [0]: expected an instance with a name");
+        QTest::newRow("instance state type")
+            << "instances" << QByteArray("[{\"name\": \"vm1\", \"state\": {\"network\": []}}]")
+            << QStringLiteral("at [0].state.network: expected an object");
+        QTest::newRow("instance addresses type")
+            << "instances"
+            << QByteArray("[{\"name\": \"vm1\", \"expanded_devices\": {\"eth0\": {\"type\": \"nic\", \"network\": "
+                          "\"lxdbr0\"}}, \"state\": {\"network\": {\"eth0\": {\"addresses\": 7}}}}]")
+            << QStringLiteral("at [0].state.network.eth0.addresses: expected an array, got a number");
+        QTest::newRow("networks config type") << "networks" << QByteArray("[{\"name\": \"lxdbr0\", \"config\": [1]}]")
+                                              << QStringLiteral("at [0].config: expected an object, got an array");
+        QTest::newRow("networks managed type")
+            << "networks" << QByteArray("[{\"name\": \"lxdbr0\", \"managed\": \"yes\"}]")
+            << QStringLiteral("at [0].managed: expected true or false");
+        QTest::newRow("networks scalar") << "networks" << QByteArray("42") << QStringLiteral("expected an array");
+        QTest::newRow("server array") << "server" << QByteArray("[]") << QStringLiteral("expected an object");
+        QTest::newRow("server other object")
+            << "server" << QByteArray("{\"foo\": 1}") << QStringLiteral("expected the server object");
+        QTest::newRow("server env type") << "server" << QByteArray("{\"api_version\": \"1.0\", \"environment\": \"x\"}")
+                                         << QStringLiteral("at .environment: expected an object");
+        QTest::newRow("leases without address") << "leases" << QByteArray("[{\"hostname\": \"vm1\"}]")
+                                                << QStringLiteral("expected a lease with an address");
+        QTest::newRow("ip addr garbage") << "ip-addr" << QByteArray("1: lo: <LOOPBACK,UP> mtu 65536")
+                                         << QStringLiteral("not valid JSON");
+        QTest::newRow("ip addr mtu type") << "ip-addr" << QByteArray("[{\"ifname\": \"eth0\", \"mtu\": \"big\"}]")
+                                          << QStringLiteral("at [0].mtu: expected a number, got a string");
+        QTest::newRow("ip addr addr_info type")
+            << "ip-addr" << QByteArray("[{\"ifname\": \"eth0\", \"addr_info\": {}}]")
+            << QStringLiteral("at [0].addr_info: expected an array");
+        QTest::newRow("ip addr no name") << "ip-addr" << QByteArray("[{\"mtu\": 1500}]")
+                                         << QStringLiteral("expected an interface with an ifname");
+        QTest::newRow("ip route no dst") << "ip-route" << QByteArray("[{\"dev\": \"eth0\"}]")
+                                         << QStringLiteral("expected a route with a dst");
+        QTest::newRow("ip route entry type") << "ip-route" << QByteArray("[\"default via 10.0.0.1\"]")
+                                             << QStringLiteral("at [0]: expected an object, got a string");
+        QTest::newRow("nft not object") << "nft" << QByteArray("[]") << QStringLiteral("expected an object");
+        QTest::newRow("nft items type") << "nft" << QByteArray("{\"nftables\": 3}")
+                                        << QStringLiteral("at nftables: expected an array, got a number");
+        QTest::newRow("nft chain type") << "nft" << QByteArray("{\"nftables\": [{\"chain\": {\"hook\": 1}}]}")
+                                        << QStringLiteral("at nftables[0].chain.hook: expected a string");
+        QTest::newRow("nft truncated") << "nft" << QByteArray("{\"nftables\": [{\"table\": {\"family\": \"in")
+                                       << QStringLiteral("not valid JSON");
+        QTest::newRow("iptables garbage")
+            << "iptables" << QByteArray("hello world\n") << QStringLiteral("iptables-save:1:1: expected a table");
+        QTest::newRow("iptables bad chain") << "iptables" << QByteArray("*filter\n:FORWARD\nCOMMIT\n")
+                                            << QStringLiteral("iptables-save:2:1: expected a chain line");
+        QTest::newRow("iptables binary") << "iptables" << QByteArray("*filter\n\0\x01\x02\n", 12)
+                                         << QStringLiteral("iptables-save:2: binary data");
+        QTest::newRow("iptables stray line") << "iptables" << QByteArray("*nat\nfoo bar\nCOMMIT\n")
+                                             << QStringLiteral("iptables-save:2:1: expected a chain");
+        QTest::newRow("iptables version") << "iptables-version" << QByteArray("sh: iptables: not found")
+                                          << QStringLiteral("expected iptables' version line");
+    }
+    void parserErrors()
+    {
+        QFETCH(QString, parser);
+        QFETCH(QByteArray, input);
+        QFETCH(QString, message);
+        std::optional<Error> error;
+        auto check = [&](const auto &result) {
+            if (!result.ok()) {
+                error = result.error();
+            }
+        };
+        if (parser == QLatin1String("instances")) {
+            check(topoparse::parseLxdInstances(input));
+        } else if (parser == QLatin1String("networks")) {
+            check(topoparse::parseLxdNetworks(input));
+        } else if (parser == QLatin1String("server")) {
+            check(topoparse::parseLxdServer(input));
+        } else if (parser == QLatin1String("leases")) {
+            check(topoparse::parseLxdLeases(input, QStringLiteral("lxdbr0")));
+        } else if (parser == QLatin1String("ip-addr")) {
+            check(topoparse::parseIpAddr(input));
+        } else if (parser == QLatin1String("ip-route")) {
+            check(topoparse::parseIpRoutes(input, Family::IPv4));
+        } else if (parser == QLatin1String("nft")) {
+            check(topoparse::parseNftRuleset(input));
+        } else if (parser == QLatin1String("iptables")) {
+            check(topoparse::parseIptablesSave(input, Family::IPv4));
+        } else if (parser == QLatin1String("iptables-version")) {
+            check(topoparse::parseIptablesVariant(input));
+        } else {
+            QFAIL("unknown parser");
+        }
+        QVERIFY2(error, "the parser accepted it");
+        QVERIFY2(error->toString().contains(message), qPrintable(error->toString()));
+    }
+
+    void jsonSyntaxErrorsHaveLineAndColumn()
+    {
+        const auto r = topoparse::parseLxdNetworks("[\n  {\"name\": \"lxdbr0\",\n   \"managed\": tru }\n]");
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().line, 3);
+        QVERIFY(r.error().column > 1);
+        QCOMPARE(r.error().file, QStringLiteral("lxc query /1.0/networks?recursion=1"));
+    }
+
+    // Versions differ: Incus names, a VM whose guest renamed its NIC, fields LXD added later, state
+    // left out (recursion=1), numbers sent as strings. None of that is an error.
+    void parsersTolerateVersions()
+    {
+        const QJsonObject vm { { QStringLiteral("name"), QStringLiteral("vm3") },
+            { QStringLiteral("type"), QStringLiteral("virtual-machine") },
+            { QStringLiteral("status"), QStringLiteral("Running") },
+            { QStringLiteral("project"), QStringLiteral("default") },
+            { QStringLiteral("some_future_field"), QJsonArray { 1, 2 } },
+            { QStringLiteral("expanded_config"),
+                QJsonObject { { QStringLiteral("volatile.eth0.hwaddr"), QStringLiteral("00:16:3e:aa:bb:cc") },
+                    { QStringLiteral("volatile.eth0.host_name"), QStringLiteral("tap1234") } } },
+            { QStringLiteral("expanded_devices"),
+                QJsonObject { { QStringLiteral("eth0"),
+                                  QJsonObject { { QStringLiteral("type"), QStringLiteral("nic") },
+                                      { QStringLiteral("nictype"), QStringLiteral("bridged") },
+                                      { QStringLiteral("parent"), QStringLiteral("incusbr0") } } },
+                    { QStringLiteral("root"), QJsonObject { { QStringLiteral("type"), QStringLiteral("disk") } } } } },
+            { QStringLiteral("state"),
+                QJsonObject { { QStringLiteral("network"),
+                    QJsonObject { { QStringLiteral("enp5s0"),
+                        QJsonObject { { QStringLiteral("hwaddr"), QStringLiteral("00:16:3E:AA:BB:CC") },
+                            { QStringLiteral("mtu"), 1450 }, { QStringLiteral("state"), QStringLiteral("up") },
+                            { QStringLiteral("addresses"),
+                                QJsonArray { QJsonObject { { QStringLiteral("family"), QStringLiteral("inet") },
+                                    { QStringLiteral("address"), QStringLiteral("10.1.2.3") },
+                                    { QStringLiteral("netmask"), QStringLiteral("24") },
+                                    { QStringLiteral("scope"), QStringLiteral("global") } } } } } } } } } } };
+        const QJsonObject stopped { { QStringLiteral("name"), QStringLiteral("c1") },
+            { QStringLiteral("status"), QStringLiteral("Stopped") }, { QStringLiteral("state"), QJsonValue() } };
+        const auto parsed = topoparse::parseLxdInstances(QJsonDocument(QJsonArray { vm, stopped }).toJson());
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : qPrintable(parsed.error().toString()));
+        QCOMPARE(parsed->size(), 2);
+        const TopoNic &nic = parsed->first().nics.value(0);
+        QCOMPARE(parsed->first().nics.size(), 1);
+        QCOMPARE(nic.network, QStringLiteral("incusbr0"));
+        QCOMPARE(nic.nicType, QStringLiteral("bridged"));
+        QCOMPARE(nic.hostName, QStringLiteral("tap1234"));
+        QCOMPARE(nic.mtu, 1450);
+        QCOMPARE(nic.addresses.value(0).cidr(), QStringLiteral("10.1.2.3/24"));
+        QVERIFY(nic.hasGlobal(Family::IPv4));
+        QVERIFY(parsed->last().nics.isEmpty());
+
+        const auto server = topoparse::parseLxdServer(
+            QJsonDocument(QJsonObject { { QStringLiteral("api_version"), QStringLiteral("1.0") },
+                              { QStringLiteral("environment"),
+                                  QJsonObject { { QStringLiteral("server"), QStringLiteral("incus") },
+                                      { QStringLiteral("server_version"), QStringLiteral("6.0.1") },
+                                      { QStringLiteral("firewall"), QStringLiteral("nftables") } } } })
+                .toJson());
+        QVERIFY(server.ok());
+        QCOMPARE(server->server, QStringLiteral("incus"));
+        QCOMPARE(server->version, QStringLiteral("6.0.1"));
+
+        // `ip` prints numeric tables and protocols, multipath routes without dev, and {} for a vanished link
+        const auto routes = topoparse::parseIpRoutes(
+            "[{\"dst\": \"default\", \"table\": 100, \"protocol\": 186, \"nexthops\": [{\"gateway\": \"10.0.0.1\", "
+            "\"dev\": \"eth0\"}]}, {\"dst\": \"10.0.0.7\", \"dev\": \"eth0\"}]",
+            Family::IPv4);
+        QVERIFY(routes.ok());
+        QCOMPARE(routes->first().table, QStringLiteral("100"));
+        QCOMPARE(routes->first().protocol, QStringLiteral("186"));
+        QCOMPARE(routes->first().device, QStringLiteral("eth0"));
+        QCOMPARE(routes->first().gateway, QStringLiteral("10.0.0.1"));
+        QCOMPARE(routes->last().destination, QStringLiteral("10.0.0.7/32"));
+        QCOMPARE(routes->last().table, QStringLiteral("main"));
+        const auto links = topoparse::parseIpAddr(
+            "[{}, {\"ifname\": \"eth0\", \"mtu\": 1500, \"link_type\": \"ether\", \"addr_info\": [{\"family\": "
+            "\"inet6\", \"local\": \"2001:db8::5\", \"prefixlen\": 64, \"scope\": \"global\", \"tentative\": true}, "
+            "{\"family\": \"packet\"}]}]");
+        QVERIFY(links.ok());
+        QCOMPARE(links->size(), 1);
+        QCOMPARE(links->first().kind, QStringLiteral("ether"));
+        QCOMPARE(links->first().addresses.size(), 1);
+        QVERIFY(!links->first().hasGlobal(Family::IPv6)); // tentative: not usable yet
+
+        // Docker's rules: DOCKER-USER, FORWARD DROP, a MASQUERADE, an accept for lxdbr0; legacy backend
+        const auto docker = topoparse::parseIptablesSave(
+            "# Generated by iptables-save v1.8.7 (legacy) on Mon\n*nat\n:POSTROUTING ACCEPT [0:0]\n"
+            "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n"
+            ":DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\n-A DOCKER-USER -i lxdbr0 -j ACCEPT\n"
+            "-A DOCKER-USER -j RETURN\nCOMMIT\n",
+            Family::IPv4);
+        QVERIFY2(docker.ok(), docker.ok() ? "" : qPrintable(docker.error().toString()));
+        QCOMPARE(docker->variant, QStringLiteral("legacy"));
+        QCOMPARE(docker->forwardPolicy, QStringLiteral("DROP"));
+        QVERIFY(docker->hasDockerUserChain);
+        QCOMPARE(docker->forwardAcceptedInterfaces, QStringList { QStringLiteral("lxdbr0") });
+        QCOMPARE(docker->masqueradeRules,
+            QStringList {
+                QStringLiteral("iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE") });
+        QCOMPARE(topoparse::parseIptablesVariant("iptables v1.8.9 (nf_tables)\n").value(), QStringLiteral("nf_tables"));
+        QCOMPARE(topoparse::parseIptablesVariant("iptables v1.6.1\n").value(), QStringLiteral("legacy"));
+    }
+
+    // ---- sections: framing, warnings ------------------------------------------------------
+
+    void splitFramedOutput()
+    {
+        const QByteArray b = "nsd-0123456789abcdef";
+        const QByteArray binary("\x00\xff\n\x01 section fake exit 0 stdout 1 stderr 1\n", 44);
+        const QByteArray out = "motd line from a login shell\nnestscope-discovery 1 " + b + "\n"
+            + frame(b, QStringLiteral("hostname"), 0, "runner-3") // no trailing newline
+            + frame(b, QStringLiteral("blob"), 0, binary, "warn\n")
+            + frame(b, QStringLiteral("nft"), 1, {}, "Operation not permitted (you must be root)\n")
+            + frame(b, QStringLiteral("empty"), 0, {}) + "\n" + b + " end\n";
+        const auto sections = splitDiscoveryOutput(out);
+        QVERIFY2(sections.ok(), sections.ok() ? "" : qPrintable(sections.error().toString()));
+        QCOMPARE(sections->size(), 4);
+        QCOMPARE(sections->value(QStringLiteral("hostname")).output, QByteArray("runner-3"));
+        QCOMPARE(sections->value(QStringLiteral("blob")).output, binary);
+        QCOMPARE(sections->value(QStringLiteral("blob")).errors, QByteArray("warn\n"));
+        QCOMPARE(sections->value(QStringLiteral("nft")).exitCode, 1);
+        QVERIFY(sections->value(QStringLiteral("empty")).output.isEmpty());
+        QVERIFY(!sections->value(QStringLiteral("blob")).truncated);
+    }
+
+    void splitRejectsGarbage_data()
+    {
+        QTest::addColumn<QByteArray>("output");
+        QTest::addColumn<QString>("message");
+        const QByteArray b = "nsd-0123456789abcdef";
+        const QByteArray head = "nestscope-discovery 1 " + b + "\n";
+        QTest::newRow("empty") << QByteArray() << QStringLiteral("expected a header line");
+        QTest::newRow("garbage") << QByteArray("\x7f"
+                                               "ELF\x02\x01\x01 binary")
+                                 << QStringLiteral("expected a header line");
+        QTest::newRow("wrong version") << QByteArray("nestscope-discovery 2 " + b + "\n")
+                                       << QStringLiteral("version 1");
+        QTest::newRow("short boundary") << QByteArray("nestscope-discovery 1 ab\n") << QStringLiteral("boundary");
+        QTest::newRow("header only") << head << QStringLiteral("ended right after its header");
+        QTest::newRow("bad section header") << QByteArray(head + "\n" + b + " section x exit zero stdout 0 stderr 0\n")
+                                            << QStringLiteral("expected a section header");
+        QTest::newRow("foreign boundary")
+            << QByteArray(head + "\nnsd-ffffffffffff section x exit 0 stdout 0 stderr 0\n")
+            << QStringLiteral("expected a section header");
+        QTest::newRow("length lies") << QByteArray(head + frame(b, QStringLiteral("a"), 0, "12345") + "XX\n" + b
+            + " end\n") << QStringLiteral("expected a newline before the next section header");
+    }
+    void splitRejectsGarbage()
+    {
+        QFETCH(QByteArray, output);
+        QFETCH(QString, message);
+        const auto r = splitDiscoveryOutput(output);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().toString().contains(message), qPrintable(r.error().toString()));
+    }
+
+    void truncatedOutputGivesAPartialTopology()
+    {
+        const QByteArray b = "nsd-0123456789abcdef";
+        QString problem;
+        const DiscoverySections recorded = loadScenario(QStringLiteral("healthy"), &problem);
+        QVERIFY(problem.isEmpty());
+        // cut inside lxd-instances, as a transport's output cap would
+        const QByteArray instances = recorded.value(QStringLiteral("lxd-instances")).output;
+        QByteArray out = "nestscope-discovery 1 " + b + "\n";
+        for (const char *name : { "hostname", "ip-addr", "lxd-client", "lxd-networks" }) {
+            const DiscoverySection &s = recorded.value(QLatin1String(name));
+            out += frame(b, s.name, s.exitCode, s.output);
+        }
+        out += frame(b, QStringLiteral("lxd-instances"), 0, instances);
+        const QByteArray cut = out.left(out.size() - instances.size() / 2);
+        const auto sections = splitDiscoveryOutput(cut);
+        QVERIFY2(sections.ok(), sections.ok() ? "" : qPrintable(sections.error().toString()));
+        QVERIFY(sections->value(QStringLiteral("lxd-instances")).truncated);
+        const Topology t = topologyFromSections(sections.value());
+        QCOMPARE(t.hostname, QStringLiteral("lab-runner"));
+        QVERIFY(t.network(QStringLiteral("lxdbr0")));
+        QVERIFY(t.instances.isEmpty());
+        auto warned = [&](const QString &source, const QString &text) {
+            return std::any_of(t.warnings.cbegin(), t.warnings.cend(), [&](const TopoWarning &w) {
+                return w.source == source && w.message.contains(text);
+            });
+        };
+        QVERIFY(warned(QStringLiteral("lxd-instances"), QStringLiteral("cut short")));
+        QVERIFY(warned(QStringLiteral("nft"), QStringLiteral("missing from the discovery output")));
+    }
+
+    void failedSectionsBecomeWarnings()
+    {
+        QString problem;
+        DiscoverySections s = loadScenario(QStringLiteral("healthy"), &problem);
+        QVERIFY(problem.isEmpty());
+        auto fail = [&](const QString &name, int code, const QByteArray &err) {
+            s[name].exitCode = code;
+            s[name].output.clear();
+            s[name].errors = err;
+        };
+        fail(QStringLiteral("nft"), 1,
+            "Operation not permitted (you must be root)\nnetlink: Error: cache initialization failed");
+        fail(QStringLiteral("iptables-save"), 4,
+            "iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be "
+            "root)");
+        fail(QStringLiteral("ip6tables-save"), 127, "ip6tables-save: command not found");
+        fail(QStringLiteral("sysctl:net.bridge.bridge-nf-call-iptables"), 1, "cat: No such file or directory");
+        fail(QStringLiteral("lxd-instances"), 1,
+            "Error: Get \"http://unix.socket/1.0\": dial unix /var/lib/lxd/unix.socket: connect: permission denied");
+        s[QStringLiteral("ip-route-6")].output = "[{\"dst\": 6}]";
+        const Topology t = topologyFromSections(s);
+        QMap<QString, QString> bySource;
+        for (const TopoWarning &w : t.warnings) {
+            bySource.insert(w.source, w.message);
+        }
+        QVERIFY(bySource.value(QStringLiteral("nft")).contains(QLatin1String("give the SSH user passwordless sudo")));
+        QVERIFY(bySource.value(QStringLiteral("nft")).contains(QLatin1String("nftables rules")));
+        QVERIFY(bySource.value(QStringLiteral("iptables-save")).contains(QLatin1String("Run as root")));
+        QVERIFY(bySource.value(QStringLiteral("ip6tables-save")).contains(QLatin1String("apt install iptables")));
+        QVERIFY(bySource.value(QStringLiteral("sysctl:net.bridge.bridge-nf-call-iptables"))
+                    .contains(QLatin1String("br_netfilter")));
+        QVERIFY(bySource.value(QStringLiteral("lxd-instances")).contains(QLatin1String("lxd group")));
+        QVERIFY(bySource.value(QStringLiteral("ip-route-6")).contains(QLatin1String("at [0].dst: expected a string")));
+        QCOMPARE(bySource.size(), 6);
+        // the rest is still there
+        QVERIFY(t.network(QStringLiteral("lxdbr0")));
+        QVERIFY(t.interface(QStringLiteral("lxdbr0")));
+        QVERIFY(t.defaultRoute(Family::IPv4));
+        QVERIFY(t.instances.isEmpty());
+        QVERIFY(!t.sysctls.contains(QStringLiteral("net.bridge.bridge-nf-call-iptables")));
+        QCOMPARE(t.firewall.backend, QStringLiteral("nftables")); // from LXD's firewall driver
+        QVERIFY(t.firewall.forwardPolicyV4.isEmpty());
+
+        DiscoverySections noClient = s;
+        noClient[QStringLiteral("lxd-client")].exitCode = 127;
+        noClient[QStringLiteral("lxd-client")].output.clear();
+        const Topology without = topologyFromSections(noClient);
+        QVERIFY(without.lxdClient.isEmpty());
+        QVERIFY(without.networks.isEmpty());
+        QVERIFY(std::any_of(without.warnings.cbegin(), without.warnings.cend(), [](const TopoWarning &w) {
+            return w.source == QLatin1String("lxd-client") && w.message.contains(QLatin1String("lxd-client"))
+                && w.message.contains(QLatin1String("incus-client"));
+        }));
+    }
+
+    // ---- problem rules beyond the lab's scenarios -----------------------------------------
+
+    void problemRules()
+    {
+        Topology t = scenarioTopology(QStringLiteral("healthy"));
+        QVERIFY(markers(findProblems(t), TopoProblem::Severity::Error).isEmpty());
+
+        // MTU: an instance NIC above its bridge, a bridge above the uplink
+        Topology mtu = t;
+        mtu.instances[0].nics[0].mtu = 9000;
+        for (TopoInterface &i : mtu.interfaces) {
+            if (i.name == QLatin1String("uplink0")) {
+                i.mtu = 1400;
+            }
+        }
+        QStringList warnings = markers(findProblems(mtu), TopoProblem::Severity::Warning);
+        QCOMPARE(warnings,
+            (QStringList { QStringLiteral("mtu-mismatch@net:lxdbr0"), QStringLiteral("mtu-mismatch@nic:vm1/eth0") }));
+
+        // a running instance without IPv4 on a bridge that hands it out: no DHCP lease
+        Topology noLease = t;
+        noLease.instances[1].nics[0].addresses.removeIf([](const TopoAddress &a) {
+            return a.family == Family::IPv4;
+        });
+        const QList<TopoProblem> p = findProblems(noLease);
+        QCOMPARE(markers(p, TopoProblem::Severity::Error), QStringList { QStringLiteral("no-ipv4@inst:vm2") });
+        QVERIFY(p.first().why.contains(QLatin1String("DHCP")));
+
+        // DROP with LXD's own ACCEPT rules for the bridge (xtables driver) is only a warning
+        Topology accepted = scenarioTopology(QStringLiteral("forward-drop"));
+        accepted.firewall.forwardAcceptedV4 << QStringLiteral("lxdbr0");
+        QCOMPARE(markers(findProblems(accepted), TopoProblem::Severity::Error),
+            QStringList { QStringLiteral("forward-drop@runner") });
+        QCOMPARE(markers(findProblems(accepted), TopoProblem::Severity::Warning),
+            QStringList { QStringLiteral("forward-drop@runner") });
+
+        // a public IPv4 subnet needs no NAT; an IPv6 ULA without it does; IPv6 forwarding off
+        Topology routed = t;
+        routed.networks[0].config[QStringLiteral("ipv4.address")] = QStringLiteral("198.51.100.1/24");
+        routed.networks[0].config[QStringLiteral("ipv4.nat")] = QStringLiteral("false");
+        routed.sysctls[QStringLiteral("net.ipv6.conf.all.forwarding")] = QStringLiteral("0");
+        QCOMPARE(markers(findProblems(routed), TopoProblem::Severity::Error),
+            QStringList { QStringLiteral("ip-forward-off@runner") });
+        QVERIFY(findProblems(routed).first().title.contains(QLatin1String("IPv6")));
+
+        // an order that does not depend on the input's
+        Topology many = scenarioTopology(QStringLiteral("ipv6-only"));
+        std::reverse(many.instances.begin(), many.instances.end());
+        QStringList ids;
+        for (const TopoProblem &x : findProblems(many)) {
+            ids << x.nodeId;
+        }
+        QCOMPARE(ids,
+            (QStringList { QStringLiteral("inst:vm1"), QStringLiteral("inst:vm2"), QStringLiteral("net:lxdbr0"),
+                QStringLiteral("net:lxdbr0") }));
+    }
+
+    // ---- the script itself, on this machine -----------------------------------------------
+
+    void scriptIsPosixSh()
+    {
+        const QString dash = QStandardPaths::findExecutable(QStringLiteral("dash"));
+        if (dash.isEmpty()) {
+            QSKIP("dash is not installed");
+        }
+        LocalTransport transport;
+        CommandRequest req;
+        req.command = QStringLiteral("dash -n -c ") + shellQuote(discoveryScript());
+        CommandJob *job = transport.start(req);
+        QSignalSpy spy(job, &CommandJob::finished);
+        QVERIFY(spy.wait(10000));
+        const auto r = spy.first().at(0).value<CommandResult>();
+        QVERIFY2(r.exitCode == 0, r.stdErr.constData());
+    }
+
+    void scriptDiscoversThisMachine()
+    {
+        LocalTransport transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 90000);
+        QCOMPARE(outcome->count, 1);
+        const Result<Topology> &result = *outcome->result;
+        QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().toString()));
+        const Topology &t = result.value();
+        QCOMPARE(t.transport, transport.description());
+        QVERIFY(t.discoveredAt.isValid());
+        QCOMPARE(t.hostname, QSysInfo::machineHostName());
+        QCOMPARE(t.kernel, QSysInfo::kernelVersion());
+        QVERIFY(t.interface(QStringLiteral("lo")));
+        QCOMPARE(t.interface(QStringLiteral("lo"))->kind, QStringLiteral("loopback"));
+        QVERIFY(std::any_of(t.routes.cbegin(), t.routes.cend(), [](const TopoRoute &r) {
+            return r.table == QLatin1String("local") && r.device == QLatin1String("lo");
+        }));
+        QVERIFY(t.sysctls.contains(QStringLiteral("net.ipv4.ip_forward")));
+        // There is no LXD daemon outside the lab's namespace here: a partial topology that says so.
+        if (t.lxdServerVersion.isEmpty()) {
+            QVERIFY(t.networks.isEmpty());
+            QVERIFY(std::any_of(t.warnings.cbegin(), t.warnings.cend(), [](const TopoWarning &w) {
+                return w.source.startsWith(QLatin1String("lxd-"));
+            }));
+        }
+        if (::geteuid() == 0) {
+            QVERIFY(!t.firewall.rawNftJson.isEmpty()
+                || std::any_of(t.warnings.cbegin(), t.warnings.cend(), [](const TopoWarning &w) {
+                       return w.source == QLatin1String("nft");
+                   }));
+        }
+    }
+
+    void scriptWarnsWithoutRoot()
+    {
+        if (::geteuid() != 0 || QStandardPaths::findExecutable(QStringLiteral("su")).isEmpty()) {
+            QSKIP("needs root to run the script as nobody");
+        }
+        // A transport whose commands run as an unprivileged user, as an SSH login would.
+        class AsNobody final : public Transport {
+        public:
+            AsNobody()
+                : Transport(nullptr)
+            {
+            }
+            QString description() const override { return QStringLiteral("local as nobody"); }
+            CommandJob *start(const CommandRequest &request) override
+            {
+                CommandRequest r = request;
+                r.command = QStringLiteral("cd / && su nobody -s /bin/sh -c ") + shellQuote(request.command);
+                return m_local.start(r);
+            }
+            LocalTransport m_local;
+        } transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        QVERIFY(discovery.isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 90000);
+        QVERIFY(!discovery.isRunning());
+        const Result<Topology> &result = *outcome->result;
+        QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().toString()));
+        const Topology &t = result.value();
+        QVERIFY(t.interface(QStringLiteral("lo")));
+        QVERIFY(t.firewall.rawNftJson.isEmpty());
+        QStringList rootWarnings;
+        for (const TopoWarning &w : t.warnings) {
+            if (w.message.contains(QLatin1String("Run as root or give the SSH user passwordless sudo"))) {
+                rootWarnings << w.source;
+            }
+        }
+        rootWarnings.sort();
+        QCOMPARE(rootWarnings,
+            (QStringList { QStringLiteral("ip6tables-save"), QStringLiteral("iptables-save"), QStringLiteral("nft") }));
+    }
+
+    void cancelEndsOnce()
+    {
+        LocalTransport transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        discovery.start(); // a second start while running is ignored
+        discovery.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 30000);
+        QCOMPARE(outcome->count, 1);
+        const Result<Topology> &result = *outcome->result;
+        // a very fast machine may finish before the cancel lands
+        if (!result.ok()) {
+            QVERIFY2(result.error().message.contains(QLatin1String("cancelled")), qPrintable(result.error().message));
+        }
+        QVERIFY(!discovery.isRunning());
+    }
+
+    void noTransportIsAnError()
+    {
+        TopologyDiscovery discovery(nullptr);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        QCOMPARE(outcome->count, 0); // never synchronously from start()
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 5000);
+        QCOMPARE(outcome->count, 1);
+        QVERIFY(!outcome->result->ok());
+    }
+};
+
+QTEST_MAIN(TestTopology)
+#include "tst_topology.moc"

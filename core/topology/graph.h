@@ -3,6 +3,7 @@
 #include "topology/problems.h"
 #include "topology/topology.h"
 
+#include <QHash>
 #include <QList>
 #include <QMap>
 #include <QPointF>
@@ -39,18 +40,30 @@ struct TopologyGraph {
     QList<TopoNode> nodes;
     QList<TopoEdge> edges;
     QList<TopoProblem> problems;
+    /// id -> position in `nodes`, filled by buildTopologyGraph() and reindex(). node() checks what
+    /// it finds, so a stale index after editing `nodes` by hand only costs a scan.
+    QHash<QString, qsizetype> nodeIndex;
     const TopoNode *node(const QString &id) const;
+    void reindex();
 };
 
 /// Builds the graph (nodes, edges, problems) from a discovered topology.
 TopologyGraph buildTopologyGraph(const Topology &topology);
 
 /// Where the layout put things, in points (1/72 inch), y growing downwards (Qt's convention).
+/// See topology/layout.h for how it is computed.
 struct TopoLayout {
     QMap<QString, QRectF> nodes; ///< node id -> rectangle
-    QList<QList<QPointF>> edges; ///< per graph edge (same order), the spline's control points
-    QList<QPointF> edgeLabels; ///< per graph edge, the label position (null point when none)
+    /// Per graph edge (same order): cubic Bézier control points as Graphviz gives them, from the
+    /// edge's `from` end to its `to` end: a start point, then (control, control, end) triples,
+    /// 3n+1 points in all. Straight pieces have their control points on the segment.
+    QList<QList<QPointF>> edges;
+    QList<QPointF> edgeLabels; ///< per graph edge, the label's centre (null point when none)
     QRectF bounds;
+    /// Large graphs only: node id of a bridge (or other attachment point) -> the frame its
+    /// instances were laid out in as a grid. Empty when Graphviz placed every node.
+    QMap<QString, QRectF> groups;
+    QString method; ///< "dot" or "dot+grid": how it was laid out (for logs and the benchmark)
 };
 
 } // namespace nestscope

@@ -90,6 +90,12 @@ private:
             m_started = true;
             r.stdErr.remove(0, at + kMarkerSize);
         }
+        // The client writes its own errors to stderr only: output on stdout means the command ran,
+        // even when the client lost the stderr stream (LXD 5.0 can drop it when a command exits
+        // right after writing) and the marker with it.
+        if (!r.stdOut.isEmpty()) {
+            m_started = true;
+        }
         if (!m_started && r.outcome == CommandOutcome::Exited && r.exitCode != 0) {
             r.outcome = CommandOutcome::FailedToStart;
             r.errorString = classify(QString::fromUtf8(r.stdErr).trimmed(), r.exitCode);

@@ -37,6 +37,7 @@ const char kFakeLxc[] = "#!/bin/sh\n"
                         "  stopped) echo \"Error: Instance is not running\" >&2; exit 1;;\n"
                         "  noagent) echo \"Error: LXD VM agent isn't currently running\" >&2; exit 1;;\n"
                         "  missing) echo \"Error: Instance not found\" >&2; exit 1;;\n"
+                        "  lossy) exec \"$@\" 2>/dev/null;;\n"
                         "esac\n"
                         "exec \"$@\"\n";
 
@@ -82,6 +83,17 @@ private Q_SLOTS:
         QCOMPARE(r.outcome, CommandOutcome::Exited);
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(r.stdErr, QByteArray("Error: Instance is not running\n"));
+    }
+
+    void lostStderrWithOutputIsStillTheCommandsExit()
+    {
+        // The client lost the stderr stream (marker included), but stdout shows the command ran:
+        // its exit code is the command's, not a failure to start (as ping's "unreachable" exit 1).
+        InstanceTransport t(&m_local, QStringLiteral("lossy"));
+        const CommandResult r = runOne(t, QStringLiteral("echo 'Destination unreachable'; exit 1"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.stdOut, QByteArray("Destination unreachable\n"));
     }
 
     void clientErrors_data()

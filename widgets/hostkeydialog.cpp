@@ -113,4 +113,21 @@ std::optional<QString> DialogSshInteraction::password(const QString &userAtHost)
     return ok ? std::optional<QString>(text) : std::nullopt;
 }
 
+std::optional<QString> DialogSshInteraction::keyboardInteractive(const SshPrompt &prompt)
+{
+    QString label = prompt.instruction.trimmed();
+    if (!label.isEmpty()) {
+        label += QStringLiteral("\n\n");
+    }
+    label += QObject::tr("%1 asks: %2").arg(prompt.userAtHost, prompt.text.trimmed());
+    if (!prompt.echo) {
+        label += QLatin1Char(' ') + QObject::tr("(not saved)");
+    }
+    bool ok = false;
+    const QString text = QInputDialog::getText(m_parent,
+        prompt.name.trimmed().isEmpty() ? QObject::tr("Login") : prompt.name.trimmed(), label,
+        prompt.echo ? QLineEdit::Normal : QLineEdit::Password, QString(), &ok);
+    return ok ? std::optional<QString>(text) : std::nullopt;
+}
+
 } // namespace nestscope

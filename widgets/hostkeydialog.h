@@ -26,7 +26,7 @@ private:
 };
 
 /// The GUI's answers for SshTransport: the host-key dialog, and password-style input dialogs for
-/// passphrases and passwords (which are handed to libssh and not kept).
+/// passphrases, passwords and keyboard-interactive prompts (answers are handed to libssh and not kept).
 class DialogSshInteraction final : public SshInteraction {
 public:
     explicit DialogSshInteraction(QWidget *parent)
@@ -36,6 +36,9 @@ public:
     HostKeyDecision unknownHostKey(const HostKeyInfo &info) override;
     std::optional<QString> passphrase(const QString &keyFile) override;
     std::optional<QString> password(const QString &userAtHost) override;
+    /// The server's own prompt ("Password: ", "Verification code: ") with its instruction, typed
+    /// hidden unless the server allows echo.
+    std::optional<QString> keyboardInteractive(const SshPrompt &prompt) override;
 
 private:
     QWidget *m_parent;

@@ -73,6 +73,16 @@ struct HostKeyInfo {
     bool viaJumpHost = false; ///< the key belongs to a ProxyJump host, not the target
 };
 
+/// One question of a keyboard-interactive login (RFC 4256), worded by the server; on Debian with
+/// PAM it is a single "Password: " without echo.
+struct SshPrompt {
+    QString userAtHost;
+    QString name; ///< the server's title for the exchange, often empty
+    QString instruction; ///< text to show with the prompt, often empty
+    QString text; ///< e.g. "Password: " or "Verification code: "
+    bool echo = false; ///< false: a secret, typed without echo
+};
+
 enum class HostKeyDecision { Refuse, AcceptOnce, AcceptAndSave };
 
 /// The questions a connection may need a person to answer. Called in the thread that owns the
@@ -96,10 +106,21 @@ public:
         Q_UNUSED(keyFile)
         return std::nullopt;
     }
-    /// A password for "user@host"; nullopt gives up. Never stored by the transport.
+    /// A password for "user@host"; nullopt cancels the login. Asked once per connection: a
+    /// rejected password ends the login rather than asking again. Never stored by the transport.
     virtual std::optional<QString> password(const QString &userAtHost)
     {
         Q_UNUSED(userAtHost)
+        return std::nullopt;
+    }
+    /// One keyboard-interactive prompt; nullopt cancels the login. The default hands a password
+    /// prompt without echo to password(), so that an interaction that only knows passwords (the
+    /// CLI's terminal) still logs in through PAM; other prompts go unanswered.
+    virtual std::optional<QString> keyboardInteractive(const SshPrompt &prompt)
+    {
+        if (!prompt.echo && prompt.text.contains(QLatin1String("password"), Qt::CaseInsensitive)) {
+            return password(prompt.userAtHost);
+        }
         return std::nullopt;
     }
 };

@@ -99,6 +99,15 @@ std::optional<QString> SshAsker::password(const QString &userAtHost)
         std::nullopt);
 }
 
+std::optional<QString> SshAsker::keyboardInteractive(const SshPrompt &prompt)
+{
+    return ask<std::optional<QString>>(
+        [prompt](SshInteraction &i) {
+            return i.keyboardInteractive(prompt);
+        },
+        std::nullopt);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 namespace {
@@ -283,6 +292,56 @@ int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int 
     return 0;
 }
 
+/// One keyboard-interactive exchange (RFC 4256): every prompt of every round the server sends is
+/// put to the person. Returns false when the server denies the answers, an error when the person
+/// cancels (no further method is tried then) or the exchange breaks. `answered`: someone was asked.
+Result<bool> keyboardInteractive(ssh_session s, const QString &userAtHost, SshAsker &asker, bool *answered)
+{
+    // A server that keeps asking must not keep the person answering for ever.
+    constexpr int kMaxRounds = 8;
+    int rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+    for (int round = 0; rc == SSH_AUTH_INFO; ++round) {
+        if (round == kMaxRounds) {
+            return failure(QStringLiteral("login to %1 stopped: the server asked more than %2 rounds of questions")
+                               .arg(userAtHost)
+                               .arg(kMaxRounds));
+        }
+        const int prompts = ssh_userauth_kbdint_getnprompts(s);
+        for (int i = 0; i < prompts; ++i) {
+            char echo = 0;
+            const char *text = ssh_userauth_kbdint_getprompt(s, static_cast<unsigned>(i), &echo);
+            SshPrompt prompt;
+            prompt.userAtHost = userAtHost;
+            prompt.name = QString::fromUtf8(ssh_userauth_kbdint_getname(s));
+            prompt.instruction = QString::fromUtf8(ssh_userauth_kbdint_getinstruction(s));
+            prompt.text = QString::fromUtf8(text);
+            prompt.echo = echo != 0;
+            *answered = true;
+            std::optional<QString> answer = asker.keyboardInteractive(prompt);
+            if (!answer) {
+                return failure(QStringLiteral("login to %1 cancelled: no answer to the server's prompt \"%2\"")
+                                   .arg(userAtHost, prompt.text.trimmed()));
+            }
+            QByteArray bytes = answer->toUtf8();
+            answer->fill(QLatin1Char('\0'));
+            const int set = ssh_userauth_kbdint_setanswer(s, static_cast<unsigned>(i), bytes.constData());
+            bytes.fill('\0');
+            if (set < 0) {
+                return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+            }
+        }
+        // A round without prompts (OpenSSH sends one after PAM is satisfied) is answered as is.
+        rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+    }
+    if (rc == SSH_AUTH_SUCCESS) {
+        return true;
+    }
+    if (rc == SSH_AUTH_ERROR) {
+        return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+    }
+    return false; // denied (or partial: more methods needed, which Nestscope does not chain)
+}
+
 QString methodNames(int methods)
 {
     QStringList names;
@@ -359,29 +418,37 @@ Result<bool> authenticate(
             tried << file;
         }
     }
-    if (methods & (SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE)) {
-        if (std::optional<QString> pw = asker.password(userAtHost)) {
-            QByteArray bytes = pw->toUtf8();
-            pw->fill(QLatin1Char('\0'));
-            if (methods & SSH_AUTH_METHOD_PASSWORD) {
-                rc = ssh_userauth_password(s, nullptr, bytes.constData());
-            } else {
-                // keyboard-interactive with the usual single "Password:" prompt
-                rc = ssh_userauth_kbdint(s, nullptr, nullptr);
-                while (rc == SSH_AUTH_INFO) {
-                    const int prompts = ssh_userauth_kbdint_getnprompts(s);
-                    for (int i = 0; i < prompts; ++i) {
-                        ssh_userauth_kbdint_setanswer(s, static_cast<unsigned>(i), bytes.constData());
-                    }
-                    rc = ssh_userauth_kbdint(s, nullptr, nullptr);
-                }
-            }
-            bytes.fill('\0');
-            if (rc == SSH_AUTH_SUCCESS) {
-                return true;
-            }
-            tried << QStringLiteral("a password");
+    // Keyboard-interactive before password, as OpenSSH does: it is how PAM asks, and the server may
+    // ask more than a password. Whatever the person answered is tried once: a rejected answer ends
+    // the login instead of asking again through the other method.
+    bool answered = false;
+    if (methods & SSH_AUTH_METHOD_INTERACTIVE) {
+        auto ok = keyboardInteractive(s, userAtHost, asker, &answered);
+        if (!ok) {
+            return ok.error();
         }
+        if (*ok) {
+            return true;
+        }
+        tried << (answered ? QStringLiteral("keyboard-interactive (the answers were rejected)")
+                           : QStringLiteral("keyboard-interactive"));
+    }
+    if ((methods & SSH_AUTH_METHOD_PASSWORD) && !answered) {
+        std::optional<QString> pw = asker.password(userAtHost);
+        if (!pw) {
+            return failure(QStringLiteral("login to %1 cancelled: no password was given").arg(userAtHost));
+        }
+        QByteArray bytes = pw->toUtf8();
+        pw->fill(QLatin1Char('\0'));
+        rc = ssh_userauth_password(s, nullptr, bytes.constData());
+        bytes.fill('\0');
+        if (rc == SSH_AUTH_SUCCESS) {
+            return true;
+        }
+        if (rc == SSH_AUTH_ERROR) {
+            return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+        }
+        tried << QStringLiteral("a password (rejected)");
     }
     return failure(QStringLiteral("permission denied for %1: tried %2; the server accepts %3")
                        .arg(userAtHost, tried.isEmpty() ? QStringLiteral("nothing") : tried.join(QStringLiteral(", ")),

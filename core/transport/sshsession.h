@@ -32,6 +32,7 @@ public:
     HostKeyDecision unknownHostKey(const HostKeyInfo &info);
     std::optional<QString> passphrase(const QString &keyFile);
     std::optional<QString> password(const QString &userAtHost);
+    std::optional<QString> keyboardInteractive(const SshPrompt &prompt);
 
 private:
     template <typename T> T ask(std::function<T(SshInteraction &)> question, T fallback);

@@ -4,13 +4,18 @@
 #include <QDir>
 #include <QFile>
 #include <QHash>
+#include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
 
 #include <csignal>
+#include <fcntl.h>
 #include <pwd.h>
+#include <shadow.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace nestscope::test {
@@ -43,6 +48,54 @@ QByteArray readFile(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// Test processes run side by side (ctest -j) and each starts its own servers: the changes to the
+/// test users (useradd, usermod, chpasswd) are made one process at a time, and all agree on one
+/// password. Kept in /run (a tmpfs, root only), so the password lives no longer than the boot.
+const QString kStateDir = QStringLiteral("/run/nestscope-test");
+
+class UserLock {
+public:
+    UserLock()
+    {
+        ::mkdir(QFile::encodeName(kStateDir).constData(), 0700);
+        m_fd = ::open(QFile::encodeName(kStateDir + QStringLiteral("/lock")).constData(), O_RDWR | O_CREAT | O_CLOEXEC,
+            0600);
+        if (m_fd >= 0) {
+            ::flock(m_fd, LOCK_EX);
+        }
+    }
+    ~UserLock()
+    {
+        if (m_fd >= 0) {
+            ::close(m_fd); // releases the lock
+        }
+    }
+    UserLock(const UserLock &) = delete;
+    UserLock &operator=(const UserLock &) = delete;
+
+private:
+    int m_fd = -1;
+};
+
+/// The per-boot password, made on first use: 24 random letters and digits.
+QString bootPassword(bool *fresh)
+{
+    const QString path = kStateDir + QStringLiteral("/password");
+    QString password = QString::fromLatin1(readFile(path).trimmed());
+    *fresh = password.isEmpty();
+    if (*fresh) {
+        const QByteArray alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        QRandomGenerator *random = QRandomGenerator::system();
+        for (int i = 0; i < 24; ++i) {
+            password += QLatin1Char(alphabet.at(random->bounded(static_cast<int>(alphabet.size()))));
+        }
+        if (!writeFile(path, password.toLatin1(), QFile::ReadOwner | QFile::WriteOwner)) {
+            return {};
+        }
+    }
+    return password;
 }
 
 } // namespace
@@ -80,6 +133,10 @@ bool SshServer::ensureUser(const Options &options)
             m_error = QStringLiteral("a test user with its own login shell can only be set up as root");
             return false;
         }
+        if (options.passwordAuthentication || options.keyboardInteractive) {
+            m_error = QStringLiteral("a test user with a known password can only be set up as root");
+            return false;
+        }
         const passwd *pw = ::getpwuid(::geteuid());
         m_user = pw ? QString::fromLocal8Bit(pw->pw_name) : qEnvironmentVariable("USER");
         m_home = QDir::homePath();
@@ -88,6 +145,7 @@ bool SshServer::ensureUser(const Options &options)
     m_user = options.bashrc ? kTestUser + QStringLiteral("-bash") : kTestUser;
     m_home = QStringLiteral("/var/lib/") + m_user;
     const QString shell = options.bashrc ? QStringLiteral("/bin/bash") : QStringLiteral("/bin/sh");
+    const UserLock lock;
     QString out;
     if (!::getpwnam(m_user.toLocal8Bit().constData())) {
         if (!run(QStringLiteral("useradd"),
@@ -99,10 +157,42 @@ bool SshServer::ensureUser(const Options &options)
             return false;
         }
     }
-    // useradd leaves the account locked ("!"), which sshd refuses without PAM; "*" is "no password".
-    if (!run(QStringLiteral("usermod"),
-            { QStringLiteral("-p"), QStringLiteral("*"), QStringLiteral("-s"), shell, m_user }, &out)) {
+    // useradd leaves the account locked ("!"), which sshd refuses without PAM. The bash user gets
+    // "*" ("no password"); `nestscope-test` gets the per-boot password, for every fixture alike, so
+    // that a server started for key logins does not take it away from a password test running
+    // beside it.
+    const QByteArray account = m_user.toLocal8Bit();
+    const spwd *shadow = ::getspnam(account.constData());
+    const bool noPassword = !shadow || !shadow->sp_pwdp || shadow->sp_pwdp[0] == '*' || shadow->sp_pwdp[0] == '!';
+    QStringList usermod { QStringLiteral("-s"), shell, m_user };
+    if (options.bashrc) {
+        usermod = QStringList { QStringLiteral("-p"), QStringLiteral("*") } + usermod;
+    }
+    if (!run(QStringLiteral("usermod"), usermod, &out)) {
         m_error = QStringLiteral("usermod failed: %1").arg(out);
+        return false;
+    }
+    if (!options.bashrc) {
+        bool fresh = false;
+        m_password = bootPassword(&fresh);
+        if (m_password.isEmpty()) {
+            m_error = QStringLiteral("cannot keep the test password in %1").arg(kStateDir);
+            return false;
+        }
+        if (fresh || noPassword) {
+            QProcess chpasswd;
+            chpasswd.setProcessChannelMode(QProcess::MergedChannels);
+            chpasswd.start(QStringLiteral("chpasswd"), {});
+            chpasswd.write((m_user + QLatin1Char(':') + m_password + QLatin1Char('\n')).toLocal8Bit());
+            chpasswd.closeWriteChannel();
+            if (!chpasswd.waitForFinished(30000) || chpasswd.exitStatus() != QProcess::NormalExit
+                || chpasswd.exitCode() != 0) {
+                m_error = QStringLiteral("chpasswd failed: %1").arg(QString::fromLocal8Bit(chpasswd.readAll()));
+                return false;
+            }
+        }
+    } else if (options.passwordAuthentication || options.keyboardInteractive) {
+        m_error = QStringLiteral("password logins are set up for %1 only, not with a bashrc").arg(kTestUser);
         return false;
     }
     if (options.bashrc) {
@@ -160,6 +250,12 @@ bool SshServer::start(const Options &options)
         return false;
     }
 
+    const auto yesNo = [](bool on) {
+        return on ? QStringLiteral("yes") : QStringLiteral("no");
+    };
+    // Keyboard-interactive has no backend on Linux but PAM; password logins could do without it,
+    // but go through PAM as on a stock Debian server.
+    const bool usePam = options.passwordAuthentication || options.keyboardInteractive;
     for (int attempt = 0; attempt < 5; ++attempt) {
         m_port = freePort();
         const QString config = QStringLiteral("Port %1\n"
@@ -168,10 +264,10 @@ bool SshServer::start(const Options &options)
                                               "PidFile none\n"
                                               "AuthorizedKeysFile %2/authorized_keys\n"
                                               "StrictModes no\n"
-                                              "UsePAM no\n"
+                                              "UsePAM %6\n"
                                               "PubkeyAuthentication yes\n"
-                                              "PasswordAuthentication no\n"
-                                              "KbdInteractiveAuthentication no\n"
+                                              "PasswordAuthentication %7\n"
+                                              "KbdInteractiveAuthentication %8\n"
                                               "PermitRootLogin prohibit-password\n"
                                               "AllowUsers %3\n"
                                               "MaxSessions %4\n"
@@ -183,7 +279,8 @@ bool SshServer::start(const Options &options)
                                    .arg(m_port)
                                    .arg(dir(), m_user)
                                    .arg(options.maxSessions)
-                                   .arg(options.extraConfig);
+                                   .arg(options.extraConfig, yesNo(usePam), yesNo(options.passwordAuthentication),
+                                       yesNo(options.keyboardInteractive));
         const QString configPath = dir() + QStringLiteral("/sshd_config");
         if (!writeFile(configPath, config.toUtf8(), QFile::ReadOwner | QFile::WriteOwner)) {
             m_error = QStringLiteral("cannot write %1").arg(configPath);

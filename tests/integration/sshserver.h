@@ -24,6 +24,12 @@ public:
         /// Log in as `nestscope-test-bash` (login shell /bin/bash) with this ~/.bashrc instead, to
         /// see what a slow or chatty rc file costs. Needs root; start() fails without it.
         std::optional<QByteArray> bashrc;
+        /// Also let the test user log in with password() (`PasswordAuthentication yes`), and/or by
+        /// keyboard-interactive (`KbdInteractiveAuthentication yes`), which OpenSSH on Linux only
+        /// offers through PAM: either one turns on `UsePAM`, and Debian's /etc/pam.d/sshd then asks
+        /// a single "Password: " without echo. Needs root; start() fails without it.
+        bool passwordAuthentication = false;
+        bool keyboardInteractive = false;
     };
 
     SshServer();
@@ -46,6 +52,8 @@ public:
     /// An encrypted key the server also accepts, and its passphrase.
     QString encryptedKey() const { return dir() + QStringLiteral("/encrypted_key"); }
     static QString passphrase() { return QStringLiteral("correct horse battery"); }
+    /// As root: the test user's password (random, one per boot, see ensureUser()); empty otherwise.
+    QString password() const { return m_password; }
     /// A known_hosts line for this server's real host key ("[127.0.0.1]:port ssh-ed25519 AAAA...").
     QByteArray knownHostsLine() const;
     /// The same, but with a freshly generated key: what a changed host key looks like.
@@ -73,6 +81,7 @@ private:
     int m_port = 0;
     QString m_user;
     QString m_home;
+    QString m_password;
     QString m_error;
 };
 

@@ -12,8 +12,10 @@
 #include <QCompleter>
 #include <QDir>
 #include <QFile>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -22,6 +24,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+
+#include <unistd.h>
 
 using namespace nestscope;
 
@@ -47,6 +51,22 @@ void saveShot(QWidget &w, const QString &name)
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QVERIFY(w.grab().save(dir + QLatin1Char('/') + name));
+}
+
+/// Handles the next QInputDialog that opens (modal, in a nested event loop) with `handle`; returns
+/// the timer that watches for it, which stops once it has handled one.
+QTimer *onNextInputDialog(QObject *parent, std::function<void(QInputDialog *)> handle)
+{
+    auto *timer = new QTimer(parent);
+    timer->setInterval(20);
+    QObject::connect(timer, &QTimer::timeout, timer, [timer, handle] {
+        if (auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget())) {
+            timer->stop();
+            handle(dialog);
+        }
+    });
+    timer->start();
+    return timer;
 }
 
 } // namespace
@@ -202,6 +222,79 @@ private Q_SLOTS:
         connection.localAction()->trigger();
         QCOMPARE(changed.size(), 2);
         QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("this machine")));
+    }
+
+    void runnerConnectionAsksThePasswordPrompt()
+    {
+        // The GUI's own prompt for a keyboard-interactive login (PAM's "Password: "): answered, then
+        // cancelled. Needs a test user with a password, which only root can set up.
+        if (::geteuid() != 0) {
+            if (qgetenv("CI") == "true") {
+                QFAIL("a password login needs root, and CI=true requires it to run");
+            }
+            QSKIP("a password login needs root (a test user with a password)");
+        }
+        nestscope::test::SshServer server;
+        nestscope::test::SshServer::Options options;
+        options.keyboardInteractive = true;
+        QVERIFY2(server.start(options), qPrintable(server.error()));
+        const QString knownHosts = server.dir() + QStringLiteral("/known_hosts");
+        QFile kh(knownHosts);
+        QVERIFY(kh.open(QIODevice::WriteOnly));
+        kh.write(server.knownHostsLine());
+        kh.close();
+        qunsetenv("SSH_AUTH_SOCK");
+
+        QWidget window;
+        RunnerConnection connection(&window);
+        SshTarget t;
+        t.host = QStringLiteral("127.0.0.1");
+        t.port = server.port();
+        t.user = server.user();
+        t.identityFile = server.dir() + QStringLiteral("/no-such-key");
+        t.configFile = server.emptyConfig();
+        t.knownHostsFile = knownHosts;
+
+        QString label;
+        QLineEdit::EchoMode echo = QLineEdit::Normal;
+        onNextInputDialog(this, [&](QInputDialog *dialog) {
+            label = dialog->labelText();
+            echo = dialog->textEchoMode();
+            dialog->setTextValue(server.password());
+            dialog->accept();
+        });
+        connection.connectTo(t);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+        QVERIFY2(label.contains(QStringLiteral("Password")), qPrintable(label));
+        QVERIFY2(label.contains(QStringLiteral("%1@127.0.0.1").arg(server.user())), qPrintable(label));
+        QCOMPARE(echo, QLineEdit::Password);
+
+        // Cancel: the login stops, the error box says why, and nothing asks again.
+        int asked = 0;
+        onNextInputDialog(this, [&](QInputDialog *dialog) {
+            ++asked;
+            dialog->reject();
+        });
+        QString error;
+        auto *errorBox = new QTimer(this);
+        errorBox->setInterval(20);
+        connect(errorBox, &QTimer::timeout, errorBox, [&, errorBox] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                errorBox->stop();
+                error = box->text();
+                box->close();
+            }
+        });
+        errorBox->start();
+        connection.connectTo(t);
+        QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), 20000);
+        QVERIFY2(error.contains(QStringLiteral("cancelled")), qPrintable(error));
+        QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("not connected")));
+        auto *ssh = qobject_cast<SshTransport *>(connection.transport());
+        QVERIFY(ssh);
+        QCOMPARE(ssh->state(), SshTransport::State::Failed);
+        QTest::qWait(200);
+        QCOMPARE(asked, 1);
     }
 };
 

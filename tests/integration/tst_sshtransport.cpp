@@ -11,19 +11,39 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <unistd.h>
+
 using namespace nestscope;
 using nestscope::test::SshAgent;
 using nestscope::test::SshServer;
 
 namespace {
 
+/// Password logins need a test user with a password, which only root can set up. CI=true runs as
+/// root and must not skip them silently.
+#define REQUIRE_ROOT_FOR(what)                                                                                         \
+    do {                                                                                                               \
+        if (::geteuid() != 0) {                                                                                        \
+            if (qgetenv("CI") == "true") {                                                                             \
+                QFAIL(what " needs root, and CI=true requires it to run");                                             \
+            }                                                                                                          \
+            QSKIP(what " needs root (a test user with a password)");                                                   \
+        }                                                                                                              \
+    } while (false)
+
 /// Answers prompts as a person at the keyboard would, and records what was asked.
 class ScriptedInteraction final : public SshInteraction {
 public:
     HostKeyDecision decision = HostKeyDecision::Refuse;
     std::optional<QString> passphraseAnswer;
+    std::optional<QString> passwordAnswer;
+    /// Unset: keyboard-interactive prompts take SshInteraction's default (password prompts go to
+    /// password(), as for the CLI's terminal). Set: every prompt gets this answer (nullopt = cancel).
+    std::optional<std::optional<QString>> promptAnswer;
     QList<HostKeyInfo> hostKeyQuestions;
     QStringList passphraseQuestions;
+    QStringList passwordQuestions;
+    QList<SshPrompt> prompts;
 
     HostKeyDecision unknownHostKey(const HostKeyInfo &info) override
     {
@@ -34,6 +54,16 @@ public:
     {
         passphraseQuestions << keyFile;
         return passphraseAnswer;
+    }
+    std::optional<QString> password(const QString &userAtHost) override
+    {
+        passwordQuestions << userAtHost;
+        return passwordAnswer;
+    }
+    std::optional<QString> keyboardInteractive(const SshPrompt &prompt) override
+    {
+        prompts << prompt;
+        return promptAnswer ? *promptAnswer : SshInteraction::keyboardInteractive(prompt);
     }
 };
 
@@ -113,6 +143,27 @@ private:
         t.configFile = m_server.emptyConfig();
         t.knownHostsFile = m_knownHosts;
         t.connectTimeout = std::chrono::seconds(10);
+        return t;
+    }
+
+    /// Starts `server` taking passwords and/or keyboard-interactive, and returns a target for it
+    /// with no key file and (callers unset SSH_AUTH_SOCK) no agent: only an answer can log in.
+    SshTarget passwordTarget(SshServer &server, bool password, bool keyboardInteractive) const
+    {
+        SshServer::Options options;
+        options.passwordAuthentication = password;
+        options.keyboardInteractive = keyboardInteractive;
+        if (!server.start(options)) {
+            qWarning("%s", qPrintable(server.error()));
+            return {};
+        }
+        SshTarget t = target();
+        t.port = server.port();
+        t.identityFile = server.dir() + QStringLiteral("/no-such-key");
+        t.knownHostsFile = server.dir() + QStringLiteral("/known_hosts");
+        if (!writeFile(t.knownHostsFile, server.knownHostsLine())) {
+            return {};
+        }
         return t;
     }
 
@@ -631,6 +682,147 @@ private Q_SLOTS:
         const CommandResult r = runOne(transport, QStringLiteral("echo via-config"));
         QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
         QCOMPARE(r.stdOut, QByteArray("via-config\n"));
+    }
+
+    void passwordLogin()
+    {
+        REQUIRE_ROOT_FOR("a password login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        const SshTarget t = passwordTarget(server, true, false);
+        QVERIFY(!t.host.isEmpty());
+        ScriptedInteraction interaction;
+        interaction.passwordAnswer = server.password();
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("echo by-password"));
+        QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+        QCOMPARE(r.stdOut, QByteArray("by-password\n"));
+        QCOMPARE(interaction.passwordQuestions, QStringList { QStringLiteral("%1@127.0.0.1").arg(server.user()) });
+        QVERIFY(interaction.prompts.isEmpty()); // the server offers no keyboard-interactive
+    }
+
+    void wrongPasswordFailsWithoutAskingAgain()
+    {
+        REQUIRE_ROOT_FOR("a password login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        const SshTarget t = passwordTarget(server, true, false);
+        QVERIFY(!t.host.isEmpty());
+        ScriptedInteraction interaction;
+        interaction.passwordAnswer = QStringLiteral("not-") + server.password();
+        const QString marker = server.dir() + QStringLiteral("/password-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("permission denied for %1@127.0.0.1").arg(server.user())),
+            qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("a password (rejected)")), qPrintable(r.errorString));
+        QCOMPARE(interaction.passwordQuestions.size(), 1);
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        // The next command neither logs in nor asks again: the person reconnects explicitly.
+        const CommandResult again = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(again.outcome, CommandOutcome::FailedToStart);
+        QCOMPARE(interaction.passwordQuestions.size(), 1);
+        QVERIFY(!QFile::exists(marker));
+    }
+
+    void keyboardInteractivePromptIsAnswered()
+    {
+        REQUIRE_ROOT_FOR("a keyboard-interactive login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        const SshTarget t = passwordTarget(server, false, true);
+        QVERIFY(!t.host.isEmpty());
+        {
+            // The server's own prompt reaches the interaction (the GUI shows it as worded).
+            ScriptedInteraction interaction;
+            interaction.promptAnswer = std::optional<QString>(server.password());
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("echo by-pam"));
+            QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+            QCOMPARE(r.stdOut, QByteArray("by-pam\n"));
+            QCOMPARE(interaction.prompts.size(), 1);
+            const SshPrompt &prompt = interaction.prompts.first();
+            QVERIFY2(prompt.text.contains(QStringLiteral("Password"), Qt::CaseInsensitive), qPrintable(prompt.text));
+            QVERIFY(!prompt.echo);
+            QCOMPARE(prompt.userAtHost, QStringLiteral("%1@127.0.0.1").arg(server.user()));
+            QVERIFY(interaction.passwordQuestions.isEmpty());
+        }
+        {
+            // An interaction that only knows passwords (the CLI's terminal) logs in through PAM's
+            // "Password:" prompt too.
+            ScriptedInteraction interaction;
+            interaction.passwordAnswer = server.password();
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("echo by-password-prompt"));
+            QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+            QCOMPARE(interaction.passwordQuestions.size(), 1);
+        }
+        {
+            // A wrong answer: one prompt, a clear refusal, no second round through another method.
+            ScriptedInteraction interaction;
+            interaction.promptAnswer = std::optional<QString>(QStringLiteral("wrong"));
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("permission denied")), qPrintable(r.errorString));
+            QVERIFY2(r.errorString.contains(QStringLiteral("keyboard-interactive (the answers were rejected)")),
+                qPrintable(r.errorString));
+            QCOMPARE(interaction.prompts.size(), 1);
+            QVERIFY(interaction.passwordQuestions.isEmpty());
+        }
+    }
+
+    void cancellingThePromptStopsTheLogin()
+    {
+        REQUIRE_ROOT_FOR("a password login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        // Both methods offered: a cancelled keyboard-interactive prompt must not turn into a
+        // password prompt.
+        const SshTarget t = passwordTarget(server, true, true);
+        QVERIFY(!t.host.isEmpty());
+        const QString marker = server.dir() + QStringLiteral("/cancel-marker");
+        {
+            ScriptedInteraction interaction;
+            interaction.promptAnswer = std::optional<QString>(); // the person pressed Cancel
+            interaction.passwordAnswer = server.password(); // never to be asked
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            QSignalSpy states(&transport, &SshTransport::stateChanged);
+            QElapsedTimer clock;
+            clock.start();
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("cancelled")), qPrintable(r.errorString));
+            QVERIFY2(r.errorString.contains(QStringLiteral("Password")), qPrintable(r.errorString));
+            QCOMPARE(interaction.prompts.size(), 1);
+            QVERIFY(interaction.passwordQuestions.isEmpty());
+            QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+            QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+            QVERIFY2(transport.lastError().contains(QStringLiteral("cancelled")), qPrintable(transport.lastError()));
+        }
+        {
+            // The same through the password method (a server without keyboard-interactive).
+            SshServer passwordOnly;
+            const SshTarget p = passwordTarget(passwordOnly, true, false);
+            QVERIFY(!p.host.isEmpty());
+            ScriptedInteraction interaction; // passwordAnswer unset: Cancel
+            SshTransport transport(p);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("cancelled: no password was given")),
+                qPrintable(r.errorString));
+            QCOMPARE(interaction.passwordQuestions.size(), 1);
+            QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        }
+        QVERIFY(!QFile::exists(marker));
     }
 };
 

@@ -221,7 +221,9 @@ void ConnectDialog::updateResolved()
     const QString jump = t.proxyJump.isEmpty() ? c.proxyJump : t.proxyJump;
     QString text = tr("Connects to %1@%2 port %3").arg(user, host).arg(port);
     if (!jump.isEmpty() && jump.compare(QLatin1String("none"), Qt::CaseInsensitive) != 0) {
-        text += tr(", through the jump host %1").arg(jump);
+        const QStringList hops = jump.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        text += hops.size() > 1 ? tr(", through the jump hosts %1, in that order").arg(hops.join(QStringLiteral(" → ")))
+                                : tr(", through the jump host %1").arg(jump);
     }
     m_resolved->setText(text);
 }

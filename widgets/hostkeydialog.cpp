@@ -21,8 +21,11 @@ HostKeyDialog::HostKeyDialog(const HostKeyInfo &info, QWidget *parent)
     icon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(48, 48));
     icon->setAlignment(Qt::AlignTop);
 
-    const QString who = info.viaJumpHost ? tr("the jump host <b>%1</b>").arg(info.host.toHtmlEscaped())
-                                         : tr("<b>%1</b>").arg(info.host.toHtmlEscaped());
+    QString who = info.viaJumpHost ? tr("the jump host <b>%1</b>").arg(info.host.toHtmlEscaped())
+                                   : tr("<b>%1</b>").arg(info.host.toHtmlEscaped());
+    if (info.viaJumpHost && info.jumpHops > 1) {
+        who += tr(" (hop %1 of %2 on the way to the runner)").arg(info.jumpHop).arg(info.jumpHops);
+    }
     auto *headline = new QLabel(tr("<p>Nestscope has never connected to %1 before, so it cannot tell whether this "
                                    "is really that host.</p>"
                                    "<p>Before you trust it, compare the fingerprint below with the one its "

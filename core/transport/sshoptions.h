@@ -16,7 +16,8 @@ struct SshTarget {
     QString user;
     int port = 0;
     QString identityFile; ///< tried before the config's IdentityFile entries and the default keys
-    /// "[user@]host[:port]"; empty = the config's ProxyJump; "none" = connect directly.
+    /// "[user@]host[:port]", or several separated by commas (a chain, first hop first, as in
+    /// `ProxyJump a,b`); empty = the config's ProxyJump; "none" = connect directly.
     QString proxyJump;
     QString configFile; ///< empty = ~/.ssh/config; a file given here replaces it (like `ssh -F`)
     QString knownHostsFile; ///< empty = ~/.ssh/known_hosts
@@ -71,6 +72,9 @@ struct HostKeyInfo {
     int knownHostsLine = 0;
     QString knownHostsEntry;
     bool viaJumpHost = false; ///< the key belongs to a ProxyJump host, not the target
+    /// For a jump host: its place in the chain (1 = the first, reached directly) and the chain's length.
+    int jumpHop = 0;
+    int jumpHops = 0;
 };
 
 /// One question of a keyboard-interactive login (RFC 4256), worded by the server; on Debian with

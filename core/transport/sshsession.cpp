@@ -33,9 +33,12 @@ ConnectedSession::ConnectedSession(ConnectedSession &&) noexcept = default;
 ConnectedSession &ConnectedSession::operator=(ConnectedSession &&) noexcept = default;
 ConnectedSession::~ConnectedSession()
 {
-    // The target session goes first: its disconnect message still travels through the tunnel.
+    // The target session goes first, then the hops from the last: each session's disconnect
+    // message still travels through the tunnels before it.
     session.reset();
-    tunnel.reset();
+    while (!tunnels.empty()) {
+        tunnels.pop_back();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,14 +185,31 @@ void findKnownHostsLine(HostKeyInfo &info)
     }
 }
 
-Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &asker, bool viaJump)
+/// "jump host [h]:p", "jump host [h]:p (hop 2 of 3)" or "host [h]:p", for messages.
+QString hostRole(const QString &host, const std::optional<JumpHop> &jump)
 {
+    if (!jump) {
+        return QStringLiteral("host %1").arg(host);
+    }
+    if (jump->hops <= 1) {
+        return QStringLiteral("jump host %1").arg(host);
+    }
+    return QStringLiteral("jump host %1 (hop %2 of %3)").arg(host).arg(jump->hop).arg(jump->hops);
+}
+
+Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &asker, const std::optional<JumpHop> &jump)
+{
+    const bool viaJump = jump.has_value();
     ssh_key key = nullptr;
     if (ssh_get_server_publickey(s, &key) != SSH_OK) {
         return failure(QStringLiteral("the server sent no host key: %1").arg(sshError(s)));
     }
     HostKeyInfo info;
     info.viaJumpHost = viaJump;
+    if (jump) {
+        info.jumpHop = jump->hop;
+        info.jumpHops = jump->hops;
+    }
     info.keyType = QString::fromLatin1(ssh_key_type_to_char(ssh_key_type(key)));
     unsigned char *hash = nullptr;
     size_t hashLen = 0;
@@ -211,8 +231,7 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
         info.knownHostsFile = QString::fromLocal8Bit(khFile);
         ssh_string_free_char(khFile);
     }
-    const QString who
-        = viaJump ? QStringLiteral("jump host %1").arg(info.host) : QStringLiteral("host %1").arg(info.host);
+    const QString who = hostRole(info.host, jump);
 
     switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK:
@@ -226,11 +245,11 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
             QStringLiteral("REFUSED: the host key of %1 has changed. It now offers %2 key %3, but %4 line %5 "
                            "records %6 (%7). Someone could be intercepting the connection, or the host "
                            "was reinstalled; check with its administrator, then remove that line "
-                           "(ssh-keygen -R '%1' -f %4) to accept the new key. No command was run.")
-                .arg(who.section(QLatin1Char(' '), -1), info.keyType, info.fingerprint, info.knownHostsFile)
+                           "(ssh-keygen -R '%8' -f %4) to accept the new key. No command was run.")
+                .arg(viaJump ? who : info.host, info.keyType, info.fingerprint, info.knownHostsFile)
                 .arg(info.knownHostsLine)
                 .arg(info.knownFingerprint.isEmpty() ? QStringLiteral("another key") : info.knownFingerprint,
-                    info.knownHostsEntry));
+                    info.knownHostsEntry, info.host));
     }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND: {
@@ -475,18 +494,29 @@ QStringList identitiesFor(const SshTarget &target, const SshHostConfig &hc)
 }
 
 /// One hop: a libssh session to `target`, over `fd` when a tunnel carries it.
-Result<SessionPtr> connectOne(
-    const SshTarget &target, const SshHostConfig &hc, int fd, SshAsker &asker, bool isJump, QString *description)
+Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, int fd, SshAsker &asker,
+    const std::optional<JumpHop> &jump, QString *description)
 {
     SessionPtr session(ssh_new());
     ssh_session s = session.get();
     if (!s) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
         return failure(QStringLiteral("out of memory creating an SSH session"));
+    }
+    // Once ssh_connect() has taken the tunnel's socket, libssh closes it when the session is freed;
+    // before that, it is closed here on the way out.
+    if (fd >= 0) {
+        ssh_options_set(s, SSH_OPTIONS_FD, &fd);
     }
     const QByteArray host = target.host.toUtf8();
     ssh_options_set(s, SSH_OPTIONS_HOST, host.constData());
     const QByteArray configFile = QFile::encodeName(target.configFile);
     if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
         return failure(
             QStringLiteral("cannot read the ssh config %1: %2")
                 .arg(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile, sshError(s)));
@@ -508,9 +538,6 @@ Result<SessionPtr> connectOne(
     // libssh 0.10 turns ProxyJump into `ssh -W`, whose host-key checks we could not see: jumps are
     // done natively (fd != -1) or not at all.
     ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
-    if (fd >= 0) {
-        ssh_options_set(s, SSH_OPTIONS_FD, &fd);
-    }
     int nodelay = 1;
     ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
 
@@ -528,10 +555,10 @@ Result<SessionPtr> connectOne(
 
     qCDebug(lcSsh) << "connecting to" << *description << (fd >= 0 ? "through a jump tunnel" : "");
     if (ssh_connect(s) != SSH_OK) {
-        return failure(QStringLiteral("cannot connect to %1%2: %3")
-                           .arg(isJump ? QStringLiteral("jump host ") : QString(), *description, sshError(s)));
+        return failure(QStringLiteral("cannot connect to %1: %2")
+                           .arg(jump ? hostRole(*description, jump) : *description, sshError(s)));
     }
-    if (auto ok = verifyHostKey(s, target, asker, isJump); !ok) {
+    if (auto ok = verifyHostKey(s, target, asker, jump); !ok) {
         return ok.error();
     }
     if (auto ok = authenticate(s, userAtHost, identitiesFor(target, hc), target.useAgent, asker); !ok) {
@@ -552,38 +579,51 @@ Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
         jumpSpec.clear();
     }
 
-    ConnectedSession result;
-    int fd = -1;
-    QString via;
-    if (!jumpSpec.isEmpty()) {
-        if (jumpSpec.contains(QLatin1Char(','))) {
-            return failure(QStringLiteral("ProxyJump %1: Nestscope supports one jump host, not a chain").arg(jumpSpec));
+    // `ProxyJump a,b` as OpenSSH reads it: connect to a, from a to b, from b to the target. Each
+    // hop is a session of its own whose socket is a channel of the hop before it.
+    QList<SshTarget> hops;
+    for (const QString &spec : jumpSpec.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const SshTarget e = SshTarget::fromSpec(spec);
+        if (e.host.isEmpty()) {
+            return failure(QStringLiteral("ProxyJump %1: \"%2\" names no host").arg(jumpSpec, spec));
         }
-        const SshTarget e = SshTarget::fromSpec(jumpSpec);
         SshTarget jump = target;
         jump.host = e.host;
         jump.user = e.user;
         jump.port = e.port;
-        // The key named for the target (connect dialog, --identity) is offered to the jump host
-        // too, after the jump host's own IdentityFile entries: one key for both is the common case.
+        // The key named for the target (connect dialog, --identity) is offered to the jump hosts
+        // too, after their own IdentityFile entries: one key for all is the common case.
+        // A jump host's own ProxyJump is not followed: the chain given here is the whole path.
         jump.proxyJump = QStringLiteral("none");
-        const QString destHost = hc.hostName.isEmpty() ? target.host : hc.hostName;
-        const int destPort = target.port > 0 ? target.port : (hc.port > 0 ? hc.port : 22);
-        result.tunnel = std::make_unique<JumpTunnel>();
-        auto tunnelFd = result.tunnel->start(jump, destHost, destPort, asker);
+        hops << jump;
+    }
+    // Where the hop before must open its channel to: the next host's HostName and Port as this
+    // side's config resolves them (as OpenSSH does for `ssh -J`).
+    const auto endpoint = [&config](const SshTarget &t) {
+        const SshHostConfig c = config.lookup(t.host);
+        return std::pair { c.hostName.isEmpty() ? t.host : c.hostName, t.port > 0 ? t.port : (c.port > 0 ? c.port : 22) };
+    };
+
+    ConnectedSession result;
+    int fd = -1;
+    for (qsizetype i = 0; i < hops.size(); ++i) {
+        const auto [destHost, destPort] = endpoint(i + 1 < hops.size() ? hops.at(i + 1) : target);
+        auto tunnel = std::make_unique<JumpTunnel>();
+        const JumpHop hop { static_cast<int>(i) + 1, static_cast<int>(hops.size()) };
+        auto tunnelFd = tunnel->start(hops.at(i), fd, hop, destHost, destPort, asker);
+        result.tunnels.push_back(std::move(tunnel));
         if (!tunnelFd) {
             return tunnelFd.error();
         }
         fd = *tunnelFd;
-        via = jumpSpec;
     }
-    auto session = connectOne(target, hc, fd, asker, false, &result.description);
+    auto session = connectOne(target, hc, fd, asker, std::nullopt, &result.description);
     if (!session) {
         return session.error();
     }
     result.session = std::move(session).value();
-    if (!via.isEmpty()) {
-        result.description += QStringLiteral(" via ") + via;
+    if (!hops.isEmpty()) {
+        result.description += QStringLiteral(" via ") + jumpSpec;
     }
     return result;
 }
@@ -623,21 +663,25 @@ bool writeAll(int fd, const char *data, qsizetype size)
 
 } // namespace
 
-Result<int> JumpTunnel::start(const SshTarget &jump, const QString &destHost, int destPort, SshAsker asker)
+Result<int> JumpTunnel::start(
+    const SshTarget &jump, int fd, JumpHop hop, const QString &destHost, int destPort, SshAsker asker)
 {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
         return failure(QStringLiteral("cannot create a socket pair for the jump tunnel: %1")
                            .arg(QString::fromLocal8Bit(std::strerror(errno))));
     }
     auto ready = std::make_shared<std::promise<Result<bool>>>();
     std::future<Result<bool>> readyFuture = ready->get_future();
     const int local = fds[1];
-    m_thread = std::thread([this, jump, destHost, destPort, asker, ready, local]() mutable {
+    m_thread = std::thread([this, jump, fd, hop, destHost, destPort, asker, ready, local]() mutable {
         const SshConfigFile config
             = SshConfigFile::load(jump.configFile.isEmpty() ? SshConfigFile::defaultPath() : jump.configFile);
         QString description;
-        auto session = connectOne(jump, config.lookup(jump.host), -1, asker, true, &description);
+        auto session = connectOne(jump, config.lookup(jump.host), fd, asker, hop, &description);
         if (!session) {
             ready->set_value(session.error());
             ::close(local);
@@ -647,8 +691,8 @@ Result<int> JumpTunnel::start(const SshTarget &jump, const QString &destHost, in
         ssh_channel channel = ssh_channel_new(s);
         if (!channel
             || ssh_channel_open_forward(channel, destHost.toUtf8().constData(), destPort, "127.0.0.1", 0) != SSH_OK) {
-            ready->set_value(failure(QStringLiteral("jump host %1 could not open a connection to %2:%3: %4")
-                                         .arg(description, destHost)
+            ready->set_value(failure(QStringLiteral("%1 could not open a connection to %2:%3: %4")
+                                         .arg(hostRole(description, hop), destHost)
                                          .arg(destPort)
                                          .arg(sshError(s))));
             if (channel) {

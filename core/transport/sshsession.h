@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 struct ssh_session_struct;
 struct ssh_channel_struct;
@@ -44,10 +45,11 @@ private:
 
 class JumpTunnel;
 
-/// An authenticated session and, for ProxyJump, the tunnel its socket runs through.
+/// An authenticated session and, for ProxyJump, the tunnels its socket runs through (first hop
+/// first; each tunnel's jump session runs over the previous tunnel's socket).
 struct ConnectedSession {
     SessionPtr session;
-    std::unique_ptr<JumpTunnel> tunnel;
+    std::vector<std::unique_ptr<JumpTunnel>> tunnels;
     QString description; ///< "user@host:port" (via "jump")
     ConnectedSession();
     ConnectedSession(ConnectedSession &&) noexcept;
@@ -55,12 +57,20 @@ struct ConnectedSession {
     ~ConnectedSession();
 };
 
-/// Connects as `ssh target.host` would: config, ProxyJump (natively, both host keys checked by our
-/// policy), host key verification, then agent, key files and password. Blocks the calling thread.
+/// Connects as `ssh target.host` would: config, ProxyJump (natively, one hop after the other, every
+/// host key checked by our policy), host key verification, then agent, key files,
+/// keyboard-interactive and password. Blocks the calling thread.
 Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker);
 
-/// Carries a target session's bytes through a direct-tcpip channel of a jump host's session.
-/// The jump session lives and dies on the tunnel's own thread; the target gets a socket.
+/// Where a jump host sits in a ProxyJump chain: hop 1 of `hops` is reached directly.
+struct JumpHop {
+    int hop = 1;
+    int hops = 1;
+};
+
+/// Carries the next session's bytes (the target's, or the next jump host's) through a
+/// direct-tcpip channel of a jump host's session. The jump session lives and dies on the tunnel's
+/// own thread; the next session gets a socket.
 class JumpTunnel {
 public:
     JumpTunnel() = default;
@@ -68,9 +78,11 @@ public:
     JumpTunnel(const JumpTunnel &) = delete;
     JumpTunnel &operator=(const JumpTunnel &) = delete;
 
-    /// Blocks until the jump host is connected and the channel to destHost:destPort is open.
-    /// Returns the socket for the target session (libssh closes it when that session ends).
-    Result<int> start(const SshTarget &jump, const QString &destHost, int destPort, SshAsker asker);
+    /// Blocks until the jump host is connected (directly, or over `fd` from the previous hop's
+    /// tunnel, which the jump session then owns) and the channel to destHost:destPort is open.
+    /// Returns the socket for the next session (libssh closes it when that session ends).
+    Result<int> start(
+        const SshTarget &jump, int fd, JumpHop hop, const QString &destHost, int destPort, SshAsker asker);
 
 private:
     std::thread m_thread;

@@ -167,6 +167,21 @@ private:
         return t;
     }
 
+    /// Starts `jump` as a jump host for the client key that may forward to 127.0.0.1:nextPort only.
+    bool startJumpHost(SshServer &jump, int nextPort) const
+    {
+        SshServer::Options options;
+        options.extraConfig = QStringLiteral("PermitOpen 127.0.0.1:%1\n").arg(nextPort);
+        if (!jump.start(options)) {
+            qWarning("%s", qPrintable(jump.error()));
+            return false;
+        }
+        const QString keys = jump.dir() + QStringLiteral("/authorized_keys");
+        QFile::remove(keys);
+        return QFile::copy(m_server.dir() + QStringLiteral("/authorized_keys"), keys)
+            && QFile::setPermissions(keys, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -823,6 +838,145 @@ private Q_SLOTS:
             QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
         }
         QVERIFY(!QFile::exists(marker));
+    }
+
+    void proxyJumpChainFromSshConfig()
+    {
+        // jump1 -> jump2 -> target, each jump host allowed to forward to the next hop only.
+        AgentEnvironment noAgent({});
+        SshServer jump2;
+        QVERIFY(startJumpHost(jump2, m_server.port()));
+        SshServer jump1;
+        QVERIFY(startJumpHost(jump1, jump2.port()));
+        const QString knownHosts = m_server.dir() + QStringLiteral("/chain_known_hosts");
+        QVERIFY(writeFile(knownHosts, m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.knownHostsLine()));
+        const QString config = m_server.dir() + QStringLiteral("/chain_config");
+        QVERIFY(writeFile(config,
+            QStringLiteral("Host bastion-1\n  HostName 127.0.0.1\n  Port %1\n"
+                           "Host bastion-2\n  HostName 127.0.0.1\n  Port %2\n"
+                           "Host runner-3\n  HostName 127.0.0.1\n  Port %3\n  ProxyJump bastion-1,bastion-2\n"
+                           "Host *\n  User %4\n  IdentityFile %5\n")
+                .arg(jump1.port())
+                .arg(jump2.port())
+                .arg(m_server.port())
+                .arg(m_server.user(), m_server.clientKey())
+                .toUtf8()));
+        SshTarget t;
+        t.host = QStringLiteral("runner-3");
+        t.configFile = config;
+        t.knownHostsFile = knownHosts;
+        t.connectTimeout = std::chrono::seconds(10);
+        {
+            // PermitOpen is real: skipping the middle hop, the first jump host may not reach the target.
+            SshTarget skipping = t;
+            skipping.proxyJump = QStringLiteral("bastion-1");
+            SshTransport transport(skipping);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("jump host %1@127.0.0.1:%2 could not open a connection to "
+                                                           "127.0.0.1:%3")
+                                                .arg(m_server.user())
+                                                .arg(jump1.port())
+                                                .arg(m_server.port())),
+                qPrintable(r.errorString));
+        }
+        {
+            SshTransport transport(t);
+            const CommandResult r = runOne(transport, QStringLiteral("echo chained"));
+            QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+            QCOMPARE(r.stdOut, QByteArray("chained\n"));
+            QVERIFY2(transport.description().endsWith(QStringLiteral(" via bastion-1,bastion-2")),
+                qPrintable(transport.description()));
+            // Many commands through both tunnels at once.
+            int finished = 0;
+            int good = 0;
+            for (int i = 0; i < 40; ++i) {
+                CommandRequest request;
+                request.command = QStringLiteral("echo %1").arg(i);
+                connect(transport.start(request), &CommandJob::finished, this, [&, i](const CommandResult &res) {
+                    ++finished;
+                    good += res.outcome == CommandOutcome::Exited && res.stdOut == QByteArray::number(i) + '\n';
+                });
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(finished, 40, 60000);
+            QCOMPARE(good, 40);
+            // The path runs through the first hop: kill it and the target session dies with it.
+            jump1.kill();
+            const CommandResult lost = runOne(transport, QStringLiteral("sleep 30"), std::chrono::seconds(60), 10000);
+            QVERIFY2(
+                !lost.errorString.startsWith(QStringLiteral("no result")), "the command was lost without a result");
+            QVERIFY2(lost.outcome == CommandOutcome::ConnectionLost || lost.outcome == CommandOutcome::FailedToStart,
+                qPrintable(toText(lost.outcome) + QLatin1Char(' ') + lost.errorString));
+        }
+    }
+
+    void proxyJumpChainChecksEveryHopsKey()
+    {
+        AgentEnvironment noAgent({});
+        SshServer jump2;
+        QVERIFY(startJumpHost(jump2, m_server.port()));
+        SshServer jump1;
+        QVERIFY(startJumpHost(jump1, jump2.port()));
+        SshTarget t = target();
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2,%1@127.0.0.1:%3").arg(m_server.user()).arg(jump1.port()).arg(jump2.port());
+        const QString marker = m_server.dir() + QStringLiteral("/chain-marker");
+        const QString middle = QStringLiteral("[127.0.0.1]:%1").arg(jump2.port());
+        {
+            // The middle hop's key has changed: refused, naming that hop, whatever the policy says.
+            t.knownHostsFile = m_server.dir() + QStringLiteral("/chain_changed_known_hosts");
+            QVERIFY(writeFile(t.knownHostsFile,
+                m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.impostorKnownHostsLine()));
+            t.acceptNewHostKey = true;
+            ScriptedInteraction interaction;
+            interaction.decision = HostKeyDecision::AcceptAndSave;
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            const QString &m = r.errorString;
+            QVERIFY2(m.contains(QStringLiteral("the host key of jump host %1 (hop 2 of 2) has changed").arg(middle)),
+                qPrintable(m));
+            QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 3")), qPrintable(m));
+            QVERIFY(interaction.hostKeyQuestions.isEmpty());
+            QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+            QVERIFY(!QFile::exists(marker));
+            t.acceptNewHostKey = false;
+        }
+        {
+            // The middle hop unknown: the question says which hop it is; refused, nothing runs.
+            t.knownHostsFile = m_server.dir() + QStringLiteral("/chain_unknown_known_hosts");
+            QVERIFY(writeFile(t.knownHostsFile, m_server.knownHostsLine() + jump1.knownHostsLine()));
+            ScriptedInteraction interaction;
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("REFUSED: jump host %1 (hop 2 of 2)").arg(middle)),
+                qPrintable(r.errorString));
+            QCOMPARE(interaction.hostKeyQuestions.size(), 1);
+            const HostKeyInfo &info = interaction.hostKeyQuestions.first();
+            QVERIFY(info.viaJumpHost);
+            QCOMPARE(info.host, middle);
+            QCOMPARE(info.jumpHop, 2);
+            QCOMPARE(info.jumpHops, 2);
+            QVERIFY(!QFile::exists(marker));
+        }
+        {
+            // Accepted once, the chain connects; the unknown target key is asked about after it.
+            ScriptedInteraction interaction;
+            interaction.decision = HostKeyDecision::AcceptOnce;
+            t.knownHostsFile = m_server.dir() + QStringLiteral("/chain_unknown_known_hosts");
+            QVERIFY(writeFile(t.knownHostsFile, jump1.knownHostsLine()));
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("echo through-two"));
+            QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+            QCOMPARE(r.stdOut, QByteArray("through-two\n"));
+            QCOMPARE(interaction.hostKeyQuestions.size(), 2);
+            QCOMPARE(interaction.hostKeyQuestions.at(0).jumpHop, 2);
+            QVERIFY(!interaction.hostKeyQuestions.at(1).viaJumpHost);
+            QCOMPARE(interaction.hostKeyQuestions.at(1).host, QStringLiteral("[127.0.0.1]:%1").arg(m_server.port()));
+        }
     }
 };
 

@@ -15,6 +15,8 @@
 #include "runlistview.h"
 #include "runview.h"
 #include "sampledetails.h"
+#include "topologyscene.h"
+#include "topologyview.h"
 #include "transport/localtransport.h"
 
 #include <QAction>
@@ -35,6 +37,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTimer>
@@ -129,7 +132,13 @@ MainWindow::MainWindow(QWidget *parent)
     split->addWidget(m_details);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    setCentralWidget(split);
+    // The matrix and the topology are the two pages of the workbench; docks stay around both.
+    m_topologyView = new TopologyView(this);
+    m_pages = new QTabWidget(this);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(split, tr("&Matrix"));
+    m_pages->addTab(m_topologyView, tr("&Topology"));
+    setCentralWidget(m_pages);
 
     m_progress->setMaximumWidth(240);
     m_progress->setTextVisible(true);
@@ -156,12 +165,34 @@ MainWindow::MainWindow(QWidget *parent)
         delete m_runner;
         delete m_setup;
         m_console->setTargets({ { QStringLiteral("runner"), transport } }, { QStringLiteral("runner") });
+        m_topologyView->setTransport(transport);
+        if (m_pages->currentWidget() == m_topologyView) {
+            m_topologyView->discover(); // the page shows the runner it is connected to
+        }
         updateStatus();
     });
     m_console->setTargets({ { QStringLiteral("runner"), m_transport } }, { QStringLiteral("runner") });
+    m_topologyView->setTransport(m_transport);
+    // The first look at the Topology page discovers the runner; later, Discover (Ctrl+D) refreshes it.
+    connect(m_pages, &QTabWidget::currentChanged, this, [this] {
+        if (m_pages->currentWidget() == m_topologyView && !m_topologyView->hasTopology()
+            && !m_topologyView->isDiscovering()) {
+            m_topologyView->discover();
+        }
+    });
     QMenu *runnerMenu = menuBar()->addMenu(tr("R&unner"));
     runnerMenu->addActions(
         { m_connection->connectAction(), m_connection->reconnectAction(), m_connection->localAction() });
+    runnerMenu->addSeparator();
+    auto *discover = runnerMenu->addAction(tr("&Discover Topology"));
+    discover->setStatusTip(m_topologyView->discoverAction()->statusTip());
+    connect(discover, &QAction::triggered, this, [this] {
+        const bool wasShown = m_pages->currentWidget() == m_topologyView;
+        m_pages->setCurrentWidget(m_topologyView);
+        if (wasShown || m_topologyView->hasTopology()) {
+            m_topologyView->discover(); // (a first visit discovers by itself)
+        }
+    });
     if (auto *bar = findChild<QToolBar *>(QStringLiteral("MainToolBar"))) {
         bar->addAction(m_connection->connectAction());
     }
@@ -243,6 +274,19 @@ void MainWindow::createActions()
     file->addAction(m_openAction);
     file->addAction(m_savePlanAction);
     file->addAction(m_saveAction);
+    file->addSeparator();
+    QMenu *exportTopology = file->addMenu(tr("Export &Topology"));
+    exportTopology->addAction(tr("As &PNG…"), this, [this] {
+        m_topologyView->exportPng();
+    });
+    exportTopology->addAction(tr("As &SVG…"), this, [this] {
+        m_topologyView->exportSvg();
+    });
+    connect(exportTopology, &QMenu::aboutToShow, this, [this, exportTopology] {
+        for (QAction *a : exportTopology->actions()) {
+            a->setEnabled(m_topologyView->exportPngAction()->isEnabled());
+        }
+    });
     file->addSeparator();
     file->addAction(quit);
     runMenu->addAction(m_runAction);
@@ -391,6 +435,8 @@ void MainWindow::runResolved()
         updateActions();
         updateStatus();
         statusBar()->showMessage(cancelled ? tr("Run cancelled") : tr("Run finished"), 5000);
+        // The graph's edges show, per address family, whether this run got out from each target.
+        m_topologyView->setEdgeResults(edgeResultsFromRun(m_runner->run(), m_setup ? &m_setup->plan() : nullptr));
         Q_EMIT runFinished(cancelled);
     });
     {

@@ -11,6 +11,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QProgressBar;
+class QTabWidget;
 class QTableView;
 class QTimer;
 
@@ -26,6 +27,7 @@ class ConsoleView;
 class PlanEditor;
 class SampleDetails;
 class TargetSetup;
+class TopologyView;
 class Transport;
 
 /// The workbench: a plan, the Run/Cancel controls with progress, and the matrix filling in live.
@@ -53,6 +55,9 @@ public:
     QAction *rerunFailedAction() const { return m_rerunFailedAction; }
     PlanEditor *planEditor() const { return m_planEditor; }
     ConsoleView *console() const { return m_console; }
+    /// The Topology page beside the matrix: the runner's network as a graph, coloured by the last run.
+    TopologyView *topologyView() const { return m_topologyView; }
+    QTabWidget *pages() const { return m_pages; }
 
     /// Keeps every run in this store from now on (samples written as they complete) and lists
     /// its runs in the Runs dock. On error nothing changes and runs stay in memory only.
@@ -119,6 +124,8 @@ private:
     QDockWidget *m_runsDock = nullptr;
     QDockWidget *m_chartsDock = nullptr;
     QList<QPointer<QWidget>> m_resultWindows;
+    QTabWidget *m_pages = nullptr;
+    TopologyView *m_topologyView = nullptr;
 };
 
 } // namespace nestscope

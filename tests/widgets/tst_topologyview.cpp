@@ -1,0 +1,469 @@
+#include "mainwindow.h"
+#include "plan/plan.h"
+#include "results/sample.h"
+#include "topology/discovery.h"
+#include "topology/graph.h"
+#include "topology/layout.h"
+#include "topologyscene.h"
+#include "topologyview.h"
+#include "transport/localtransport.h"
+
+#include <QAction>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QGraphicsItem>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QTabWidget>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextBrowser>
+#include <QTreeWidget>
+#include <QXmlStreamReader>
+
+using namespace nestscope;
+
+namespace {
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// The recorded lab fixtures as the discovery script's sections (see core/topology/discovery.cpp
+/// for the names), so that the real parsers build the topology the GUI shows.
+Topology labTopology(const QString &scenario)
+{
+    const QString dir = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/lab/") + scenario;
+    DiscoverySections sections;
+    auto add = [&](const QString &name, const QString &file) {
+        const QString path = dir + QLatin1Char('/') + file;
+        if (!QFile::exists(path)) {
+            return;
+        }
+        DiscoverySection s;
+        s.name = name;
+        s.exitCode = 0;
+        s.output = readFile(path);
+        sections.insert(name, s);
+    };
+    add(QStringLiteral("hostname"), QStringLiteral("runner/hostname.txt"));
+    add(QStringLiteral("uname-r"), QStringLiteral("runner/uname-r.txt"));
+    add(QStringLiteral("resolv.conf"), QStringLiteral("runner/resolv.conf"));
+    add(QStringLiteral("ip-addr"), QStringLiteral("runner/ip-d-addr.json"));
+    add(QStringLiteral("ip-route-4"), QStringLiteral("runner/ip-route-4.json"));
+    add(QStringLiteral("ip-route-6"), QStringLiteral("runner/ip-route-6.json"));
+    for (const char *name : { "net.ipv4.ip_forward", "net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.all.forwarding",
+             "net.bridge.bridge-nf-call-iptables" }) {
+        add(QStringLiteral("sysctl:") + QLatin1String(name),
+            QStringLiteral("runner/sysctl-%1.txt").arg(QLatin1String(name)));
+    }
+    add(QStringLiteral("nft"), QStringLiteral("runner/nft-ruleset.json"));
+    add(QStringLiteral("iptables-save"), QStringLiteral("runner/iptables-save.txt"));
+    add(QStringLiteral("ip6tables-save"), QStringLiteral("runner/ip6tables-save.txt"));
+    add(QStringLiteral("iptables-version"), QStringLiteral("runner/iptables-version.txt"));
+    DiscoverySection client;
+    client.name = QStringLiteral("lxd-client");
+    client.output = "lxc";
+    sections.insert(client.name, client);
+    add(QStringLiteral("lxd-server"), QStringLiteral("lxd/server.json"));
+    add(QStringLiteral("lxd-networks"), QStringLiteral("lxd/networks.json"));
+    add(QStringLiteral("lxd-instances"), QStringLiteral("lxd/instances.json"));
+    QDirIterator leases(dir + QStringLiteral("/lxd"), { QStringLiteral("leases-*.json") });
+    while (leases.hasNext()) {
+        const QString file = QFileInfo(leases.next()).fileName();
+        const QString network = file.mid(7, file.size() - 7 - 5);
+        add(QStringLiteral("lxd-leases:") + network, QStringLiteral("lxd/") + file);
+    }
+    Topology t = topologyFromSections(sections);
+    t.transport = QStringLiteral("lab fixture %1").arg(scenario);
+    return t;
+}
+
+QString globalIpv4(const Topology &t, const QString &instance)
+{
+    if (const TopoInstance *inst = t.instance(instance)) {
+        for (const TopoNic &nic : inst->nics) {
+            for (const TopoAddress &a : nic.addresses) {
+                if (a.family == TopoAddress::Family::IPv4 && a.isGlobal()) {
+                    return a.address;
+                }
+            }
+        }
+    }
+    return {};
+}
+
+int edgeIndex(const TopologyGraph &graph, const std::function<bool(const TopoEdge &)> &pick)
+{
+    for (qsizetype i = 0; i < graph.edges.size(); ++i) {
+        if (pick(graph.edges.at(i))) {
+            return int(i);
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestTopologyView : public QObject {
+    Q_OBJECT
+
+private:
+    /// A view showing a lab scenario, laid out (the layout runs on a worker thread).
+    static bool show(TopologyView &view, const QString &scenario)
+    {
+        QSignalSpy laidOut(&view, &TopologyView::layoutFinished);
+        view.setTopology(labTopology(scenario));
+        return laidOut.count() > 0 || laidOut.wait(20000);
+    }
+
+    static void saveScreenshot(const QImage &image, const QString &name, bool forReadme = true)
+    {
+        QVERIFY(!image.isNull());
+        QVERIFY(image.save(QDir::current().filePath(name)));
+        // The README shows docs/screenshots/; refresh it when asked (see docs/screenshots/README.md).
+        if (forReadme && qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            QVERIFY(image.save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/") + name));
+        }
+    }
+
+private Q_SLOTS:
+    void sceneHasANodePerId_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        for (const char *s : { "healthy", "forward-drop", "ipv6-only", "nat-off", "ip-forward-off", "dns-down" }) {
+            QTest::newRow(s) << QString::fromLatin1(s);
+        }
+    }
+    void sceneHasANodePerId()
+    {
+        QFETCH(QString, scenario);
+        TopologyView view;
+        QVERIFY(show(view, scenario));
+        const TopologyGraph expected = buildTopologyGraph(labTopology(scenario));
+        QVERIFY(!expected.nodes.isEmpty());
+        QCOMPARE(view.scene()->nodeIds().size(), expected.nodes.size());
+        for (const TopoNode &n : expected.nodes) {
+            QVERIFY2(view.scene()->nodeItem(n.id), qPrintable(n.id));
+        }
+        for (const char *id : { "uplink", "runner", "net:lxdbr0", "inst:vm1", "inst:vm2", "nic:vm1/eth0" }) {
+            QVERIFY2(view.scene()->nodeItem(QString::fromLatin1(id)), id);
+        }
+        QCOMPARE(view.scene()->edgeCount(), int(expected.edges.size()));
+        // Nodes do not overlap: the layout got the sizes the scene measured.
+        const QStringList ids = view.scene()->nodeIds();
+        for (int i = 0; i < ids.size(); ++i) {
+            for (int j = i + 1; j < ids.size(); ++j) {
+                const QRectF a = view.scene()->nodeItem(ids.at(i))->sceneBoundingRect().adjusted(5, 5, -5, -5);
+                const QRectF b = view.scene()->nodeItem(ids.at(j))->sceneBoundingRect().adjusted(5, 5, -5, -5);
+                QVERIFY2(!a.intersects(b), qPrintable(ids.at(i) + QStringLiteral(" overlaps ") + ids.at(j)));
+            }
+        }
+    }
+
+    void problemBadgeOnTheRunnerInForwardDrop()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("forward-drop")));
+        const QString tip = view.scene()->problemToolTip(QStringLiteral("runner"));
+        QVERIFY2(!tip.isEmpty(), "no problem badge on the runner");
+        const TopologyGraph &graph = view.scene()->graph();
+        const auto drop = std::find_if(graph.problems.cbegin(), graph.problems.cend(), [](const TopoProblem &p) {
+            return p.id == QLatin1String("forward-drop");
+        });
+        QVERIFY(drop != graph.problems.cend());
+        QVERIFY(tip.contains(drop->title.toHtmlEscaped()));
+        QVERIFY(tip.contains(drop->why.toHtmlEscaped()));
+
+        // The inspector says the same, in full, when the runner is selected.
+        view.scene()->selectNode(QStringLiteral("runner"));
+        QVERIFY(view.inspectorProblems()->isVisibleTo(&view));
+        QVERIFY(view.inspectorProblems()->toPlainText().contains(drop->title));
+        view.scene()->selectNode(QStringLiteral("inst:vm1"));
+        QVERIFY(!view.inspectorProblems()->isVisibleTo(&view));
+    }
+
+    void noBadgeWhenHealthy()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        for (const QString &id : view.scene()->nodeIds()) {
+            QVERIFY2(view.scene()->problemToolTip(id).isEmpty(), qPrintable(id));
+        }
+    }
+
+    void searchHighlightsByNameAndAddress()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        view.searchBox()->setText(QStringLiteral("vm1"));
+        QVERIFY(view.scene()->highlighted().contains(QStringLiteral("inst:vm1")));
+        QVERIFY(!view.scene()->highlighted().contains(QStringLiteral("inst:vm2")));
+        QVERIFY(view.matchLabel()->text().contains(QStringLiteral("match")));
+
+        const QString address = globalIpv4(view.topology(), QStringLiteral("vm1"));
+        QVERIFY(!address.isEmpty());
+        view.searchBox()->setText(address);
+        const QStringList byAddress = view.scene()->highlighted();
+        QVERIFY2(byAddress.contains(QStringLiteral("inst:vm1")), qPrintable(byAddress.join(QLatin1Char(' '))));
+        QVERIFY(!byAddress.contains(QStringLiteral("inst:vm2")));
+        QCOMPARE(view.scene()->highlight(address), byAddress);
+
+        view.searchBox()->setText(QStringLiteral("no-such-thing"));
+        QVERIFY(view.scene()->highlighted().isEmpty());
+        QCOMPARE(view.matchLabel()->text(), QStringLiteral("no match"));
+        view.searchBox()->clear();
+        QVERIFY(view.matchLabel()->text().isEmpty());
+    }
+
+    void selectingANodeFillsTheInspector()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        view.scene()->selectNode(QStringLiteral("inst:vm1"));
+        QCOMPARE(view.scene()->selectedNode(), QStringLiteral("inst:vm1"));
+        QCOMPARE(view.inspectorTitle()->text(), QStringLiteral("vm1"));
+        QVERIFY(view.inspectorFacts()->topLevelItemCount() > 0);
+        QJsonParseError error;
+        const QJsonObject raw
+            = QJsonDocument::fromJson(view.rawConfiguration()->toPlainText().toUtf8(), &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        QCOMPARE(raw.value(QStringLiteral("name")).toString(), QStringLiteral("vm1"));
+
+        view.scene()->selectNode(QStringLiteral("runner"));
+        QVERIFY(view.rawConfiguration()->toPlainText().contains(QStringLiteral("# routes")));
+        view.scene()->clearSelection();
+        QVERIFY(view.rawConfiguration()->toPlainText().isEmpty());
+    }
+
+    void exportsSvgAndPng()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QVERIFY(view.exportSvgAction()->isEnabled());
+        QTemporaryDir dir;
+        const QString svgPath = dir.filePath(QStringLiteral("t.svg"));
+        const QString pngPath = dir.filePath(QStringLiteral("t.png"));
+        QVERIFY(view.exportTo(svgPath).ok());
+        QVERIFY(view.exportTo(pngPath).ok());
+
+        const QByteArray svg = readFile(svgPath);
+        QXmlStreamReader xml(svg);
+        bool sawSvg = false;
+        while (!xml.atEnd()) {
+            if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("svg")) {
+                sawSvg = true;
+            }
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY(sawSvg);
+        QVERIFY(svg.contains("vm1"));
+        QVERIFY(svg.contains("lxdbr0"));
+
+        const QImage png(pngPath);
+        QVERIFY(!png.isNull());
+        QVERIFY(png.width() > 200 && png.height() > 100);
+
+        const auto bad = view.exportTo(dir.filePath(QStringLiteral("no/such/dir/t.png")));
+        QVERIFY(!bad.ok());
+        QVERIFY(bad.error().toString().contains(QStringLiteral("choose another folder")));
+    }
+
+    void refreshKeepsItemsAndPositions()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QMap<QString, std::pair<QGraphicsItem *, QPointF>> before;
+        for (const QString &id : view.scene()->nodeIds()) {
+            before.insert(id, { view.scene()->nodeItem(id), view.scene()->nodeItem(id)->pos() });
+        }
+        view.scene()->selectNode(QStringLiteral("inst:vm2"));
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QCOMPARE(view.scene()->nodeIds().size(), before.size());
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            QCOMPARE(view.scene()->nodeItem(it.key()), it->first);
+            QCOMPARE(view.scene()->nodeItem(it.key())->pos(), it->second);
+        }
+        QCOMPARE(view.scene()->selectedNode(), QStringLiteral("inst:vm2"));
+
+        // Another scenario of the same lab: the same ids keep their items, whatever moved.
+        QVERIFY(show(view, QStringLiteral("forward-drop")));
+        QCOMPARE(view.scene()->nodeItem(QStringLiteral("inst:vm1")), before.value(QStringLiteral("inst:vm1")).first);
+    }
+
+    void edgeResultsColourTheEdges()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        TopologyScene *scene = view.scene();
+        const TopologyGraph &graph = scene->graph();
+        const int bridgeOut = edgeIndex(graph, [](const TopoEdge &e) {
+            return e.from == QLatin1String("net:lxdbr0") && e.kind != TopoEdge::Kind::Attachment;
+        });
+        const int runnerOut = edgeIndex(graph, [](const TopoEdge &e) {
+            return e.to == QLatin1String("uplink") && e.from.startsWith(QLatin1String("if:"));
+        });
+        const int vm1Nic = edgeIndex(graph, [](const TopoEdge &e) {
+            return e.from == QLatin1String("nic:vm1/eth0") && e.to == QLatin1String("net:lxdbr0");
+        });
+        QVERIFY(bridgeOut >= 0);
+        QVERIFY(runnerOut >= 0);
+        QVERIFY(vm1Nic >= 0);
+        QCOMPARE(scene->edgeColor(bridgeOut), TopologyScene::plainEdgeColor());
+
+        EdgeResults results;
+        results[QStringLiteral("runner")] = { { TopoEdge::Family::IPv4, true }, { TopoEdge::Family::IPv6, true } };
+        results[QStringLiteral("vm1")] = { { TopoEdge::Family::IPv4, false }, { TopoEdge::Family::IPv6, false } };
+        results[QStringLiteral("vm2")] = { { TopoEdge::Family::IPv4, false }, { TopoEdge::Family::IPv6, false } };
+        view.setEdgeResults(results);
+        QCOMPARE(scene->edgeColor(runnerOut), TopologyScene::passColor());
+        QCOMPARE(scene->edgeColor(bridgeOut), TopologyScene::failColor());
+        QCOMPARE(scene->edgeColor(vm1Nic), TopologyScene::failColor());
+        QVERIFY(scene->edgeToolTip(bridgeOut).contains(QStringLiteral("IPv4: fail")));
+
+        // Only IPv4 known, and passing: green; the bridge's IPv6 stays unknown (grey) if it has its own edge.
+        results[QStringLiteral("vm1")] = { { TopoEdge::Family::IPv4, true } };
+        results[QStringLiteral("vm2")] = { { TopoEdge::Family::IPv4, true } };
+        view.setEdgeResults(results);
+        QCOMPARE(scene->edgeColor(vm1Nic), TopologyScene::passColor());
+        for (qsizetype i = 0; i < graph.edges.size(); ++i) {
+            const TopoEdge &e = graph.edges.at(i);
+            if (e.from == QLatin1String("net:lxdbr0") && e.family == TopoEdge::Family::IPv6) {
+                QCOMPARE(scene->edgeColor(int(i)), TopologyScene::unknownColor());
+            }
+        }
+        view.setEdgeResults({});
+        QCOMPARE(scene->edgeColor(bridgeOut), TopologyScene::plainEdgeColor());
+    }
+
+    void edgeResultsFromARun()
+    {
+        auto plan = parsePlan(QByteArrayLiteral("name: t\n"
+                                                "targets: [runner, vm1]\n"
+                                                "probes:\n"
+                                                "  - {id: web4, kind: http, url: 'http://lab.test/', family: ipv4}\n"
+                                                "  - {id: web6, kind: tcp, host: lab.test, port: 80, family: ipv6}\n"
+                                                "  - {id: dns, kind: dns, name: lab.test}\n"));
+        QVERIFY2(plan.ok(), plan.ok() ? "" : qPrintable(plan.error().toString()));
+        Run run;
+        auto sample = [&](const QString &probe, const QString &target, SampleStatus status) {
+            Sample s;
+            s.probeId = probe;
+            s.target = target;
+            s.status = status;
+            run.samples << s;
+        };
+        sample(QStringLiteral("web4"), QStringLiteral("runner"), SampleStatus::Pass);
+        sample(QStringLiteral("web6"), QStringLiteral("runner"), SampleStatus::Pass);
+        sample(QStringLiteral("web4"), QStringLiteral("vm1"), SampleStatus::Pass);
+        sample(QStringLiteral("web4"), QStringLiteral("vm1"), SampleStatus::Timeout);
+        sample(QStringLiteral("web6"), QStringLiteral("vm1"), SampleStatus::Skipped);
+        sample(QStringLiteral("dns"), QStringLiteral("vm1"), SampleStatus::Fail);
+        const EdgeResults r = edgeResultsFromRun(run, &*plan);
+        QCOMPARE(r.value(QStringLiteral("runner")).value(TopoEdge::Family::IPv4), true);
+        QCOMPARE(r.value(QStringLiteral("runner")).value(TopoEdge::Family::IPv6), true);
+        QCOMPARE(r.value(QStringLiteral("vm1")).value(TopoEdge::Family::IPv4, true), false);
+        QVERIFY(!r.value(QStringLiteral("vm1")).contains(TopoEdge::Family::IPv6)); // skipped: unknown
+
+        // Without a plan object the run's own plan text says what each probe is.
+        run.planText = plan->sourceText;
+        QCOMPARE(edgeResultsFromRun(run), r);
+    }
+
+    void actionsAndShortcuts()
+    {
+        TopologyView view;
+        QCOMPARE(view.fitAction()->shortcuts().size(), 2);
+        QCOMPARE(view.fitAction()->shortcuts().first(), QKeySequence(Qt::Key_F));
+        QCOMPARE(view.zoomInAction()->shortcut(), QKeySequence(QKeySequence::ZoomIn));
+        QCOMPARE(view.findAction()->shortcut(), QKeySequence(QKeySequence::Find));
+        // Nothing to export or discover from yet, and it says how to start.
+        QVERIFY(!view.exportPngAction()->isEnabled());
+        QVERIFY(!view.discoverAction()->isEnabled());
+        QSignalSpy done(&view, &TopologyView::discoveryFinished);
+        view.discover();
+        QCOMPARE(done.count(), 1);
+        QCOMPARE(done.first().first().toBool(), false);
+        QVERIFY(view.warningBanner()->isVisibleTo(&view));
+        QVERIFY(view.warningBanner()->text().contains(QStringLiteral("Runner &gt; Connect")));
+
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        const qreal before = view.graphicsView()->zoom();
+        view.zoomInAction()->trigger();
+        QVERIFY(view.graphicsView()->zoom() > before);
+        view.zoomOutAction()->trigger();
+        QVERIFY(qAbs(view.graphicsView()->zoom() - before) < 1e-6);
+    }
+
+    void mainWindowHasATopologyPage()
+    {
+        // A plan whose IPv4 TCP probe fails on the runner (nothing listens on port 1 of localhost).
+        QTemporaryDir dir;
+        const QString planPath = dir.filePath(QStringLiteral("tcp.yaml"));
+        QFile planFile(planPath);
+        QVERIFY(planFile.open(QIODevice::WriteOnly));
+        planFile.write("name: Closed port\n"
+                       "defaults: {timeout: 5s}\n"
+                       "probes:\n"
+                       "  - {id: tcp-ipv4, kind: tcp, host: 127.0.0.1, port: 1, family: ipv4}\n");
+        planFile.close();
+
+        MainWindow w;
+        QVERIFY(w.openPlan(planPath).ok());
+        QVERIFY(w.topologyView());
+        QCOMPARE(w.pages()->count(), 2);
+        QCOMPARE(w.pages()->tabText(1).remove(QLatin1Char('&')), QStringLiteral("Topology"));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+        // The first visit discovers the runner (here: this machine) and draws it.
+        QSignalSpy discovered(w.topologyView(), &TopologyView::discoveryFinished);
+        QSignalSpy laidOut(w.topologyView(), &TopologyView::layoutFinished);
+        w.pages()->setCurrentWidget(w.topologyView());
+        QVERIFY(discovered.count() == 1 || discovered.wait(30000));
+        QCOMPARE(discovered.first().first().toBool(), true);
+        QVERIFY(laidOut.count() == 1 || laidOut.wait(20000));
+        QVERIFY(w.topologyView()->scene()->nodeItem(QStringLiteral("runner")));
+
+        // A finished run colours the edges: the runner's IPv4 failed.
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(finished.count() == 1 || finished.wait(30000));
+        const EdgeResults results = w.topologyView()->scene()->edgeResults();
+        QCOMPARE(results.value(QStringLiteral("runner")).value(TopoEdge::Family::IPv4, true), false);
+    }
+
+    void screenshots_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QString>("select");
+        QTest::newRow("healthy") << QStringLiteral("healthy") << QStringLiteral("inst:vm1");
+        QTest::newRow("forward-drop") << QStringLiteral("forward-drop") << QStringLiteral("runner");
+    }
+    void screenshots()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QString, select);
+        LocalTransport local; // only so that the page looks as it does when connected; nothing runs
+        TopologyView view;
+        view.setTransport(&local);
+        view.resize(1600, 860);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(show(view, scenario));
+        view.scene()->selectNode(select);
+        view.graphicsView()->fitDrawing();
+        saveScreenshot(view.grab().toImage(), QStringLiteral("topology-%1.png").arg(scenario));
+        saveScreenshot(view.scene()->toImage(2.0), QStringLiteral("topology-%1-graph.png").arg(scenario), false);
+    }
+};
+
+QTEST_MAIN(TestTopologyView)
+#include "tst_topologyview.moc"

@@ -8,13 +8,21 @@
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
+#include "topology/discovery.h"
+#include "topology/graph.h"
+#include "topology/layout.h"
+#include "topology/topologyjson.h"
+#include "topologyinspect.h"
+#include "topologyscene.h"
 #include "transport/localtransport.h"
 #include "transport/sshtransport.h"
 
+#include <QBuffer>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
+#include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSaveFile>
 #include <QSocketNotifier>
@@ -136,6 +144,69 @@ private:
     }
 };
 
+/// Where the runner is: this machine, or an SSH host and how to reach it. `run` and `topology`
+/// take the same options and connect the same way.
+struct RunnerOptions {
+    QCommandLineOption local { QStringLiteral("local") };
+    QCommandLineOption host { QStringLiteral("host"), QString(), QStringLiteral("HOST") };
+    QCommandLineOption sshConfig { QStringLiteral("ssh-config"), QString(), QStringLiteral("FILE") };
+    QCommandLineOption identity { QStringLiteral("identity"), QString(), QStringLiteral("FILE") };
+    QCommandLineOption knownHosts { QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE") };
+    QCommandLineOption acceptNew { QStringLiteral("accept-new-host-key") };
+    QCommandLineOption shells { QStringLiteral("persistent-shells") };
+
+    QList<QCommandLineOption> all() const { return { local, host, sshConfig, identity, knownHosts, acceptNew, shells }; }
+    bool chosen(const QCommandLineParser &parser) const { return parser.isSet(local) != parser.isSet(host); }
+
+    static QString help()
+    {
+        return QStringLiteral(
+            "  --local            the runner is this machine\n"
+            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh config\n"
+            "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
+            "  --identity FILE    try this private key first (like ssh -i)\n"
+            "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
+            "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
+            "                     key is always refused)\n"
+            "  --persistent-shells  run commands through one long-lived shell per channel instead of a\n"
+            "                     new exec channel each (much faster when the login shell is slow)\n");
+    }
+};
+
+/// The transport to the runner the options name. An SSH host is connected here, before anything
+/// runs, so that a refused host key is one clear message rather than one per command. On failure
+/// the reason goes to standard error as "nestscope <command>: ..." and the result is null.
+std::unique_ptr<Transport> connectRunner(
+    const QCommandLineParser &parser, const RunnerOptions &options, SshInteraction *interaction, const QString &command)
+{
+    if (!parser.isSet(options.host)) {
+        return std::make_unique<LocalTransport>();
+    }
+    SshTarget target = SshTarget::fromSpec(parser.value(options.host));
+    target.configFile = parser.value(options.sshConfig);
+    target.identityFile = parser.value(options.identity);
+    target.knownHostsFile = parser.value(options.knownHosts);
+    target.acceptNewHostKey = parser.isSet(options.acceptNew);
+    target.persistentShells = parser.isSet(options.shells);
+    auto ssh = std::make_unique<SshTransport>(target);
+    ssh->setInteraction(interaction);
+    QEventLoop wait;
+    QObject::connect(ssh.get(), &SshTransport::stateChanged, &wait, [&wait](SshTransport::State state) {
+        if (state == SshTransport::State::Connected || state == SshTransport::State::Failed
+            || state == SshTransport::State::Disconnected) {
+            wait.quit();
+        }
+    });
+    ssh->connectToHost();
+    wait.exec();
+    if (ssh->state() != SshTransport::State::Connected) {
+        err() << "nestscope " << command << ": " << ssh->lastError() << "\n";
+        err().flush();
+        return nullptr;
+    }
+    return ssh;
+}
+
 } // namespace
 
 QString cliUsage()
@@ -149,15 +220,7 @@ QString cliUsage()
         "2 usage, plan or target error, 3 cannot connect, 130 interrupted.\n"
         "\n"
         "Options:\n"
-        "  --local            run on this machine (the runner is the local host)\n"
-        "  --host HOST        run on HOST over SSH: [user@]host[:port] or a Host alias from the ssh config\n"
-        "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
-        "  --identity FILE    try this private key first (like ssh -i)\n"
-        "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
-        "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
-        "                     key is always refused)\n"
-        "  --persistent-shells  run commands through one long-lived shell per channel instead of a\n"
-        "                     new exec channel each (much faster when the login shell is slow)\n"
+        "%2"
         "  --plan SPEC        a plan file (YAML or JSON), or builtin:NAME; built-in plans: %1\n"
         "  --var K=V          set the plan variable K (repeatable)\n"
         "  --repeat N         run every probe N times (overrides the plan)\n"
@@ -171,24 +234,18 @@ QString cliUsage()
         "                     if the store cannot be written the run goes on and says so\n"
         "  --quiet            print only the summary on standard error\n"
         "  -h, --help         show this help\n")
-        .arg(builtinPlanNames().join(QStringLiteral(", ")));
+        .arg(builtinPlanNames().join(QStringLiteral(", ")), RunnerOptions::help());
 }
 
 int runCommand(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption local(QStringLiteral("local"));
+    const RunnerOptions where;
     const QCommandLineOption planOpt(QStringLiteral("plan"), QString(), QStringLiteral("SPEC"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"));
     const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
-    const QCommandLineOption hostOpt(QStringLiteral("host"), QString(), QStringLiteral("HOST"));
-    const QCommandLineOption sshConfigOpt(QStringLiteral("ssh-config"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption identityOpt(QStringLiteral("identity"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption knownHostsOpt(QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption acceptNewOpt(QStringLiteral("accept-new-host-key"));
-    const QCommandLineOption shellsOpt(QStringLiteral("persistent-shells"));
     const QCommandLineOption varOpt(QStringLiteral("var"), QString(), QStringLiteral("K=V"));
     const QCommandLineOption repeatOpt(QStringLiteral("repeat"), QString(), QStringLiteral("N"));
     const QCommandLineOption concurrencyOpt(QStringLiteral("concurrency"), QString(), QStringLiteral("N"));
@@ -198,8 +255,8 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QString(), QStringLiteral("N"));
     parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt, shuffleOpt, seedOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
-    parser.addOptions({ local, planOpt, jsonOpt, quietOpt, helpOpt, hostOpt, sshConfigOpt, identityOpt, knownHostsOpt,
-        acceptNewOpt, storeOpt, shellsOpt });
+    parser.addOptions({ planOpt, jsonOpt, quietOpt, helpOpt, storeOpt });
+    parser.addOptions(where.all());
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
     }
@@ -210,7 +267,7 @@ int runCommand(const QStringList &arguments)
     if (!parser.positionalArguments().isEmpty()) {
         return usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
     }
-    if (parser.isSet(local) == parser.isSet(hostOpt)) {
+    if (!where.chosen(parser)) {
         return usageError(QStringLiteral("say where to run: --local or --host HOST (one of them)"));
     }
     if (!parser.isSet(planOpt)) {
@@ -256,34 +313,9 @@ int runCommand(const QStringList &arguments)
     const QString jsonPath = parser.value(jsonOpt);
 
     TerminalInteraction terminal; // declared first: the SSH transport below keeps a pointer to it
-    std::unique_ptr<Transport> transportPtr;
-    if (parser.isSet(hostOpt)) {
-        SshTarget target = SshTarget::fromSpec(parser.value(hostOpt));
-        target.configFile = parser.value(sshConfigOpt);
-        target.identityFile = parser.value(identityOpt);
-        target.knownHostsFile = parser.value(knownHostsOpt);
-        target.acceptNewHostKey = parser.isSet(acceptNewOpt);
-        target.persistentShells = parser.isSet(shellsOpt);
-        auto ssh = std::make_unique<SshTransport>(target);
-        ssh->setInteraction(&terminal);
-        // Connect before the plan starts, so that a refused host key is one clear message, not one per sample.
-        QEventLoop wait;
-        QObject::connect(ssh.get(), &SshTransport::stateChanged, &wait, [&wait](SshTransport::State state) {
-            if (state == SshTransport::State::Connected || state == SshTransport::State::Failed
-                || state == SshTransport::State::Disconnected) {
-                wait.quit();
-            }
-        });
-        ssh->connectToHost();
-        wait.exec();
-        if (ssh->state() != SshTransport::State::Connected) {
-            err() << "nestscope run: " << ssh->lastError() << "\n";
-            err().flush();
-            return 3;
-        }
-        transportPtr = std::move(ssh);
-    } else {
-        transportPtr = std::make_unique<LocalTransport>();
+    const std::unique_ptr<Transport> transportPtr = connectRunner(parser, where, &terminal, QStringLiteral("run"));
+    if (!transportPtr) {
+        return 3;
     }
     Transport &transport = *transportPtr;
 
@@ -459,6 +491,146 @@ int runCommand(const QStringList &arguments)
         err().flush();
     }
     return broken == 0 && !run.samples.isEmpty() ? 0 : 1;
+}
+
+QString topologyUsage()
+{
+    return QStringLiteral(
+        "Usage: nestscope topology --local|--host HOST [--json FILE|-] [--svg FILE] [--png FILE] [--quiet]\n"
+        "\n"
+        "Discovers the runner's network and LXD/Incus configuration (interfaces, routes, sysctls, firewall,\n"
+        "bridges, instances) in one round trip, prints a summary with the problems it sees on standard\n"
+        "error, and writes the topology as JSON and the graph as SVG or PNG. Tools or permissions that are\n"
+        "missing give a partial topology with a note on what to do, not a failure.\n"
+        "Exit code: 0 discovered (possibly partially), 1 nothing could be discovered, 2 usage or an output\n"
+        "that cannot be written, 3 cannot connect.\n"
+        "\n"
+        "Options:\n"
+        "%1"
+        "  --json FILE|-      write the topology as JSON to FILE, or to standard output with -\n"
+        "  --svg FILE         draw the graph as SVG\n"
+        "  --png FILE         draw the graph as PNG (twice the size in points, for sharp text)\n"
+        "  --quiet            print no summary, only errors\n"
+        "  -h, --help         show this help\n")
+        .arg(RunnerOptions::help());
+}
+
+int topologyCommand(const QStringList &arguments)
+{
+    const auto usageError = [](const QString &message) {
+        err() << "nestscope topology: " << message << "\n"
+              << "Try 'nestscope topology --help'.\n";
+        err().flush();
+        return 2;
+    };
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const RunnerOptions where;
+    const QCommandLineOption jsonOpt(QStringLiteral("json"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption svgOpt(QStringLiteral("svg"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption pngOpt(QStringLiteral("png"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption quietOpt(QStringLiteral("quiet"));
+    const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
+    parser.addOptions(where.all());
+    parser.addOptions({ jsonOpt, svgOpt, pngOpt, quietOpt, helpOpt });
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText());
+    }
+    if (parser.isSet(helpOpt)) {
+        QTextStream(stdout) << topologyUsage();
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        return usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
+    }
+    if (!where.chosen(parser)) {
+        return usageError(QStringLiteral("say which runner to discover: --local or --host HOST (one of them)"));
+    }
+    if (parser.value(svgOpt) == QLatin1String("-") || parser.value(pngOpt) == QLatin1String("-")) {
+        return usageError(QStringLiteral("--svg and --png want a file name; only --json can write to standard output"));
+    }
+
+    TerminalInteraction terminal; // declared first: the SSH transport keeps a pointer to it
+    const std::unique_ptr<Transport> transport = connectRunner(parser, where, &terminal, QStringLiteral("topology"));
+    if (!transport) {
+        return 3;
+    }
+    const bool quiet = parser.isSet(quietOpt);
+    if (!quiet) {
+        err() << "Discovering the topology of " << transport->description() << "\n";
+        err().flush();
+    }
+    TopologyDiscovery discovery(transport.get());
+    std::optional<Result<Topology>> found;
+    {
+        QEventLoop wait;
+        QObject::connect(&discovery, &TopologyDiscovery::finished, &wait, [&](const Result<Topology> &result) {
+            found = result;
+            wait.quit();
+        });
+        discovery.start();
+        if (!found) {
+            wait.exec();
+        }
+    }
+    if (!found->ok()) {
+        err() << "nestscope topology: discovery on " << transport->description()
+              << " failed: " << found->error().toString() << "\n";
+        err().flush();
+        return 1;
+    }
+    const Topology &topology = found->value();
+    const TopologyGraph graph = buildTopologyGraph(topology);
+    if (!quiet) {
+        err() << topologySummary(topology, graph.problems);
+        err().flush();
+    } else {
+        for (const TopoWarning &w : topology.warnings) {
+            err() << "nestscope topology: note (" << w.source << "): " << w.message << "\n";
+        }
+        err().flush();
+    }
+
+    QList<std::pair<QString, QByteArray>> outputs;
+    if (parser.isSet(jsonOpt)) {
+        outputs.append({ parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
+    }
+    if (parser.isSet(svgOpt) || parser.isSet(pngOpt)) {
+        // Drawn the way the GUI draws it: the same scene, laid out by Graphviz, rendered offscreen.
+        TopologyScene scene;
+        const auto layout = layoutTopology(graph, scene.nodeSizes(graph));
+        if (!layout) {
+            err() << "nestscope topology: cannot lay the graph out: " << layout.error().toString() << "\n";
+            err().flush();
+            return 2;
+        }
+        scene.setGraph(graph, *layout);
+        if (parser.isSet(svgOpt)) {
+            const QString title = QStringLiteral("Topology of %1").arg(topology.hostname.isEmpty() ? transport->description()
+                                                                                                   : topology.hostname);
+            outputs.append({ parser.value(svgOpt), scene.toSvg(title) });
+        }
+        if (parser.isSet(pngOpt)) {
+            QByteArray png;
+            QBuffer buffer(&png);
+            buffer.open(QIODevice::WriteOnly);
+            scene.toImage(2.0).save(&buffer, "PNG");
+            outputs.append({ parser.value(pngOpt), png });
+        }
+    }
+    bool written = true; // try every output: one unwritable file must not cost the others
+    for (const auto &[path, data] : std::as_const(outputs)) {
+        QString error;
+        if (data.isEmpty()) {
+            err() << "nestscope topology: nothing to write to " << path << "\n";
+            written = false;
+        } else if (!writeOutput(path, data, &error)) {
+            err() << "nestscope topology: " << error << "\n";
+            written = false;
+        }
+    }
+    err().flush();
+    return written ? 0 : 2;
 }
 
 } // namespace nestscope

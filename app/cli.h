@@ -11,4 +11,12 @@ int runCommand(const QStringList &arguments);
 /// The usage text for the command-line mode, shown by --help and when there is no display.
 QString cliUsage();
 
+/// `nestscope topology ...`: discovers a runner's network, prints a summary and writes JSON, SVG, PNG.
+/// Needs a QGuiApplication (drawing); returns 0 discovered, 1 nothing discovered, 2 usage or output
+/// error, 3 cannot connect.
+int topologyCommand(const QStringList &arguments);
+
+/// The usage text of `nestscope topology`.
+QString topologyUsage();
+
 } // namespace nestscope

@@ -37,11 +37,25 @@ int main(int argc, char *argv[])
         args.removeAt(1); // "run"
         return nestscope::runCommand(args);
     }
+    if (argc >= 2 && qstrcmp(argv[1], "topology") == 0) {
+        // Drawing the graph needs a GUI application, never a window: render offscreen unless the
+        // user chose a platform.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        }
+        QApplication app(argc, argv);
+        setIdentity();
+        QStringList args = QCoreApplication::arguments();
+        args.removeAt(1); // "topology"
+        return nestscope::topologyCommand(args);
+    }
     if (argc >= 2 && (qstrcmp(argv[1], "--help") == 0 || qstrcmp(argv[1], "-h") == 0)) {
         QCoreApplication app(argc, argv);
         QTextStream(stdout) << "Usage: nestscope [--plan FILE|builtin:NAME] [--var K=V]...   opens the workbench\n"
-                               "       nestscope run ...                      runs a plan without a window\n\n"
-                            << nestscope::cliUsage();
+                               "       nestscope run ...                      runs a plan without a window\n"
+                               "       nestscope topology ...                 discovers and draws a runner's network\n\n"
+                            << nestscope::cliUsage() << "\n"
+                            << nestscope::topologyUsage();
         return 0;
     }
     if (!haveDisplay()) {

@@ -55,9 +55,13 @@ Family MatrixModel::familyOf(const QString &probeId) const
     return words.contains(QLatin1String("ipv6")) ? Family::IPv6 : Family::Any;
 }
 
-QString MatrixModel::familyBaseName(const QString &probeId)
+QString MatrixModel::familyBaseName(const QString &probeId, Family family)
 {
     QStringList words = probeId.split(QLatin1Char('-'));
+    const QLatin1String record(family == Family::IPv4 ? "a" : "aaaa");
+    if (family != Family::Any && words.size() > 1 && words.constLast().compare(record, Qt::CaseInsensitive) == 0) {
+        words.removeLast();
+    }
     words.removeIf([](const QString &w) {
         return w.compare(QLatin1String("ipv4"), Qt::CaseInsensitive) == 0
             || w.compare(QLatin1String("ipv6"), Qt::CaseInsensitive) == 0;
@@ -78,7 +82,7 @@ void MatrixModel::rebuildSplit()
     for (int r = 0; r < m_matrix.rowCount(); ++r) {
         const QString &id = m_matrix.probeIds().at(r);
         const Family family = familyOf(id);
-        const QString base = family == Family::Any ? id : familyBaseName(id);
+        const QString base = family == Family::Any ? id : familyBaseName(id, family);
         auto it = rowOf.constFind(base);
         if (it == rowOf.cend()) {
             it = rowOf.insert(base, int(m_rows.size()));

@@ -44,8 +44,9 @@ public:
     bool splitByFamily() const { return m_split; }
     /// The family a probe counts as: from setProbeFamilies(), else from its id.
     Family familyOf(const QString &probeId) const;
-    /// "http-ipv4" -> "http": the probe's id without its family word (the id itself when that leaves nothing).
-    static QString familyBaseName(const QString &probeId);
+    /// "http-ipv4" -> "http": the probe's id without its family word (the id itself when that leaves
+    /// nothing). A DNS record type at the end names the family too: "dns-a" / "dns-aaaa" -> "dns".
+    static QString familyBaseName(const QString &probeId, Family family);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;

@@ -130,9 +130,13 @@ private Q_SLOTS:
 
     void familyWords()
     {
-        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("https-ipv6")), QStringLiteral("https"));
-        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4-default-route")), QStringLiteral("default-route"));
-        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4")), QStringLiteral("ipv4"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("https-ipv6"), Family::IPv6), QStringLiteral("https"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4-default-route"), Family::IPv4),
+            QStringLiteral("default-route"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("ipv4"), Family::IPv4), QStringLiteral("ipv4"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("dns-aaaa"), Family::IPv6), QStringLiteral("dns"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("dns-a"), Family::IPv4), QStringLiteral("dns"));
+        QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("dns-a"), Family::IPv6), QStringLiteral("dns-a"));
         MatrixModel model;
         QCOMPARE(model.familyOf(QStringLiteral("tcp-IPv6")), Family::IPv6);
         QCOMPARE(model.familyOf(QStringLiteral("registry")), Family::Any);

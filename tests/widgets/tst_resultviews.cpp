@@ -2,6 +2,7 @@
 #include "comparisonview.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
+#include "matrixpanel.h"
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runstore.h"
@@ -17,6 +18,7 @@
 #include <QBoxSet>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDir>
@@ -249,6 +251,63 @@ private Q_SLOTS:
         view.setThresholds({ 0.5, 2000 });
         QCOMPARE(view.summary(), QStringLiteral("1 cell fixed, 1 broke"));
         QCOMPARE(view.comparison().count(CellChange::Faster), 0);
+    }
+
+    void labRunsBeforeAndAfterTheFix()
+    {
+        // Recorded from the lab (tests/data/runs/record-lab.sh): the built-in plan on the runner and
+        // two instances, first on an IPv6-only bridge (the runner has no IPv6 path out), then healthy.
+        const Run before = fixtureRun(QStringLiteral("lab-ipv6-only.json"));
+        const Run after = fixtureRun(QStringLiteral("lab-healthy.json"));
+        QCOMPARE(before.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+
+        // The stored run, split by family: runner passes IPv4 and fails IPv6, the instances fail both.
+        RunView run;
+        run.resize(1280, 900);
+        run.setRun(before, QStringLiteral("Nested VM network · lab, ipv6-only"));
+        run.matrixPanel()->splitByFamily()->setChecked(true);
+        MatrixModel *m = run.matrixModel();
+        QVERIFY(m->splitByFamily());
+        auto cell = [&](const QString &row, const QString &column) {
+            for (int r = 0; r < m->rowCount(); ++r) {
+                for (int c = 0; c < m->columnCount(); ++c) {
+                    if (m->headerData(r, Qt::Vertical).toString() == row
+                        && m->headerData(c, Qt::Horizontal).toString() == column) {
+                        return m->index(r, c).data(MatrixModel::CellRole).value<MatrixCell>();
+                    }
+                }
+            }
+            return MatrixCell {};
+        };
+        const QString https = QStringLiteral("https");
+        QCOMPARE(cell(https, QStringLiteral("runner · IPv4")).passRate(), 1.0);
+        QCOMPARE(cell(https, QStringLiteral("runner · IPv6")).passRate(), 0.0);
+        QCOMPARE(cell(https, QStringLiteral("vm1 · IPv4")).passRate(), 0.0);
+        QCOMPARE(cell(https, QStringLiteral("vm1 · IPv6")).passRate(), 0.0);
+        QVERIFY(!cell(https, QStringLiteral("vm2 · IPv6")).isEmpty());
+        QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv4")).passRate(), 0.0); // no IPv4 at all
+        QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0);
+        QCOMPARE(cell(QStringLiteral("dns"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0); // dns-aaaa
+        QCOMPARE(cell(QStringLiteral("dns"), QStringLiteral("runner · IPv4")).passRate(), 1.0); // dns-a
+        run.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&run));
+        saveScreenshot(&run, QStringLiteral("lab-run-split.png"));
+
+        // The comparison: only fixes, no breakage; the instances' HTTPS over IPv4 among them.
+        ComparisonView compare;
+        compare.resize(1280, 900);
+        compare.setRuns(before, QStringLiteral("ipv6-only"), after, QStringLiteral("healthy"));
+        QCOMPARE(compare.comparison().count(CellChange::Fixed), 29);
+        QCOMPARE(compare.comparison().count(CellChange::Broke), 0);
+        QVERIFY2(compare.summary().startsWith(QStringLiteral("29 cells fixed, 0 broke")), qPrintable(compare.summary()));
+        const Comparison &c = compare.comparison();
+        const int httpsRow = int(c.probeIds().indexOf(QStringLiteral("https-ipv4")));
+        const int vm1 = int(c.targets().indexOf(QStringLiteral("vm1")));
+        QVERIFY(httpsRow >= 0 && vm1 >= 0);
+        QCOMPARE(c.cell(httpsRow, vm1).change, CellChange::Fixed);
+        compare.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&compare));
+        saveScreenshot(&compare, QStringLiteral("lab-comparison.png"));
     }
 
     void chartScreenshots()

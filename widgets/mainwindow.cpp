@@ -3,8 +3,9 @@
 #include "comparisonview.h"
 #include "connectdialog.h"
 #include "consoleview.h"
-#include "heatmapdelegate.h"
+#include "matrixfiltermodel.h"
 #include "matrixmodel.h"
+#include "matrixpanel.h"
 #include "plan/planrunner.h"
 #include "plan/targetsetup.h"
 #include "planeditor.h"
@@ -26,8 +27,8 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
-#include <QHeaderView>
 #include <QKeySequence>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -62,10 +63,11 @@ QString formatDuration(qint64 ms)
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_transport(new LocalTransport(this))
-    , m_model(new MatrixModel(this))
-    , m_view(new QTableView(this))
+    , m_matrixPanel(new MatrixPanel(this))
+    , m_model(m_matrixPanel->model())
+    , m_view(m_matrixPanel->view())
     , m_details(new SampleDetails(this))
-    , m_planLabel(new QLabel(this))
+    , m_planLabel(m_matrixPanel->title())
     , m_summaryLabel(new QLabel(this))
     , m_timeLabel(new QLabel(this))
     , m_progress(new QProgressBar(this))
@@ -74,15 +76,6 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowTitle(tr("Nestscope"));
     setObjectName(QStringLiteral("MainWindow"));
 
-    m_view->setModel(m_model);
-    m_view->setItemDelegate(new HeatmapDelegate(m_view));
-    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_view->setShowGrid(false);
-    m_view->setWordWrap(false);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->horizontalHeader()->setMinimumSectionSize(120);
-    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_view->setAccessibleName(tr("Result matrix"));
     // Right-click a cell to run it, or its whole probe, again after changing something.
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto *rerunCell = new QAction(tr("Rerun This Cell"), m_view);
@@ -109,26 +102,16 @@ MainWindow::MainWindow(QWidget *parent)
         showCellSamples(current);
     });
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &tl) {
-        if (m_view->currentIndex() == tl) {
-            showCellSamples(tl);
+        const QModelIndex current = m_view->currentIndex();
+        if (current.isValid() && m_matrixPanel->filterModel()->mapToSource(current) == tl) {
+            showCellSamples(current);
         }
     });
 
-    // The plan heading sits above the matrix, where status messages cannot cover it.
-    QFont heading = m_planLabel->font();
-    heading.setBold(true);
-    m_planLabel->setFont(heading);
-    m_planLabel->setContentsMargins(6, 4, 6, 4);
-    m_planLabel->setTextFormat(Qt::PlainText);
-    auto *top = new QWidget(this);
-    auto *topLayout = new QVBoxLayout(top);
-    topLayout->setContentsMargins(0, 0, 0, 0);
-    topLayout->setSpacing(0);
-    topLayout->addWidget(m_planLabel);
-    topLayout->addWidget(m_view);
-
+    // The plan heading sits above the matrix (in the panel's row of controls), where status
+    // messages cannot cover it.
     auto *split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(top);
+    split->addWidget(m_matrixPanel);
     split->addWidget(m_details);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -323,6 +306,7 @@ Result<bool> MainWindow::openPlan(const QString &spec, const QMap<QString, QStri
         ids << p.id;
     }
     delete m_runner;
+    m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
     m_model->reset(ids, m_plan.targets);
     m_details->clear();
     m_progress->setRange(0, m_plan.sampleCount());
@@ -406,6 +390,7 @@ void MainWindow::runResolved()
     for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;
     }
+    m_matrixPanel->setProbeFamilies(probeFamilies(resolved));
     m_model->reset(ids, resolved.targets);
     m_details->clear();
     connect(m_runner, &PlanRunner::sampleFinished, m_model, &MatrixModel::addSample);
@@ -446,8 +431,8 @@ void MainWindow::runResolved()
     m_clockTimer->start();
     m_runner->start();
     updateActions();
-    if (m_model->rowCount() > 0 && m_model->columnCount() > 0 && !m_view->currentIndex().isValid()) {
-        m_view->setCurrentIndex(m_model->index(0, 0));
+    if (m_view->model()->rowCount() > 0 && m_view->model()->columnCount() > 0 && !m_view->currentIndex().isValid()) {
+        m_view->setCurrentIndex(m_view->model()->index(0, 0));
     }
 }
 
@@ -476,7 +461,8 @@ void MainWindow::createPlanDocks()
             for (const Probe &p : std::as_const(m_plan.probes)) {
                 ids << p.id;
             }
-            m_model->reset(ids, m_plan.targets);
+            m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
+    m_model->reset(ids, m_plan.targets);
             updateStatus();
         }
         updateActions();

@@ -18,6 +18,7 @@ class QTimer;
 namespace nestscope {
 
 class MatrixModel;
+class MatrixPanel;
 class PlanRunner;
 class RunnerConnection;
 class ResultCharts;
@@ -49,6 +50,8 @@ public:
 
     MatrixModel *matrixModel() const { return m_model; }
     QTableView *matrixView() const { return m_view; }
+    /// The matrix with its Show filter, family split and Markdown copy; matrixView() shows it filtered.
+    MatrixPanel *matrixPanel() const { return m_matrixPanel; }
     QAction *runAction() const { return m_runAction; }
     QAction *cancelAction() const { return m_cancelAction; }
     QAction *pauseAction() const { return m_pauseAction; }
@@ -106,6 +109,7 @@ private:
     QAction *m_savePlanAction = nullptr;
     QAction *m_variablesAction = nullptr;
     QMap<QString, QString> m_overrides;
+    MatrixPanel *m_matrixPanel;
     MatrixModel *m_model;
     QTableView *m_view;
     SampleDetails *m_details;

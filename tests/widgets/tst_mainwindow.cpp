@@ -1,9 +1,14 @@
 #include "mainwindow.h"
+#include "matrixfiltermodel.h"
 #include "matrixmodel.h"
+#include "matrixpanel.h"
 #include "sampledetails.h"
 
 #include <QAction>
+#include <QClipboard>
+#include <QComboBox>
 #include <QDir>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -63,9 +68,13 @@ private Q_SLOTS:
         QCOMPARE(fail.lastProblem, QStringLiteral("exit code 1, expected 0: this one fails on purpose"));
 
         // What the user sees: the painted tiles are green and red, and the status bar counts.
+        // The view shows the model through the panel's status filter.
+        const auto shown = [&](int row, int column) {
+            return w.matrixPanel()->filterModel()->mapFromSource(m->index(row, column));
+        };
         const QImage shot = w.matrixView()->viewport()->grab().toImage();
-        const QRect passRect = w.matrixView()->visualRect(m->index(0, 0));
-        const QRect failRect = w.matrixView()->visualRect(m->index(1, 0));
+        const QRect passRect = w.matrixView()->visualRect(shown(0, 0));
+        const QRect failRect = w.matrixView()->visualRect(shown(1, 0));
         const QColor passPixel = shot.pixelColor(passRect.left() + 6, passRect.center().y());
         const QColor failPixel = shot.pixelColor(failRect.left() + 6, failRect.center().y());
         QVERIFY2(passPixel.green() > passPixel.red() + 40, qPrintable(passPixel.name()));
@@ -77,13 +86,24 @@ private Q_SLOTS:
         QVERIFY(summaryShown);
 
         // Selecting the red cell shows its samples with the exact command and its stderr.
-        w.matrixView()->setCurrentIndex(m->index(1, 0));
+        w.matrixView()->setCurrentIndex(shown(1, 0));
         auto *text = w.findChild<SampleDetails *>()->findChild<QPlainTextEdit *>();
         QVERIFY(text->toPlainText().contains(QStringLiteral("$ echo 'this one fails on purpose' >&2; exit 1")));
         QVERIFY(text->toPlainText().contains(QStringLiteral("this one fails on purpose")));
         QVERIFY(text->toPlainText().contains(QStringLiteral("exit code: 1")));
 
         saveScreenshot(&w, QStringLiteral("main-window-run.png"));
+
+        // The live matrix filters by status and copies what it shows as Markdown.
+        w.matrixPanel()->showFilter()->setCurrentIndex(1); // probes with problems
+        QCOMPARE(w.matrixView()->model()->rowCount(), 1);
+        QCOMPARE(w.matrixView()->currentIndex().data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("shell-false"));
+        w.matrixPanel()->copyMarkdown();
+        const QString md = QGuiApplication::clipboard()->text();
+        QVERIFY2(md.contains(QStringLiteral("| shell-false | **0/2 pass**")), qPrintable(md));
+        QVERIFY2(!md.contains(QStringLiteral("shell-true")), qPrintable(md));
+        w.matrixPanel()->showFilter()->setCurrentIndex(0);
+        QCOMPARE(w.matrixView()->model()->rowCount(), 2);
 
         // Right-click > Rerun This Cell runs the red cell's two repetitions again, and only those.
         finished.clear();

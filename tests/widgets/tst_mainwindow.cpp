@@ -2,14 +2,17 @@
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
+#include "resultcharts.h"
 #include "sampledetails.h"
 
 #include <QAction>
+#include <QChart>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QLogValueAxis>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -92,6 +95,15 @@ private Q_SLOTS:
         QVERIFY(text->toPlainText().contains(QStringLiteral("this one fails on purpose")));
         QVERIFY(text->toPlainText().contains(QStringLiteral("exit code: 1")));
 
+        // The charts dock shows the finished run: its latency axis spans the samples' latencies.
+        {
+            const auto axes = w.charts()->chart(ResultCharts::Latency)->axes(Qt::Vertical);
+            QCOMPARE(axes.size(), 1);
+            const auto *y = qobject_cast<QLogValueAxis *>(axes.first());
+            QVERIFY(y);
+            QVERIFY2(y->min() <= pass.minMs && y->max() >= fail.maxMs,
+                qPrintable(QStringLiteral("axis %1..%2, samples %3..%4").arg(y->min()).arg(y->max()).arg(pass.minMs).arg(fail.maxMs)));
+        }
         saveScreenshot(&w, QStringLiteral("main-window-run.png"));
 
         // The live matrix filters by status and copies what it shows as Markdown.

@@ -207,6 +207,23 @@ std::unique_ptr<Transport> connectRunner(
     return ssh;
 }
 
+/// Discovers the runner's topology over `transport`, waiting for it (the CLI has nothing else to do).
+Result<Topology> discoverTopology(Transport *transport)
+{
+    TopologyDiscovery discovery(transport);
+    std::optional<Result<Topology>> found;
+    QEventLoop wait;
+    QObject::connect(&discovery, &TopologyDiscovery::finished, &wait, [&](const Result<Topology> &result) {
+        found = result;
+        wait.quit();
+    });
+    discovery.start();
+    if (!found) {
+        wait.exec();
+    }
+    return *found;
+}
+
 } // namespace
 
 QString cliUsage()
@@ -232,6 +249,8 @@ QString cliUsage()
         "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
         "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
         "                     if the store cannot be written the run goes on and says so\n"
+        "  --no-topology      do not discover the runner's topology before the run (by default the\n"
+        "                     run keeps a snapshot of it: one more round trip)\n"
         "  --quiet            print only the summary on standard error\n"
         "  -h, --help         show this help\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")), RunnerOptions::help());
@@ -255,7 +274,8 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QString(), QStringLiteral("N"));
     parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt, shuffleOpt, seedOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
-    parser.addOptions({ planOpt, jsonOpt, quietOpt, helpOpt, storeOpt });
+    const QCommandLineOption noTopologyOpt(QStringLiteral("no-topology"));
+    parser.addOptions({ planOpt, jsonOpt, quietOpt, helpOpt, storeOpt, noTopologyOpt });
     parser.addOptions(where.all());
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
@@ -342,6 +362,16 @@ int runCommand(const QStringList &arguments)
     }
     const Plan &resolved = targets.plan();
     PlanRunner runner(resolved, targets.transports());
+    // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
+    // A discovery that fails costs a note, never the run.
+    if (!parser.isSet(noTopologyOpt)) {
+        const Result<Topology> topology = discoverTopology(&transport);
+        if (topology) {
+            runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));
+        } else {
+            err() << "nestscope run: note: no topology snapshot: " << topology.error().toString() << "\n";
+        }
+    }
     if (parser.isSet(shuffleOpt) || parser.isSet(seedOpt)) {
         bool ok = true;
         const quint32 seed
@@ -560,26 +590,14 @@ int topologyCommand(const QStringList &arguments)
         err() << "Discovering the topology of " << transport->description() << "\n";
         err().flush();
     }
-    TopologyDiscovery discovery(transport.get());
-    std::optional<Result<Topology>> found;
-    {
-        QEventLoop wait;
-        QObject::connect(&discovery, &TopologyDiscovery::finished, &wait, [&](const Result<Topology> &result) {
-            found = result;
-            wait.quit();
-        });
-        discovery.start();
-        if (!found) {
-            wait.exec();
-        }
-    }
-    if (!found->ok()) {
+    const Result<Topology> found = discoverTopology(transport.get());
+    if (!found.ok()) {
         err() << "nestscope topology: discovery on " << transport->description()
-              << " failed: " << found->error().toString() << "\n";
+              << " failed: " << found.error().toString() << "\n";
         err().flush();
         return 1;
     }
-    const Topology &topology = found->value();
+    const Topology &topology = found.value();
     const TopologyGraph graph = buildTopologyGraph(topology);
     if (!quiet) {
         err() << topologySummary(topology, graph.problems);

@@ -14,7 +14,7 @@ namespace nestscope {
 
 namespace {
 
-Q_LOGGING_CATEGORY(lcDiscovery, "nestscope.topology")
+Q_LOGGING_CATEGORY(lcDiscovery, "nestscope.topology", QtWarningMsg)
 
 const QByteArray kMagic = QByteArrayLiteral("nestscope-discovery ");
 

@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -67,6 +68,17 @@ private Q_SLOTS:
         QCOMPARE(pass, 2);
         QCOMPARE(fail, 2);
         QVERIFY(r.err.contains("Two probes: 2 pass, 2 fail"));
+        // The run keeps the topology it met: here this machine, as discovery sees it.
+        const QJsonObject topology = o.value(QStringLiteral("topology")).toObject();
+        QCOMPARE(topology.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-topology"));
+        QCOMPARE(topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("hostname")).toString(),
+            QSysInfo::machineHostName());
+        QVERIFY(!topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("interfaces")).toArray().isEmpty());
+
+        const auto without = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+            QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")), QStringLiteral("--json"), QStringLiteral("-") });
+        QCOMPARE(without.exitCode, 1);
+        QVERIFY(!QJsonDocument::fromJson(without.out).object().contains(QStringLiteral("topology")));
     }
 
     void progressIsABarOnATerminalAndLinesInALog()

@@ -11,6 +11,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
@@ -237,13 +238,20 @@ void TopologyView::createActions(QToolBar *bar)
     m_matches->setMinimumWidth(80);
     m_matches->setContentsMargins(6, 0, 6, 0);
 
-    m_busy = new QProgressBar(this);
+    // The busy bar and the state sit in one box: the tool bar's layout owns its items' visibility,
+    // the box's own layout lets the bar come and go.
+    auto *status = new QWidget(this);
+    auto *statusLayout = new QHBoxLayout(status);
+    statusLayout->setContentsMargins(0, 0, 0, 0);
+    m_busy = new QProgressBar(status);
     m_busy->setRange(0, 0); // discovery and layout do not know how far along they are
     m_busy->setMaximumWidth(90);
     m_busy->setMaximumHeight(14);
     m_busy->setTextVisible(false);
-    m_state = new QLabel(this);
+    m_state = new QLabel(status);
     m_state->setContentsMargins(6, 0, 6, 0);
+    statusLayout->addWidget(m_busy);
+    statusLayout->addWidget(m_state, 1);
 
     bar->addAction(m_discoverAction);
     bar->addAction(m_cancelAction);
@@ -258,9 +266,7 @@ void TopologyView::createActions(QToolBar *bar)
     bar->addAction(m_exportPngAction);
     bar->addAction(m_exportSvgAction);
     bar->addSeparator();
-    // A widget in a tool bar is shown and hidden through the action that holds it.
-    m_busyAction = bar->addWidget(m_busy);
-    bar->addWidget(m_state);
+    bar->addWidget(status);
 }
 
 void TopologyView::setTransport(Transport *transport)
@@ -280,7 +286,8 @@ bool TopologyView::isDiscovering() const
 
 bool TopologyView::isLayingOut() const
 {
-    return m_layoutWatcher.isRunning();
+    // Not the watcher's isRunning(): inside its finished() handler that may still say true.
+    return m_layingOut;
 }
 
 void TopologyView::discover()
@@ -331,7 +338,7 @@ void TopologyView::setTopology(const Topology &topology)
     m_pendingGraph = buildTopologyGraph(topology);
     m_scene->setSearchTerms(topologySearchTerms(topology));
     updateBanner();
-    if (m_layoutWatcher.isRunning()) {
+    if (m_layingOut) {
         m_layoutAgain = true; // the running layout is for an older topology: lay out again when it ends
     } else {
         startLayout();
@@ -342,12 +349,14 @@ void TopologyView::setTopology(const Topology &topology)
 void TopologyView::startLayout()
 {
     m_layoutAgain = false;
+    m_layingOut = true;
     m_layoutWatcher.setFuture(layoutTopologyAsync(m_pendingGraph, m_scene->nodeSizes(m_pendingGraph)));
     updateState();
 }
 
 void TopologyView::onLayoutDone()
 {
+    m_layingOut = false;
     if (m_layoutAgain) {
         startLayout();
         return;
@@ -466,7 +475,7 @@ void TopologyView::updateState()
     m_exportPngAction->setEnabled(drawn);
     m_exportSvgAction->setEnabled(drawn);
     m_fitAction->setEnabled(drawn);
-    m_busyAction->setVisible(discovering || layingOut);
+    m_busy->setVisible(discovering || layingOut);
     if (discovering) {
         m_state->setText(tr("Discovering on %1…").arg(m_transport ? m_transport->description() : QString()));
     } else if (layingOut) {

@@ -121,7 +121,6 @@ private:
     QPlainTextEdit *m_raw;
     QSyntaxHighlighter *m_highlighter = nullptr;
     CodeLanguage m_rawLanguage = CodeLanguage::Json;
-    QAction *m_busyAction = nullptr;
     QAction *m_discoverAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QAction *m_fitAction = nullptr;
@@ -138,6 +137,7 @@ private:
     QString m_error;
     TopologyGraph m_pendingGraph;
     QFutureWatcher<Result<TopoLayout>> m_layoutWatcher;
+    bool m_layingOut = false;
     bool m_layoutAgain = false; ///< a newer topology arrived while laying out
     bool m_fitAfterLayout = true;
 };

@@ -18,8 +18,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
-#include <QTabWidget>
+#include <QProgressBar>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -458,6 +459,9 @@ private Q_SLOTS:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QVERIFY(show(view, scenario));
+        QVERIFY(!view.isLayingOut());
+        QVERIFY(!view.isDiscovering());
+        QVERIFY(!view.findChild<QProgressBar *>()->isVisibleTo(&view)); // nothing is busy any more
         view.scene()->selectNode(select);
         view.graphicsView()->fitDrawing();
         saveScreenshot(view.grab().toImage(), QStringLiteral("topology-%1.png").arg(scenario));

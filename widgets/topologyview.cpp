@@ -168,7 +168,10 @@ TopologyView::TopologyView(QWidget *parent)
 
 TopologyView::~TopologyView()
 {
-    cancelDiscovery();
+    if (m_discovery) {
+        m_discovery->disconnect(this);
+        m_discovery->cancel();
+    }
     // The layout thread holds only copies; waiting here keeps it from outliving the page.
     m_layoutWatcher.waitForFinished();
 }
@@ -274,7 +277,13 @@ void TopologyView::setTransport(Transport *transport)
     if (m_transport == transport) {
         return;
     }
-    cancelDiscovery();
+    if (m_discovery) {
+        // A discovery of the old runner says nothing about the new one: drop it without a word.
+        m_discovery->disconnect(this);
+        m_discovery->cancel();
+        m_discovery->deleteLater();
+        m_discovery = nullptr;
+    }
     m_transport = transport;
     updateState();
 }
@@ -306,6 +315,15 @@ void TopologyView::discover()
     const QString where = m_transport->description();
     connect(m_discovery, &TopologyDiscovery::finished, this, [this, where](const Result<Topology> &result) {
         m_discovery->deleteLater();
+        const bool cancelled = m_cancelling;
+        m_cancelling = false;
+        if (!result && cancelled) {
+            // Asked for: not an error. The last topology, if any, stays on the page.
+            updateState();
+            m_state->setText(tr("Discovery cancelled"));
+            Q_EMIT discoveryFinished(false);
+            return;
+        }
         if (!result) {
             m_error = tr("Discovery on %1 failed: %2. Check the connection (Runner > Reconnect) and press Discover "
                          "again.")
@@ -326,7 +344,8 @@ void TopologyView::discover()
 
 void TopologyView::cancelDiscovery()
 {
-    if (m_discovery) {
+    if (isDiscovering()) {
+        m_cancelling = true;
         m_discovery->cancel(); // finished() follows with an error; the last topology stays
     }
 }

@@ -138,6 +138,7 @@ private:
     TopologyGraph m_pendingGraph;
     QFutureWatcher<Result<TopoLayout>> m_layoutWatcher;
     bool m_layingOut = false;
+    bool m_cancelling = false;
     bool m_layoutAgain = false; ///< a newer topology arrived while laying out
     bool m_fitAfterLayout = true;
 };

@@ -403,6 +403,27 @@ private Q_SLOTS:
         QVERIFY(qAbs(view.graphicsView()->zoom() - before) < 1e-6);
     }
 
+    void cancelKeepsThePageQuiet()
+    {
+        LocalTransport local;
+        TopologyView view;
+        view.setTransport(&local);
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QSignalSpy done(&view, &TopologyView::discoveryFinished);
+        view.discover();
+        QVERIFY(view.isDiscovering());
+        QVERIFY(view.cancelAction()->isEnabled());
+        view.cancelAction()->trigger();
+        QVERIFY(done.count() == 1 || done.wait(10000));
+        QCOMPARE(done.first().first().toBool(), false);
+        // Asked for, so no error banner, and the last topology stays.
+        QVERIFY(!view.warningBanner()->text().contains(QStringLiteral("failed")));
+        QCOMPARE(view.stateLabel()->text(), QStringLiteral("Discovery cancelled"));
+        QVERIFY(view.scene()->nodeItem(QStringLiteral("inst:vm1")));
+        QVERIFY(!view.cancelAction()->isEnabled());
+        QVERIFY(view.discoverAction()->isEnabled());
+    }
+
     void mainWindowHasATopologyPage()
     {
         // A plan whose IPv4 TCP probe fails on the runner (nothing listens on port 1 of localhost).

@@ -12,6 +12,7 @@
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
+#include "topology/topologyjson.h"
 #include "results/runstore.h"
 #include "runlistview.h"
 #include "runview.h"
@@ -29,6 +30,7 @@
 #include <QFileDialog>
 #include <QKeySequence>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -46,6 +48,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <memory>
 
 namespace nestscope {
 
@@ -400,10 +403,34 @@ void MainWindow::runResolved()
     connect(m_runner, &PlanRunner::finished, m_charts, [this] {
         m_charts->setRun(m_runner->run()); // the final state at once, not after the live throttle
     });
+    // The topology the run meets is kept with it: the Topology page's, when it shows this runner;
+    // otherwise the page discovers now and the snapshot joins the run when it arrives.
+    const bool current = m_topologyView->hasTopology() && m_topologyView->topology().transport == m_transport->description();
+    if (current) {
+        m_runner->setTopologySnapshot(QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact));
+    }
+    QPointer<RunRecorder> recorder;
     if (m_store && m_store->isOpen()) {
         // Owned by the runner: the recording ends with the run.
-        auto *recorder = new RunRecorder(m_store, m_runner, m_runner);
+        recorder = new RunRecorder(m_store, m_runner, m_runner);
         connect(recorder, &RunRecorder::failed, this, &MainWindow::showStoreWarning);
+    }
+    if (!current) {
+        const QPointer<PlanRunner> runner = m_runner.data();
+        const QString where = m_transport->description();
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = connect(m_topologyView, &TopologyView::discoveryFinished, this, [=, this](bool ok) {
+            disconnect(*once);
+            if (!ok || !runner || m_topologyView->topology().transport != where) {
+                return;
+            }
+            const QByteArray json = QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact);
+            runner->setTopologySnapshot(json);
+            if (recorder) {
+                recorder->setTopologySnapshot(json);
+            }
+        });
+        m_topologyView->discover(); // (already discovering: the running one reports)
     }
     connect(m_runner, &PlanRunner::progress, this, [this](int done, int total) {
         m_progress->setRange(0, total);

@@ -53,6 +53,16 @@ RunRecorder::RunRecorder(RunStore *store, PlanRunner *runner, QObject *parent)
     });
 }
 
+void RunRecorder::setTopologySnapshot(const QByteArray &topologyJson)
+{
+    if (!m_store || !isRecording()) {
+        return;
+    }
+    if (const auto r = m_store->setTopology(m_runId, topologyJson); !r) {
+        fail(r.error().toString());
+    }
+}
+
 void RunRecorder::fail(const QString &message)
 {
     if (m_error.isEmpty()) {

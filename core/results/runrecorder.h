@@ -21,6 +21,8 @@ public:
     bool isRecording() const { return m_runId > 0 && m_error.isEmpty(); }
     qint64 runId() const { return m_runId; }
     QString error() const { return m_error; }
+    /// A topology snapshot that arrived after the run began: kept with the stored run.
+    void setTopologySnapshot(const QByteArray &topologyJson);
 
 Q_SIGNALS:
     void failed(const QString &message);

@@ -1103,6 +1103,12 @@ Result<bool> RunStore::renameRun(qint64 id, const QString &name)
     return r;
 }
 
+Result<bool> RunStore::setTopology(qint64 id, const QByteArray &topologyJson)
+{
+    return exec(QStringLiteral("UPDATE runs SET topology = ? WHERE id = ?"),
+        { topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(topologyJson), id });
+}
+
 Result<bool> RunStore::setTags(qint64 id, const QStringList &tags)
 {
     QStringList clean;

@@ -116,6 +116,9 @@ public:
     Result<RunHeader> loadHeader(qint64 id) const;
 
     Result<bool> renameRun(qint64 id, const QString &name);
+    /// Keeps a topology snapshot (topologyToJson(), compact) with a run, e.g. one that arrived after
+    /// the run had started; empty removes it.
+    Result<bool> setTopology(qint64 id, const QByteArray &topologyJson);
     Result<bool> setTags(qint64 id, const QStringList &tags);
     Result<bool> setNotes(qint64 id, const QString &notes);
     Result<bool> deleteRun(qint64 id);

@@ -13,6 +13,8 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace nestscope;
@@ -50,6 +52,12 @@ private Q_SLOTS:
         QCOMPARE(store->runs().first().samples, 4);
         QCOMPARE(store->loadRun(store->runs().first().id)->samples.size(), 4);
         QCOMPARE(w.runList()->model()->rowCount(), 1);
+        // The topology of this machine was discovered while the run went on, and joined it.
+        const qint64 first = store->runs().first().id;
+        QTRY_VERIFY(!store->loadHeader(first)->topologyJson.isEmpty());
+        const QJsonObject topology = QJsonDocument::fromJson(store->loadHeader(first)->topologyJson).object();
+        QCOMPARE(topology.value(QStringLiteral("transport")).toString(), QStringLiteral("local"));
+        QVERIFY(!w.currentRun().topologyJson.isEmpty());
         // The live charts caught up with the finished run.
         QTRY_COMPARE(w.charts()->chart(ResultCharts::Timeline)->series().size(), 2);
 

@@ -15,7 +15,7 @@ PACKAGES=(
   # SSH tests and the lab
   openssh-server openssh-client
   lxd lxd-client dnsmasq-base busybox-static iptables nftables iproute2 procps psmisc
-  dhcpcd-base iputils-ping openssl python3 bash coreutils util-linux
+  dhcpcd-base iputils-ping openssl python3 bash coreutils util-linux sudo
 )
 
 missing=()

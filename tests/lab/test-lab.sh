@@ -207,7 +207,7 @@ check_out "no lab veth" '^$' bash -c "ip -o link show | grep -E 'nslab|mgmt0|upl
 check_out "no lab route" '^$' bash -c "ip route show table all | grep -E '169\.254\.77|10\.77\.'; ip -6 route show table all | grep fd42:77"
 check_out "no lab process" '^$' bash -c "grep -l -s -a '/var/lib/nestscope-la[b]' /proc/[0-9]*/cmdline"
 check_out "no lab mount" '^$' bash -c "grep -e $STATE -e /run/netns/nestscope /proc/self/mounts"
-check_out "no lab state, netns config or user" '^$' bash -c "ls -d $STATE /etc/netns/nestscope-* 2>/dev/null; getent passwd nslab; getent group nslab-lxd"
+check_out "no lab state, netns config, sudoers rule or user" '^$' bash -c "ls -d $STATE /etc/netns/nestscope-* /etc/sudoers.d/nestscope-lab 2>/dev/null; getent passwd nslab; getent group nslab-lxd"
 AFTER=$(root_snapshot)
 check_out "root namespace is as before" '^$' diff <(echo "$BEFORE") <(echo "$AFTER")
 timed t_down2 "$LAB" down >/dev/null 2>&1 && ok "down again (nothing to do) in ${t_down2} s" || not_ok "down again"

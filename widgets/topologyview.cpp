@@ -146,8 +146,28 @@ TopologyView::TopologyView(QWidget *parent)
     details->setStretchFactor(1, 3);
     inspectorLayout->addWidget(details, 1);
 
+    // What the colours on the graph mean, under it, where the eye goes when an edge turns red.
+    m_legend = new QLabel(this);
+    m_legend->setTextFormat(Qt::RichText);
+    m_legend->setWordWrap(true);
+    m_legend->setContentsMargins(8, 3, 8, 3);
+    const auto swatch = [](const QColor &c) {
+        return QStringLiteral("<span style=\"color:%1\">&#9632;</span>").arg(c.name());
+    };
+    m_legend->setText(tr("Edges after a run (HTTP and TCP probes, per address family): %1 passed · %2 failed · "
+                         "%3 IPv4 and IPv6 differ · %4 no result. Arrows: routing and NAT towards the uplink. "
+                         "A red or amber badge marks a problem; point at it for why.")
+                          .arg(swatch(TopologyScene::passColor()), swatch(TopologyScene::failColor()),
+                              swatch(TopologyScene::warningColor()), swatch(TopologyScene::unknownColor())));
+    auto *graph = new QWidget(this);
+    auto *graphLayout = new QVBoxLayout(graph);
+    graphLayout->setContentsMargins(0, 0, 0, 0);
+    graphLayout->setSpacing(0);
+    graphLayout->addWidget(m_view, 1);
+    graphLayout->addWidget(m_legend);
+
     auto *split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(m_view);
+    split->addWidget(graph);
     split->addWidget(inspector);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 0);

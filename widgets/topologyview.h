@@ -71,6 +71,8 @@ public:
     QLineEdit *searchBox() const { return m_search; }
     QLabel *matchLabel() const { return m_matches; }
     QLabel *warningBanner() const { return m_banner; }
+    /// What the edge colours and badges mean.
+    QLabel *legend() const { return m_legend; }
     QLabel *stateLabel() const { return m_state; }
     QLabel *inspectorTitle() const { return m_inspectorTitle; }
     QTreeWidget *inspectorFacts() const { return m_facts; }
@@ -112,6 +114,7 @@ private:
     QLineEdit *m_search = nullptr;
     QLabel *m_matches = nullptr;
     QLabel *m_banner;
+    QLabel *m_legend = nullptr;
     QLabel *m_state = nullptr;
     QProgressBar *m_busy = nullptr;
     QLabel *m_inspectorTitle;

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 #include "plan/plan.h"
+#include "results/runjson.h"
 #include "results/sample.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
@@ -466,13 +467,17 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("scenario");
         QTest::addColumn<QString>("select");
-        QTest::newRow("healthy") << QStringLiteral("healthy") << QStringLiteral("inst:vm1");
-        QTest::newRow("forward-drop") << QStringLiteral("forward-drop") << QStringLiteral("runner");
+        QTest::addColumn<QString>("run"); // a recorded lab run whose results colour the edges
+        QTest::newRow("healthy") << QStringLiteral("healthy") << QStringLiteral("inst:vm1") << QString();
+        QTest::newRow("forward-drop") << QStringLiteral("forward-drop") << QStringLiteral("runner") << QString();
+        QTest::newRow("ipv6-only") << QStringLiteral("ipv6-only") << QStringLiteral("net:lxdbr0")
+                                   << QStringLiteral("lab-ipv6-only.json");
     }
     void screenshots()
     {
         QFETCH(QString, scenario);
         QFETCH(QString, select);
+        QFETCH(QString, run);
         LocalTransport local; // only so that the page looks as it does when connected; nothing runs
         TopologyView view;
         view.setTransport(&local);
@@ -483,6 +488,21 @@ private Q_SLOTS:
         QVERIFY(!view.isLayingOut());
         QVERIFY(!view.isDiscovering());
         QVERIFY(!view.findChild<QProgressBar *>()->isVisibleTo(&view)); // nothing is busy any more
+        if (!run.isEmpty()) {
+            // The run of the built-in plan in the same scenario: the runner passes IPv4 and fails
+            // IPv6, the instances fail both, so their edges and the bridge's way out turn red.
+            QFile f(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/") + run);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const auto recorded = runFromJson(f.readAll(), run);
+            QVERIFY2(recorded, recorded ? "" : qPrintable(recorded.error().toString()));
+            const EdgeResults results = edgeResultsFromRun(*recorded);
+            QCOMPARE(results.value(QStringLiteral("runner")).value(TopoEdge::Family::IPv4), true);
+            QCOMPARE(results.value(QStringLiteral("runner")).value(TopoEdge::Family::IPv6), false);
+            QCOMPARE(results.value(QStringLiteral("vm1")).value(TopoEdge::Family::IPv4), false);
+            view.setEdgeResults(results);
+        }
+        QVERIFY(view.legend()->isVisibleTo(&view));
+        QVERIFY(view.legend()->text().contains(TopologyScene::failColor().name()));
         view.scene()->selectNode(select);
         view.graphicsView()->fitDrawing();
         saveScreenshot(view.grab().toImage(), QStringLiteral("topology-%1.png").arg(scenario));

@@ -334,6 +334,7 @@ private Q_SLOTS:
     void layoutIsDeterministic();
     void layoutUsesGivenSizes();
     void emptyGraph();
+    void twoHundredInstances_data();
     void twoHundredInstances();
     void largeGraphUsesTheGrid();
     void asyncLayoutsInParallel();
@@ -532,13 +533,25 @@ void TestTopologyGraph::emptyGraph()
     QVERIFY(checkLayout(g, *l2).isEmpty());
 }
 
+void TestTopologyGraph::twoHundredInstances_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::newRow("dot") << int(TopoLayoutOptions::Mode::Dot);
+    QTest::newRow("auto") << int(TopoLayoutOptions::Mode::Auto);
+}
+
 void TestTopologyGraph::twoHundredInstances()
 {
+    QFETCH(int, mode);
     const TopologyGraph g = buildTopologyGraph(scaledTopology(200, 5));
     QCOMPARE(g.nodes.size(), 2 + 1 + 1 + 5 + 400); // uplink, runner, eth0, docker0, bridges, instances + NICs
-    const auto l = layoutTopology(g);
+    TopoLayoutOptions options;
+    options.mode = TopoLayoutOptions::Mode(mode);
+    const auto l = layoutTopology(g, {}, options);
     QVERIFY2(l, why(l).constData());
-    QCOMPARE(l->method, QStringLiteral("dot"));
+    // Auto hands a graph this size to the grid (over 400 nodes).
+    QCOMPARE(
+        l->method, options.mode == TopoLayoutOptions::Mode::Dot ? QStringLiteral("dot") : QStringLiteral("dot+grid"));
     const QString wrong = checkLayout(g, *l);
     QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
     const QString unranked = checkRanks(g, *l);
@@ -619,7 +632,7 @@ void TestTopologyGraph::dotTextGivesTheSameLayoutAsDot()
         QSKIP("Graphviz's dot is not installed (packaging/install-deps.sh installs it)");
     }
     const TopologyGraph g = buildTopologyGraph(scaledTopology(12, 2));
-    const auto l = layoutTopology(g, {}, TopoLayoutOptions { TopoLayoutOptions::Mode::Dot, 600 });
+    const auto l = layoutTopology(g, {}, TopoLayoutOptions { TopoLayoutOptions::Mode::Dot, 400 });
     QVERIFY(l);
     QProcess p;
     p.start(dotExe, { QStringLiteral("-Tplain") });

@@ -4,9 +4,14 @@
 #include "matrixpanel.h"
 #include "resultcharts.h"
 #include "sampledetails.h"
+#include "topology/topologyjson.h"
+#include "topologyscene.h"
+#include "topologyview.h"
 
 #include <QLabel>
+#include <QAction>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -18,7 +23,10 @@ RunView::RunView(QWidget *parent)
     , m_panel(new MatrixPanel(this))
     , m_details(new SampleDetails(this))
     , m_charts(new ResultCharts(this))
+    , m_lower(new QTabWidget(this))
 {
+    m_lower->setDocumentMode(true);
+    m_lower->addTab(m_charts, tr("&Charts"));
     connect(m_panel, &MatrixPanel::currentCellChanged, this, &RunView::showCell);
 
     auto *top = new QWidget(this);
@@ -33,7 +41,7 @@ RunView::RunView(QWidget *parent)
 
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
-    split->addWidget(m_charts);
+    split->addWidget(m_lower);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     auto *layout = new QVBoxLayout(this);
@@ -71,6 +79,25 @@ void RunView::setRun(const Run &run, const QString &title)
     matrixModel()->setMatrix(Matrix::fromRun(run));
     m_details->clear();
     m_charts->setRun(run);
+
+    // The topology the run met (a snapshot, not live: nothing is discovered from here).
+    const Result<Topology> topology
+        = run.topologyJson.isEmpty() ? Result<Topology>(Error { tr("no topology snapshot"), {} }) : readTopologyJson(run.topologyJson);
+    if (topology) {
+        if (!m_topology) {
+            m_topology = new TopologyView(this);
+            m_topology->discoverAction()->setEnabled(false);
+            m_topology->discoverAction()->setVisible(false);
+            m_topology->cancelAction()->setVisible(false);
+            m_lower->addTab(m_topology, tr("&Topology at the Time"));
+        }
+        m_topology->setTopology(*topology);
+        m_topology->setEdgeResults(edgeResultsFromRun(run, plan ? &*plan : nullptr));
+    } else if (m_topology) {
+        m_lower->removeTab(m_lower->indexOf(m_topology));
+        delete m_topology;
+        m_topology = nullptr;
+    }
 }
 
 void RunView::copyMarkdown()

@@ -6,6 +6,7 @@
 
 class QComboBox;
 class QTableView;
+class QTabWidget;
 
 namespace nestscope {
 
@@ -13,10 +14,12 @@ class MatrixFilterModel;
 class MatrixModel;
 class MatrixPanel;
 class ResultCharts;
+class TopologyView;
 class SampleDetails;
 
 /// One stored run on its own: the matrix (filter by status, copy as Markdown, click a cell for
-/// its samples) above its charts.
+/// its samples) above its charts and, when the run kept one, the topology it met, its edges
+/// coloured by the run's results.
 class RunView final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RunView)
@@ -32,6 +35,9 @@ public:
     QTableView *matrixView() const;
     QComboBox *showFilter() const;
     ResultCharts *charts() const { return m_charts; }
+    /// The topology snapshot kept with the run; null when the run has none.
+    TopologyView *topologyView() const { return m_topology; }
+    QTabWidget *lowerTabs() const { return m_lower; }
 
 public Q_SLOTS:
     /// Puts the matrix on the clipboard as a Markdown table.
@@ -44,6 +50,8 @@ private:
     MatrixPanel *m_panel;
     SampleDetails *m_details;
     ResultCharts *m_charts;
+    QTabWidget *m_lower;
+    TopologyView *m_topology = nullptr;
 };
 
 } // namespace nestscope

@@ -9,6 +9,8 @@
 #include "runlistmodel.h"
 #include "runlistview.h"
 #include "runview.h"
+#include "topologyscene.h"
+#include "topologyview.h"
 
 #include <QAbstractItemModelTester>
 #include <QBarCategoryAxis>
@@ -32,6 +34,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QJsonDocument>
+#include <QAction>
 #include <QTest>
 #include <QValueAxis>
 
@@ -257,7 +261,11 @@ private Q_SLOTS:
     {
         // Recorded from the lab (tests/data/runs/record-lab.sh): the built-in plan on the runner and
         // two instances, first on an IPv6-only bridge (the runner has no IPv6 path out), then healthy.
-        const Run before = fixtureRun(QStringLiteral("lab-ipv6-only.json"));
+        Run before = fixtureRun(QStringLiteral("lab-ipv6-only.json"));
+        // The topology of the same scenario, as discovery recorded it (tests/data/topology/).
+        QFile topology(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/topology/ipv6-only.json"));
+        QVERIFY(topology.open(QIODevice::ReadOnly));
+        before.topologyJson = QJsonDocument::fromJson(topology.readAll()).toJson(QJsonDocument::Compact);
         const Run after = fixtureRun(QStringLiteral("lab-healthy.json"));
         QCOMPARE(before.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
 
@@ -286,12 +294,21 @@ private Q_SLOTS:
         QCOMPARE(cell(https, QStringLiteral("vm1 · IPv6")).passRate(), 0.0);
         QVERIFY(!cell(https, QStringLiteral("vm2 · IPv6")).isEmpty());
         QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv4")).passRate(), 0.0); // no IPv4 at all
+        // The run kept its topology: a tab draws it, as it was, coloured by this run.
+        QVERIFY(run.topologyView());
+        QCOMPARE(run.lowerTabs()->count(), 2);
+        QCOMPARE(run.topologyView()->topology().hostname, QStringLiteral("lab-runner"));
+        QTRY_VERIFY(run.topologyView()->scene()->nodeItem(QStringLiteral("inst:vm1")));
+        QVERIFY(!run.topologyView()->discoverAction()->isEnabled()); // a snapshot: nothing to discover
         QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0);
         QCOMPARE(cell(QStringLiteral("dns"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0); // dns-aaaa
         QCOMPARE(cell(QStringLiteral("dns"), QStringLiteral("runner · IPv4")).passRate(), 1.0); // dns-a
         run.show();
         QVERIFY(QTest::qWaitForWindowExposed(&run));
         saveScreenshot(&run, QStringLiteral("lab-run-split.png"));
+        run.setRun(fixtureRun(QStringLiteral("lab-healthy.json")), QStringLiteral("no snapshot"));
+        QVERIFY(!run.topologyView()); // a run without a snapshot has no such tab
+        QCOMPARE(run.lowerTabs()->count(), 1);
 
         // The comparison: only fixes, no breakage; the instances' HTTPS over IPv4 among them.
         ComparisonView compare;

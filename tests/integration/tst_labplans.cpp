@@ -1,5 +1,6 @@
 // The built-in "Nested VM network" plan against every lab scenario, over SSH into the real LXD
 // lab, from the CLI and from the GUI's code path. Each scenario must give its known pattern.
+#include "labfixture.h"
 #include "connectdialog.h"
 #include "mainwindow.h"
 #include "transport/sshtransport.h"
@@ -17,11 +18,11 @@
 #include <unistd.h>
 
 using namespace nestscope;
+using nestscope::test::labCommand;
 
 namespace {
 
-const QString kLab = QStringLiteral(NESTSCOPE_SOURCE_DIR "/tests/lab/lab");
-const QString kSshConfig = QStringLiteral("/var/lib/nestscope-lab/ssh/config");
+const QString kSshConfig = nestscope::test::kLabSshConfig;
 
 // The lab's internet: every endpoint of the plan points into the zone lab.test.
 const QMap<QString, QString> kLabVars {
@@ -41,17 +42,6 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
     QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("registry") };
 
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
-
-bool labCommand(const QStringList &args, QString *output, int timeoutMs = 300000)
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.setStandardInputFile(QProcess::nullDevice()); // a command that reads stdin must not wait on us
-    p.start(kLab, args);
-    const bool finished = p.waitForFinished(timeoutMs);
-    *output = QString::fromUtf8(p.readAll());
-    return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-}
 
 QString verdict(const Verdicts &v, const QString &probe, const QString &target)
 {
@@ -195,32 +185,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const bool ci = qgetenv("CI") == "true";
-        if (::geteuid() != 0) {
-            if (ci) {
-                QFAIL("the lab needs root, and CI=true requires the lab tests to run");
-            }
-            QSKIP("the lab needs root (sudo ctest -L lab)");
-        }
-        QString out;
-        bool up = labCommand({ QStringLiteral("up") }, &out);
-        if (!up) {
-            // Seen once on a loaded machine: an `up` from nothing failed half way. A second try
-            // from a clean state shows whether the lab itself is broken; the first log stays.
-            QString down;
-            QString again;
-            labCommand({ QStringLiteral("down") }, &down);
-            up = labCommand({ QStringLiteral("up") }, &again);
-            qWarning("first lab up failed, retried after down (%s):\n%s", up ? "now up" : "failed again",
-                qPrintable(out.right(3000)));
-            out += again;
-        }
-        if (!up) {
-            if (ci) {
-                QFAIL(qPrintable(QStringLiteral("the lab did not come up:\n") + out));
-            }
-            QSKIP(qPrintable(QStringLiteral("the lab did not come up (is LXD installed?):\n") + out.right(2000)));
-        }
+        NESTSCOPE_REQUIRE_LAB();
     }
 
     void cliGivesEachScenarioItsPattern_data()

@@ -3,6 +3,7 @@
 // through the same SSH alias, and as root on the runner. Both see the same; each scenario must
 // show its problem marker; healthy shows no error. (Without sudo the firewall is missing with a
 // warning that says how to get it: tst_topology runs discovery as `nobody` for that.)
+#include "labfixture.h"
 #include "common/shellquote.h"
 #include "topology/discovery.h"
 #include "topology/problems.h"
@@ -25,24 +26,13 @@
 #include <unistd.h>
 
 using namespace nestscope;
+using nestscope::test::labCommand;
 using Family = TopoAddress::Family;
 
 namespace {
 
-const QString kLab = QStringLiteral(NESTSCOPE_SOURCE_DIR "/tests/lab/lab");
-const QString kSshConfig = QStringLiteral("/var/lib/nestscope-lab/ssh/config");
-const QString kState = QStringLiteral("/var/lib/nestscope-lab");
-
-bool labCommand(const QStringList &args, QString *output, int timeoutMs = 300000)
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.setStandardInputFile(QProcess::nullDevice());
-    p.start(kLab, args);
-    const bool finished = p.waitForFinished(timeoutMs);
-    *output = QString::fromUtf8(p.readAll());
-    return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-}
+const QString kSshConfig = nestscope::test::kLabSshConfig;
+const QString kState = nestscope::test::kLabState;
 
 /// `lxc query PATH` on the runner, through plain OpenSSH and the lab's alias: LXD's own answer.
 QJsonDocument lxcQuery(const QString &path)
@@ -235,30 +225,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const bool ci = qgetenv("CI") == "true";
-        if (::geteuid() != 0) {
-            if (ci) {
-                QFAIL("the lab needs root, and CI=true requires the lab tests to run");
-            }
-            QSKIP("the lab needs root (sudo ctest -L lab)");
-        }
-        QString out;
-        bool up = labCommand({ QStringLiteral("up") }, &out);
-        if (!up) {
-            QString down;
-            QString again;
-            labCommand({ QStringLiteral("down") }, &down);
-            up = labCommand({ QStringLiteral("up") }, &again);
-            qWarning("first lab up failed, retried after down (%s):\n%s", up ? "now up" : "failed again",
-                qPrintable(out.right(3000)));
-            out += again;
-        }
-        if (!up) {
-            if (ci) {
-                QFAIL(qPrintable(QStringLiteral("the lab did not come up:\n") + out));
-            }
-            QSKIP(qPrintable(QStringLiteral("the lab did not come up (is LXD installed?):\n") + out.right(2000)));
-        }
+        NESTSCOPE_REQUIRE_LAB();
         QFile pid(kState + QStringLiteral("/run/sshd.pid"));
         QVERIFY2(pid.open(QIODevice::ReadOnly), "the lab's sshd pid file is missing");
         m_root = std::make_unique<RunnerRootTransport>(QString::fromUtf8(pid.readAll()).trimmed());

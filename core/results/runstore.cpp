@@ -388,6 +388,8 @@ public:
         Sample sample;
         RunStatus status = RunStatus::Finished;
         QDateTime finishedAt;
+        bool topology = false; ///< sets the run's topology snapshot to topologyJson
+        QByteArray topologyJson;
     };
 
     void enqueue(Op op)
@@ -434,6 +436,10 @@ public:
         if (!m_finish.prepare(QStringLiteral("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?"))) {
             return sqlError(m_finish.lastError());
         }
+        m_topology = QSqlQuery(db);
+        if (!m_topology.prepare(QStringLiteral("UPDATE runs SET topology = ? WHERE id = ?"))) {
+            return sqlError(m_topology.lastError());
+        }
         return QString();
     }
 
@@ -462,6 +468,7 @@ public:
         checkpoint();
         m_inserter.reset();
         m_finish = QSqlQuery();
+        m_topology = QSqlQuery();
         QSqlDatabase::database(m_name, false).close();
         QSqlDatabase::removeDatabase(m_name);
     }
@@ -509,7 +516,14 @@ private:
             if (m_failedRuns.contains(op.runId)) {
                 continue; // already reported; the caller keeps it in memory
             }
-            if (op.finish) {
+            if (op.topology) {
+                m_topology.bindValue(0,
+                    op.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(op.topologyJson));
+                m_topology.bindValue(1, op.runId);
+                if (!m_topology.exec()) {
+                    error = sqlError(m_topology.lastError());
+                }
+            } else if (op.finish) {
                 m_finish.bindValue(0, toText(op.status));
                 m_finish.bindValue(1, msOrNull(op.finishedAt));
                 m_finish.bindValue(2, op.runId);
@@ -564,6 +578,7 @@ private:
     bool m_scheduled = false;
     QString m_name;
     std::unique_ptr<SampleInserter> m_inserter;
+    QSqlQuery m_topology;
     QSqlQuery m_finish;
     QHash<qint64, int> m_committed;
     QSet<qint64> m_failedRuns;
@@ -780,14 +795,14 @@ Result<qint64> RunStore::beginRun(const RunHeader &h)
 void RunStore::addSample(qint64 runId, const Sample &sample)
 {
     if (m_writer) {
-        m_writer->enqueue({ runId, false, sample, RunStatus::Finished, {} });
+        m_writer->enqueue({ runId, false, sample, RunStatus::Finished, {}, false, {} });
     }
 }
 
 void RunStore::finishRun(qint64 runId, RunStatus status, const QDateTime &finishedAt)
 {
     if (m_writer) {
-        m_writer->enqueue({ runId, true, {}, status, finishedAt });
+        m_writer->enqueue({ runId, true, {}, status, finishedAt, false, {} });
     }
     // The run is over for this process; if the finish does not reach the file, the next open
     // rightly calls the run interrupted.
@@ -1105,8 +1120,18 @@ Result<bool> RunStore::renameRun(qint64 id, const QString &name)
 
 Result<bool> RunStore::setTopology(qint64 id, const QByteArray &topologyJson)
 {
-    return exec(QStringLiteral("UPDATE runs SET topology = ? WHERE id = ?"),
-        { topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(topologyJson), id });
+    if (!m_open || !m_writer) {
+        return Error { QStringLiteral("no run store is open"), QString() };
+    }
+    // Through the writer, in order with the run's samples: the GUI's own connection may hold a
+    // read snapshot that SQLite will not upgrade to a write while the writer commits (SQLITE_BUSY
+    // at once, no busy timeout). A failure is reported by writeFailed(), as for samples.
+    RunStoreWriter::Op op;
+    op.runId = id;
+    op.topology = true;
+    op.topologyJson = topologyJson;
+    m_writer->enqueue(std::move(op));
+    return true;
 }
 
 Result<bool> RunStore::setTags(qint64 id, const QStringList &tags)

@@ -332,6 +332,13 @@ private Q_SLOTS:
         const auto stored = store.loadRun(recorder.runId());
         QCOMPARE(stored->topologyJson, topology);
         QCOMPARE(stored->planText, text);
+        // A snapshot that arrives later (the GUI discovers while the run goes on) replaces it,
+        // written in order with the samples by the store's writer.
+        const QByteArray later = QByteArrayLiteral("{\"hostname\":\"later\"}");
+        recorder.setTopologySnapshot(later);
+        store.flush();
+        QCOMPARE(store.loadHeader(recorder.runId())->topologyJson, later);
+        QVERIFY(recorder.isRecording());
         QCOMPARE(stored->samples.size(), runner.run().samples.size());
         for (int i = 0; i < stored->samples.size(); ++i) {
             QVERIFY(sameSample(stored->samples.at(i), runner.run().samples.at(i)));

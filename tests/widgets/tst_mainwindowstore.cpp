@@ -64,9 +64,13 @@ private Q_SLOTS:
         QVERIFY(runPlan(w));
         QTRY_COMPARE(store->runs().size(), 2);
         QTRY_COMPARE(w.runList()->model()->rowCount(), 2);
-        QTRY_VERIFY(std::all_of(store->runs().cbegin(), store->runs().cend(), [](const RunInfo &r) {
-            return r.status == RunStatus::Finished;
-        }));
+        const auto allFinished = [store] {
+            const QList<RunInfo> runs = store->runs(); // one list: begin and end of the same one
+            return std::all_of(runs.cbegin(), runs.cend(), [](const RunInfo &r) {
+                return r.status == RunStatus::Finished;
+            });
+        };
+        QTRY_VERIFY(allFinished());
         QTRY_COMPARE(
             w.runList()->model()->index(0, RunListModel::Status).data().toString(), QStringLiteral("finished"));
         if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {

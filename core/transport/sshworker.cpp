@@ -12,7 +12,6 @@
 #include <cstring>
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
-#include <libssh/server.h> // ssh_send_keepalive() lives here in 0.10, but works on client sessions
 #include <sys/socket.h>
 
 namespace nestscope::detail {
@@ -38,6 +37,10 @@ struct SshJob {
     /// channel is closed as soon as the server has answered, then the job is dropped.
     bool reported = false;
     int refusals = 0;
+    quint64 openSeq = 0; ///< SshWorker::m_opensSent when its open went out
+    quint64 closesBeforeOpen = 0; ///< SshWorker::m_closesSent then
+    int closesInFlightAtOpen = 0; ///< closes not yet settled then
+    quint64 closesBeforeExec = 0;
     ShellSlot *slot = nullptr; ///< set when it runs in a persistent shell instead of its own channel
 
     ~SshJob()
@@ -67,9 +70,18 @@ struct ShellSlot {
     bool rcKnown = false;
     int exitCode = -1;
     bool closed = false;
+    quint64 closesBeforeOpen = 0;
+    int closesInFlightAtOpen = 0;
+    quint64 closesBeforeExec = 0;
 };
 
 namespace {
+
+// The round trip of sendProbe(). libssh 0.10 reports the answer to no other global request (it
+// discards the one to keepalive@openssh.com): cancelling a remote forward that was never asked for
+// changes nothing on the server, which must answer it (REQUEST_FAILURE, from OpenSSH).
+constexpr const char *kProbeAddress = "nestscope-round-trip.invalid";
+constexpr int kProbePort = 0;
 
 int onSlotChannelData(ssh_session, ssh_channel, void *data, uint32_t len, int isStdErr, void *userdata)
 {
@@ -194,6 +206,10 @@ void SshWorker::connectToHost()
     m_keepalive->setInterval(std::max<qint64>(50, m_target.keepaliveInterval.count() / 3));
     connect(m_keepalive, &QTimer::timeout, this, &SshWorker::keepaliveTick);
     m_keepalive->start();
+    m_probeTimer = new QTimer(this);
+    m_probeTimer->setSingleShot(true);
+    m_probeTimer->setInterval(1000);
+    connect(m_probeTimer, &QTimer::timeout, this, &SshWorker::probeOverdue);
     m_lastReceived.start();
     m_state = State::Connected;
     qCInfo(lcSsh) << "connected to" << m_connection.description;
@@ -294,6 +310,10 @@ void SshWorker::advance()
     if (m_state != State::Connected) {
         return;
     }
+    pollProbe();
+    if (m_state != State::Connected) {
+        return;
+    }
     // openAndExec() and finishJob() erase from m_active: walk a snapshot of the ids.
     std::vector<quint64> ids;
     ids.reserve(m_active.size());
@@ -330,6 +350,9 @@ void SshWorker::advance()
         if (slot->channel) {
             ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
             ssh_channel_free(slot->channel);
+            if (slot->phase != ShellSlot::Phase::Opening) {
+                noteClose();
+            }
         }
         m_slots.erase(m_slots.begin() + static_cast<std::ptrdiff_t>(i));
     }
@@ -342,34 +365,72 @@ void SshWorker::advance()
 
 void SshWorker::startQueued()
 {
+    // Opening a channel or sending the probe lets libssh read the socket outside pump(): answers
+    // it takes in then must not wait for the next packet to be looked at.
+    const quint64 opens = m_opensSent;
+    const bool probing = m_probeOutstanding;
+    startQueuedNow();
+    if (m_state == State::Connected && (m_opensSent != opens || (m_probeOutstanding && !probing))
+        && !m_recheckQueued) {
+        m_recheckQueued = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_recheckQueued = false;
+                advance();
+            },
+            Qt::QueuedConnection);
+    }
+}
+
+void SshWorker::startQueuedNow()
+{
     if (usingShells()) {
         startQueuedOnShells();
         return;
     }
-    while (m_state == State::Connected && !m_holdQueue && !m_queue.empty()
-        && static_cast<int>(m_active.size()) < m_limit) {
+    while (m_state == State::Connected && !m_holdQueue && !m_queue.empty() && roomForChannel(channelsHeld())) {
         std::unique_ptr<SshJob> owned = std::move(m_queue.front());
         m_queue.pop_front();
-        SshJob *job = owned.get();
-        const quint64 id = job->id;
-        job->channel = ssh_channel_new(m_connection.session.get());
-        if (!job->channel) {
-            fail(job, CommandOutcome::FailedToStart, QStringLiteral("cannot create a channel"));
-            continue;
-        }
-        job->callbacks = {};
-        job->callbacks.userdata = job;
-        job->callbacks.channel_data_function = onChannelData;
-        job->callbacks.channel_exit_status_function = onExitStatus;
-        job->callbacks.channel_exit_signal_function = onExitSignal;
-        job->callbacks.channel_close_function = onClose;
-        ssh_callbacks_init(&job->callbacks);
-        ssh_set_channel_callbacks(job->channel, &job->callbacks);
-        job->phase = SshJob::Phase::Opening;
-        m_active.emplace(id, std::move(owned));
-        if (openAndExec(job) && job->phase == SshJob::Phase::Running && job->remoteClosed) {
-            finishJob(id);
-        }
+        launch(std::move(owned));
+    }
+}
+
+/// Channels of ours the server holds: shell slots and commands on channels of their own.
+int SshWorker::channelsHeld() const
+{
+    int held = static_cast<int>(m_slots.size());
+    for (const auto &entry : m_active) {
+        held += entry.second->channel ? 1 : 0;
+    }
+    return held;
+}
+
+/// Opens a channel for the job and starts it on it.
+void SshWorker::launch(std::unique_ptr<SshJob> owned)
+{
+    SshJob *job = owned.get();
+    const quint64 id = job->id;
+    job->channel = ssh_channel_new(m_connection.session.get());
+    if (!job->channel) {
+        fail(job, CommandOutcome::FailedToStart, QStringLiteral("cannot create a channel"));
+        return;
+    }
+    job->callbacks = {};
+    job->callbacks.userdata = job;
+    job->callbacks.channel_data_function = onChannelData;
+    job->callbacks.channel_exit_status_function = onExitStatus;
+    job->callbacks.channel_exit_signal_function = onExitSignal;
+    job->callbacks.channel_close_function = onClose;
+    ssh_callbacks_init(&job->callbacks);
+    ssh_set_channel_callbacks(job->channel, &job->callbacks);
+    job->phase = SshJob::Phase::Opening;
+    job->openSeq = ++m_opensSent;
+    job->closesBeforeOpen = m_closesSent;
+    job->closesInFlightAtOpen = closesInFlight();
+    m_active.emplace(id, std::move(owned));
+    if (openAndExec(job) && job->phase == SshJob::Phase::Running && job->remoteClosed) {
+        finishJob(id);
     }
 }
 
@@ -398,21 +459,38 @@ bool SshWorker::openAndExec(SshJob *job)
                 QMetaObject::invokeMethod(this, &SshWorker::checkAlive, Qt::QueuedConnection);
                 return false;
             }
-            // MaxSessions reached (ours or another client's): run fewer at once and try again
-            // when one of ours finishes, or shortly if none is running.
+            // The refusal is an answer: closes sent before this open have been processed.
+            settleCloses(owned->closesBeforeOpen);
+            // MaxSessions reached. Learn the server's limit once per refused command (not per
+            // retry): the sessions it held when it read this open are ours that it had accepted
+            // before and that are still open or whose close we sent after this open, plus those
+            // whose close it might not have processed yet.
             if (++owned->refusals <= 5) {
-                const int newLimit = std::max(1, static_cast<int>(m_active.size()));
-                m_finishedSinceRefusal = 0;
-                if (newLimit < m_limit) {
-                    qCInfo(lcSsh) << "server refused a channel (" << why << "); running at most" << newLimit
-                                  << "commands at once";
-                    m_limit = newLimit;
+                if (owned->refusals == 1) {
+                    int held = owned->closesInFlightAtOpen + static_cast<int>(m_closesSent - owned->closesBeforeOpen);
+                    for (const auto &[otherId, other] : m_active) {
+                        if (other->channel && other->openSeq < owned->openSeq
+                            && (ssh_channel_is_open(other->channel) || other->remoteClosed)) {
+                            ++held;
+                        }
+                    }
+                    const int newLimit = std::max(1, held);
+                    m_finishedSinceRefusal = 0;
+                    if (newLimit < m_limit) {
+                        qCInfo(lcSsh) << "server refused a channel (" << why << "); running at most" << newLimit
+                                      << "commands at once";
+                        m_limit = newLimit;
+                    }
                 }
+                SshJob *retry = owned.get();
                 m_queue.push_front(std::move(owned));
-                // Hold the queue until one of ours finishes, or for a moment if none is running.
-                m_holdQueue = true;
-                if (m_active.empty()) {
-                    QTimer::singleShot(100 * m_queue.front()->refusals, this, [this] {
+                // A retry waits until a slot is free and every close before it is settled (see
+                // roomForChannel), so it never races one of our closes. Refused again although the
+                // server should have room by that count: something we cannot see holds sessions
+                // (a killed command's process still running); wait a little before the next try.
+                if (retry->refusals > 1) {
+                    m_holdQueue = true;
+                    QTimer::singleShot(100 * retry->refusals, this, [this] {
                         m_holdQueue = false;
                         advance();
                     });
@@ -423,11 +501,13 @@ bool SshWorker::openAndExec(SshJob *job)
                 QStringLiteral("the server refused a channel: %1").arg(why));
             return false;
         }
+        settleCloses(job->closesBeforeOpen);
         if (job->reported) {
             retire(job);
             return false;
         }
         job->phase = SshJob::Phase::Requesting;
+        job->closesBeforeExec = m_closesSent;
     }
     if (job->phase == SshJob::Phase::Requesting) {
         const int rc = ssh_channel_request_exec(job->channel, job->command.constData());
@@ -439,8 +519,9 @@ bool SshWorker::openAndExec(SshJob *job)
             std::unique_ptr<SshJob> owned = std::move(m_active.at(job->id));
             m_active.erase(job->id);
             ssh_remove_channel_callbacks(job->channel, &job->callbacks);
-            ssh_channel_free(job->channel);
+            ssh_channel_free(job->channel); // the channel was open: this closes it
             job->channel = nullptr;
+            noteClose();
             if (!owned->reported) {
                 if (ssh_is_connected(m_connection.session.get())) {
                     fail(owned.get(), CommandOutcome::FailedToStart,
@@ -452,6 +533,7 @@ bool SshWorker::openAndExec(SshJob *job)
             }
             return false;
         }
+        settleCloses(job->closesBeforeExec);
         job->phase = SshJob::Phase::Running;
         if (job->reported) {
             retire(job);
@@ -482,6 +564,7 @@ void SshWorker::finishJob(quint64 id)
     ssh_remove_channel_callbacks(job->channel, &job->callbacks);
     ssh_channel_free(job->channel); // answers the server's close and frees it
     job->channel = nullptr;
+    noteClose();
     if (job->reported) {
         return;
     }
@@ -541,6 +624,7 @@ void SshWorker::retire(SshJob *job)
     ssh_channel_close(job->channel);
     ssh_channel_free(job->channel);
     job->channel = nullptr;
+    noteClose();
     m_active.erase(id);
     m_holdQueue = false;
 }
@@ -568,8 +652,10 @@ void SshWorker::keepaliveTick()
         return;
     }
     if (silent >= m_keepalive->interval()) {
-        // keepalive@openssh.com with want-reply: any answer, even a refusal, proves the peer alive.
-        ssh_send_keepalive(m_connection.session.get());
+        // A request the server must answer; the answer proves the peer alive. (libssh's own
+        // ssh_send_keepalive() sends only every other time it is called: the second call collects
+        // the first one's answer instead, which left an idle session silent for two intervals.)
+        sendProbe();
         pump();
     }
 }
@@ -632,6 +718,10 @@ void SshWorker::teardown()
     m_writeNotifier = nullptr;
     delete m_keepalive;
     m_keepalive = nullptr;
+    delete m_probeTimer;
+    m_probeTimer = nullptr;
+    m_probeOutstanding = false;
+    m_closesSent = m_closesSettled = m_opensSent = 0;
     if (m_event) {
         if (m_connection.session) {
             ssh_event_remove_session(m_event, m_connection.session.get());
@@ -668,7 +758,7 @@ void SshWorker::startQueuedOnShells()
             assignToSlot(idle, std::move(job));
             continue;
         }
-        if (unassigned >= static_cast<int>(m_queue.size()) || static_cast<int>(m_slots.size()) >= m_limit) {
+        if (unassigned >= static_cast<int>(m_queue.size()) || !roomForChannel(channelsHeld())) {
             break; // enough shells on their way, or no room for more
         }
         auto slot = std::make_unique<ShellSlot>();
@@ -683,6 +773,9 @@ void SshWorker::startQueuedOnShells()
         slot->callbacks.channel_close_function = onSlotClose;
         ssh_callbacks_init(&slot->callbacks);
         ssh_set_channel_callbacks(slot->channel, &slot->callbacks);
+        slot->closesBeforeOpen = m_closesSent;
+        slot->closesInFlightAtOpen = closesInFlight();
+        ++m_opensSent;
         ShellSlot *raw = slot.get();
         m_slots.push_back(std::move(slot));
         if (!driveSlot(raw)) {
@@ -693,7 +786,7 @@ void SshWorker::startQueuedOnShells()
         }
     }
     if (!usingShells() && m_slots.empty()) {
-        startQueued(); // fall back to exec channels
+        startQueuedNow(); // fall back to exec channels
     }
 }
 
@@ -707,23 +800,27 @@ bool SshWorker::driveSlot(ShellSlot *slot)
             return true;
         }
         if (rc != SSH_OK) {
+            settleCloses(slot->closesBeforeOpen);
             // Out of sessions: keep the shells we have, or give up on shells altogether.
             qCInfo(lcSsh) << "no channel for another shell slot:" << ssh_get_error(s);
             const int others = static_cast<int>(m_slots.size()) - 1;
             if (others > 0) {
-                m_limit = std::min(m_limit, others);
-            } else {
+                m_limit = std::min(m_limit, others + slot->closesInFlightAtOpen);
+            } else if (slot->closesInFlightAtOpen == 0) {
                 m_shellsFailed = true;
             }
             return false;
         }
+        settleCloses(slot->closesBeforeOpen);
         slot->phase = ShellSlot::Phase::Requesting;
+        slot->closesBeforeExec = m_closesSent;
     }
     if (slot->phase == ShellSlot::Phase::Requesting) {
         const int rc = ssh_channel_request_exec(slot->channel, "exec sh");
         if (rc == SSH_AGAIN) {
             return true;
         }
+        settleCloses(slot->closesBeforeExec);
         if (rc != SSH_OK) {
             qCInfo(lcSsh) << "the server would not start a shell slot:" << ssh_get_error(s);
             m_shellsFailed = true;
@@ -830,12 +927,93 @@ void SshWorker::killSlot(ShellSlot *slot)
     ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
     ssh_channel_close(slot->channel);
     ssh_channel_free(slot->channel);
+    noteClose();
     for (auto it = m_slots.begin(); it != m_slots.end(); ++it) {
         if (it->get() == slot) {
             m_slots.erase(it);
             break;
         }
     }
+}
+
+void SshWorker::noteClose()
+{
+    ++m_closesSent;
+}
+
+void SshWorker::settleCloses(quint64 closesSeen)
+{
+    m_closesSettled = std::max(m_closesSettled, closesSeen);
+}
+
+int SshWorker::closesInFlight() const
+{
+    return static_cast<int>(m_closesSent - m_closesSettled);
+}
+
+/// Whether one more channel may be opened with `held` of ours open. A channel whose close the
+/// server may not have processed yet still takes a session there: opening into its place would
+/// race the close and be refused ("no more sessions"). When only such closes are in the way, a
+/// round trip settles them.
+bool SshWorker::roomForChannel(int held)
+{
+    if (held >= m_limit) {
+        return false;
+    }
+    if (held + closesInFlight() < m_limit) {
+        return true;
+    }
+    sendProbe();
+    return false;
+}
+
+/// Sends a request the server must answer; its answer settles every close sent before it.
+void SshWorker::sendProbe()
+{
+    if (m_probeOutstanding || m_state != State::Connected) {
+        return;
+    }
+    m_probeOutstanding = true;
+    m_probeCovers = m_closesSent;
+    m_probeTimer->start();
+    pollProbe(); // the first call sends it
+}
+
+void SshWorker::pollProbe()
+{
+    if (!m_probeOutstanding) {
+        return;
+    }
+    ssh_session s = m_connection.session.get();
+    const int rc = ssh_channel_cancel_forward(s, kProbeAddress, kProbePort);
+    if (rc == SSH_AGAIN) {
+        return;
+    }
+    m_probeOutstanding = false;
+    m_probeTimer->stop();
+    if (rc == SSH_OK || ssh_get_error_code(s) == SSH_REQUEST_DENIED) {
+        // The answer may have been read here or in pump() without the read notifier firing.
+        m_lastReceived.start();
+        settleCloses(m_probeCovers);
+    } else {
+        QMetaObject::invokeMethod(this, &SshWorker::checkAlive, Qt::QueuedConnection);
+    }
+}
+
+/// A server that does not answer the probe (none known; RFC 4254 requires an answer) must not
+/// stop every command: after a second, count every close so far as processed.
+void SshWorker::probeOverdue()
+{
+    if (!m_probeOutstanding || m_state != State::Connected) {
+        return;
+    }
+    if (m_closesSettled < m_closesSent) {
+        qCInfo(lcSsh) << "no answer to a round trip within" << m_probeTimer->interval()
+                      << "ms; counting closed channels as released";
+        m_closesSettled = m_closesSent;
+    }
+    m_probeTimer->start();
+    advance();
 }
 
 } // namespace nestscope::detail

@@ -50,6 +50,9 @@ private:
     void pump();
     void advance();
     void startQueued();
+    void startQueuedNow();
+    void launch(std::unique_ptr<SshJob> owned);
+    int channelsHeld() const;
     bool openAndExec(SshJob *job);
     void finishJob(quint64 id);
     void stopJob(quint64 id, CommandOutcome why);
@@ -66,6 +69,13 @@ private:
     void assignToSlot(ShellSlot *slot, std::unique_ptr<SshJob> job);
     void finishSlotJob(ShellSlot *slot);
     void killSlot(ShellSlot *slot);
+    void noteClose();
+    void settleCloses(quint64 closesSeen);
+    int closesInFlight() const;
+    bool roomForChannel(int held);
+    void sendProbe();
+    void pollProbe();
+    void probeOverdue();
 
     SshTarget m_target;
     SshAsker m_asker;
@@ -85,6 +95,17 @@ private:
     int m_finishedSinceRefusal = 0;
     bool m_pumping = false;
     bool m_holdQueue = false; ///< the server refused a channel: wait before opening more
+    // sshd frees a session only in the loop iteration after the one that read our CHANNEL_CLOSE, so
+    // a session whose close is on its way still counts against MaxSessions. A close counts as
+    // settled once the server has answered a request we sent after it (a channel open, an exec,
+    // a probe): whatever we send after that answer is read in a later iteration.
+    quint64 m_closesSent = 0; ///< CHANNEL_CLOSEs sent for channels the server had opened
+    quint64 m_closesSettled = 0; ///< of those, how many the server has provably processed
+    quint64 m_opensSent = 0; ///< channel opens sent, to order refusals against acceptances
+    bool m_probeOutstanding = false; ///< a round trip (see sendProbe) awaits its answer
+    quint64 m_probeCovers = 0; ///< m_closesSent when the probe went out
+    QTimer *m_probeTimer = nullptr;
+    bool m_recheckQueued = false;
 };
 
 } // namespace nestscope::detail

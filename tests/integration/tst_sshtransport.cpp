@@ -5,6 +5,7 @@
 #include "transport/sshtransport.h"
 
 #include <QFile>
+#include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -452,6 +453,83 @@ private Q_SLOTS:
         }
         QTRY_COMPARE_WITH_TIMEOUT(ok + failed, 30, 60000);
         QCOMPARE(failed, 0);
+    }
+
+    void closedChannelsAreNotReusedTooEarly()
+    {
+        // sshd frees a session only after the loop iteration that read its close: a transport that
+        // opens into a just-closed slot gets "no more sessions". With MaxSessions equal to the
+        // transport's limit, every such race would show as a refusal; there must be none.
+        AgentEnvironment noAgent({});
+        SshServer exact;
+        SshServer::Options options;
+        options.maxSessions = 8;
+        QVERIFY2(exact.start(options), qPrintable(exact.error()));
+        const QString knownHosts = exact.dir() + QStringLiteral("/known_hosts");
+        QVERIFY(writeFile(knownHosts, exact.knownHostsLine()));
+        SshTarget t = target();
+        t.port = exact.port();
+        t.identityFile = exact.clientKey();
+        t.knownHostsFile = knownHosts;
+        t.maxChannels = 8;
+        SshTransport transport(t);
+        static QAtomicInt refusals;
+        refusals = 0;
+        QLoggingCategory::setFilterRules(QStringLiteral("nestscope.ssh.info=true"));
+        static QtMessageHandler previous = nullptr;
+        previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+            if (message.contains(QLatin1String("refused a channel"))) {
+                refusals.ref();
+            }
+            previous(type, context, message);
+        });
+        const int count = 160;
+        int started = 0;
+        int ok = 0;
+        int finished = 0;
+        std::function<void()> startOne = [&] {
+            CommandRequest request;
+            request.command = QStringLiteral("true");
+            ++started;
+            connect(transport.start(request), &CommandJob::finished, this, [&](const CommandResult &r) {
+                ok += r.outcome == CommandOutcome::Exited && r.exitCode == 0 ? 1 : 0;
+                ++finished;
+                if (started < count) {
+                    startOne();
+                }
+            });
+        };
+        for (int i = 0; i < 8; ++i) {
+            startOne();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(finished, count, 60000);
+        qInstallMessageHandler(previous);
+        QLoggingCategory::setFilterRules(QString());
+        QCOMPARE(ok, count);
+        QCOMPARE(refusals.loadRelaxed(), 0);
+    }
+
+    void idleSessionSurvivesKeepalives()
+    {
+        // An idle session is probed every third of the keepalive interval, and every probe must
+        // be answered: it stays connected for several intervals and runs the next command on it.
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.keepaliveInterval = std::chrono::milliseconds(1500);
+        SshTransport transport(t);
+        CommandRequest request;
+        request.command = QStringLiteral("echo first");
+        QSignalSpy first(transport.start(request), &CommandJob::finished);
+        QVERIFY(first.wait(20000));
+        QSignalSpy states(&transport, &SshTransport::stateChanged);
+        QTest::qWait(5000); // more than three intervals
+        QCOMPARE(transport.state(), SshTransport::State::Connected);
+        QCOMPARE(states.size(), 0);
+        request.command = QStringLiteral("echo second");
+        QSignalSpy second(transport.start(request), &CommandJob::finished);
+        QVERIFY(second.wait(20000));
+        QCOMPARE(second.first().first().value<CommandResult>().stdOut, QByteArray("second\n"));
+        QCOMPARE(states.size(), 0);
     }
 
     void deadPeerGivesConnectionLost()

@@ -5,6 +5,7 @@
 
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <chrono>
@@ -569,6 +570,11 @@ TopologyDiscovery::~TopologyDiscovery()
         disconnect(m_job, nullptr, this, nullptr);
         m_job->cancel();
     }
+    // A parse still running on the pool finishes there and its result is dropped: it owns its
+    // input, and the watcher (a child) goes with this object without waiting for it.
+    if (m_parse) {
+        disconnect(m_parse, nullptr, this, nullptr);
+    }
 }
 
 bool TopologyDiscovery::isRunning() const
@@ -623,15 +629,42 @@ void TopologyDiscovery::cancel()
 {
     if (m_job) {
         m_job->cancel();
+        return;
+    }
+    if (m_parse && m_waiting) {
+        // The script has finished and its output is being parsed: the parse cannot be interrupted,
+        // so its result is dropped. Queued, like the job's own cancellation, never from inside cancel().
+        disconnect(m_parse, nullptr, this, nullptr);
+        m_parse->deleteLater();
+        m_parse = nullptr;
+        const QString where = m_transport ? m_transport->description() : QStringLiteral("no transport");
+        QMetaObject::invokeMethod(
+            this,
+            [this, where] {
+                finish(Error { QStringLiteral("discovery on %1 was cancelled").arg(where), QString() });
+            },
+            Qt::QueuedConnection);
     }
 }
 
-void TopologyDiscovery::onJobFinished(const CommandResult &result)
+void TopologyDiscovery::finish(const Result<Topology> &result)
 {
     if (!m_waiting) {
         return;
     }
     m_waiting = false;
+    Q_EMIT finished(result);
+}
+
+void TopologyDiscovery::onJobFinished(const CommandResult &result)
+{
+    if (!m_waiting || m_parse) {
+        return;
+    }
+    if (m_job) {
+        // Its later destruction is no news once it has finished.
+        disconnect(m_job, nullptr, this, nullptr);
+    }
     m_job = nullptr;
     const QString where = m_transport ? m_transport->description() : QStringLiteral("no transport");
     if (result.outcome != CommandOutcome::Exited) {
@@ -648,7 +681,7 @@ void TopologyDiscovery::onJobFinished(const CommandResult &result)
                           .arg(where, toText(result.outcome), result.errorString);
             break;
         }
-        Q_EMIT finished(Error { message, QString() });
+        finish(Error { message, QString() });
         return;
     }
     auto sections = splitDiscoveryOutput(result.stdOut);
@@ -660,20 +693,39 @@ void TopologyDiscovery::onJobFinished(const CommandResult &result)
         if (!result.stdErr.isEmpty()) {
             message += QStringLiteral("; stderr: ") + excerpt(result.stdErr, 300);
         }
-        Q_EMIT finished(Error { message, QString() });
+        finish(Error { message, QString() });
         return;
     }
-    Topology topology = topologyFromSections(sections.value());
-    topology.transport = where;
-    topology.discoveredAt = QDateTime::currentDateTimeUtc();
-    if (result.stdOutTruncated) {
-        topology.warnings << TopoWarning { QStringLiteral("transport"),
-            QStringLiteral("the discovery output was longer than 64 MiB and was cut; the facts after the cut are "
-                           "missing") };
+    // Off this thread: at thousands of instances the parse takes long enough to freeze a view.
+    // The worker gets everything it needs by value; nothing of this object crosses over.
+    const bool truncated = result.stdOutTruncated;
+    m_parse = new QFutureWatcher<Topology>(this);
+    connect(m_parse, &QFutureWatcherBase::finished, this, &TopologyDiscovery::onParsed);
+    m_parse->setFuture(QtConcurrent::run([sections = std::move(sections).value(), where, truncated]() {
+        Topology topology = topologyFromSections(sections);
+        topology.transport = where;
+        topology.discoveredAt = QDateTime::currentDateTimeUtc();
+        if (truncated) {
+            topology.warnings << TopoWarning { QStringLiteral("transport"),
+                QStringLiteral("the discovery output was longer than 64 MiB and was cut; the facts after the cut are "
+                               "missing") };
+        }
+        return topology;
+    }));
+}
+
+void TopologyDiscovery::onParsed()
+{
+    QFutureWatcher<Topology> *watcher = m_parse;
+    m_parse = nullptr;
+    if (!watcher) {
+        return;
     }
+    watcher->deleteLater();
+    const Topology topology = watcher->result();
     qCDebug(lcDiscovery) << "discovered" << topology.interfaces.size() << "interfaces," << topology.instances.size()
                          << "instances," << topology.warnings.size() << "warnings";
-    Q_EMIT finished(topology);
+    finish(topology);
 }
 
 } // namespace nestscope

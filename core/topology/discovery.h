@@ -4,6 +4,7 @@
 #include "topology/topology.h"
 
 #include <QByteArray>
+#include <QFutureWatcher>
 #include <QMap>
 #include <QObject>
 #include <QPointer>
@@ -36,7 +37,10 @@ Result<DiscoverySections> splitDiscoveryOutput(const QByteArray &stdOut);
 /// becomes a TopoWarning (what is missing, how to get it) and the rest is still filled in.
 Topology topologyFromSections(const DiscoverySections &sections);
 
-/// Runs discoveryScript() over any Transport and parses it. Emits finished() exactly once.
+/// Runs discoveryScript() over any Transport and parses it. Emits finished() exactly once, on the
+/// thread that owns it. The parse (topologyFromSections, hundreds of ms for thousands of instances)
+/// runs on the global thread pool so the owner's thread (the GUI) stays responsive; cancel() or
+/// deleting the discovery while it runs drops its result (the worker holds its input by value).
 class TopologyDiscovery : public QObject {
     Q_OBJECT
 public:
@@ -51,8 +55,11 @@ Q_SIGNALS:
     void finished(const nestscope::Result<nestscope::Topology> &result);
 private:
     void onJobFinished(const CommandResult &result);
+    void onParsed();
+    void finish(const Result<Topology> &result);
     Transport *m_transport;
     QPointer<CommandJob> m_job;
+    QFutureWatcher<Topology> *m_parse = nullptr; ///< while the parse runs on the pool
     bool m_waiting = false; ///< started and finished() not emitted yet
 };
 

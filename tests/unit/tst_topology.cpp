@@ -17,6 +17,8 @@
 #include <QStandardPaths>
 #include <QSysInfo>
 #include <QTest>
+#include <QThread>
+#include <QThreadPool>
 
 #include <memory>
 #include <optional>
@@ -104,6 +106,56 @@ QByteArray frame(
 {
     return "\n" + boundary + " section " + name.toUtf8() + " exit " + QByteArray::number(exitCode) + " stdout "
         + QByteArray::number(out.size()) + " stderr " + QByteArray::number(err.size()) + "\n" + out + err;
+}
+
+/// A transport whose one job ends when the test says so, with the output the test chose: the
+/// discovery's parse can then be caught while it runs, whatever the machine's speed.
+class CannedJob final : public CommandJob {
+public:
+    using CommandJob::CommandJob;
+    void cancel() override { end(CommandOutcome::Cancelled); }
+    void end(CommandOutcome outcome, const QByteArray &stdOut = {})
+    {
+        if (m_done) {
+            return;
+        }
+        m_done = true;
+        CommandResult r;
+        r.outcome = outcome;
+        r.exitCode = outcome == CommandOutcome::Exited ? 0 : -1;
+        r.stdOut = stdOut;
+        Q_EMIT finished(r);
+        deleteLater();
+    }
+
+private:
+    bool m_done = false;
+};
+
+class CannedTransport final : public Transport {
+public:
+    CannedTransport()
+        : Transport(nullptr)
+    {
+    }
+    QString description() const override { return QStringLiteral("canned"); }
+    CommandJob *start(const CommandRequest &) override
+    {
+        job = new CannedJob(this);
+        return job;
+    }
+    QPointer<CannedJob> job;
+};
+
+/// A scenario's sections framed as the script prints them.
+QByteArray framedScenario(const DiscoverySections &sections)
+{
+    const QByteArray b = "nsd-0123456789abcdef";
+    QByteArray out = "nestscope-discovery 1 " + b + "\n";
+    for (const DiscoverySection &s : sections) {
+        out += frame(b, s.name, s.exitCode, s.output, s.errors);
+    }
+    return out + "\n" + b + " end\n";
 }
 
 QStringList globalAddresses(const TopoInstance *inst, Family family)
@@ -996,6 +1048,88 @@ private Q_SLOTS:
             QVERIFY2(result.error().message.contains(QLatin1String("cancelled")), qPrintable(result.error().message));
         }
         QVERIFY(!discovery.isRunning());
+    }
+
+    // ---- the parse runs on the pool, and finished() still comes once, on the owner's thread ----
+
+    void parseRunsOffTheCallingThread()
+    {
+        QString problem;
+        const QByteArray out = framedScenario(loadScenario(QStringLiteral("healthy"), &problem));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        CannedTransport transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        QThread *signalledOn = nullptr;
+        connect(&discovery, &TopologyDiscovery::finished, &discovery, [&signalledOn] {
+            signalledOn = QThread::currentThread();
+        });
+        discovery.start();
+        QVERIFY(transport.job);
+        transport.job->end(CommandOutcome::Exited, out);
+        QCOMPARE(outcome->count, 0); // not from inside the job's signal: the parse is on the pool
+        QVERIFY(discovery.isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 10000);
+        QCOMPARE(outcome->count, 1);
+        QCOMPARE(signalledOn, discovery.thread());
+        QVERIFY(!discovery.isRunning());
+        const Result<Topology> &result = *outcome->result;
+        QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().toString()));
+        QCOMPARE(result->transport, QStringLiteral("canned"));
+        QVERIFY(result->discoveredAt.isValid());
+        QCOMPARE(result->hostname, QStringLiteral("lab-runner"));
+        QVERIFY(!result->instances.isEmpty());
+        QTest::qWait(50);
+        QCOMPARE(outcome->count, 1);
+    }
+
+    void cancelDuringParseEndsOnce()
+    {
+        QString problem;
+        const QByteArray out = framedScenario(loadScenario(QStringLiteral("healthy"), &problem));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        CannedTransport transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        transport.job->end(CommandOutcome::Exited, out);
+        QVERIFY(discovery.isRunning()); // parsing
+        discovery.cancel();
+        QCOMPARE(outcome->count, 0); // never from inside cancel()
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 10000);
+        QThreadPool::globalInstance()->waitForDone(10000); // the dropped parse ends
+        QTest::qWait(50);
+        QCOMPARE(outcome->count, 1);
+        QVERIFY(!outcome->result->ok());
+        QVERIFY2(outcome->result->error().message.contains(QLatin1String("cancelled")),
+            qPrintable(outcome->result->error().message));
+        QVERIFY(!discovery.isRunning());
+        // and it can run again
+        discovery.start();
+        QVERIFY(transport.job);
+        transport.job->end(CommandOutcome::Exited, out);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 1, 10000);
+        QCOMPARE(outcome->count, 2);
+        QVERIFY(outcome->result->ok());
+    }
+
+    void deleteDuringParseIsSafe()
+    {
+        QString problem;
+        const QByteArray out = framedScenario(loadScenario(QStringLiteral("healthy"), &problem));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        CannedTransport transport;
+        auto *discovery = new TopologyDiscovery(&transport);
+        int count = 0;
+        connect(discovery, &TopologyDiscovery::finished, &transport, [&count] {
+            ++count;
+        });
+        discovery->start();
+        transport.job->end(CommandOutcome::Exited, out);
+        delete discovery; // the parse is still queued or running on the pool
+        QThreadPool::globalInstance()->waitForDone(10000);
+        QTest::qWait(50);
+        QCOMPARE(count, 0);
     }
 
     void noTransportIsAnError()

@@ -233,6 +233,12 @@ public:
     explicit Assembler(const DiscoverySections &sections)
         : m_sections(sections)
     {
+        // The runner's interfaces are the second-largest section (one veth per instance): read
+        // them on the pool while this thread reads LXD's instances.
+        const auto ip = m_sections.constFind(QStringLiteral("ip-addr"));
+        if (ip != m_sections.cend() && ip->exitCode == 0 && !ip->truncated && ip->output.size() > 256 * 1024) {
+            m_ipAddr = QtConcurrent::run(topoparse::parseIpAddr, ip->output);
+        }
     }
 
     Topology run();
@@ -248,6 +254,7 @@ private:
 
     const DiscoverySections &m_sections;
     Topology m_topology;
+    QFuture<Result<QList<TopoInterface>>> m_ipAddr; ///< started early when the section is large
 };
 
 bool permissionDenied(const QByteArray &stderrText)
@@ -328,7 +335,7 @@ void Assembler::readRunner()
     }
     if (const auto *s = usable(QStringLiteral("ip-addr"), QStringLiteral("ip -j -d addr"), QStringLiteral("iproute2"),
             QStringLiteral("the runner's interfaces and addresses are unknown"))) {
-        auto parsed = topoparse::parseIpAddr(s->output);
+        auto parsed = m_ipAddr.isValid() ? m_ipAddr.result() : topoparse::parseIpAddr(s->output);
         if (parsed) {
             m_topology.interfaces = std::move(parsed).value();
         } else {
@@ -543,9 +550,13 @@ void Assembler::readLxd()
 
 Topology Assembler::run()
 {
+    // LXD first (its instances are the bulk of the work, while ip-addr is read on the pool), but
+    // its warnings after the runner's, in the order the sections were always reported in.
+    readLxd();
+    const QList<TopoWarning> lxdWarnings = std::exchange(m_topology.warnings, {});
     readRunner();
-    readLxd(); // before the firewall: LXD's firewall driver helps name the backend
-    readFirewall();
+    m_topology.warnings << lxdWarnings;
+    readFirewall(); // after LXD: its firewall driver helps name the backend
     return m_topology;
 }
 

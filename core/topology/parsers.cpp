@@ -1,19 +1,25 @@
 #include "parsers.h"
 
+#include "topology/fastjson.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
 #include <QJsonValue>
 #include <QRegularExpression>
+#include <QThread>
+#include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <optional>
 
 namespace nestscope::topoparse {
 
 namespace {
 
-QString typeName(const QJsonValue &v)
+template <class V>
+QString typeName(const V &v)
 {
     switch (v.type()) {
     case QJsonValue::Null:
@@ -43,16 +49,145 @@ QString excerpt(const QByteArray &data)
     return text.isEmpty() ? QStringLiteral("(empty)") : text;
 }
 
+struct QtJson {
+    using Value = QJsonValue;
+    using Object = QJsonObject;
+    using Array = QJsonArray;
+};
+struct FastJson {
+    using Value = fastjson::Value;
+    using Object = fastjson::Object;
+    using Array = fastjson::Array;
+};
+
 /// Reads one JSON document and remembers the first shape error, with the JSON path where it was.
-/// Missing and null fields read as empty: versions differ in what they send.
-class Reader {
+/// Missing and null fields read as empty: versions differ in what they send. J is the JSON
+/// flavour: QJsonValue and friends (QtJson), or fastjson's look-alikes (FastJson) for the big
+/// sections, with the same answers wherever fastjson accepts the input.
+template <class J>
+class ReaderT {
 public:
-    explicit Reader(QString source)
+    using V = typename J::Value;
+    using O = typename J::Object;
+    using A = typename J::Array;
+
+    explicit ReaderT(QString source)
         : m_source(std::move(source))
     {
     }
 
-    /// Parses; on a syntax error fails with the line and column of the offset Qt reports.
+    void fail(const QString &path, const QString &message)
+    {
+        if (!m_error) {
+            m_error
+                = Error { QStringLiteral("at %1: %2").arg(path.isEmpty() ? QStringLiteral("the top") : path, message),
+                      m_source };
+        }
+    }
+    void expectType(const QString &path, const V &v, const QString &expected)
+    {
+        fail(path, QStringLiteral("expected %1, got %2").arg(expected, typeName(v)));
+    }
+    bool failed() const { return m_error.has_value(); }
+    const Error &error() const { return *m_error; }
+
+    QString string(const O &o, QLatin1StringView key, const QString &path)
+    {
+        const V v = o.value(key);
+        if (v.isUndefined() || v.isNull()) {
+            return {};
+        }
+        if (!v.isString()) {
+            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("a string"));
+            return {};
+        }
+        return v.toString();
+    }
+    /// A number, or a string of digits (LXD's config values and some versions' netmask are strings).
+    int integer(const O &o, QLatin1StringView key, const QString &path)
+    {
+        const V v = o.value(key);
+        if (v.isUndefined() || v.isNull()) {
+            return 0;
+        }
+        if (v.isDouble()) {
+            const double d = v.toDouble();
+            if (d >= -2147483648.0 && d <= 2147483647.0) {
+                return static_cast<int>(d);
+            }
+            fail(path + QLatin1Char('.') + key, QStringLiteral("the number is out of range"));
+            return 0;
+        }
+        if (v.isString()) {
+            bool ok = false;
+            const int n = v.toString().trimmed().toInt(&ok);
+            if (ok || v.toString().isEmpty()) {
+                return n;
+            }
+        }
+        expectType(path + QLatin1Char('.') + key, v, QStringLiteral("a number"));
+        return 0;
+    }
+    bool boolean(const O &o, QLatin1StringView key, const QString &path)
+    {
+        const V v = o.value(key);
+        if (v.isUndefined() || v.isNull()) {
+            return false;
+        }
+        if (!v.isBool()) {
+            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("true or false"));
+            return false;
+        }
+        return v.toBool();
+    }
+    O object(const O &o, QLatin1StringView key, const QString &path)
+    {
+        return asObject(o.value(key), path + QLatin1Char('.') + key);
+    }
+    A array(const O &o, QLatin1StringView key, const QString &path)
+    {
+        const V v = o.value(key);
+        if (v.isUndefined() || v.isNull()) {
+            return {};
+        }
+        if (!v.isArray()) {
+            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("an array"));
+            return {};
+        }
+        return v.toArray();
+    }
+    O asObject(const V &v, const QString &path)
+    {
+        if (v.isUndefined() || v.isNull()) {
+            return {};
+        }
+        if (!v.isObject()) {
+            expectType(path, v, QStringLiteral("an object"));
+            return {};
+        }
+        return v.toObject();
+    }
+    /// A map of strings (LXD config); scalars of other types are kept as their text.
+    QMap<QString, QString> stringMap(const O &o, QLatin1StringView key, const QString &path)
+    {
+        QMap<QString, QString> map;
+        const O m = object(o, key, path);
+        for (auto it = m.begin(); it != m.end(); ++it) {
+            const V v = it.value();
+            if (v.isString()) {
+                map.insert(it.key(), v.toString());
+            } else if (v.isBool()) {
+                map.insert(it.key(), v.toBool() ? QStringLiteral("true") : QStringLiteral("false"));
+            } else if (v.isDouble()) {
+                map.insert(it.key(), QString::number(v.toDouble(), 'g', 17));
+            } else if (!v.isNull()) {
+                expectType(path + QLatin1Char('.') + key + QLatin1Char('.') + it.key(), v, QStringLiteral("a string"));
+            }
+        }
+        return map;
+    }
+
+    /// Parses (QtJson only); on a syntax error fails with the line and column of the offset Qt reports.
     std::optional<QJsonDocument> parse(const QByteArray &data, QJsonValue::Type expected)
     {
         QJsonParseError perr;
@@ -88,117 +223,6 @@ public:
         return doc;
     }
 
-    void fail(const QString &path, const QString &message)
-    {
-        if (!m_error) {
-            m_error
-                = Error { QStringLiteral("at %1: %2").arg(path.isEmpty() ? QStringLiteral("the top") : path, message),
-                      m_source };
-        }
-    }
-    void expectType(const QString &path, const QJsonValue &v, const QString &expected)
-    {
-        fail(path, QStringLiteral("expected %1, got %2").arg(expected, typeName(v)));
-    }
-    bool failed() const { return m_error.has_value(); }
-    const Error &error() const { return *m_error; }
-
-    QString string(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        const QJsonValue v = o.value(key);
-        if (v.isUndefined() || v.isNull()) {
-            return {};
-        }
-        if (!v.isString()) {
-            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("a string"));
-            return {};
-        }
-        return v.toString();
-    }
-    /// A number, or a string of digits (LXD's config values and some versions' netmask are strings).
-    int integer(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        const QJsonValue v = o.value(key);
-        if (v.isUndefined() || v.isNull()) {
-            return 0;
-        }
-        if (v.isDouble()) {
-            const double d = v.toDouble();
-            if (d >= -2147483648.0 && d <= 2147483647.0) {
-                return static_cast<int>(d);
-            }
-            fail(path + QLatin1Char('.') + key, QStringLiteral("the number is out of range"));
-            return 0;
-        }
-        if (v.isString()) {
-            bool ok = false;
-            const int n = v.toString().trimmed().toInt(&ok);
-            if (ok || v.toString().isEmpty()) {
-                return n;
-            }
-        }
-        expectType(path + QLatin1Char('.') + key, v, QStringLiteral("a number"));
-        return 0;
-    }
-    bool boolean(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        const QJsonValue v = o.value(key);
-        if (v.isUndefined() || v.isNull()) {
-            return false;
-        }
-        if (!v.isBool()) {
-            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("true or false"));
-            return false;
-        }
-        return v.toBool();
-    }
-    QJsonObject object(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        return asObject(o.value(key), path + QLatin1Char('.') + key);
-    }
-    QJsonArray array(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        const QJsonValue v = o.value(key);
-        if (v.isUndefined() || v.isNull()) {
-            return {};
-        }
-        if (!v.isArray()) {
-            expectType(path + QLatin1Char('.') + key, v, QStringLiteral("an array"));
-            return {};
-        }
-        return v.toArray();
-    }
-    QJsonObject asObject(const QJsonValue &v, const QString &path)
-    {
-        if (v.isUndefined() || v.isNull()) {
-            return {};
-        }
-        if (!v.isObject()) {
-            expectType(path, v, QStringLiteral("an object"));
-            return {};
-        }
-        return v.toObject();
-    }
-    /// A map of strings (LXD config); scalars of other types are kept as their text.
-    QMap<QString, QString> stringMap(const QJsonObject &o, QLatin1StringView key, const QString &path)
-    {
-        QMap<QString, QString> map;
-        const QJsonObject m = object(o, key, path);
-        for (auto it = m.begin(); it != m.end(); ++it) {
-            const QJsonValue v = it.value();
-            if (v.isString()) {
-                map.insert(it.key(), v.toString());
-            } else if (v.isBool()) {
-                map.insert(it.key(), v.toBool() ? QStringLiteral("true") : QStringLiteral("false"));
-            } else if (v.isDouble()) {
-                map.insert(it.key(), QString::number(v.toDouble(), 'g', 17));
-            } else if (!v.isNull()) {
-                expectType(path + QLatin1Char('.') + key + QLatin1Char('.') + it.key(), v, QStringLiteral("a string"));
-            }
-        }
-        return map;
-    }
-
 private:
     static QJsonValue expectedValue(QJsonValue::Type t)
     {
@@ -208,6 +232,8 @@ private:
     QString m_source;
     std::optional<Error> m_error;
 };
+
+using Reader = ReaderT<QtJson>;
 
 QString index(const QString &path, qsizetype i)
 {
@@ -304,13 +330,14 @@ Result<QList<TopoNetwork>> parseLxdNetworks(const QByteArray &json)
 
 namespace {
 
-QList<TopoAddress> lxdAddresses(Reader &r, const QJsonObject &state, const QString &path)
+template <class J>
+QList<TopoAddress> lxdAddresses(ReaderT<J> &r, const typename J::Object &state, const QString &path)
 {
     QList<TopoAddress> out;
-    const QJsonArray list = r.array(state, QLatin1StringView("addresses"), path);
+    const typename J::Array list = r.array(state, QLatin1StringView("addresses"), path);
     for (qsizetype i = 0; i < list.size(); ++i) {
         const QString p = index(path + QStringLiteral(".addresses"), i);
-        const QJsonObject a = r.asObject(list.at(i), p);
+        const typename J::Object a = r.asObject(list.at(i), p);
         bool known = false;
         TopoAddress addr;
         addr.family = familyOf(r.string(a, QLatin1StringView("family"), p), &known);
@@ -326,16 +353,19 @@ QList<TopoAddress> lxdAddresses(Reader &r, const QJsonObject &state, const QStri
 
 } // namespace
 
-Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
+namespace {
+
+/// The body of parseLxdInstances(), on either JSON flavour; rawJson(object) gives the inspector's
+/// text of an instance object without its bulky parts.
+template <class J, class RawJson>
+Result<QList<TopoInstance>> instancesFrom(ReaderT<J> &r, const typename J::Array &list, const RawJson &rawJson,
+    qsizetype begin = 0, qsizetype end = -1)
 {
-    Reader r(QStringLiteral("lxc query /1.0/instances?recursion=2"));
-    const auto doc = r.parse(json, QJsonValue::Array);
-    if (!doc) {
-        return r.error();
-    }
+    using O = typename J::Object;
+    end = end < 0 ? list.size() : end;
     QList<TopoInstance> instances;
-    const QJsonArray list = doc->array();
-    for (qsizetype i = 0; i < list.size() && !r.failed(); ++i) {
+    instances.reserve(end - begin);
+    for (qsizetype i = begin; i < end && !r.failed(); ++i) {
         const QString path = index(QString(), i);
         if (list.at(i).isString()) {
             r.fail(path,
@@ -343,7 +373,7 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
                                "?recursion=2?)"));
             break;
         }
-        const QJsonObject o = r.asObject(list.at(i), path);
+        const O o = r.asObject(list.at(i), path);
         TopoInstance inst;
         inst.name = r.string(o, QLatin1StringView("name"), path);
         if (inst.name.isEmpty() && !r.failed()) {
@@ -352,11 +382,11 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
         inst.type = r.string(o, QLatin1StringView("type"), path);
         inst.status = r.string(o, QLatin1StringView("status"), path);
         const QMap<QString, QString> config = r.stringMap(o, QLatin1StringView("expanded_config"), path);
-        const QJsonObject devices = o.contains(QLatin1String("expanded_devices"))
+        const O devices = o.contains(QLatin1String("expanded_devices"))
             ? r.object(o, QLatin1StringView("expanded_devices"), path)
             : r.object(o, QLatin1StringView("devices"), path);
-        const QJsonObject state = r.object(o, QLatin1StringView("state"), path);
-        const QJsonObject stateNet = r.object(state, QLatin1StringView("network"), path + QStringLiteral(".state"));
+        const O state = r.object(o, QLatin1StringView("state"), path);
+        const O stateNet = r.object(state, QLatin1StringView("network"), path + QStringLiteral(".state"));
         if (inst.status.isEmpty()) {
             inst.status = r.string(state, QLatin1StringView("status"), path + QStringLiteral(".state"));
         }
@@ -364,7 +394,7 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
         QStringList usedStateNames;
         auto fillFromState = [&](TopoNic &nic, const QString &stateName) {
             const QString p = path + QStringLiteral(".state.network.") + stateName;
-            const QJsonObject s = r.asObject(stateNet.value(stateName), p);
+            const O s = r.asObject(stateNet.value(stateName), p);
             usedStateNames << stateName;
             if (nic.hostName.isEmpty()) {
                 nic.hostName = r.string(s, QLatin1StringView("host_name"), p);
@@ -385,7 +415,7 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
 
         for (auto it = devices.begin(); it != devices.end(); ++it) {
             const QString p = path + QStringLiteral(".devices.") + it.key();
-            const QJsonObject d = r.asObject(it.value(), p);
+            const O d = r.asObject(it.value(), p);
             if (r.string(d, QLatin1StringView("type"), p) != QLatin1String("nic")) {
                 continue;
             }
@@ -437,7 +467,7 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
             if (usedStateNames.contains(s.key()) || !s.value().isObject()) {
                 continue;
             }
-            const QJsonObject so = s.value().toObject();
+            const O so = s.value().toObject();
             if (so.value(QLatin1String("type")).toString() == QLatin1String("loopback")
                 || s.key() == QLatin1String("lo") || so.value(QLatin1String("host_name")).toString().isEmpty()) {
                 continue;
@@ -448,11 +478,7 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
             inst.nics << nic;
         }
 
-        QJsonObject raw = o;
-        raw.remove(QLatin1String("state"));
-        raw.remove(QLatin1String("snapshots"));
-        raw.remove(QLatin1String("backups"));
-        inst.rawJson = compactJson(raw);
+        inst.rawJson = rawJson(o);
         instances << inst;
     }
     if (r.failed()) {
@@ -460,6 +486,73 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
     }
     return instances;
 }
+
+} // namespace
+
+Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
+{
+    const QString source = QStringLiteral("lxc query /1.0/instances?recursion=2");
+    // The fast reader takes what LXD prints; on anything it leaves alone, or any shape error,
+    // QJsonDocument reads it again so results and errors are exactly what they always were.
+    {
+        fastjson::Document doc;
+        if (doc.parse(json) && doc.root().isArray()) {
+            const fastjson::Array list = doc.root().toArray();
+            const auto rawJson = [&doc](const fastjson::Object &o) {
+                return QString::fromUtf8(doc.indentedJson(o,
+                    { QLatin1StringView("state"), QLatin1StringView("snapshots"), QLatin1StringView("backups") }));
+            };
+            const auto chunk = [&](qsizetype begin, qsizetype end) {
+                ReaderT<FastJson> r(source);
+                return instancesFrom(r, list, rawJson, begin, end);
+            };
+            // Thousands of instances: the document is read-only now, so its objects are read in
+            // slices on the pool, this thread taking the first. Should the pool be busy, waiting
+            // runs a slice that has not started here, so this never waits on itself.
+            const qsizetype n = list.size();
+            const qsizetype parts = n < 256 ? 1 : std::clamp<qsizetype>(QThread::idealThreadCount(), 1, 8);
+            QList<QFuture<Result<QList<TopoInstance>>>> rest;
+            for (qsizetype k = 1; k < parts; ++k) {
+                rest << QtConcurrent::run(chunk, n * k / parts, n * (k + 1) / parts);
+            }
+            auto parsed = chunk(0, n / parts);
+            bool ok = parsed.ok();
+            QList<TopoInstance> instances;
+            if (ok) {
+                instances = std::move(parsed).value();
+                instances.reserve(n);
+            }
+            for (auto &future : rest) {
+                auto part = future.result();
+                ok = ok && part.ok();
+                if (ok) {
+                    instances.append(std::move(part).value());
+                }
+            }
+            if (ok) {
+                return instances;
+            }
+        }
+    }
+    return parseLxdInstancesWithQJson(json);
+}
+
+Result<QList<TopoInstance>> parseLxdInstancesWithQJson(const QByteArray &json)
+{
+    Reader r(QStringLiteral("lxc query /1.0/instances?recursion=2"));
+    const auto doc = r.parse(json, QJsonValue::Array);
+    if (!doc) {
+        return r.error();
+    }
+    return instancesFrom(r, doc->array(), [](const QJsonObject &o) {
+        QJsonObject raw = o;
+        raw.remove(QLatin1String("state"));
+        raw.remove(QLatin1String("snapshots"));
+        raw.remove(QLatin1String("backups"));
+        return compactJson(raw);
+    });
+}
+
 
 Result<QList<TopoLease>> parseLxdLeases(const QByteArray &json, const QString &network)
 {
@@ -492,18 +585,17 @@ Result<QList<TopoLease>> parseLxdLeases(const QByteArray &json, const QString &n
 
 // ---- iproute2 -------------------------------------------------------------------------------
 
-Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json)
+namespace {
+
+template <class J>
+Result<QList<TopoInterface>> interfacesFrom(ReaderT<J> &r, const typename J::Array &list)
 {
-    Reader r(QStringLiteral("ip -j -d addr"));
-    const auto doc = r.parse(json, QJsonValue::Array);
-    if (!doc) {
-        return r.error();
-    }
+    using O = typename J::Object;
     QList<TopoInterface> interfaces;
-    const QJsonArray list = doc->array();
+    interfaces.reserve(list.size());
     for (qsizetype i = 0; i < list.size() && !r.failed(); ++i) {
         const QString path = index(QString(), i);
-        const QJsonObject o = r.asObject(list.at(i), path);
+        const O o = r.asObject(list.at(i), path);
         if (o.isEmpty()) {
             continue; // `ip` prints {} for a link that vanished while it listed
         }
@@ -516,15 +608,15 @@ Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json)
         itf.state = r.string(o, QLatin1StringView("operstate"), path);
         itf.mac = r.string(o, QLatin1StringView("address"), path);
         itf.master = r.string(o, QLatin1StringView("master"), path);
-        const QJsonObject linkinfo = r.object(o, QLatin1StringView("linkinfo"), path);
+        const O linkinfo = r.object(o, QLatin1StringView("linkinfo"), path);
         itf.kind = r.string(linkinfo, QLatin1StringView("info_kind"), path + QStringLiteral(".linkinfo"));
         if (itf.kind.isEmpty()) {
             itf.kind = r.string(o, QLatin1StringView("link_type"), path);
         }
-        const QJsonArray addrs = r.array(o, QLatin1StringView("addr_info"), path);
+        const typename J::Array addrs = r.array(o, QLatin1StringView("addr_info"), path);
         for (qsizetype j = 0; j < addrs.size(); ++j) {
             const QString p = index(path + QStringLiteral(".addr_info"), j);
-            const QJsonObject a = r.asObject(addrs.at(j), p);
+            const O a = r.asObject(addrs.at(j), p);
             bool known = false;
             TopoAddress addr;
             addr.family = familyOf(r.string(a, QLatin1StringView("family"), p), &known);
@@ -543,6 +635,34 @@ Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json)
         return r.error();
     }
     return interfaces;
+}
+
+} // namespace
+
+Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json)
+{
+    const QString source = QStringLiteral("ip -j -d addr");
+    {
+        fastjson::Document doc;
+        if (doc.parse(json) && doc.root().isArray()) {
+            ReaderT<FastJson> r(source);
+            auto parsed = interfacesFrom(r, doc.root().toArray());
+            if (parsed) {
+                return parsed;
+            }
+        }
+    }
+    return parseIpAddrWithQJson(json);
+}
+
+Result<QList<TopoInterface>> parseIpAddrWithQJson(const QByteArray &json)
+{
+    Reader r(QStringLiteral("ip -j -d addr"));
+    const auto doc = r.parse(json, QJsonValue::Array);
+    if (!doc) {
+        return r.error();
+    }
+    return interfacesFrom(r, doc->array());
 }
 
 Result<QList<TopoRoute>> parseIpRoutes(const QByteArray &json, TopoAddress::Family family)

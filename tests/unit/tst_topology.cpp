@@ -3,6 +3,7 @@
 // the JSON form.
 #include "common/shellquote.h"
 #include "topology/discovery.h"
+#include "topology/fastjson.h"
 #include "topology/parsers.h"
 #include "topology/problems.h"
 #include "topology/topologyjson.h"
@@ -1048,6 +1049,140 @@ private Q_SLOTS:
             QVERIFY2(result.error().message.contains(QLatin1String("cancelled")), qPrintable(result.error().message));
         }
         QVERIFY(!discovery.isRunning());
+    }
+
+    // ---- the fast JSON reader: the same answers as QJsonDocument, or it steps aside ----------
+
+    void fastReaderMatchesQJsonOnFixtures_data() { scenarioColumn(); }
+    void fastReaderMatchesQJsonOnFixtures()
+    {
+        QFETCH(QString, scenario);
+        const QString dir = kLabData + QLatin1Char('/') + scenario;
+        const QByteArray instancesJson = readFile(dir + QStringLiteral("/lxd/instances.json"));
+        const QByteArray ipJson = readFile(dir + QStringLiteral("/runner/ip-d-addr.json"));
+        // What LXD and ip print is inside the subset the fast reader takes (else no speed-up).
+        for (const QByteArray *json : { &instancesJson, &ipJson }) {
+            fastjson::Document doc;
+            QVERIFY(doc.parse(*json));
+        }
+        const auto fast = topoparse::parseLxdInstances(instancesJson);
+        const auto slow = topoparse::parseLxdInstancesWithQJson(instancesJson);
+        QVERIFY(fast.ok() && slow.ok());
+        Topology a;
+        Topology b;
+        a.instances = fast.value();
+        b.instances = slow.value();
+        const auto ipFast = topoparse::parseIpAddr(ipJson);
+        const auto ipSlow = topoparse::parseIpAddrWithQJson(ipJson);
+        QVERIFY(ipFast.ok() && ipSlow.ok());
+        a.interfaces = ipFast.value();
+        b.interfaces = ipSlow.value();
+        QVERIFY(!a.instances.isEmpty() && !a.interfaces.isEmpty());
+        QCOMPARE(writeTopologyJson(a), writeTopologyJson(b));
+    }
+
+    void fastJsonWritesAsQt_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<bool>("taken"); // inside the fast reader's subset
+        QTest::newRow("sorting, empties, escapes")
+            << QByteArray("{\"b\": 1, \"a\": [{}, [], [[]]], \"s\": \"x\\/y\\u001F\\u0008\\t\\\"\\\\ \\u0041\", "
+                          "\"z\": {\"k\": null, \"j\": [true, false]}}")
+            << true;
+        QTest::newRow("numbers") << QByteArray("[-0, 0, 17, -42, 2.00, 220.31, 1e21, 1.5E-7, -0.0, "
+                                               "123456789012345678, 0.30000000000000004]")
+                                 << true;
+        QTest::newRow("utf-8") << QByteArray("{\"d\": \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7\"}") << true;
+        QTest::newRow("control escapes") << QByteArray("[\"\\u0000\\u001f\\r\\n\\f\\b\\u007f\"]") << true;
+        QTest::newRow("duplicate key") << QByteArray("{\"a\": 1, \"a\": 2}") << false;
+        QTest::newRow("escape beyond ASCII") << QByteArray("[\"\\u00e9\"]") << false;
+        QTest::newRow("escaped key") << QByteArray("{\"\\u0061\": 1}") << false;
+        QTest::newRow("key beyond ASCII") << QByteArray("{\"\xc3\xa9\": 1}") << false;
+        QTest::newRow("raw control character") << QByteArray("[\"a\x01\"]") << false;
+        QTest::newRow("byte-order mark") << QByteArray("\xef\xbb\xbf[1]") << false;
+        QTest::newRow("bad UTF-8") << QByteArray("[\"\xc3\x28\"]") << false;
+        QTest::newRow("surrogate in UTF-8") << QByteArray("[\"\xed\xa0\x80\"]") << false;
+        QTest::newRow("19 digits") << QByteArray("[1234567890123456789]") << false;
+        QTest::newRow("Qt's 1.") << QByteArray("[1.]") << false;
+        QTest::newRow("leading zero") << QByteArray("[01]") << false;
+        QTest::newRow("overflow") << QByteArray("[1e400]") << false;
+        QTest::newRow("trailing garbage") << QByteArray("[1] x") << false;
+        QTest::newRow("cut") << QByteArray("[{\"a\": \"b") << false;
+        QTest::newRow("empty") << QByteArray() << false;
+        QTest::newRow("deep") << QByteArray(QByteArray(100, '[') + QByteArray(100, ']')) << false;
+    }
+    void fastJsonWritesAsQt()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(bool, taken);
+        fastjson::Document doc;
+        QCOMPARE(doc.parse(json), taken);
+        if (taken) {
+            QJsonParseError error;
+            const QJsonDocument qt = QJsonDocument::fromJson(json, &error);
+            QCOMPARE(error.error, QJsonParseError::NoError);
+            if (qt.isObject()) {
+                QCOMPARE(doc.indentedJson(doc.root().toObject(), {}), qt.toJson(QJsonDocument::Indented));
+            } else {
+                const QJsonArray list = qt.array();
+                QCOMPARE(doc.root().toArray().size(), list.size());
+                for (qsizetype i = 0; i < list.size(); ++i) {
+                    const auto v = doc.root().toArray().at(i);
+                    QCOMPARE(v.type(), list.at(i).type());
+                    QCOMPARE(v.toDouble(), list.at(i).toDouble());
+                    QCOMPARE(v.toString(), list.at(i).toString());
+                    // as a value in an object, written as Qt writes it
+                    QJsonObject wrapped { { QStringLiteral("v"), list.at(i) } };
+                    const QByteArray one = "{\"v\": " + QJsonDocument(QJsonArray { list.at(i) })
+                                                            .toJson(QJsonDocument::Compact)
+                                                            .mid(1)
+                                                            .chopped(1)
+                        + "}";
+                    fastjson::Document single;
+                    QVERIFY(single.parse(one));
+                    QCOMPARE(single.indentedJson(single.root().toObject(), {}),
+                        QJsonDocument(wrapped).toJson(QJsonDocument::Indented));
+                }
+            }
+        }
+        // Either way the parsers answer as QJsonDocument alone does.
+        const auto fast = topoparse::parseLxdInstances(json);
+        const auto slow = topoparse::parseLxdInstancesWithQJson(json);
+        QCOMPARE(fast.ok(), slow.ok());
+        if (!fast.ok()) {
+            QCOMPARE(fast.error().toString(), slow.error().toString());
+        }
+    }
+
+    void instancesOutsideTheSubsetFallBack()
+    {
+        // One instance with an escape beyond ASCII (the fast reader steps aside), one with a
+        // shape error (the error is QJsonDocument's path's, word for word).
+        QString problem;
+        const QByteArray json = readFile(kLabData + QStringLiteral("/healthy/lxd/instances.json"));
+        QByteArray odd = json;
+        odd.replace("\"description\": \"\"", "\"description\": \"caf\\u00e9\"");
+        QVERIFY(odd != json);
+        fastjson::Document doc;
+        QVERIFY(!doc.parse(odd));
+        const auto fast = topoparse::parseLxdInstances(odd);
+        QVERIFY2(fast.ok(), fast.ok() ? "" : qPrintable(fast.error().toString()));
+        QVERIFY(fast->first().rawJson.contains(QStringLiteral("caf\u00e9")));
+        Topology a;
+        Topology b;
+        a.instances = fast.value();
+        b.instances = topoparse::parseLxdInstancesWithQJson(odd).value();
+        QCOMPARE(writeTopologyJson(a), writeTopologyJson(b));
+
+        QByteArray wrong = json;
+        wrong.replace("\"status\": \"Running\"", "\"status\": 7");
+        QVERIFY(wrong != json);
+        QVERIFY(doc.parse(wrong));
+        const auto refused = topoparse::parseLxdInstances(wrong);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().toString(), topoparse::parseLxdInstancesWithQJson(wrong).error().toString());
+        QVERIFY2(refused.error().toString().contains(QLatin1String("expected a string, got a number")),
+            qPrintable(refused.error().toString()));
     }
 
     // ---- the parse runs on the pool, and finished() still comes once, on the owner's thread ----

@@ -589,7 +589,11 @@ void TopologyScene::clearGraph()
 void TopologyScene::setGraph(const TopologyGraph &graph, const TopoLayout &layout)
 {
     if (m_motion) {
-        // A glide still under way stops where it is; the items it moves may go below.
+        // A glide still under way jumps to its end: the edges already run to the nodes' new places,
+        // and a same-shape refresh below keeps the nodes where they are. Its items may go below.
+        if (m_motion->state() == QAbstractAnimation::Running) {
+            m_motion->setCurrentTime(m_motion->duration());
+        }
         m_motion->stop();
         m_motion->disconnect(this);
     }

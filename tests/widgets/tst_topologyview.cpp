@@ -300,6 +300,39 @@ private Q_SLOTS:
         QCOMPARE(view.scene()->nodeItem(QStringLiteral("inst:vm1")), before.value(QStringLiteral("inst:vm1")).first);
     }
 
+    void aSameShapeRefreshDuringAGlideLeavesNodesOnTheirEdges()
+    {
+        // A: the healthy lab; B: the same without vm2, so that the rest moves and glides there.
+        const TopologyGraph a = buildTopologyGraph(labTopology(QStringLiteral("healthy")));
+        TopologyGraph b = a;
+        const auto vm2 = [](const QString &id) {
+            return id == QLatin1String("inst:vm2") || id.startsWith(QLatin1String("nic:vm2/"));
+        };
+        b.nodes.removeIf([&](const TopoNode &n) {
+            return vm2(n.id);
+        });
+        b.edges.removeIf([&](const TopoEdge &e) {
+            return vm2(e.from) || vm2(e.to);
+        });
+        b.reindex();
+        QVERIFY(b.nodes.size() < a.nodes.size());
+        TopologyScene scene;
+        const auto layoutA = layoutTopology(a, scene.nodeSizes(a));
+        const auto layoutB = layoutTopology(b, scene.nodeSizes(b));
+        QVERIFY(layoutA && layoutB);
+        scene.setGraph(a, *layoutA);
+        bool moves = false;
+        for (const TopoNode &n : std::as_const(b.nodes)) {
+            moves = moves || scene.nodeItem(n.id)->pos() != layoutB->nodes.value(n.id).center();
+        }
+        QVERIFY(moves); // else there is no glide to interrupt
+        scene.setGraph(b, *layoutB); // the glide starts
+        scene.setGraph(b, *layoutB); // the same shape again at once, e.g. a second refresh
+        for (const TopoNode &n : std::as_const(b.nodes)) {
+            QCOMPARE(scene.nodeItem(n.id)->pos(), layoutB->nodes.value(n.id).center());
+        }
+    }
+
     void edgeResultsColourTheEdges()
     {
         TopologyView view;

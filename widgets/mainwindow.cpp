@@ -152,6 +152,9 @@ MainWindow::MainWindow(QWidget *parent)
         delete m_setup;
         m_console->setTargets({ { QStringLiteral("runner"), transport } }, { QStringLiteral("runner") });
         m_topologyView->setTransport(transport);
+        // The last run's verdicts were about the old runner's targets; its "runner" and instance
+        // names would colour the new runner's edges.
+        m_topologyView->setEdgeResults({});
         if (m_pages->currentWidget() == m_topologyView) {
             m_topologyView->discover(); // the page shows the runner it is connected to
         }

@@ -304,6 +304,7 @@ void TopologyView::setTransport(Transport *transport)
         m_discovery->deleteLater();
         m_discovery = nullptr;
     }
+    m_cancelling = false; // a Cancel of the dropped one must not make the next error read "cancelled"
     m_transport = transport;
     updateState();
 }

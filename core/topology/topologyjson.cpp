@@ -73,7 +73,8 @@ public:
             return 0;
         }
         const double d = v.toDouble();
-        if (!v.isDouble() || d != double(qint64(d)) || d < -2147483648.0 || d > 2147483647.0) {
+        // The range first: converting a double outside qint64's range (1e300) is undefined behaviour.
+        if (!v.isDouble() || d < -2147483648.0 || d > 2147483647.0 || d != double(qint64(d))) {
             fail(path + QLatin1Char('.') + QLatin1String(key), QStringLiteral("expected an integer"));
             return 0;
         }

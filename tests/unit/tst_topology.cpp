@@ -512,6 +512,10 @@ private Q_SLOTS:
         QTest::newRow("wrong type") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 1, \"runner\": "
                                                   "{\"interfaces\": [{\"name\": \"eth0\", \"mtu\": \"big\"}]}}")
                                     << QStringLiteral("$.runner.interfaces[0].mtu: expected an integer");
+        // far outside qint64: rejected by range, never converted (that would be undefined behaviour)
+        QTest::newRow("huge number") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 1, \"runner\": "
+                                                   "{\"interfaces\": [{\"name\": \"eth0\", \"mtu\": 1e300}]}}")
+                                     << QStringLiteral("$.runner.interfaces[0].mtu: expected an integer");
         QTest::newRow("wrong family") << QByteArray("{\"format\": \"nestscope-topology\", \"version\": 1, \"runner\": "
                                                     "{\"routes\": [{\"family\": \"ipx\"}]}}")
                                       << QStringLiteral("$.runner.routes[0].family");

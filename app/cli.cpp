@@ -365,6 +365,10 @@ int runCommand(const QStringList &arguments)
     // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
     // A discovery that fails costs a note, never the run.
     if (!parser.isSet(noTopologyOpt)) {
+        if (!quiet) {
+            err() << "Discovering the topology of " << transport.description() << " (--no-topology skips it)\n";
+            err().flush();
+        }
         const Result<Topology> topology = discoverTopology(&transport);
         if (topology) {
             runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));

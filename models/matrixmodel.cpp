@@ -88,10 +88,13 @@ void MatrixModel::rebuildSplit()
             it = rowOf.insert(base, int(m_rows.size()));
             m_rows.append(SplitRow { base, { -1, -1, -1 } });
         }
-        SplitRow &row = m_rows[*it];
-        if (row.source[int(family)] < 0) { // two probes on one place: the first is shown
-            row.source[int(family)] = r;
+        if (m_rows[*it].source[int(family)] >= 0) {
+            // Another probe already sits there (e.g. "dns-a" and "dns-ipv4"): this one keeps a row
+            // of its own under its full id rather than being hidden.
+            it = rowOf.insert(id, int(m_rows.size()));
+            m_rows.append(SplitRow { id, { -1, -1, -1 } });
         }
+        m_rows[*it].source[int(family)] = r;
         used[int(family)] = true;
     }
     static const QString names[3] = { QString(), QStringLiteral(" · IPv4"), QStringLiteral(" · IPv6") };

@@ -155,13 +155,19 @@ MainWindow::MainWindow(QWidget *parent)
         // The last run's verdicts were about the old runner's targets; its "runner" and instance
         // names would colour the new runner's edges.
         m_topologyView->setEdgeResults({});
-        if (m_pages->currentWidget() == m_topologyView) {
-            m_topologyView->discover(); // the page shows the runner it is connected to
+        if (m_pages->currentWidget() == m_topologyView || m_topologyView->hasTopology()) {
+            // the page shows the runner it is connected to, not the last one (also when not in view)
+            m_topologyView->discover();
         }
         updateStatus();
     });
     m_console->setTargets({ { QStringLiteral("runner"), m_transport } }, { QStringLiteral("runner") });
     m_topologyView->setTransport(m_transport);
+    // One Esc for the window: Cancel stops the run, or else the page's discovery. (Two enabled
+    // actions on one key would be ambiguous, and Qt would fire neither.)
+    m_topologyView->cancelAction()->setShortcut(QKeySequence());
+    connect(m_topologyView, &TopologyView::discoveryStarted, this, &MainWindow::updateActions);
+    connect(m_topologyView, &TopologyView::discoveryFinished, this, &MainWindow::updateActions);
     // The first look at the Topology page discovers the runner; later, Discover (Ctrl+D) refreshes it.
     connect(m_pages, &QTabWidget::currentChanged, this, [this] {
         if (m_pages->currentWidget() == m_topologyView && !m_topologyView->hasTopology()
@@ -422,7 +428,9 @@ void MainWindow::runResolved()
         const QPointer<PlanRunner> runner = m_runner.data();
         const QString where = m_transport->description();
         auto once = std::make_shared<QMetaObject::Connection>();
-        *once = connect(m_topologyView, &TopologyView::discoveryFinished, this, [=, this](bool ok) {
+        // In the runner's context: a discovery dropped by a runner switch never reports, and the
+        // connection goes with the run instead of piling up.
+        *once = connect(m_topologyView, &TopologyView::discoveryFinished, m_runner.data(), [=, this](bool ok) {
             disconnect(*once);
             if (!ok || !runner || m_topologyView->topology().transport != where) {
                 return;
@@ -597,6 +605,8 @@ void MainWindow::cancelRun()
     }
     if (isRunning()) {
         m_runner->cancel();
+    } else if (m_topologyView && m_topologyView->isDiscovering()) {
+        m_topologyView->cancelDiscovery();
     }
 }
 
@@ -626,7 +636,7 @@ void MainWindow::updateActions()
         !running && !m_plan.probes.isEmpty() && (!m_planEditor || m_planEditor->errorText().isEmpty()));
     m_pauseAction->setEnabled(isRunning());
     m_rerunFailedAction->setEnabled(m_runner && !running && m_runner->hasFailedCells());
-    m_cancelAction->setEnabled(running);
+    m_cancelAction->setEnabled(running || (m_topologyView && m_topologyView->isDiscovering()));
     m_openAction->setEnabled(!running);
     m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());
     if (m_connection) {

@@ -74,7 +74,7 @@ void RunView::setRun(const Run &run, const QString &title)
     m_run = run;
     m_panel->title()->setText(title);
     // The plan as it ran says which probes are about which address family.
-    const Result<Plan> plan = parsePlan(run.planText, run.planFile);
+    const Result<Plan> plan = parsePlan(run.planText, run.planFile, run.variables);
     m_panel->setProbeFamilies(plan ? probeFamilies(*plan) : QHash<QString, Family> {});
     matrixModel()->setMatrix(Matrix::fromRun(run));
     m_details->clear();

@@ -941,11 +941,16 @@ QRectF TopologyScene::drawingRect() const
     return r.adjusted(-Margin, -Margin, Margin, Margin);
 }
 
-void TopologyScene::renderInto(QPainter *painter, const QRectF &target)
+void TopologyScene::finishMotion()
 {
     if (m_motion && m_motion->state() == QAbstractAnimation::Running) {
         m_motion->setCurrentTime(m_motion->duration()); // export where things end up, not half way
     }
+}
+
+void TopologyScene::renderInto(QPainter *painter, const QRectF &target)
+{
+    finishMotion();
     const QRectF source = drawingRect();
     painter->fillRect(target, Qt::white);
     // The picture shows the topology, not where the user clicked: no selection outline in it.
@@ -962,6 +967,7 @@ void TopologyScene::renderInto(QPainter *painter, const QRectF &target)
 
 QImage TopologyScene::toImage(qreal scale)
 {
+    finishMotion(); // before measuring: the picture is sized for where things end up
     const QRectF source = drawingRect();
     QImage image((source.size() * scale).toSize(), QImage::Format_ARGB32_Premultiplied);
     image.fill(Qt::white);
@@ -974,6 +980,7 @@ QImage TopologyScene::toImage(qreal scale)
 
 QByteArray TopologyScene::toSvg(const QString &title)
 {
+    finishMotion();
     const QRectF source = drawingRect();
     QByteArray data;
     QBuffer buffer(&data);

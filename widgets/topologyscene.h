@@ -98,6 +98,8 @@ Q_SIGNALS:
 private:
     void updateEdgeLook();
     void updateBadges();
+    /// Ends a running glide at its destination (exports show where things end up).
+    void finishMotion();
     void renderInto(QPainter *painter, const QRectF &target);
 
     TopologyGraph m_graph;

@@ -361,6 +361,7 @@ void TopologyView::discover()
     m_error.clear();
     m_discovery->start();
     updateState();
+    Q_EMIT discoveryStarted();
 }
 
 void TopologyView::cancelDiscovery()

@@ -94,6 +94,8 @@ public Q_SLOTS:
     void exportSvg();
 
 Q_SIGNALS:
+    /// A discovery began (Discover, or a first look at the page).
+    void discoveryStarted();
     /// Discovery ended: with a topology (possibly partial), or with an error shown on the page.
     void discoveryFinished(bool ok);
     /// The graph on screen now matches the topology last set.

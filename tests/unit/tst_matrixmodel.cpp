@@ -128,6 +128,22 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, 1).data(MatrixModel::ProbeIdRole).toString(), http4);
     }
 
+    void splitNeverHidesAProbe()
+    {
+        // dns-a (IPv4 by its record) and dns-ipv4 both want the cell "dns" x IPv4: neither is lost.
+        MatrixModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setProbeFamilies({ { QStringLiteral("dns-a"), Family::IPv4 } });
+        model.reset({ QStringLiteral("dns-a"), QStringLiteral("dns-ipv4") }, { QStringLiteral("runner") });
+        model.setSplitByFamily(true);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("dns"));
+        QCOMPARE(model.headerData(1, Qt::Vertical).toString(), QStringLiteral("dns-ipv4"));
+        QCOMPARE(model.index(0, 0).data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("dns-a"));
+        QCOMPARE(model.index(1, 0).data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("dns-ipv4"));
+        QVERIFY(model.toMarkdown().contains(QStringLiteral("| dns-ipv4 |")));
+    }
+
     void familyWords()
     {
         QCOMPARE(MatrixModel::familyBaseName(QStringLiteral("https-ipv6"), Family::IPv6), QStringLiteral("https"));

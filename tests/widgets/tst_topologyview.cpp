@@ -479,10 +479,14 @@ private Q_SLOTS:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
 
-        // The first visit discovers the runner (here: this machine) and draws it.
+        // The first visit discovers the runner (here: this machine) and draws it. While it runs, the
+        // window's Cancel (Esc) is on for it: one Esc in the window, never two that cancel out.
         QSignalSpy discovered(w.topologyView(), &TopologyView::discoveryFinished);
         QSignalSpy laidOut(w.topologyView(), &TopologyView::layoutFinished);
+        QVERIFY(w.topologyView()->cancelAction()->shortcut().isEmpty());
+        QVERIFY(!w.cancelAction()->isEnabled());
         w.pages()->setCurrentWidget(w.topologyView());
+        QVERIFY(w.cancelAction()->isEnabled() || discovered.count() == 1);
         QVERIFY(discovered.count() == 1 || discovered.wait(30000));
         QCOMPARE(discovered.first().first().toBool(), true);
         QVERIFY(laidOut.count() == 1 || laidOut.wait(20000));

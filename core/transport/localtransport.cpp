@@ -35,13 +35,14 @@ QString toText(CommandOutcome outcome)
 
 namespace {
 
-class LocalJob final : public CommandJob {
+class LocalJob final : public InteractiveJob {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LocalJob)
 public:
-    LocalJob(const CommandRequest &request, QObject *parent)
-        : CommandJob(parent)
-        , m_cap(request.outputCap)
+    LocalJob(const CommandRequest &request, bool interactive, QObject *parent)
+        : InteractiveJob(parent)
+        , m_cap(interactive ? 0 : request.outputCap)
+        , m_interactive(interactive)
     {
         m_process.setProgram(QStringLiteral("/bin/sh"));
         m_process.setArguments({ QStringLiteral("-c"), request.command });
@@ -50,7 +51,9 @@ public:
         m_process.setChildProcessModifier([] {
             ::setsid();
         });
-        m_process.setStandardInputFile(QProcess::nullDevice());
+        if (!interactive) {
+            m_process.setStandardInputFile(QProcess::nullDevice());
+        }
 
         connect(&m_process, &QProcess::readyReadStandardOutput, this, [this] {
             append(m_result.stdOut, m_result.stdOutTruncated, m_process.readAllStandardOutput(), true);
@@ -95,11 +98,46 @@ public:
             return; // cancelled before it started
         }
         m_clock.start();
-        m_timer.start();
+        if (!m_interactive || m_timer.interval() > 0) {
+            m_timer.start();
+        }
         m_process.start();
+        if (m_interactive) {
+            if (!m_stdin.isEmpty()) {
+                m_process.write(m_stdin); // QProcess keeps it until the process has started
+                m_stdin.clear();
+            }
+            if (m_closeStdin) {
+                m_process.closeWriteChannel();
+            }
+            m_begun = true;
+        }
     }
 
     void cancel() override { stop(CommandOutcome::Cancelled); }
+
+    void write(const QByteArray &data) override
+    {
+        if (!m_interactive || m_done || m_closeStdin) {
+            return;
+        }
+        if (m_begun) {
+            m_process.write(data);
+        } else {
+            m_stdin += data;
+        }
+    }
+
+    void closeStdin() override
+    {
+        if (!m_interactive || m_closeStdin) {
+            return;
+        }
+        m_closeStdin = true;
+        if (m_begun) {
+            m_process.closeWriteChannel();
+        }
+    }
 
 private:
     void append(QByteArray &buffer, bool &truncated, const QByteArray &chunk, bool isStdOut)
@@ -182,6 +220,10 @@ private:
     QElapsedTimer m_clock;
     CommandResult m_result;
     qsizetype m_cap;
+    bool m_interactive;
+    bool m_begun = false;
+    bool m_closeStdin = false;
+    QByteArray m_stdin; ///< written before begin()
     qint64 m_pgid = 0;
     std::optional<CommandOutcome> m_stopReason;
     bool m_done = false;
@@ -203,9 +245,16 @@ QString LocalTransport::description() const
 
 CommandJob *LocalTransport::start(const CommandRequest &request)
 {
-    auto *job = new LocalJob(request, this);
+    auto *job = new LocalJob(request, false, this);
     // Start from the event loop so callers can connect to the job's signals first,
     // even when the process fails to start at once.
+    QMetaObject::invokeMethod(job, &LocalJob::begin, Qt::QueuedConnection);
+    return job;
+}
+
+InteractiveJob *LocalTransport::startInteractive(const CommandRequest &request)
+{
+    auto *job = new LocalJob(request, true, this);
     QMetaObject::invokeMethod(job, &LocalJob::begin, Qt::QueuedConnection);
     return job;
 }

@@ -15,6 +15,7 @@ public:
 
     QString description() const override;
     CommandJob *start(const CommandRequest &request) override;
+    InteractiveJob *startInteractive(const CommandRequest &request) override;
 };
 
 } // namespace nestscope

@@ -12,12 +12,12 @@ namespace detail {
 
 /// The caller-side face of one remote command: lives in the transport's thread, receives the
 /// worker's results as queued signals with value types, and never touches libssh.
-class SshCommandJob final : public CommandJob {
+class SshCommandJob final : public InteractiveJob {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SshCommandJob)
 public:
     SshCommandJob(SshTransport *transport, quint64 id)
-        : CommandJob(transport)
+        : InteractiveJob(transport)
         , m_transport(transport)
         , m_id(id)
     {
@@ -27,6 +27,20 @@ public:
     {
         if (!m_done && m_transport) {
             m_transport->cancelJob(m_id);
+        }
+    }
+
+    void write(const QByteArray &data) override
+    {
+        if (!m_done && m_transport) {
+            m_transport->writeJob(m_id, data, false);
+        }
+    }
+
+    void closeStdin() override
+    {
+        if (!m_done && m_transport) {
+            m_transport->writeJob(m_id, QByteArray(), true);
         }
     }
 
@@ -127,6 +141,16 @@ QString SshTransport::description() const
 
 CommandJob *SshTransport::start(const CommandRequest &request)
 {
+    return startJob(request, false);
+}
+
+InteractiveJob *SshTransport::startInteractive(const CommandRequest &request)
+{
+    return startJob(request, true);
+}
+
+detail::SshCommandJob *SshTransport::startJob(const CommandRequest &request, bool interactive)
+{
     const quint64 id = m_nextId++;
     auto *job = new detail::SshCommandJob(this, id);
     m_jobs.insert(id, job);
@@ -136,8 +160,8 @@ CommandJob *SshTransport::start(const CommandRequest &request)
     // Queued, so the caller connects to the job's signals before anything can arrive.
     QMetaObject::invokeMethod(
         m_worker,
-        [worker = m_worker, id, request] {
-            worker->startCommand(id, request);
+        [worker = m_worker, id, request, interactive] {
+            worker->startCommand(id, request, interactive);
         },
         Qt::QueuedConnection);
     return job;
@@ -160,6 +184,16 @@ void SshTransport::disconnectFromHost()
         m_worker,
         [worker = m_worker] {
             worker->disconnectFromHost();
+        },
+        Qt::QueuedConnection);
+}
+
+void SshTransport::writeJob(quint64 id, const QByteArray &data, bool closeStdin)
+{
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, id, data, closeStdin] {
+            worker->writeStdin(id, data, closeStdin);
         },
         Qt::QueuedConnection);
 }

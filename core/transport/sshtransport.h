@@ -35,6 +35,8 @@ public:
 
     QString description() const override;
     CommandJob *start(const CommandRequest &request) override;
+    /// An exec channel of its own whose stdin stays open (see Transport::startInteractive).
+    InteractiveJob *startInteractive(const CommandRequest &request) override;
 
     const SshTarget &target() const { return m_target; }
     State state() const { return m_state; }
@@ -56,7 +58,9 @@ Q_SIGNALS:
 
 private:
     friend class detail::SshCommandJob;
+    detail::SshCommandJob *startJob(const CommandRequest &request, bool interactive);
     void cancelJob(quint64 id);
+    void writeJob(quint64 id, const QByteArray &data, bool closeStdin);
     void onWorkerState(int state, const QString &message, const QString &description);
 
     SshTarget m_target;

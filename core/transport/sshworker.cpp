@@ -41,6 +41,10 @@ struct SshJob {
     quint64 closesBeforeOpen = 0; ///< SshWorker::m_closesSent then
     int closesInFlightAtOpen = 0; ///< closes not yet settled then
     quint64 closesBeforeExec = 0;
+    bool interactive = false; ///< stdin stays open (Transport::startInteractive); output only streamed
+    QByteArray stdinPending; ///< written by the owner, not yet taken by the channel
+    bool stdinClose = false; ///< the owner closed stdin: EOF once stdinPending is sent
+    bool eofSent = false;
     ShellSlot *slot = nullptr; ///< set when it runs in a persistent shell instead of its own channel
 
     ~SshJob()
@@ -165,6 +169,10 @@ void SshWorker::connectToHost()
         m_lastConnectError = message;
         qCInfo(lcSsh) << "connect failed:" << message;
         // Commands that were waiting for this connection never ran.
+        for (auto &job : m_interactiveQueue) {
+            m_queue.push_back(std::move(job));
+        }
+        m_interactiveQueue.clear();
         while (!m_queue.empty()) {
             std::unique_ptr<SshJob> job = std::move(m_queue.front());
             m_queue.pop_front();
@@ -225,11 +233,12 @@ void SshWorker::disconnectFromHost()
     }
 }
 
-void SshWorker::startCommand(quint64 id, const CommandRequest &request)
+void SshWorker::startCommand(quint64 id, const CommandRequest &request, bool interactive)
 {
     auto job = std::make_unique<SshJob>();
     job->worker = this;
     job->id = id;
+    job->interactive = interactive;
     job->request = request;
     job->command = request.command.toUtf8();
     job->clock.start();
@@ -240,13 +249,15 @@ void SshWorker::startCommand(quint64 id, const CommandRequest &request)
     connect(job->timer.get(), &QTimer::timeout, this, [this, id] {
         stopJob(id, CommandOutcome::Timeout);
     });
-    job->timer->start();
+    if (!interactive || request.timeout.count() > 0) {
+        job->timer->start();
+    }
     if (m_state == State::Failed) {
         fail(job.get(), CommandOutcome::FailedToStart,
             QStringLiteral("not connected (connect again to retry): %1").arg(m_lastConnectError));
         return;
     }
-    m_queue.push_back(std::move(job));
+    (interactive ? m_interactiveQueue : m_queue).push_back(std::move(job));
     if (m_state == State::Disconnected) {
         connectToHost(); // starts the queue when connected
     } else if (m_state == State::Connected) {
@@ -272,6 +283,10 @@ void SshWorker::fail(SshJob *job, CommandOutcome outcome, const QString &message
 void SshWorker::onData(SshJob *job, const char *data, qsizetype size, bool isStdErr)
 {
     if (job->reported) {
+        return;
+    }
+    if (job->interactive) {
+        Q_EMIT output(job->id, isStdErr, QByteArray(data, size));
         return;
     }
     QByteArray &buffer = isStdErr ? job->result.stdErr : job->result.stdOut;
@@ -331,6 +346,9 @@ void SshWorker::advance()
                 continue;
             }
         }
+        if (job->phase == SshJob::Phase::Running && job->interactive && !job->remoteClosed) {
+            flushStdin(job);
+        }
         if (job->phase == SshJob::Phase::Running && job->remoteClosed) {
             finishJob(id);
         }
@@ -385,6 +403,30 @@ void SshWorker::startQueued()
 
 void SshWorker::startQueuedNow()
 {
+    // Long-lived commands first, each on a channel of its own, but never so many that fewer than
+    // two channels are left for everything else.
+    while (m_state == State::Connected && !m_holdQueue && !m_interactiveQueue.empty()) {
+        const int cap = m_limit - 2 - (usingShells() ? static_cast<int>(m_slots.size()) : 0);
+        int held = 0;
+        for (const auto &entry : m_active) {
+            held += entry.second->interactive ? 1 : 0;
+        }
+        if (held >= cap) {
+            std::unique_ptr<SshJob> job = std::move(m_interactiveQueue.front());
+            m_interactiveQueue.pop_front();
+            fail(job.get(), CommandOutcome::FailedToStart,
+                QStringLiteral("no SSH channel to spare for a long-lived command (%1 of at most %2 in use)")
+                    .arg(held)
+                    .arg(m_limit));
+            continue;
+        }
+        if (!roomForChannel(channelsHeld())) {
+            break;
+        }
+        std::unique_ptr<SshJob> owned = std::move(m_interactiveQueue.front());
+        m_interactiveQueue.pop_front();
+        launch(std::move(owned));
+    }
     if (usingShells()) {
         startQueuedOnShells();
         return;
@@ -483,7 +525,7 @@ bool SshWorker::openAndExec(SshJob *job)
                     }
                 }
                 SshJob *retry = owned.get();
-                m_queue.push_front(std::move(owned));
+                (retry->interactive ? m_interactiveQueue : m_queue).push_front(std::move(owned));
                 // A retry waits until a slot is free and every close before it is settled (see
                 // roomForChannel), so it never races one of our closes. Refused again although the
                 // server should have room by that count: something we cannot see holds sessions
@@ -541,7 +583,11 @@ bool SshWorker::openAndExec(SshJob *job)
         }
         // Nothing is ever written to a command's stdin: say so, as LocalTransport's /dev/null
         // does, or a command that reads it would wait for its timeout.
-        ssh_channel_send_eof(job->channel);
+        if (job->interactive) {
+            flushStdin(job);
+        } else {
+            ssh_channel_send_eof(job->channel);
+        }
     }
     return true;
 }
@@ -589,12 +635,14 @@ void SshWorker::stopJob(quint64 id, CommandOutcome why)
             ? QStringLiteral("killed after the timeout of %1 ms").arg(job.request.timeout.count())
             : QStringLiteral("cancelled");
     };
-    for (auto it = m_queue.begin(); it != m_queue.end(); ++it) {
-        if ((*it)->id == id) {
-            std::unique_ptr<SshJob> job = std::move(*it);
-            m_queue.erase(it);
-            fail(job.get(), why, message(*job));
-            return;
+    for (auto *queue : { &m_queue, &m_interactiveQueue }) {
+        for (auto it = queue->begin(); it != queue->end(); ++it) {
+            if ((*it)->id == id) {
+                std::unique_ptr<SshJob> job = std::move(*it);
+                queue->erase(it);
+                fail(job.get(), why, message(*job));
+                return;
+            }
         }
     }
     auto it = m_active.find(id);
@@ -679,10 +727,12 @@ void SshWorker::connectionLost(const QString &why)
         ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
     }
     m_slots.clear();
-    for (auto &job : m_queue) {
-        jobs.push_back(std::move(job));
+    for (auto *queue : { &m_queue, &m_interactiveQueue }) {
+        for (auto &job : *queue) {
+            jobs.push_back(std::move(job));
+        }
+        queue->clear();
     }
-    m_queue.clear();
     for (auto &job : jobs) {
         if (job->channel) {
             ssh_remove_channel_callbacks(job->channel, &job->callbacks);
@@ -706,6 +756,7 @@ void SshWorker::teardown()
     }
     m_active.clear();
     m_queue.clear();
+    m_interactiveQueue.clear();
     for (auto &slot : m_slots) {
         if (slot->channel) {
             ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
@@ -933,6 +984,46 @@ void SshWorker::killSlot(ShellSlot *slot)
             m_slots.erase(it);
             break;
         }
+    }
+}
+
+void SshWorker::writeStdin(quint64 id, const QByteArray &data, bool close)
+{
+    SshJob *job = nullptr;
+    if (auto it = m_active.find(id); it != m_active.end()) {
+        job = it->second.get();
+    } else {
+        for (auto &queued : m_interactiveQueue) {
+            if (queued->id == id) {
+                job = queued.get();
+            }
+        }
+    }
+    if (!job || !job->interactive || job->reported || job->stdinClose) {
+        return;
+    }
+    job->stdinPending += data;
+    job->stdinClose = close;
+    if (job->phase == SshJob::Phase::Running && m_state == State::Connected) {
+        flushStdin(job);
+        updateWriteInterest();
+    }
+}
+
+/// Hands what the owner wrote to the channel, as far as the server's window allows.
+void SshWorker::flushStdin(SshJob *job)
+{
+    while (!job->stdinPending.isEmpty() && !job->remoteClosed) {
+        const int n = ssh_channel_write(job->channel, job->stdinPending.constData(),
+            static_cast<uint32_t>(std::min<qsizetype>(job->stdinPending.size(), 32768)));
+        if (n <= 0) {
+            return; // window full (try again on the next packet), or the connection's trouble
+        }
+        job->stdinPending.remove(0, n);
+    }
+    if (job->stdinPending.isEmpty() && job->stdinClose && !job->eofSent && !job->remoteClosed) {
+        ssh_channel_send_eof(job->channel);
+        job->eofSent = true;
     }
 }
 

@@ -34,7 +34,8 @@ public:
 
     void connectToHost();
     void disconnectFromHost();
-    void startCommand(quint64 id, const nestscope::CommandRequest &request);
+    void startCommand(quint64 id, const nestscope::CommandRequest &request, bool interactive = false);
+    void writeStdin(quint64 id, const QByteArray &data, bool close);
     void cancelCommand(quint64 id);
 
     // Called from libssh's channel callbacks, on this thread, during pump().
@@ -53,6 +54,7 @@ private:
     void startQueuedNow();
     void launch(std::unique_ptr<SshJob> owned);
     int channelsHeld() const;
+    void flushStdin(SshJob *job);
     bool openAndExec(SshJob *job);
     void finishJob(quint64 id);
     void stopJob(quint64 id, CommandOutcome why);
@@ -87,6 +89,7 @@ private:
     QTimer *m_keepalive = nullptr;
     QElapsedTimer m_lastReceived;
     std::deque<std::unique_ptr<SshJob>> m_queue;
+    std::deque<std::unique_ptr<SshJob>> m_interactiveQueue; ///< startInteractive()'s, each for a channel of its own
     std::map<quint64, std::unique_ptr<SshJob>> m_active;
     std::vector<std::unique_ptr<ShellSlot>> m_slots;
     bool m_shellsFailed = false; ///< the server would not run a shell slot: exec channels only

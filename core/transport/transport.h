@@ -58,6 +58,20 @@ Q_SIGNALS:
     void finished(const nestscope::CommandResult &result);
 };
 
+/// A command whose stdin stays open: what long-lived shells are built on. Its output is only
+/// streamed (stdOutChunk / stdErrChunk), never collected in the result, however long it runs.
+class InteractiveJob : public CommandJob {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(InteractiveJob)
+public:
+    using CommandJob::CommandJob;
+
+    /// Queues bytes for the command's stdin, in order; kept until the command has started.
+    virtual void write(const QByteArray &data) = 0;
+    /// Ends the command's stdin after what was written before.
+    virtual void closeStdin() = 0;
+};
+
 /// Somewhere commands run: the local machine, an SSH host, an LXD instance on either.
 /// Implementations are asynchronous; `start` never blocks the calling thread.
 class Transport : public QObject {
@@ -71,6 +85,16 @@ public:
 
     /// Starts a command. The job belongs to the transport and deletes itself after `finished`.
     virtual CommandJob *start(const CommandRequest &request) = 0;
+
+    /// Starts a command whose stdin stays open for InteractiveJob::write(); a timeout of zero
+    /// means none. Null when this transport cannot (the default): then only start() is available.
+    /// Owned as start()'s jobs are. An SSH transport gives it a channel of its own for as long as it
+    /// runs, and refuses (FailedToStart) when that would leave fewer than two for other commands.
+    virtual InteractiveJob *startInteractive(const CommandRequest &request)
+    {
+        Q_UNUSED(request)
+        return nullptr;
+    }
 };
 
 } // namespace nestscope

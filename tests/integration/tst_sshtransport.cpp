@@ -455,6 +455,55 @@ private Q_SLOTS:
         QCOMPARE(failed, 0);
     }
 
+    void interactiveCommandReadsWhatIsWritten()
+    {
+        // startInteractive: a channel of its own whose stdin stays open, output only streamed.
+        AgentEnvironment noAgent({});
+        SshTransport transport(target());
+        CommandRequest request;
+        request.command = QStringLiteral("while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 4");
+        request.timeout = std::chrono::milliseconds(0); // none
+        InteractiveJob *job = transport.startInteractive(request);
+        QVERIFY(job);
+        QByteArray out;
+        QByteArray err;
+        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) { out += d; });
+        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) { err += d; });
+        QSignalSpy done(job, &CommandJob::finished);
+        job->write("one\n"); // before the channel is open: kept until then
+        QTRY_COMPARE_WITH_TIMEOUT(out, QByteArray("got one\n"), 20000);
+        job->write("two\nthree\n");
+        QTRY_COMPARE_WITH_TIMEOUT(out, QByteArray("got one\ngot two\ngot three\n"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(err, QByteArray("err one\nerr two\nerr three\n"), 20000);
+        job->closeStdin();
+        QVERIFY(done.wait(20000));
+        const CommandResult r = done.first().first().value<CommandResult>();
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 4);
+        QVERIFY(r.stdOut.isEmpty()); // streamed, not collected
+        // Long-lived commands leave at least two channels for the others.
+        SshTarget t = target();
+        t.maxChannels = 3;
+        SshTransport small(t);
+        CommandRequest shell;
+        shell.command = QStringLiteral("cat");
+        shell.timeout = std::chrono::milliseconds(0);
+        InteractiveJob *first = small.startInteractive(shell);
+        InteractiveJob *second = small.startInteractive(shell);
+        QSignalSpy secondDone(second, &CommandJob::finished);
+        QVERIFY(secondDone.wait(20000));
+        QCOMPARE(secondDone.first().first().value<CommandResult>().outcome, CommandOutcome::FailedToStart);
+        QSignalSpy firstOut(first, &CommandJob::stdOutChunk);
+        first->write("still here\n");
+        QVERIFY(firstOut.wait(20000));
+        CommandRequest plain;
+        plain.command = QStringLiteral("echo plain");
+        QSignalSpy plainDone(small.start(plain), &CommandJob::finished);
+        QVERIFY(plainDone.wait(20000));
+        QCOMPARE(plainDone.first().first().value<CommandResult>().stdOut, QByteArray("plain\n"));
+        first->cancel();
+    }
+
     void closedChannelsAreNotReusedTooEarly()
     {
         // sshd frees a session only after the loop iteration that read its close: a transport that

@@ -47,6 +47,32 @@ private Q_SLOTS:
         QVERIFY(r.wallTimeMs >= 0);
     }
 
+    void interactiveCommandReadsWhatIsWritten()
+    {
+        LocalTransport transport;
+        CommandRequest request;
+        request.command = QStringLiteral("while read -r l; do echo \"<$l>\"; echo \"e$l\" >&2; done; exit 5");
+        request.timeout = std::chrono::milliseconds(0); // none
+        InteractiveJob *job = transport.startInteractive(request);
+        QVERIFY(job);
+        QByteArray out;
+        QByteArray err;
+        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) { out += d; });
+        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) { err += d; });
+        QSignalSpy done(job, &CommandJob::finished);
+        job->write("a\n"); // before the process has started: kept until then
+        QTRY_COMPARE(out, QByteArray("<a>\n"));
+        job->write("b\n");
+        QTRY_COMPARE(out, QByteArray("<a>\n<b>\n"));
+        QTRY_COMPARE(err, QByteArray("ea\neb\n"));
+        job->closeStdin();
+        QVERIFY(done.wait(10000));
+        const CommandResult r = done.first().first().value<CommandResult>();
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 5);
+        QVERIFY(r.stdOut.isEmpty()); // streamed only
+    }
+
     void wallTimeIsMeasured()
     {
         const auto r = run(QStringLiteral("sleep 0.3"));

@@ -251,6 +251,8 @@ QString cliUsage()
         "                     if the store cannot be written the run goes on and says so\n"
         "  --no-topology      do not discover the runner's topology before the run (by default the\n"
         "                     run keeps a snapshot of it: one more round trip)\n"
+        "  --no-instance-shells  run every command in an instance with its own lxc/incus exec, instead\n"
+        "                     of through up to 3 long-lived shells per instance (the default)\n"
         "  --quiet            print only the summary on standard error\n"
         "  -h, --help         show this help\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")), RunnerOptions::help());
@@ -275,7 +277,8 @@ int runCommand(const QStringList &arguments)
     parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt, shuffleOpt, seedOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption noTopologyOpt(QStringLiteral("no-topology"));
-    parser.addOptions({ planOpt, jsonOpt, quietOpt, helpOpt, storeOpt, noTopologyOpt });
+    const QCommandLineOption noInstanceShellsOpt(QStringLiteral("no-instance-shells"));
+    parser.addOptions({ planOpt, jsonOpt, quietOpt, helpOpt, storeOpt, noTopologyOpt, noInstanceShellsOpt });
     parser.addOptions(where.all());
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
@@ -341,6 +344,9 @@ int runCommand(const QStringList &arguments)
 
     // Instances named by the plan (names, globs, all) are looked up on the runner first.
     TargetSetup targets;
+    if (parser.isSet(noInstanceShellsOpt)) {
+        targets.setInstanceShells(0);
+    }
     {
         QEventLoop wait;
         QString failure;

@@ -93,7 +93,9 @@ void TargetSetup::resolve(const QList<InstanceInfo> &instances)
         if (t == QLatin1String("runner")) {
             m_transports.insert(t, m_runner);
         } else {
-            m_transports.insert(t, new InstanceTransport(m_runner, t, InstanceTransport::Client::Auto, this));
+            auto *instance = new InstanceTransport(m_runner, t, InstanceTransport::Client::Auto, this);
+            instance->setMaxShells(m_instanceShells);
+            m_transports.insert(t, instance);
         }
     }
     Q_EMIT ready();

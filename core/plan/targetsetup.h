@@ -24,6 +24,10 @@ public:
     /// Starts; emits ready() or failed() once. `runner` must outlive this object.
     void start(const Plan &plan, Transport *runner);
 
+    /// Long-lived shells per instance (InstanceTransport::setMaxShells); 0 runs an `lxc exec` per
+    /// command. Set before start().
+    void setInstanceShells(int perInstance) { m_instanceShells = perInstance; }
+
     /// After ready(): the plan with concrete targets, and where each runs (owned by this object).
     const Plan &plan() const { return m_plan; }
     QHash<QString, Transport *> transports() const { return m_transports; }
@@ -42,6 +46,7 @@ private:
     QHash<QString, Transport *> m_transports;
     QStringList m_warnings;
     QString m_noClientReason; ///< set when the runner has neither lxc nor incus
+    int m_instanceShells = 3;
 };
 
 } // namespace nestscope

@@ -6,6 +6,7 @@
 #include "transport/localtransport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -31,6 +32,7 @@ CommandResult runOne(Transport &transport, const QString &command)
 // What LXD 5.0's client prints in these situations (see lxc/exec.go and the instance API errors).
 // (plain literals: moc does not parse raw strings)
 const char kFakeLxc[] = "#!/bin/sh\n"
+                        "[ -n \"$NS_FAKE_LXC_LOG\" ] && echo \"$*\" >>\"$NS_FAKE_LXC_LOG\"\n"
                         "[ \"$1\" = exec ] || exit 2\n"
                         "name=$2; shift 2; [ \"$1\" = -- ] && shift\n"
                         "case \"$name\" in\n"
@@ -125,6 +127,134 @@ private Q_SLOTS:
         QVERIFY2(r.errorString.contains(QStringLiteral("cannot run the LXD/Incus client")), qPrintable(r.errorString));
     }
 
+    // Long-lived shells (the default with a runner transport that has interactive commands).
+
+    int lxcCalls() const
+    {
+        QFile log(m_bin.path() + QStringLiteral("/calls"));
+        return log.open(QIODevice::ReadOnly) ? int(log.readAll().count('\n')) : 0;
+    }
+
+    void shellsRunCommandsWithFewExecs()
+    {
+        QFile::remove(m_bin.path() + QStringLiteral("/calls"));
+        qputenv("NS_FAKE_LXC_LOG", QFile::encodeName(m_bin.path() + QStringLiteral("/calls")));
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        QCOMPARE(t.maxShells(), 3);
+        for (int i = 0; i < 20; ++i) {
+            const CommandResult r = runOne(t, QStringLiteral("printf 'out %s' %1; printf 'err' >&2; exit %2").arg(i).arg(i % 4));
+            QCOMPARE(r.outcome, CommandOutcome::Exited);
+            QCOMPARE(r.exitCode, i % 4);
+            QCOMPARE(r.stdOut, QByteArray("out ") + QByteArray::number(i));
+            QCOMPARE(r.stdErr, QByteArray("err"));
+        }
+        // One at a time: one shell, started once.
+        QCOMPARE(t.shellCount(), 1);
+        QCOMPARE(lxcCalls(), 1);
+        qunsetenv("NS_FAKE_LXC_LOG");
+    }
+
+    void shellsKeepQuotingAndBinaryOutput()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        const CommandResult r
+            = runOne(t, QStringLiteral("printf '%s|' \"a b\" 'c'\"'\"'d' '$HOME' \"$((1+1))\"; exit 7"));
+        QCOMPARE(r.outcome, CommandOutcome::Exited);
+        QCOMPARE(r.exitCode, 7);
+        QCOMPARE(r.stdOut, QByteArray("a b|c'd|$HOME|2|"));
+        QCOMPARE(r.stdErr, QByteArray());
+        const CommandResult bin = runOne(t, QStringLiteral("printf 'a\\000b\\nc'; printf '\\n\\n' >&2"));
+        QCOMPARE(bin.stdOut, QByteArray("a\0b\nc", 5));
+        QCOMPARE(bin.stdErr, QByteArray("\n\n"));
+        // A command that reads stdin gets end of file, not the next command.
+        const CommandResult in = runOne(t, QStringLiteral("cat; echo after"));
+        QCOMPARE(in.stdOut, QByteArray("after\n"));
+        CommandRequest capped;
+        capped.command = QStringLiteral("head -c 100000 /dev/zero; echo done >&2");
+        capped.outputCap = 1000;
+        QSignalSpy done(t.start(capped), &CommandJob::finished);
+        QVERIFY(done.wait(20000));
+        const CommandResult c = done.first().first().value<CommandResult>();
+        QCOMPARE(c.stdOut.size(), 1000);
+        QVERIFY(c.stdOutTruncated);
+        QCOMPARE(c.stdErr, QByteArray("done\n"));
+        QCOMPARE(t.shellCount(), 1);
+    }
+
+    void shellTimeoutKillsItsShellOnly()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        QCOMPARE(runOne(t, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+        CommandRequest slow;
+        slow.command = QStringLiteral("sleep 30");
+        slow.timeout = std::chrono::milliseconds(500);
+        QElapsedTimer clock;
+        clock.start();
+        QSignalSpy done(t.start(slow), &CommandJob::finished);
+        QVERIFY(done.wait(10000));
+        QCOMPARE(done.first().first().value<CommandResult>().outcome, CommandOutcome::Timeout);
+        QVERIFY(clock.elapsed() < 5000);
+        QCOMPARE(t.shellCount(), 0);
+        const CommandResult next = runOne(t, QStringLiteral("echo next"));
+        QCOMPARE(next.outcome, CommandOutcome::Exited);
+        QCOMPARE(next.stdOut, QByteArray("next\n"));
+        QCOMPARE(t.shellCount(), 1);
+    }
+
+    void shellThatDiesEndsItsCommandAndIsReplaced()
+    {
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        QCOMPARE(runOne(t, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+        // The command kills the shell that runs it (its parent).
+        const CommandResult r = runOne(t, QStringLiteral("kill -9 $PPID; sleep 5"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("ended while the command ran")), qPrintable(r.errorString));
+        const CommandResult next = runOne(t, QStringLiteral("echo again"));
+        QCOMPARE(next.stdOut, QByteArray("again\n"));
+    }
+
+    void concurrentCommandsShareAFewShells()
+    {
+        QFile::remove(m_bin.path() + QStringLiteral("/calls"));
+        qputenv("NS_FAKE_LXC_LOG", QFile::encodeName(m_bin.path() + QStringLiteral("/calls")));
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        int ok = 0;
+        int finished = 0;
+        for (int i = 0; i < 40; ++i) {
+            CommandRequest request;
+            request.command = QStringLiteral("echo %1; exit %2").arg(i).arg(i % 3);
+            connect(t.start(request), &CommandJob::finished, this, [&, i](const CommandResult &r) {
+                // Queued commands take a shell the moment the one before them ends: each keeps
+                // its own exit code.
+                ok += r.outcome == CommandOutcome::Exited && r.exitCode == i % 3
+                        && r.stdOut == QByteArray::number(i) + '\n'
+                    ? 1
+                    : 0;
+                ++finished;
+            });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(finished, 40, 30000);
+        QCOMPARE(ok, 40);
+        QVERIFY(t.shellCount() <= 3);
+        // Three shells took them in turn (a command that waits too long gets its own exec).
+        QVERIFY2(lxcCalls() < 20, qPrintable(QString::number(lxcCalls())));
+        qunsetenv("NS_FAKE_LXC_LOG");
+    }
+
+    void shellsOffExecEachCommand()
+    {
+        QFile::remove(m_bin.path() + QStringLiteral("/calls"));
+        qputenv("NS_FAKE_LXC_LOG", QFile::encodeName(m_bin.path() + QStringLiteral("/calls")));
+        InstanceTransport t(&m_local, QStringLiteral("vm1"));
+        t.setMaxShells(0);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(runOne(t, QStringLiteral("true")).outcome, CommandOutcome::Exited);
+        }
+        QCOMPARE(t.shellCount(), 0);
+        QCOMPARE(lxcCalls(), 3);
+        qunsetenv("NS_FAKE_LXC_LOG");
+    }
+
     void realLabInstance()
     {
         // The lab (tests/lab) runs its own LXD with its socket under /var/lib/nestscope-lab/lxd.
@@ -147,6 +277,17 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 3);
         QCOMPARE(r.stdOut, QByteArray("a b|c'd|"));
         QCOMPARE(r.stdErr, QByteArray("e\n"));
+        QCOMPARE(t.shellCount(), 1); // it ran in a long-lived shell
+        for (int i = 0; i < 10; ++i) {
+            const CommandResult again = runOne(t, QStringLiteral("echo %1; cat /etc/hostname >/dev/null").arg(i));
+            QCOMPARE(again.outcome, CommandOutcome::Exited);
+            QCOMPARE(again.stdOut, QByteArray::number(i) + '\n');
+        }
+        QCOMPARE(t.shellCount(), 1);
+        InstanceTransport exec(&m_local, running, InstanceTransport::Client::Lxc);
+        exec.setMaxShells(0);
+        const CommandResult e = runOne(exec, QStringLiteral("echo plain"));
+        QCOMPARE(e.stdOut, QByteArray("plain\n"));
         InstanceTransport missing(&m_local, QStringLiteral("no-such-instance"), InstanceTransport::Client::Lxc);
         const CommandResult m = runOne(missing, QStringLiteral("true"));
         QCOMPARE(m.outcome, CommandOutcome::FailedToStart);

@@ -1,7 +1,8 @@
 # Topology parsers: one libFuzzer target per parser family, each seeded from the recorded lab
-# fixtures under corpus/<name>/, with a short smoke run (4 of them: 10 s each keeps CI short).
+# fixtures under corpus/<name>/ (topo-json: the golden topologies), with a short smoke run
+# (10 s each keeps CI short).
 foreach(pair "fuzz_topo_lxd:topo-lxd" "fuzz_topo_ip:topo-ip" "fuzz_topo_firewall:topo-firewall"
-             "fuzz_topo_sections:topo-sections")
+             "fuzz_topo_sections:topo-sections" "fuzz_topo_json:topo-json")
     string(REPLACE ":" ";" parts ${pair})
     list(GET parts 0 name)
     list(GET parts 1 corpus)

@@ -1,3 +1,5 @@
+#include "clirun.h"
+
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
@@ -17,28 +19,12 @@ class TestTopologyCli : public QObject {
     Q_OBJECT
 
 private:
-    struct Outcome {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
+    using Outcome = nestscope::test::CliOutcome;
 
+    /// The command renders offscreen by itself: it must not need a display.
     static Outcome nestscope(const QStringList &args)
     {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        // The command renders offscreen by itself: it must not need a display.
-        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-        env.remove(QStringLiteral("DISPLAY"));
-        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(NESTSCOPE_BINARY), args);
-        if (!p.waitForFinished(90000)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError() };
+        return nestscope::test::runNestscope(args, nestscope::test::headlessEnvironment(), 90000);
     }
 
 private Q_SLOTS:

@@ -108,6 +108,12 @@ public:
         if (m_p != m_end) {
             return false;
         }
+        // A document is an object or an array, as QJsonDocument has it: a lone string or number
+        // is refused here too, so both readers agree on what is JSON.
+        const Kind kind = m_doc.m_nodes[root].kind;
+        if (kind != Kind::Object && kind != Kind::Array) {
+            return false;
+        }
         m_doc.m_root = root;
         return true;
     }

@@ -1114,6 +1114,10 @@ private Q_SLOTS:
         QTest::newRow("cut") << QByteArray("[{\"a\": \"b") << false;
         QTest::newRow("empty") << QByteArray() << false;
         QTest::newRow("deep") << QByteArray(QByteArray(100, '[') + QByteArray(100, ']')) << false;
+        // Found by fuzz_topo_lxd in CI: QJsonDocument holds only objects and arrays.
+        QTest::newRow("lone string") << QByteArray("\": \"") << false;
+        QTest::newRow("lone number") << QByteArray("1") << false;
+        QTest::newRow("lone null") << QByteArray("null") << false;
     }
     void fastJsonWritesAsQt()
     {

@@ -597,7 +597,8 @@ void TopologyScene::setGraph(const TopologyGraph &graph, const TopoLayout &layou
         m_motion->stop();
         m_motion->disconnect(this);
     }
-    // Same nodes and edges as now: a refresh of the same runner. Keep every place as it is.
+    // Same nodes, edges and box sizes as now: a refresh of the same runner. Keep every place as it
+    // is. (A box that grew, e.g. a longer address, takes the new layout: kept places could overlap.)
     QStringList oldKeys;
     QStringList newKeys;
     for (const TopoNode &n : m_graph.nodes) {
@@ -612,11 +613,12 @@ void TopologyScene::setGraph(const TopologyGraph &graph, const TopoLayout &layou
     for (const TopoEdge &e : graph.edges) {
         newKeys << edgeKey(e);
     }
-    const bool sameShape = !m_nodes.isEmpty() && oldKeys == newKeys;
+    const QMap<QString, QSizeF> sizes = nodeSizes(graph);
+    const bool sameShape = !m_nodes.isEmpty() && oldKeys == newKeys && sizes == m_lastSizes;
+    m_lastSizes = sizes;
 
     QHash<QString, TopologyNodeItem *> nodes;
     QList<std::pair<TopologyNodeItem *, std::pair<QPointF, QPointF>>> moves;
-    const QMap<QString, QSizeF> sizes = nodeSizes(graph);
     const QMap<QString, QList<TopoProblem>> problems = problemsByNode(graph);
     for (const TopoNode &n : graph.nodes) {
         TopologyNodeItem *item = m_nodes.take(n.id);

@@ -78,6 +78,8 @@ public:
     QRectF drawingRect() const;
 
     /// The drawing as a picture `scale` times its size in points, on a white background.
+    /// Ends a running glide at its destination (exports show where things end up).
+    void finishMotion();
     QImage toImage(qreal scale = 2.0);
     /// The drawing as SVG (text stays text, so the file is searchable).
     QByteArray toSvg(const QString &title = QString());
@@ -98,10 +100,9 @@ Q_SIGNALS:
 private:
     void updateEdgeLook();
     void updateBadges();
-    /// Ends a running glide at its destination (exports show where things end up).
-    void finishMotion();
     void renderInto(QPainter *painter, const QRectF &target);
 
+    QMap<QString, QSizeF> m_lastSizes; ///< the box sizes of the last setGraph()
     TopologyGraph m_graph;
     QHash<QString, TopologyNodeItem *> m_nodes;
     QList<TopologyEdgeItem *> m_edges;

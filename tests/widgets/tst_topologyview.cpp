@@ -300,6 +300,43 @@ private Q_SLOTS:
         QCOMPARE(view.scene()->nodeItem(QStringLiteral("inst:vm1")), before.value(QStringLiteral("inst:vm1")).first);
     }
 
+    void aRefreshWithLargerBoxesLaysOutAgain()
+    {
+        TopologyView view;
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        // The same nodes and edges, but vm1's NIC has one more (long) address: its box grows, so
+        // keeping the old places could make it overlap its neighbours.
+        Topology t = labTopology(QStringLiteral("healthy"));
+        TopoInstance &vm1 = t.instances[0].name == QLatin1String("vm1") ? t.instances[0] : t.instances[1];
+        QVERIFY(!vm1.nics.isEmpty());
+        TopoAddress extra;
+        extra.family = TopoAddress::Family::IPv6;
+        extra.address = QStringLiteral("fd42:77:10:0:1234:5678:9abc:def0");
+        extra.prefixLength = 64;
+        extra.scope = QStringLiteral("global");
+        vm1.nics[0].addresses.append(extra);
+        QSignalSpy laidOut(&view, &TopologyView::layoutFinished);
+        view.setTopology(t);
+        QVERIFY(laidOut.count() > 0 || laidOut.wait(20000));
+        view.scene()->finishMotion();
+        // Laid out again: every node where a fresh view of the same topology puts it.
+        TopologyView fresh;
+        QSignalSpy freshLaidOut(&fresh, &TopologyView::layoutFinished);
+        fresh.setTopology(t);
+        QVERIFY(freshLaidOut.count() > 0 || freshLaidOut.wait(20000));
+        const QStringList ids = view.scene()->nodeIds();
+        for (const QString &id : ids) {
+            QCOMPARE(view.scene()->nodeItem(id)->pos(), fresh.scene()->nodeItem(id)->pos());
+        }
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            for (qsizetype j = i + 1; j < ids.size(); ++j) {
+                const QRectF a = view.scene()->nodeItem(ids.at(i))->sceneBoundingRect();
+                const QRectF b = view.scene()->nodeItem(ids.at(j))->sceneBoundingRect();
+                QVERIFY2(!a.intersects(b), qPrintable(ids.at(i) + QStringLiteral(" overlaps ") + ids.at(j)));
+            }
+        }
+    }
+
     void aSameShapeRefreshDuringAGlideLeavesNodesOnTheirEdges()
     {
         // A: the healthy lab; B: the same without vm2, so that the rest moves and glides there.

@@ -69,10 +69,11 @@ int terminalColumns()
     return fromEnv > 0 ? fromEnv : 80;
 }
 
-int usageError(const QString &message)
+/// A usage error of `nestscope COMMAND`: what is wrong, where to read more; exit code 2.
+int usageError(const QString &message, const QString &command = QStringLiteral("run"))
 {
-    err() << "nestscope run: " << message << "\n"
-          << "Try 'nestscope run --help'.\n";
+    err() << "nestscope " << command << ": " << message << "\n"
+          << "Try 'nestscope " << command << " --help'.\n";
     err().flush();
     return 2;
 }
@@ -558,10 +559,7 @@ QString topologyUsage()
 int topologyCommand(const QStringList &arguments)
 {
     const auto usageError = [](const QString &message) {
-        err() << "nestscope topology: " << message << "\n"
-              << "Try 'nestscope topology --help'.\n";
-        err().flush();
-        return 2;
+        return nestscope::usageError(message, QStringLiteral("topology"));
     };
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);

@@ -30,6 +30,7 @@
 #include <QFileDialog>
 #include <QKeySequence>
 #include <QHeaderView>
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMenuBar>
@@ -412,11 +413,15 @@ void MainWindow::runResolved()
     connect(m_runner, &PlanRunner::finished, m_charts, [this] {
         m_charts->setRun(m_runner->run()); // the final state at once, not after the live throttle
     });
-    // The topology the run meets is kept with it: the Topology page's, when it shows this runner;
-    // otherwise the page discovers now and the snapshot joins the run when it arrives.
-    const bool current = m_topologyView->hasTopology() && m_topologyView->topology().transport == m_transport->description();
-    if (current) {
-        m_runner->setTopologySnapshot(QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact));
+    // The topology the run meets is kept with it: the Topology page's when it shows this runner and
+    // was discovered moments ago; otherwise (e.g. the user changed the firewall since) the page
+    // discovers now, beside the run, and the snapshot joins the run when it arrives.
+    constexpr qint64 kFreshSecs = 30;
+    const Topology &shown = m_topologyView->topology();
+    const bool fresh = m_topologyView->hasTopology() && shown.transport == m_transport->description()
+        && shown.discoveredAt.isValid() && shown.discoveredAt.secsTo(QDateTime::currentDateTimeUtc()) < kFreshSecs;
+    if (fresh) {
+        m_runner->setTopologySnapshot(QJsonDocument(topologyToJson(shown)).toJson(QJsonDocument::Compact));
     }
     QPointer<RunRecorder> recorder;
     if (m_store && m_store->isOpen()) {
@@ -424,15 +429,15 @@ void MainWindow::runResolved()
         recorder = new RunRecorder(m_store, m_runner, m_runner);
         connect(recorder, &RunRecorder::failed, this, &MainWindow::showStoreWarning);
     }
-    if (!current) {
-        const QPointer<PlanRunner> runner = m_runner.data();
+    if (!fresh) {
+        PlanRunner *runner = m_runner;
         const QString where = m_transport->description();
         auto once = std::make_shared<QMetaObject::Connection>();
-        // In the runner's context: a discovery dropped by a runner switch never reports, and the
-        // connection goes with the run instead of piling up.
-        *once = connect(m_topologyView, &TopologyView::discoveryFinished, m_runner.data(), [=, this](bool ok) {
+        // In the runner's context: the lambda runs only while the runner lives, and a discovery
+        // dropped by a runner switch (it never reports) does not leave connections behind.
+        *once = connect(m_topologyView, &TopologyView::discoveryFinished, runner, [=, this](bool ok) {
             disconnect(*once);
-            if (!ok || !runner || m_topologyView->topology().transport != where) {
+            if (!ok || m_topologyView->topology().transport != where) {
                 return;
             }
             const QByteArray json = QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact);

@@ -5,6 +5,7 @@
 #include "results/runstore.h"
 #include "runlistmodel.h"
 #include "runlistview.h"
+#include "topologyview.h"
 
 #include <QAction>
 #include <QChart>
@@ -12,9 +13,10 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableView>
-#include <QTemporaryDir>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSysInfo>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace nestscope;
@@ -97,6 +99,30 @@ private Q_SLOTS:
         QVERIFY(table);
         const auto cell = table->model()->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>();
         QCOMPARE(cell.failed, 2);
+    }
+
+    void aStaleTopologyIsDiscoveredAgainForTheRun()
+    {
+        // The page shows this runner as it was an hour ago (before the user fixed something): the
+        // run keeps what it meets now, not that.
+        QTemporaryDir dir;
+        MainWindow w;
+        QVERIFY(w.openStore(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/two-probes.yaml")).ok());
+        Topology old;
+        old.transport = QStringLiteral("local");
+        old.hostname = QStringLiteral("an-hour-ago");
+        old.discoveredAt = QDateTime::currentDateTimeUtc().addSecs(-3600);
+        w.topologyView()->setTopology(old);
+        QVERIFY(runPlan(w));
+        RunStore *store = w.runStore();
+        QTRY_COMPARE(store->runs().size(), 1);
+        const qint64 id = store->runs().first().id;
+        const auto hostname = [&] {
+            const QJsonObject t = QJsonDocument::fromJson(store->loadHeader(id)->topologyJson).object();
+            return t.value(QStringLiteral("runner")).toObject().value(QStringLiteral("hostname")).toString();
+        };
+        QTRY_COMPARE(hostname(), QSysInfo::machineHostName());
     }
 
     void unwritableStoreWarnsAndTheRunGoesOn()

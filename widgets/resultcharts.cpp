@@ -13,6 +13,7 @@
 #include <QChartView>
 #include <QEvent>
 #include <QFileDialog>
+#include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
@@ -75,6 +76,22 @@ QLogValueAxis *logAxis(const QString &title, double min, double max)
     return axis;
 }
 
+// A category axis elides what does not fit under its slot ("ipv4-..."), which is every probe name
+// of a real plan. Past a handful of categories the labels stand on end: whole names, none
+// overlapping its neighbour or reaching past the ends, and the axis takes their height.
+constexpr int kUprightCategories = 6;
+
+QBarCategoryAxis *categoryAxis(const QStringList &categories)
+{
+    auto *axis = new QBarCategoryAxis; // no title: the labels are the plan's probe names
+    axis->append(categories);
+    if (categories.size() > kUprightCategories) {
+        axis->setLabelsAngle(-90);
+        axis->setTruncateLabels(false);
+    }
+    return axis;
+}
+
 QValueAxis *valueAxis(const QString &title, double max)
 {
     auto *axis = new QValueAxis;
@@ -97,6 +114,9 @@ ResultCharts::ResultCharts(QWidget *parent)
     for (int i = 0; i < ChartCount; ++i) {
         auto *chart = new QChart;
         chart->setAnimationOptions(QChart::NoAnimation); // live updates must not wobble
+        // The dock is short: the plot gets the height, the legend sits beside it.
+        chart->layout()->setContentsMargins(0, 0, 0, 0);
+        chart->setMargins(QMargins(6, 4, 6, 4));
         m_views[i] = new QChartView(chart, this);
         m_views[i]->setRenderHint(QPainter::Antialiasing);
         m_views[i]->setObjectName(QStringLiteral("chart-%1").arg(i));
@@ -222,7 +242,17 @@ void ResultCharts::rebuild()
     buildPhases();
     buildSuccess();
     buildTimeline();
+    const bool empty = std::all_of(m_runs.cbegin(), m_runs.cend(), [](const LabelledRun &r) {
+        return r.run.samples.isEmpty();
+    });
     for (QChartView *v : m_views) {
+        if (empty) {
+            // Axes over nothing read as a measurement of nothing; say where the data comes from.
+            v->chart()->setTitle(tr("No samples to chart: run the plan (F5) and the charts fill in as samples arrive"));
+            for (QAbstractAxis *axis : v->chart()->axes()) {
+                axis->setVisible(false);
+            }
+        }
         applyPalette(v->chart());
     }
 }
@@ -308,10 +338,8 @@ void ResultCharts::buildLatency()
             seriesList << series;
         }
     }
-    auto *x = new QBarCategoryAxis;
-    x->append(probes);
-    x->setTitleText(tr("probe"));
-    auto *y = logAxis(tr("latency (ms, log scale)"), std::isfinite(min) ? min : 1, max);
+    auto *x = categoryAxis(probes);
+    auto *y = logAxis(tr("latency (ms, log)"), std::isfinite(min) ? min : 1, max);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (QBoxPlotSeries *s : std::as_const(seriesList)) {
@@ -320,7 +348,7 @@ void ResultCharts::buildLatency()
         s->attachAxis(y);
     }
     chart->legend()->setVisible(!seriesList.isEmpty());
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildPhases()
@@ -383,8 +411,7 @@ void ResultCharts::buildPhases()
         }
         max = std::max(max, sum);
     }
-    auto *x = new QBarCategoryAxis;
-    x->append(categories);
+    auto *x = categoryAxis(categories);
     auto *y = valueAxis(tr("time (ms)"), max);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
@@ -392,7 +419,7 @@ void ResultCharts::buildPhases()
     series->attachAxis(x);
     series->attachAxis(y);
     chart->legend()->setVisible(!phases.isEmpty());
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildSuccess()
@@ -424,9 +451,7 @@ void ResultCharts::buildSuccess()
             });
         }
     }
-    auto *x = new QBarCategoryAxis;
-    x->append(probes);
-    x->setTitleText(tr("probe"));
+    auto *x = categoryAxis(probes);
     auto *y = new QValueAxis;
     y->setRange(0, 100);
     y->setTitleText(tr("passed (%)"));
@@ -437,7 +462,7 @@ void ResultCharts::buildSuccess()
     series->attachAxis(x);
     series->attachAxis(y);
     chart->legend()->setVisible(!series->barSets().isEmpty());
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildTimeline()
@@ -501,7 +526,7 @@ void ResultCharts::buildTimeline()
     x->setTickType(QValueAxis::TicksDynamic);
     x->setTickAnchor(1);
     x->setTickInterval(std::max(1.0, std::ceil(maxX / 10)));
-    auto *y = logAxis(tr("latency (ms, log scale)"), std::isfinite(minY) ? minY : 1, maxY);
+    auto *y = logAxis(tr("latency (ms, log)"), std::isfinite(minY) ? minY : 1, maxY);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (QLineSeries *s : std::as_const(seriesList)) {
@@ -518,7 +543,7 @@ void ResultCharts::buildTimeline()
     m_views[Timeline]->setRenderHint(QPainter::Antialiasing, pointCount <= 2000);
     // A legend of dozens of lines hides the chart; the hover line names each one instead.
     chart->legend()->setVisible(!seriesList.isEmpty() && seriesList.size() <= 12);
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 bool ResultCharts::exportChart(Chart which, const QString &path) const

@@ -36,7 +36,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QCloseEvent>
 #include <QSaveFile>
+#include <QSettings>
 #include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
@@ -194,6 +196,11 @@ MainWindow::MainWindow(QWidget *parent)
     }
     statusBar()->addWidget(m_connection->statusLabel());
     resize(1280, 860);
+    // The matrix is what a run is read from: it keeps most of the height, the charts under it get
+    // what a box plot needs (the dock would otherwise split the window in half).
+    if (m_chartsDock) {
+        resizeDocks({ m_chartsDock }, { 300 }, Qt::Vertical);
+    }
     updateActions();
     updateStatus();
 }
@@ -201,6 +208,31 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow()
 {
     delete m_runner; // stops its commands before the transport goes
+}
+
+namespace {
+// Bump when docks are added or renamed: an older saved layout is then ignored, not half-applied.
+constexpr int kLayoutVersion = 1;
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+} // namespace
+
+void MainWindow::rememberLayout()
+{
+    m_remembersLayout = true;
+    const QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray(), kLayoutVersion);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_remembersLayout) {
+        QSettings settings;
+        settings.setValue(kGeometryKey, saveGeometry());
+        settings.setValue(kStateKey, saveState(kLayoutVersion));
+    }
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::createActions()

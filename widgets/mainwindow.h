@@ -71,6 +71,11 @@ public:
     /// Windows opened from the run list: saved runs and comparisons, newest last.
     QList<QWidget *> resultWindows() const;
 
+    /// Brings back the size, place and dock layout the window had when it was last closed (in
+    /// QSettings), and saves them again on close. The app calls it; without it (tests, a second
+    /// window) the window starts from the default layout and leaves the saved one alone.
+    void rememberLayout();
+
 public Q_SLOTS:
     void startRun();
     void cancelRun();
@@ -81,6 +86,9 @@ Q_SIGNALS:
     void runFinished(bool cancelled);
     /// The store could not take a run (read-only, full disk); the run goes on in memory.
     void storeWarning(const QString &message);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createActions();
@@ -130,6 +138,7 @@ private:
     QList<QPointer<QWidget>> m_resultWindows;
     QTabWidget *m_pages = nullptr;
     TopologyView *m_topologyView = nullptr;
+    bool m_remembersLayout = false;
 };
 
 } // namespace nestscope

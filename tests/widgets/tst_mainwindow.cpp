@@ -13,10 +13,14 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QLogValueAxis>
+#include <QDockWidget>
 #include <QPlainTextEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
 #include <QTimer>
@@ -127,6 +131,47 @@ private Q_SLOTS:
         QCOMPARE(w.currentRun().samples.size(), 6);
         QCOMPARE(w.currentRun().samples.last().probeId, QStringLiteral("shell-false"));
         QCOMPARE(m->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>().total, 4);
+    }
+
+    void layoutIsRememberedOnlyWhenAsked()
+    {
+        QTemporaryDir config;
+        QVERIFY(config.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
+        QCoreApplication::setOrganizationName(QStringLiteral("NestscopeLayoutTest"));
+        const auto chartsDock = [](MainWindow &w) { return w.findChild<QDockWidget *>(QStringLiteral("ChartsDock")); };
+        {
+            // The default layout gives the matrix most of the height, and a window that was not
+            // asked to remember (a test, a second window) saves nothing when it closes.
+            MainWindow w;
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QVERIFY(chartsDock(w)->isVisible());
+            QVERIFY2(w.pages()->height() > chartsDock(w)->height(),
+                qPrintable(QStringLiteral("pages %1, charts %2").arg(w.pages()->height()).arg(chartsDock(w)->height())));
+            w.close();
+            QVERIFY(!QSettings().contains(QStringLiteral("mainWindow/state")));
+        }
+        {
+            MainWindow w;
+            w.rememberLayout(); // nothing saved yet: the default layout
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            QCOMPARE(w.size(), QSize(1280, 860));
+            w.resize(1340, 760);
+            QCOMPARE(w.size(), QSize(1340, 760));
+            chartsDock(w)->toggleViewAction()->trigger();
+            QVERIFY(!chartsDock(w)->isVisible());
+            w.close();
+        }
+        QVERIFY(QSettings().contains(QStringLiteral("mainWindow/state")));
+        MainWindow w;
+        w.rememberLayout();
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.size(), QSize(1340, 760));
+        QVERIFY(!chartsDock(w)->isVisible());
+        QVERIFY(!chartsDock(w)->toggleViewAction()->isChecked());
     }
 
     void cancelStopsTheRun()

@@ -69,13 +69,35 @@ int terminalColumns()
     return fromEnv > 0 ? fromEnv : 80;
 }
 
-/// A usage error of `nestscope COMMAND`: what is wrong, where to read more; exit code 2.
+/// A usage error of `nestscope COMMAND` (empty: the workbench): what is wrong, where to read
+/// more; exit code 2.
 int usageError(const QString &message, const QString &command = QStringLiteral("run"))
 {
-    err() << "nestscope " << command << ": " << message << "\n"
-          << "Try 'nestscope " << command << " --help'.\n";
+    const QString name = command.isEmpty() ? QStringLiteral("nestscope") : QStringLiteral("nestscope ") + command;
+    err() << name << ": " << message << "\n"
+          << "Try '" << name << " --help'.\n";
     err().flush();
     return 2;
+}
+
+/// The plan variables of repeated `--var NAME=VALUE`; false (and *bad is the offender) when one
+/// has no name.
+bool parseVars(const QStringList &values, QMap<QString, QString> *vars, QString *bad)
+{
+    for (const QString &kv : values) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            *bad = kv;
+            return false;
+        }
+        vars->insert(kv.left(eq), kv.mid(eq + 1));
+    }
+    return true;
+}
+
+QString varUsage(const QString &bad)
+{
+    return QStringLiteral("--var wants NAME=VALUE, not \"%1\"").arg(bad);
 }
 
 bool writeOutput(const QString &path, const QByteArray &data, QString *error)
@@ -227,6 +249,64 @@ Result<Topology> discoverTopology(Transport *transport)
 
 } // namespace
 
+QString workbenchUsage()
+{
+    return QStringLiteral(
+        "Usage: nestscope [--plan FILE|builtin:NAME] [--var K=V]...   opens the workbench\n"
+        "       nestscope run ...                      runs a plan without a window\n"
+        "       nestscope topology ...                 discovers and draws a runner's network\n"
+        "\n"
+        "Options of the workbench:\n"
+        "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
+        "                     builtin:local-basics); built-in plans: %1\n"
+        "  --var K=V          set the plan variable K (repeatable)\n"
+        "  --version          print the version\n"
+        "  -h, --help         show this help, and that of run and topology\n")
+        .arg(builtinPlanNames().join(QStringLiteral(", ")));
+}
+
+int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *options)
+{
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption planOpt(QStringLiteral("plan"), QString(), QStringLiteral("SPEC"));
+    const QCommandLineOption varOpt(QStringLiteral("var"), QString(), QStringLiteral("K=V"));
+    const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
+    const QCommandLineOption versionOpt(QStringLiteral("version"));
+    parser.addOptions({ planOpt, varOpt, helpOpt, versionOpt });
+    const auto unexpected = [](const QString &word) {
+        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run and topology; "
+                                         "open a plan with --plan FILE)")
+                              .arg(word),
+            QString());
+    };
+    // A mistyped command ("nestscope rnu --local") is about the word, not about its options.
+    if (arguments.size() > 1 && !arguments.at(1).startsWith(QLatin1Char('-'))) {
+        return unexpected(arguments.at(1));
+    }
+    if (!parser.parse(arguments)) {
+        return usageError(parser.errorText(), QString());
+    }
+    if (parser.isSet(helpOpt)) {
+        QTextStream(stdout) << workbenchUsage() << "\n" << cliUsage() << "\n" << topologyUsage();
+        return 0;
+    }
+    if (parser.isSet(versionOpt)) {
+        QTextStream(stdout) << "nestscope " << NESTSCOPE_VERSION << "\n";
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        return unexpected(parser.positionalArguments().constFirst());
+    }
+    if (parser.isSet(planOpt)) {
+        options->plan = parser.value(planOpt);
+    }
+    if (QString bad; !parseVars(parser.values(varOpt), &options->vars, &bad)) {
+        return usageError(varUsage(bad), QString());
+    }
+    return -1;
+}
+
 QString cliUsage()
 {
     return QStringLiteral(
@@ -298,12 +378,8 @@ int runCommand(const QStringList &arguments)
         return usageError(QStringLiteral("--plan FILE is required"));
     }
     QMap<QString, QString> vars;
-    for (const QString &kv : parser.values(varOpt)) {
-        const qsizetype eq = kv.indexOf(QLatin1Char('='));
-        if (eq <= 0) {
-            return usageError(QStringLiteral("--var wants NAME=VALUE, not \"%1\"").arg(kv));
-        }
-        vars.insert(kv.left(eq), kv.mid(eq + 1));
+    if (QString bad; !parseVars(parser.values(varOpt), &vars, &bad)) {
+        return usageError(varUsage(bad));
     }
     auto number = [&](const QCommandLineOption &opt, int max, int *out) {
         bool ok = true;

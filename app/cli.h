@@ -1,8 +1,20 @@
 #pragma once
 
+#include <QMap>
 #include <QStringList>
 
 namespace nestscope {
+
+/// What `nestscope [--plan SPEC] [--var K=V]...` asks the workbench to open.
+struct WorkbenchOptions {
+    QString plan = QStringLiteral("builtin:local-basics");
+    QMap<QString, QString> vars;
+};
+
+/// Parses the workbench's own arguments (without the program name's meaning: arguments[0] is the
+/// program). Returns -1 when the workbench should open with *options, otherwise the exit code
+/// to leave with: 0 after --help or --version, 2 after a usage error (printed on stderr).
+int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *options);
 
 /// `nestscope run ...`: runs a plan headless and writes the samples as JSON.
 /// Returns the process exit code: 0 all passed, 1 some did not, 2 usage or plan error, 130 interrupted.

@@ -49,21 +49,26 @@ int main(int argc, char *argv[])
         args.removeAt(1); // "topology"
         return nestscope::topologyCommand(args);
     }
-    if (argc >= 2 && (qstrcmp(argv[1], "--help") == 0 || qstrcmp(argv[1], "-h") == 0)) {
-        QCoreApplication app(argc, argv);
-        QTextStream(stdout) << "Usage: nestscope [--plan FILE|builtin:NAME] [--var K=V]...   opens the workbench\n"
-                               "       nestscope run ...                      runs a plan without a window\n"
-                               "       nestscope topology ...                 discovers and draws a runner's network\n\n"
-                            << nestscope::cliUsage() << "\n"
-                            << nestscope::topologyUsage();
-        return 0;
+    // Bad arguments, --help and --version are answered before (and without) a display.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) {
+        arguments << QString::fromLocal8Bit(argv[i]);
+    }
+    nestscope::WorkbenchOptions options;
+    if (const int exitCode = nestscope::parseWorkbenchArguments(arguments, &options); exitCode >= 0) {
+        return exitCode;
     }
     if (!haveDisplay()) {
         QCoreApplication app(argc, argv);
+        // packaging/start.sh names itself, so the headless command shown is one that works as typed.
+        const QString launcher = qEnvironmentVariableIsEmpty("NESTSCOPE_LAUNCHER")
+            ? QStringLiteral("nestscope")
+            : qEnvironmentVariable("NESTSCOPE_LAUNCHER");
         QTextStream(stderr) << "nestscope: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
                                "workbench cannot open.\n"
                                "Run it from a desktop session or over `ssh -X`, or use the headless mode, e.g.:\n"
-                               "  nestscope run --local --plan builtin:local-basics --json -\n\n"
+                               "  "
+                            << launcher << " run --local --plan builtin:local-basics --json -\n\n"
                             << nestscope::cliUsage();
         return 1;
     }
@@ -75,21 +80,10 @@ int main(int argc, char *argv[])
     nestscope::MainWindow window;
     // Every run is kept as it goes; a store that cannot be opened is a warning, not a stop.
     window.openStore(nestscope::RunStore::defaultPath());
-    QString spec = QStringLiteral("builtin:local-basics");
-    const QStringList args = QApplication::arguments();
-    const qsizetype planIndex = args.indexOf(QStringLiteral("--plan"));
-    if (planIndex > 0 && planIndex + 1 < args.size()) {
-        spec = args.at(planIndex + 1);
-    }
-    QMap<QString, QString> vars;
-    for (qsizetype i = 1; i + 1 < args.size(); ++i) {
-        if (args.at(i) == QLatin1String("--var") && args.at(i + 1).contains(QLatin1Char('='))) {
-            vars.insert(args.at(i + 1).section(QLatin1Char('='), 0, 0), args.at(i + 1).section(QLatin1Char('='), 1));
-        }
-    }
-    if (const auto ok = window.openPlan(spec, vars); !ok) {
+    if (const auto ok = window.openPlan(options.plan, options.vars); !ok) {
         QTextStream(stderr) << "nestscope: " << ok.error().toString() << "\n";
     }
+    window.rememberLayout();
     window.show();
     return app.exec();
 }

@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target nestscope
-exec build/release/app/nestscope "$@"
+# Without a display nestscope shows the headless equivalent, spelled with this script's name.
+NESTSCOPE_LAUNCHER=${NESTSCOPE_LAUNCHER:-$0} exec build/release/app/nestscope "$@"

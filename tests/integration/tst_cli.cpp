@@ -299,6 +299,36 @@ private Q_SLOTS:
         QVERIFY(a != plain || order(QStringLiteral("7")) != plain); // shuffled, not the plan's order
     }
 
+    void workbenchArgumentsAreCheckedWithoutADisplay()
+    {
+        const QProcessEnvironment env = nestscope::test::headlessEnvironment();
+        const auto version = nestscope({ QStringLiteral("--version") }, env);
+        QCOMPARE(version.exitCode, 0);
+        QCOMPARE(version.out, QByteArray("nestscope " NESTSCOPE_VERSION "\n"));
+
+        const auto help = nestscope({ QStringLiteral("--help") }, env);
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY2(help.out.contains("--plan SPEC") && help.out.contains("Usage: nestscope run")
+                && help.out.contains("Usage: nestscope topology"),
+            help.out.constData());
+
+        // A typo is an error that says what to do, not a workbench that ignores it.
+        const auto unknown = nestscope({ QStringLiteral("--plna"), QStringLiteral("x.yaml") }, env);
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY2(unknown.err.contains("nestscope: Unknown option 'plna'"), unknown.err.constData());
+        QVERIFY(unknown.err.contains("Try 'nestscope --help'."));
+        QVERIFY(!unknown.err.contains("there is no display"));
+
+        const auto command = nestscope({ QStringLiteral("rnu"), QStringLiteral("--local") }, env);
+        QCOMPARE(command.exitCode, 2);
+        QVERIFY2(command.err.contains("unexpected argument \"rnu\" (the commands are run and topology"),
+            command.err.constData());
+
+        const auto var = nestscope({ QStringLiteral("--var"), QStringLiteral("=x") }, env);
+        QCOMPARE(var.exitCode, 2);
+        QVERIFY2(var.err.contains("--var wants NAME=VALUE, not \"=x\""), var.err.constData());
+    }
+
     void noDisplaySaysSoAndShowsTheHeadlessWay()
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "common/savefile.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
 #include "plan/targetsetup.h"
@@ -24,7 +25,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QSaveFile>
 #include <QSocketNotifier>
 #include <QTextStream>
 #include <QTimer>
@@ -111,9 +111,8 @@ bool writeOutput(const QString &path, const QByteArray &data, QString *error)
         out.flush();
         return true;
     }
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(data) != data.size() || !out.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, out.errorString());
+    if (const QString why = writeWholeFile(path, data); !why.isEmpty()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, why);
         return false;
     }
     return true;

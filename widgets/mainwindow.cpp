@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "common/savefile.h"
 #include "comparisonview.h"
 #include "connectdialog.h"
 #include "consoleview.h"
@@ -37,7 +38,6 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QCloseEvent>
-#include <QSaveFile>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSplitter>
@@ -657,10 +657,9 @@ void MainWindow::saveResults()
     if (path.isEmpty()) {
         return;
     }
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(runToJson(m_runner->run())) < 0 || !out.commit()) {
+    if (const QString why = writeWholeFile(path, runToJson(m_runner->run())); !why.isEmpty()) {
         QMessageBox::warning(this, tr("Cannot save the results"),
-            tr("%1: %2\n\nChoose another folder; the run is still here.").arg(path, out.errorString()));
+            tr("%1: %2\n\nChoose another folder; the run is still here.").arg(path, why));
         return;
     }
     statusBar()->showMessage(tr("Saved %1").arg(path), 5000);

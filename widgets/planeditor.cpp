@@ -1,12 +1,12 @@
 #include "planeditor.h"
 
 #include "codehighlighter.h"
+#include "common/savefile.h"
 
 #include <QFontDatabase>
 #include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QTextBlock>
 #include <QTimer>
@@ -165,10 +165,8 @@ void PlanEditor::updateBanner()
 
 Result<bool> PlanEditor::saveTo(const QString &path)
 {
-    QSaveFile out(path);
-    const QByteArray text = planText();
-    if (!out.open(QIODevice::WriteOnly) || out.write(text) != text.size() || !out.commit()) {
-        return Error { tr("cannot save the plan: %1").arg(out.errorString()), path };
+    if (const QString why = writeWholeFile(path, planText()); !why.isEmpty()) {
+        return Error { tr("cannot save the plan: %1").arg(why), path };
     }
     m_source = path;
     m_edit->setReadOnly(false);

@@ -1,5 +1,6 @@
 #include "runlistview.h"
 
+#include "common/savefile.h"
 #include "results/runstore.h"
 #include "runlistmodel.h"
 
@@ -12,7 +13,6 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -219,9 +219,12 @@ void RunListView::exportSelected()
         return;
     }
     const auto json = m_store->exportJson(ids.first());
-    QSaveFile out(path);
-    if (!json || !out.open(QIODevice::WriteOnly) || out.write(*json) != json->size() || !out.commit()) {
-        Q_EMIT message(json ? tr("Cannot write %1: %2").arg(path, out.errorString()) : json.error().toString());
+    if (!json) {
+        Q_EMIT message(json.error().toString());
+        return;
+    }
+    if (const QString why = writeWholeFile(path, *json); !why.isEmpty()) {
+        Q_EMIT message(tr("Cannot write %1: %2").arg(path, why));
         return;
     }
     Q_EMIT message(tr("Saved %1").arg(path));

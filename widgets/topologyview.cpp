@@ -1,6 +1,7 @@
 #include "topologyview.h"
 
 #include "codehighlighter.h"
+#include "common/savefile.h"
 #include "topology/discovery.h"
 #include "topology/layout.h"
 #include "topologyinspect.h"
@@ -19,7 +20,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
-#include <QSaveFile>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStyle>
@@ -548,9 +548,8 @@ Result<bool> TopologyView::exportTo(const QString &path)
             return Error { tr("the picture could not be encoded as PNG"), path };
         }
     }
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(data) != data.size() || !out.commit()) {
-        return Error { tr("cannot write the file (%1); choose another folder").arg(out.errorString()), path };
+    if (const QString why = writeWholeFile(path, data); !why.isEmpty()) {
+        return Error { tr("cannot write the file (%1); choose another folder").arg(why), path };
     }
     return true;
 }

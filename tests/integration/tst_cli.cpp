@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 // The command-line mode as a CI job uses it: the real binary, real plans, exit codes and JSON.
 class TestCli : public QObject {
     Q_OBJECT
@@ -297,6 +299,28 @@ private Q_SLOTS:
         const QStringList plain = order(QString());
         QCOMPARE(plain.mid(0, 3), (QStringList { QStringLiteral("a0"), QStringLiteral("b0"), QStringLiteral("c0") }));
         QVERIFY(a != plain || order(QStringLiteral("7")) != plain); // shuffled, not the plan's order
+    }
+
+    void outputIntoAPipeKeepsThePipe()
+    {
+        // `--json >(jq .)` or a named pipe: the run goes into it, and the pipe stays a pipe
+        // (it used to be replaced by a regular file, as /dev/null was when run as root).
+        QTemporaryDir dir;
+        const QString fifo = dir.filePath(QStringLiteral("run.fifo"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QProcess reader;
+        reader.start(QStringLiteral("cat"), { fifo });
+        QVERIFY(reader.waitForStarted());
+        const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+            QStringLiteral("--no-topology"), QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")),
+            QStringLiteral("--json"), fifo });
+        QCOMPARE(r.exitCode, 1); // one probe fails on purpose
+        QVERIFY(reader.waitForFinished(10000));
+        const QJsonObject run = QJsonDocument::fromJson(reader.readAllStandardOutput()).object();
+        QCOMPARE(run.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-run"));
+        struct stat st {};
+        QCOMPARE(::lstat(QFile::encodeName(fifo).constData(), &st), 0);
+        QVERIFY(S_ISFIFO(st.st_mode));
     }
 
     void workbenchArgumentsAreCheckedWithoutADisplay()

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace nestscope {
+
+/// Writes `data` to `path` as a whole, the way every export and `--json FILE` should.
+///
+/// A regular file, or one that does not exist yet, is replaced atomically (QSaveFile): a reader
+/// never sees half of it, and a failed write leaves the old file as it was. Anything else that
+/// is already there — /dev/null, /dev/stdout, a FIFO, a shell's `>(...)` — is written to in
+/// place and never replaced: renaming a temporary file over /dev/null, as QSaveFile would, turns
+/// it into a regular file for the whole machine when the writer is root.
+///
+/// Returns an empty string on success, otherwise why it failed (for the caller's message).
+QString writeWholeFile(const QString &path, const QByteArray &data);
+
+} // namespace nestscope

@@ -12,6 +12,12 @@ nestscope_add_test(tst_sshtransport LABEL integration TIMEOUT 300
 nestscope_add_test(tst_sshinstancetransport LABEL integration
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_sshinstancetransport.cpp
     LIBRARIES Nestscope::core)
+# Its realLabInstance case once more, against the lab's own LXD, which it brings up (label lab:
+# needs root; under CI=true a lab that cannot start fails). The integration run above only
+# uses the lab when it happens to be up.
+add_test(NAME tst_labinstancetransport COMMAND tst_sshinstancetransport realLabInstance)
+set_tests_properties(tst_labinstancetransport PROPERTIES
+    LABELS lab TIMEOUT 600 RUN_SERIAL TRUE ENVIRONMENT "NESTSCOPE_LAB_TEST=1")
 
 if(TARGET nestscope_widgets)
     nestscope_add_test(tst_sshdialogs LABEL widgets

@@ -2,6 +2,7 @@
 // that behaves as LXD's client does for the cases that are hard to produce on demand (a stopped
 // instance, a VM whose agent does not answer); and, when the lab's LXD is up, against it.
 
+#include "labfixture.h"
 #include "transport/instancetransport.h"
 #include "transport/localtransport.h"
 
@@ -258,17 +259,26 @@ private Q_SLOTS:
     void realLabInstance()
     {
         // The lab (tests/lab) runs its own LXD with its socket under /var/lib/nestscope-lab/lxd.
-        const QString labDir = QStringLiteral("/var/lib/nestscope-lab/lxd");
-        if (!QFile::exists(labDir + QStringLiteral("/unix.socket"))) {
-            QSKIP("the lab's LXD is not running (tests/lab/lab up)");
+        const QString labDir = nestscope::test::kLabState + QStringLiteral("/lxd");
+        // Registered twice: as tst_labinstancetransport (label lab) it brings the lab up; in the
+        // integration run it only uses a lab that is already up.
+        const bool labRun = qEnvironmentVariableIsSet("NESTSCOPE_LAB_TEST");
+        qputenv("PATH", m_path); // the real lxc, for the lab script too
+        if (labRun) {
+            NESTSCOPE_REQUIRE_LAB();
+        } else if (!QFile::exists(labDir + QStringLiteral("/unix.socket"))) {
+            QSKIP("the lab's LXD is not running; ctest -L lab runs this case as tst_labinstancetransport");
         }
-        qputenv("PATH", m_path);
         qputenv("LXD_DIR", QFile::encodeName(labDir));
         const CommandResult list
             = runOne(m_local, QStringLiteral("lxc list --format csv -c ns | grep ,RUNNING | head -1"));
         const QString running = QString::fromUtf8(list.stdOut).section(QLatin1Char(','), 0, 0).trimmed();
         if (running.isEmpty()) {
             qunsetenv("LXD_DIR");
+            if (labRun) {
+                QFAIL(qPrintable(
+                    QStringLiteral("the lab is up but runs no instance: %1").arg(QString::fromUtf8(list.stdErr))));
+            }
             QSKIP("no running instance in the lab");
         }
         InstanceTransport t(&m_local, running, InstanceTransport::Client::Lxc);

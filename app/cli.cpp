@@ -273,6 +273,18 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
     const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
     const QCommandLineOption versionOpt(QStringLiteral("version"));
     parser.addOptions({ planOpt, varOpt, helpOpt, versionOpt });
+    // QApplication's own options (-platform offscreen, -style fusion, ...) are read by Qt when the
+    // application starts, after this: accepted here, not ours to act on.
+    const QCommandLineOption platformOpt(QStringLiteral("platform"), QString(), QStringLiteral("NAME"));
+    parser.addOption(platformOpt);
+    for (const char *name : { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry",
+             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "display", "geometry", "title",
+             "name", "visual" }) {
+        parser.addOption(QCommandLineOption(QString::fromLatin1(name), QString(), QStringLiteral("VALUE")));
+    }
+    for (const char *name : { "reverse", "widgetcount", "nograb", "dograb", "sync" }) {
+        parser.addOption(QCommandLineOption(QString::fromLatin1(name)));
+    }
     const auto unexpected = [](const QString &word) {
         return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run and topology; "
                                          "open a plan with --plan FILE)")
@@ -297,6 +309,7 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
     if (!parser.positionalArguments().isEmpty()) {
         return unexpected(parser.positionalArguments().constFirst());
     }
+    options->platformChosen = parser.isSet(platformOpt);
     if (parser.isSet(planOpt)) {
         options->plan = parser.value(planOpt);
     }

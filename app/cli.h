@@ -9,6 +9,7 @@ namespace nestscope {
 struct WorkbenchOptions {
     QString plan = QStringLiteral("builtin:local-basics");
     QMap<QString, QString> vars;
+    bool platformChosen = false; ///< Qt's -platform NAME was given (offscreen, vnc, ...)
 };
 
 /// Parses the workbench's own arguments (without the program name's meaning: arguments[0] is the

@@ -10,10 +10,9 @@
 
 namespace {
 
-bool haveDisplay()
+bool haveDisplay(const nestscope::WorkbenchOptions &options)
 {
-    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
-    if (!platform.isEmpty()) {
+    if (options.platformChosen || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
         return true; // the user chose a platform (offscreen, vnc, ...): trust it
     }
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
@@ -58,7 +57,7 @@ int main(int argc, char *argv[])
     if (const int exitCode = nestscope::parseWorkbenchArguments(arguments, &options); exitCode >= 0) {
         return exitCode;
     }
-    if (!haveDisplay()) {
+    if (!haveDisplay(options)) {
         QCoreApplication app(argc, argv);
         // packaging/start.sh names itself, so the headless command shown is one that works as typed.
         const QString launcher = qEnvironmentVariableIsEmpty("NESTSCOPE_LAUNCHER")

@@ -351,6 +351,27 @@ private Q_SLOTS:
         const auto var = nestscope({ QStringLiteral("--var"), QStringLiteral("=x") }, env);
         QCOMPARE(var.exitCode, 2);
         QVERIFY2(var.err.contains("--var wants NAME=VALUE, not \"=x\""), var.err.constData());
+
+        // Qt's own options are left to Qt: not unknown, and -platform counts as a display.
+        const auto qtOptions
+            = nestscope({ QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("-style"),
+                            QStringLiteral("fusion"), QStringLiteral("-reverse"), QStringLiteral("--plna") },
+                env);
+        QCOMPARE(qtOptions.exitCode, 2);
+        QVERIFY2(qtOptions.err.contains("Unknown option 'plna'"), qtOptions.err.constData());
+        QTemporaryDir home; // the workbench opens its run store and settings: not the user's
+        QProcessEnvironment guiEnv = env;
+        guiEnv.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
+        guiEnv.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+        QProcess gui;
+        gui.setProcessEnvironment(guiEnv);
+        gui.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--plan"),
+                data(QStringLiteral("two-probes.yaml")) });
+        QVERIFY(gui.waitForStarted());
+        QVERIFY2(!gui.waitForFinished(3000), gui.readAllStandardError().constData()); // the workbench is open
+        gui.kill();
+        gui.waitForFinished();
     }
 
     void noDisplaySaysSoAndShowsTheHeadlessWay()

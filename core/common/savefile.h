@@ -7,11 +7,15 @@ namespace nestscope {
 
 /// Writes `data` to `path` as a whole, the way every export and `--json FILE` should.
 ///
-/// A regular file, or one that does not exist yet, is replaced atomically (QSaveFile): a reader
-/// never sees half of it, and a failed write leaves the old file as it was. Anything else that
-/// is already there — /dev/null, /dev/stdout, a FIFO, a shell's `>(...)` — is written to in
-/// place and never replaced: renaming a temporary file over /dev/null, as QSaveFile would, turns
-/// it into a regular file for the whole machine when the writer is root.
+/// - A regular file (also through links), or one that does not exist yet, is replaced
+///   atomically (QSaveFile): a reader never sees half of it, and a failed write leaves the old
+///   file as it was.
+/// - /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N (or a link to one) are written
+///   through the descriptor this process already has, at its position: `--json /dev/stdout
+///   >>log` appends to the log, and two outputs to /dev/stdout follow each other.
+/// - Anything else that exists — /dev/null, a FIFO, a shell's `>(...)` — is written into and
+///   never replaced: renaming a temporary file over /dev/null, as QSaveFile would, turns it into
+///   a regular file for the whole machine when the writer is root.
 ///
 /// Returns an empty string on success, otherwise why it failed (for the caller's message).
 QString writeWholeFile(const QString &path, const QByteArray &data);

@@ -1,6 +1,7 @@
 // writeWholeFile: atomic replacement of regular files, and writing into (never over) what is
-// not one: FIFOs, links to them, /dev/stdout. A QSaveFile over /dev/null, run as root, once left
-// this machine with a regular file there and every later `>/dev/null` collecting output.
+// not one: FIFOs, links to them, this process's own descriptors (/dev/stdout, /dev/fd/N).
+// A QSaveFile over /dev/null, run as root, once left this machine with a regular file there
+// and every later `>/dev/null` collecting output.
 
 #include "common/savefile.h"
 
@@ -23,9 +24,15 @@ QByteArray readAll(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
 }
 
+ino_t inode(const QString &path)
+{
+    struct stat st { };
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_ino : 0;
+}
+
 bool isFifo(const QString &path)
 {
-    struct stat st {};
+    struct stat st { };
     return ::lstat(QFile::encodeName(path).constData(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
@@ -41,10 +48,19 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("run.json"));
         QCOMPARE(writeWholeFile(path, "first"), QString());
         QCOMPARE(readAll(path), QByteArray("first"));
+        const ino_t before = inode(path);
         QCOMPARE(writeWholeFile(path, "second, longer"), QString());
         QCOMPARE(readAll(path), QByteArray("second, longer"));
-        // Replaced by rename: nothing else is left in the folder.
+        // Replaced by rename (a new inode: a reader of the old one never saw half a file), and
+        // nothing else is left in the folder.
+        QVERIFY(inode(path) != before);
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList { QStringLiteral("run.json") });
+        // Through a link the file it points to is replaced, and the link stays a link.
+        const QString link = dir.filePath(QStringLiteral("latest.json"));
+        QVERIFY(QFile::link(path, link));
+        QCOMPARE(writeWholeFile(link, "third"), QString());
+        QVERIFY(QFileInfo(link).isSymLink());
+        QCOMPARE(readAll(path), QByteArray("third"));
     }
 
     void failuresSayWhy()
@@ -58,6 +74,39 @@ private Q_SLOTS:
         QVERIFY(QDir().mkpath(folder));
         QVERIFY(!writeWholeFile(folder, "x").isEmpty());
         QVERIFY(QFileInfo(folder).isDir());
+    }
+
+    void inheritedDescriptorKeepsItsPosition_data()
+    {
+        QTest::addColumn<QString>("form");
+        QTest::newRow("/dev/fd/N") << QStringLiteral("/dev/fd/%1");
+        QTest::newRow("/proc/self/fd/N") << QStringLiteral("/proc/self/fd/%1");
+        QTest::newRow("a link to /dev/fd/N") << QStringLiteral("link");
+    }
+
+    void inheritedDescriptorKeepsItsPosition()
+    {
+        // As `nestscope run --json /dev/stdout >>log`: stdout is the log, opened for appending.
+        QFETCH(QString, form);
+        QTemporaryDir dir;
+        const QString log = dir.filePath(QStringLiteral("log"));
+        QFile seed(log);
+        QVERIFY(seed.open(QIODevice::WriteOnly));
+        seed.write("header\n");
+        seed.close();
+        const ino_t before = inode(log);
+        QFile appended(log);
+        QVERIFY(appended.open(QIODevice::WriteOnly | QIODevice::Append));
+        QString target = form.arg(appended.handle());
+        if (form == QLatin1String("link")) {
+            target = dir.filePath(QStringLiteral("out.json"));
+            QVERIFY(QFile::link(QStringLiteral("/dev/fd/%1").arg(appended.handle()), target));
+        }
+        QCOMPARE(writeWholeFile(target, "{\"json\":1}\n"), QString());
+        QCOMPARE(writeWholeFile(target, "# markdown\n"), QString());
+        appended.close();
+        QCOMPARE(readAll(log), QByteArray("header\n{\"json\":1}\n# markdown\n"));
+        QCOMPARE(inode(log), before);
     }
 
     void fifoIsWrittenIntoNotReplaced_data()

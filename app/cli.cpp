@@ -23,6 +23,7 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSocketNotifier>
@@ -251,13 +252,14 @@ Result<Topology> discoverTopology(Transport *transport)
 QString workbenchUsage()
 {
     return QStringLiteral(
-        "Usage: nestscope [--plan FILE|builtin:NAME] [--var K=V]...   opens the workbench\n"
+        "Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
         "       nestscope run ...                      runs a plan without a window\n"
         "       nestscope topology ...                 discovers and draws a runner's network\n"
         "\n"
         "Options of the workbench:\n"
         "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
         "                     builtin:local-basics); built-in plans: %1\n"
+        "  FILE               the same as --plan FILE (as a file manager opens a plan)\n"
         "  --var K=V          set the plan variable K (repeatable)\n"
         "  --version          print the version\n"
         "  -h, --help         show this help, and that of run and topology\n")
@@ -276,10 +278,11 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
     // QApplication's own options (-platform offscreen, -style fusion, ...) are read by Qt when the
     // application starts, after this: accepted here, not ours to act on.
     const QCommandLineOption platformOpt(QStringLiteral("platform"), QString(), QStringLiteral("NAME"));
-    parser.addOption(platformOpt);
+    const QCommandLineOption displayOpt(QStringLiteral("display"), QString(), QStringLiteral("DISPLAY"));
+    parser.addOptions({ platformOpt, displayOpt });
     for (const char *name : { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry",
-             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "display", "geometry", "title",
-             "name", "visual" }) {
+             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "geometry", "title", "icon", "name",
+             "visual" }) {
         parser.addOption(QCommandLineOption(QString::fromLatin1(name), QString(), QStringLiteral("VALUE")));
     }
     for (const char *name : { "reverse", "widgetcount", "nograb", "dograb", "sync" }) {
@@ -291,8 +294,12 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
                               .arg(word),
             QString());
     };
+    // A plan file may come as the only word: the desktop file's `nestscope %f`, from a file manager.
+    const auto isPlanFile = [](const QString &word) {
+        return QFileInfo(word).isFile();
+    };
     // A mistyped command ("nestscope rnu --local") is about the word, not about its options.
-    if (arguments.size() > 1 && !arguments.at(1).startsWith(QLatin1Char('-'))) {
+    if (arguments.size() > 1 && !arguments.at(1).startsWith(QLatin1Char('-')) && !isPlanFile(arguments.at(1))) {
         return unexpected(arguments.at(1));
     }
     if (!parser.parse(arguments)) {
@@ -306,12 +313,15 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
         QTextStream(stdout) << "nestscope " << NESTSCOPE_VERSION << "\n";
         return 0;
     }
-    if (!parser.positionalArguments().isEmpty()) {
-        return unexpected(parser.positionalArguments().constFirst());
+    const QStringList words = parser.positionalArguments();
+    if (words.size() > 1 || (words.size() == 1 && (parser.isSet(planOpt) || !isPlanFile(words.first())))) {
+        return unexpected(words.size() > 1 && isPlanFile(words.first()) ? words.at(1) : words.first());
     }
-    options->platformChosen = parser.isSet(platformOpt);
+    options->platformChosen = parser.isSet(platformOpt) || parser.isSet(displayOpt);
     if (parser.isSet(planOpt)) {
         options->plan = parser.value(planOpt);
+    } else if (words.size() == 1) {
+        options->plan = words.first();
     }
     if (QString bad; !parseVars(parser.values(varOpt), &options->vars, &bad)) {
         return usageError(varUsage(bad), QString());

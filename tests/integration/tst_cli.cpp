@@ -318,7 +318,7 @@ private Q_SLOTS:
         QVERIFY(reader.waitForFinished(10000));
         const QJsonObject run = QJsonDocument::fromJson(reader.readAllStandardOutput()).object();
         QCOMPARE(run.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-run"));
-        struct stat st {};
+        struct stat st { };
         QCOMPARE(::lstat(QFile::encodeName(fifo).constData(), &st), 0);
         QVERIFY(S_ISFIFO(st.st_mode));
     }
@@ -363,15 +363,55 @@ private Q_SLOTS:
         QProcessEnvironment guiEnv = env;
         guiEnv.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
         guiEnv.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
-        QProcess gui;
-        gui.setProcessEnvironment(guiEnv);
-        gui.start(QStringLiteral(NESTSCOPE_BINARY),
-            { QStringLiteral("-platform"), QStringLiteral("offscreen"), QStringLiteral("--plan"),
-                data(QStringLiteral("two-probes.yaml")) });
-        QVERIFY(gui.waitForStarted());
-        QVERIFY2(!gui.waitForFinished(3000), gui.readAllStandardError().constData()); // the workbench is open
-        gui.kill();
-        gui.waitForFinished();
+        // The workbench opens with the plan given as --plan FILE, or as the only word (the desktop
+        // file's `nestscope %f`): still running after 3 s, and it said nothing about the plan.
+        for (const QStringList &plan :
+            { QStringList { QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")) },
+                QStringList { data(QStringLiteral("two-probes.yaml")) } }) {
+            QProcess gui;
+            gui.setProcessEnvironment(guiEnv);
+            gui.start(QStringLiteral(NESTSCOPE_BINARY),
+                QStringList { QStringLiteral("-platform"), QStringLiteral("offscreen") } + plan);
+            QVERIFY(gui.waitForStarted());
+            QVERIFY2(!gui.waitForFinished(3000), gui.readAllStandardError().constData());
+            gui.kill();
+            gui.waitForFinished();
+            QVERIFY2(!gui.readAllStandardError().contains("nestscope:"), qPrintable(plan.join(QLatin1Char(' '))));
+        }
+        // Two words, or a word that is not a file, are not plans.
+        const auto twoFiles
+            = nestscope({ data(QStringLiteral("two-probes.yaml")), data(QStringLiteral("two-probes.yaml")) }, env);
+        QCOMPARE(twoFiles.exitCode, 2);
+        QVERIFY2(twoFiles.err.contains("unexpected argument"), twoFiles.err.constData());
+    }
+
+    void outputToStdoutAppendsWhereTheShellPointsIt()
+    {
+        // `nestscope run --json /dev/stdout --markdown /dev/stdout >>log`: both after the log's
+        // lines, one after the other, in the same file.
+        QTemporaryDir dir;
+        const QString log = dir.filePath(QStringLiteral("log"));
+        QFile seed(log);
+        QVERIFY(seed.open(QIODevice::WriteOnly));
+        seed.write("earlier line\n");
+        seed.close();
+        QProcess p;
+        p.setStandardOutputFile(log, QIODevice::Append);
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+                QStringLiteral("--no-topology"), QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")),
+                QStringLiteral("--json"), QStringLiteral("/dev/stdout"), QStringLiteral("--markdown"),
+                QStringLiteral("/dev/stdout") });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1); // one probe fails on purpose
+        QFile out(log);
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        const QByteArray text = out.readAll();
+        QVERIFY2(text.startsWith("earlier line\n{"), text.left(200).constData());
+        QVERIFY2(text.contains("\"format\": \"nestscope-run\"") || text.contains("\"format\":\"nestscope-run\""),
+            text.left(400).constData());
+        QVERIFY2(text.indexOf("shell-false") < text.lastIndexOf("| shell-false"), text.right(400).constData());
+        QVERIFY(!text.contains('\0'));
     }
 
     void noDisplaySaysSoAndShowsTheHeadlessWay()

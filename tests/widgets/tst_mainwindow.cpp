@@ -15,6 +15,7 @@
 #include <QLogValueAxis>
 #include <QDockWidget>
 #include <QPlainTextEdit>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -138,7 +139,9 @@ private Q_SLOTS:
         QTemporaryDir config;
         QVERIFY(config.isValid());
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
+        const QString organization = QCoreApplication::organizationName();
         QCoreApplication::setOrganizationName(QStringLiteral("NestscopeLayoutTest"));
+        const auto restore = qScopeGuard([&] { QCoreApplication::setOrganizationName(organization); });
         const auto chartsDock = [](MainWindow &w) { return w.findChild<QDockWidget *>(QStringLiteral("ChartsDock")); };
         {
             // The default layout gives the matrix most of the height, and a window that was not

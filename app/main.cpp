@@ -18,6 +18,18 @@ bool haveDisplay(const nestscope::WorkbenchOptions &options)
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
 
+QtMessageHandler g_qtMessages = nullptr;
+
+/// Qt says once that XDG_RUNTIME_DIR is unset (root, sudo, a CI job) and then uses a private
+/// folder under /tmp, which is all Nestscope needs: in a CI log the line only alarms.
+void quietQtMessages(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtWarningMsg && message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR not set"))) {
+        return;
+    }
+    g_qtMessages(type, context, message);
+}
+
 void setIdentity()
 {
     QCoreApplication::setOrganizationName(QStringLiteral("Nestscope"));
@@ -29,6 +41,7 @@ void setIdentity()
 
 int main(int argc, char *argv[])
 {
+    g_qtMessages = qInstallMessageHandler(quietQtMessages);
     if (argc >= 2 && qstrcmp(argv[1], "run") == 0) {
         QCoreApplication app(argc, argv);
         setIdentity();

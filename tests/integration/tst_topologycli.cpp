@@ -36,6 +36,10 @@ private Q_SLOTS:
         const auto r = nestscope({ QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--json"),
             QStringLiteral("-"), QStringLiteral("--svg"), svgPath, QStringLiteral("--png"), pngPath });
         QVERIFY2(r.exitCode == 0, r.err.constData());
+        // As root without XDG_RUNTIME_DIR (a CI job), Qt's note about it is not ours to print.
+        if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+            QVERIFY2(!r.err.contains("XDG_RUNTIME_DIR"), r.err.constData());
+        }
 
         QJsonParseError perr;
         const QJsonDocument doc = QJsonDocument::fromJson(r.out, &perr);

@@ -252,6 +252,7 @@ void ResultCharts::rebuild()
             for (QAbstractAxis *axis : v->chart()->axes()) {
                 axis->setVisible(false);
             }
+            v->chart()->legend()->setVisible(false);
         }
         applyPalette(v->chart());
     }

@@ -308,7 +308,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString fifo = dir.filePath(QStringLiteral("run.fifo"));
         QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
-        QProcess reader;
+        const QString received = dir.filePath(QStringLiteral("received.json"));
+        QProcess reader; // into a file: nobody drains a pipe while the run waits to finish
+        reader.setStandardOutputFile(received);
         reader.start(QStringLiteral("cat"), { fifo });
         QVERIFY(reader.waitForStarted());
         const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--quiet"),
@@ -316,7 +318,9 @@ private Q_SLOTS:
             QStringLiteral("--json"), fifo });
         QCOMPARE(r.exitCode, 1); // one probe fails on purpose
         QVERIFY(reader.waitForFinished(10000));
-        const QJsonObject run = QJsonDocument::fromJson(reader.readAllStandardOutput()).object();
+        QFile got(received);
+        QVERIFY(got.open(QIODevice::ReadOnly));
+        const QJsonObject run = QJsonDocument::fromJson(got.readAll()).object();
         QCOMPARE(run.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-run"));
         struct stat st { };
         QCOMPARE(::lstat(QFile::encodeName(fifo).constData(), &st), 0);

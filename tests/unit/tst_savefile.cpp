@@ -127,13 +127,16 @@ private Q_SLOTS:
             target = dir.filePath(QStringLiteral("stdout"));
             QVERIFY(QFile::link(fifo, target));
         }
-        // A reader, as `nestscope run --json >(jq .)` has one.
+        // A reader, as `nestscope run --json >(jq .)` has one. It writes to a file, not to a pipe
+        // that nobody drains while we write: no stall, whatever the size.
+        const QString received = dir.filePath(QStringLiteral("received"));
         QProcess reader;
+        reader.setStandardOutputFile(received);
         reader.start(QStringLiteral("cat"), { fifo });
         QVERIFY(reader.waitForStarted());
         QCOMPARE(writeWholeFile(target, "{\"format\":\"nestscope-run\"}\n"), QString());
         QVERIFY(reader.waitForFinished(10000));
-        QCOMPARE(reader.readAllStandardOutput(), QByteArray("{\"format\":\"nestscope-run\"}\n"));
+        QCOMPARE(readAll(received), QByteArray("{\"format\":\"nestscope-run\"}\n"));
         QVERIFY(isFifo(fifo));
         if (throughLink) {
             QVERIFY(QFileInfo(target).isSymLink());

@@ -100,12 +100,22 @@ private Q_SLOTS:
     {
         ResultCharts charts;
         charts.resize(960, 600);
-        // Before a run: no axes over nothing, a line that says where the data comes from.
-        for (int which = 0; which < ResultCharts::ChartCount; ++which) {
-            QChart *chart = charts.chart(ResultCharts::Chart(which));
-            QVERIFY2(chart->title().startsWith(QStringLiteral("No samples to chart")), qPrintable(chart->title()));
-            for (QAbstractAxis *axis : chart->axes()) {
-                QVERIFY(!axis->isVisible());
+        // Before a run, and at the start of one (targets known, no sample yet): no axes or legend
+        // over nothing, a line that says where the data comes from.
+        Run started = fixtureRun(QStringLiteral("before.json"));
+        started.samples.clear();
+        QVERIFY(!started.targets.isEmpty());
+        for (const bool withRun : { false, true }) {
+            if (withRun) {
+                charts.setRun(started);
+            }
+            for (int which = 0; which < ResultCharts::ChartCount; ++which) {
+                QChart *chart = charts.chart(ResultCharts::Chart(which));
+                QVERIFY2(chart->title().startsWith(QStringLiteral("No samples to chart")), qPrintable(chart->title()));
+                for (QAbstractAxis *axis : chart->axes()) {
+                    QVERIFY(!axis->isVisible());
+                }
+                QVERIFY(!chart->legend()->isVisible());
             }
         }
         charts.setRun(fixtureRun(QStringLiteral("before.json")));

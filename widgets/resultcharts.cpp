@@ -117,6 +117,7 @@ ResultCharts::ResultCharts(QWidget *parent)
         // The dock is short: the plot gets the height, the legend sits beside it.
         chart->layout()->setContentsMargins(0, 0, 0, 0);
         chart->setMargins(QMargins(6, 4, 6, 4));
+        chart->legend()->setAlignment(Qt::AlignRight);
         m_views[i] = new QChartView(chart, this);
         m_views[i]->setRenderHint(QPainter::Antialiasing);
         m_views[i]->setObjectName(QStringLiteral("chart-%1").arg(i));
@@ -349,7 +350,6 @@ void ResultCharts::buildLatency()
         s->attachAxis(y);
     }
     chart->legend()->setVisible(!seriesList.isEmpty());
-    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildPhases()
@@ -420,7 +420,6 @@ void ResultCharts::buildPhases()
     series->attachAxis(x);
     series->attachAxis(y);
     chart->legend()->setVisible(!phases.isEmpty());
-    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildSuccess()
@@ -463,7 +462,6 @@ void ResultCharts::buildSuccess()
     series->attachAxis(x);
     series->attachAxis(y);
     chart->legend()->setVisible(!series->barSets().isEmpty());
-    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 void ResultCharts::buildTimeline()
@@ -544,7 +542,6 @@ void ResultCharts::buildTimeline()
     m_views[Timeline]->setRenderHint(QPainter::Antialiasing, pointCount <= 2000);
     // A legend of dozens of lines hides the chart; the hover line names each one instead.
     chart->legend()->setVisible(!seriesList.isEmpty() && seriesList.size() <= 12);
-    chart->legend()->setAlignment(Qt::AlignRight);
 }
 
 bool ResultCharts::exportChart(Chart which, const QString &path) const

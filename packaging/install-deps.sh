@@ -16,6 +16,7 @@ PACKAGES=(
   openssh-server openssh-client
   lxd lxd-client dnsmasq-base busybox-static iptables nftables iproute2 procps psmisc
   dhcpcd-base iputils-ping openssl python3 bash coreutils util-linux sudo
+  netcat-openbsd  # the tcp probe's nc -z path (tst_probes)
 )
 
 missing=()

@@ -121,12 +121,16 @@ QString urlHost(const QString &host)
 
 QString compileTcp(const Probe &probe)
 {
-    // bash's /dev/tcp opens the connection and closes it at once: a plain connect, timed inside
-    // the target. A name is resolved first when a family is asked for, since /dev/tcp takes
-    // whichever family the resolver returns. curl's telnet:// is the fallback: it cannot leave
-    // after connecting, so a connect that then waits until --max-time still counts (time_connect > 0).
+    // Every path leaves as soon as the connection is made or refused, so a pass never waits out
+    // the probe's timeout: bash's /dev/tcp opens and closes at once; `nc -z` (OpenBSD, traditional,
+    // ncat) only connects; busybox's nc (no -z) runs `true` on the connected socket and exits with
+    // it. The connect is timed inside the target. A name is resolved first when a family is asked
+    // for, since these tools take whichever family the resolver returns. curl's telnet:// is the
+    // last resort, for a target with neither bash nor nc: it cannot leave after connecting, so a
+    // connect that then waits until --max-time still counts (time_connect > 0).
     const QString host = shellQuote(probe.host);
     const QString port = QString::number(probe.port);
+    const QString wait = seconds(probe);
     QString resolve;
     if (probe.family != Family::Any && QHostAddress(probe.host).isNull()) {
         const bool v6 = probe.family == Family::IPv6;
@@ -139,14 +143,19 @@ QString compileTcp(const Probe &probe)
     }
     const QString curlTarget = QStringLiteral("telnet://%1:%2").arg(urlHost(probe.host)).arg(probe.port);
     return QStringLiteral(
-        "if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then %1"
-        "t0=$(date +%s%N); timeout %2 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' \"$a\" %3; rc=$?; t1=$(date +%s%N); "
-        "case \"$t0$t1\" in *[!0-9]*) ;; *) echo \"nestscope-tcp-us=$(( (t1 - t0) / 1000 ))\";; esac; exit $rc; "
-        "elif command -v curl >/dev/null 2>&1; then curl -sS%4 -o /dev/null --connect-timeout %2 --max-time %2 "
-        "-w 'nestscope-tcp connect=%{time_connect}\\n' %5 </dev/null; "
-        "else %6; fi")
-        .arg(resolve, seconds(probe), port, familyFlag(probe.family), shellQuote(curlTarget),
-            missingTool(QStringLiteral("neither bash nor curl is installed on this target")));
+        "t=; if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then t=bash; "
+        "elif command -v nc >/dev/null 2>&1; then case $(nc -h 2>&1 </dev/null) in "
+        "*-z*) t=nc-z ;; *'-e PROG'*) t=nc-e ;; esac; fi; "
+        "if [ -z \"$t\" ]; then if command -v curl >/dev/null 2>&1; then "
+        "curl -sS%4 -o /dev/null --connect-timeout %2 --max-time %2 -w 'nestscope-tcp connect=%{time_connect}\\n' %5 "
+        "</dev/null; else %6; fi; else %1"
+        "t0=$(date +%s%N); case $t in "
+        "bash) timeout %2 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' \"$a\" %3 ;; "
+        "nc-z) nc -v -z -w %2 \"$a\" %3 </dev/null ;; "
+        "*) nc -w %2 \"$a\" %3 -e true </dev/null ;; esac; rc=$?; t1=$(date +%s%N); "
+        "case \"$t0$t1\" in *[!0-9]*) ;; *) echo \"nestscope-tcp-us=$(( (t1 - t0) / 1000 ))\";; esac; exit $rc; fi")
+        .arg(resolve, wait, port, familyFlag(probe.family), shellQuote(curlTarget),
+            missingTool(QStringLiteral("none of bash, nc or curl is installed on this target")));
 }
 
 QString compileIcmp(const Probe &probe)
@@ -460,14 +469,15 @@ void evaluateTcp(const Probe &probe, const CommandResult &result, Sample &s)
             s.latencyMs = connectMs;
             s.phasesMs.insert(QStringLiteral("connect"), connectMs);
         }
-    } else if (result.exitCode == 124 || result.exitCode == 28) {
+    } else if (result.exitCode == 124 || result.exitCode == 28 || result.stdErr.contains("timed out")) {
+        // 124: timeout(1) ended bash; 28: curl's time-out; nc says "timed out" with its exit 1.
         s.status = SampleStatus::Timeout;
         s.message
             = QStringLiteral("no TCP answer from %1 within %2 s (dropped on the way?)").arg(where, seconds(probe));
     } else {
         s.status = SampleStatus::Fail;
         QString why = lastLine(result.stdErr);
-        why.remove(QRegularExpression(QStringLiteral("^bash: line \\d+: ")));
+        why.remove(QRegularExpression(QStringLiteral("^(bash: line \\d+: |nc: )")));
         s.message = QStringLiteral("cannot connect to %1: %2").arg(where, why);
     }
 }

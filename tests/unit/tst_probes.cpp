@@ -375,8 +375,8 @@ private Q_SLOTS:
         // A name with a family is resolved for that family first.
         p.host = QStringLiteral("localhost");
         QCOMPARE(runProbe(p).status, SampleStatus::Pass);
-        // Without bash, curl's telnet:// connects; it cannot leave on its own, so the connect
-        // time decides once --max-time ends it.
+        // Without bash or nc, curl's telnet:// connects; it cannot leave on its own, so the
+        // connect time decides once --max-time ends it.
         QTemporaryDir bin;
         QVERIFY(QFile::link(QStringLiteral("/usr/bin/curl"), bin.filePath(QStringLiteral("curl"))));
         qputenv("PATH", bin.path().toUtf8());
@@ -392,8 +392,80 @@ private Q_SLOTS:
         server.close();
         const Sample refused = runProbe(p);
         QCOMPARE(refused.status, SampleStatus::Fail);
-        QVERIFY2(refused.message.startsWith(QStringLiteral("cannot connect to 127.0.0.1 port %1").arg(p.port)),
+        QVERIFY2(refused.message.startsWith(QStringLiteral("cannot connect to %1 port %2").arg(p.host).arg(p.port)),
             qPrintable(refused.message));
+    }
+
+    // Each tool a target may have, alone on PATH (with what the probe's shell needs besides):
+    // the probe must leave as soon as the connection is made or refused. Its timeout is long, so
+    // a probe that waited for it would end as a timeout instead of a pass (the bug seen in the
+    // lab: curl's telnet:// in busybox instances passed only after ~9 s of a 10 s budget).
+    void tcpConnectLeavesAtOnceWithEachTool_data()
+    {
+        QTest::addColumn<QStringList>("tools"); // name=path links
+        QTest::addColumn<QString>("connectCommand");
+        const QString busybox = QFile::exists(QStringLiteral("/usr/bin/busybox")) ? QStringLiteral("/usr/bin/busybox")
+                                                                                   : QStringLiteral("/bin/busybox");
+        QTest::newRow("bash") << QStringList { QStringLiteral("bash=/bin/bash"), QStringLiteral("timeout=/usr/bin/timeout") }
+                              << QStringLiteral("/dev/tcp/");
+        QTest::newRow("openbsd nc") << QStringList { QStringLiteral("nc=/bin/nc.openbsd") }
+                                    << QStringLiteral("nc -v -z -w");
+        QTest::newRow("busybox nc") << QStringList { QStringLiteral("nc=") + busybox, QStringLiteral("true=/bin/true") }
+                                    << QStringLiteral(" -e true");
+    }
+
+    void tcpConnectLeavesAtOnceWithEachTool()
+    {
+        QFETCH(QStringList, tools);
+        QFETCH(QString, connectCommand);
+        QTemporaryDir bin;
+        for (const QString &t : tools + QStringList { QStringLiteral("date=/bin/date") }) {
+            const QString target = t.section(QLatin1Char('='), 1);
+            QVERIFY2(QFile::exists(target), qPrintable(target + QStringLiteral(" is missing (install-deps.sh)")));
+            QVERIFY(QFile::link(target, bin.filePath(t.section(QLatin1Char('='), 0, 0))));
+        }
+        QTcpServer server; // accepts and then says nothing, like most services before a request
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        Probe p = probeOf(ProbeKind::Tcp, QStringLiteral("127.0.0.1"), 60s);
+        p.port = server.serverPort();
+        qputenv("PATH", bin.path().toUtf8());
+        const Sample ok = runProbe(p);
+        server.close();
+        const Sample refused = runProbe(p);
+        qputenv("PATH", m_path);
+        QVERIFY2(ok.status == SampleStatus::Pass, qPrintable(ok.message + QLatin1Char('\n') + QString::fromUtf8(ok.stdErr)));
+        QCOMPARE(ok.exitCode, 0);
+        QVERIFY2(ok.command.contains(connectCommand), qPrintable(ok.command));
+        QVERIFY(ok.phasesMs.contains(QStringLiteral("connect")));
+        QCOMPARE(refused.status, SampleStatus::Fail);
+        QVERIFY2(refused.message.contains(QStringLiteral("refused")), qPrintable(refused.message));
+    }
+
+    // What each nc prints when a connect times out (seen from a namespace that drops SYNs):
+    // a timeout, not a failure to connect.
+    void tcpTimeoutWordsOfEachTool_data()
+    {
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QByteArray>("stdErr");
+        QTest::newRow("openbsd nc") << 1 << QByteArray("nc: connect to 10.77.100.80 port 80 (tcp) timed out: "
+                                                       "Operation now in progress\n");
+        QTest::newRow("busybox nc") << 1 << QByteArray("nc: timed out\n");
+        QTest::newRow("bash") << 124 << QByteArray();
+        QTest::newRow("curl") << 28 << QByteArray("curl: (28) Connection timed out after 9001 milliseconds\n");
+    }
+
+    void tcpTimeoutWordsOfEachTool()
+    {
+        QFETCH(int, exitCode);
+        QFETCH(QByteArray, stdErr);
+        const Probe p = probeOf(ProbeKind::Tcp, QStringLiteral("10.77.100.80"), 10s);
+        CommandResult r;
+        r.outcome = CommandOutcome::Exited;
+        r.exitCode = exitCode;
+        r.stdErr = stdErr;
+        const Sample s = evaluateProbe(p, compileProbe(p), r);
+        QCOMPARE(s.status, SampleStatus::Timeout);
+        QVERIFY2(s.message.startsWith(QStringLiteral("no TCP answer from 10.77.100.80 port")), qPrintable(s.message));
     }
 
     void icmpLoopback_data()

@@ -275,14 +275,23 @@ public:
     {
         m_idleCheck.setInterval(5000);
         connect(&m_idleCheck, &QTimer::timeout, this, &InstanceShells::closeIdle);
-        m_overflow.setInterval(kMaxWaitMs / 4);
+        m_overflow.setInterval(maxWaitMs / 4);
         connect(&m_overflow, &QTimer::timeout, this, &InstanceShells::overflow);
     }
 
     /// A command waits at most this long for a busy shell, then gets an `lxc exec` of its own
     /// (which costs about as much): short probes queue behind each other, a long one holds up
-    /// nothing for long.
-    static constexpr int kMaxWaitMs = 200;
+    /// nothing for long. Negative: commands always wait for a shell.
+    int maxWaitMs = 200;
+
+    void setMaxWait(int ms)
+    {
+        maxWaitMs = ms;
+        m_overflow.setInterval(std::max(1, ms / 4));
+        if (ms < 0) {
+            m_overflow.stop();
+        }
+    }
 
     ~InstanceShells() override
     {
@@ -322,7 +331,7 @@ public:
         } else {
             m_queue.push_back(job);
             job->queuedAt.start();
-            if (!m_overflow.isActive()) {
+            if (!m_overflow.isActive() && maxWaitMs >= 0) {
                 m_overflow.start();
             }
         }
@@ -364,7 +373,7 @@ private:
             if (!job || job->done()) {
                 continue;
             }
-            (job->queuedAt.elapsed() >= kMaxWaitMs ? late.push_back(job) : keep.push_back(job));
+            (maxWaitMs >= 0 && job->queuedAt.elapsed() >= maxWaitMs ? late.push_back(job) : keep.push_back(job));
         }
         m_queue = std::move(keep);
         if (m_queue.empty()) {
@@ -716,6 +725,11 @@ void InstanceTransport::setMaxShells(int count)
 int InstanceTransport::maxShells() const
 {
     return m_shells->maxShells;
+}
+
+void InstanceTransport::setShellWait(std::chrono::milliseconds wait)
+{
+    m_shells->setMaxWait(wait.count() < 0 ? -1 : static_cast<int>(std::min<qint64>(wait.count(), 1 << 30)));
 }
 
 int InstanceTransport::shellCount() const

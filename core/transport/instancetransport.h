@@ -4,6 +4,7 @@
 
 #include <QPointer>
 
+#include <chrono>
 #include <memory>
 
 namespace nestscope {
@@ -52,6 +53,10 @@ public:
     /// with its own `lxc exec`. Commands beyond what the shells can take run with their own.
     void setMaxShells(int count);
     int maxShells() const;
+    /// How long a command waits for a busy shell before it gets an `lxc exec` of its own
+    /// (default 200 ms); negative: it always waits. The number of shells never exceeds
+    /// maxShells either way; only these overflow execs depend on how fast the machine is.
+    void setShellWait(std::chrono::milliseconds wait);
     /// Shells running now (started or starting), for tests.
     int shellCount() const;
 

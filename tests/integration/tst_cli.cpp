@@ -166,9 +166,9 @@ private Q_SLOTS:
         QVERIFY(p.waitForStarted());
         // Wait until the quick probe is reported, then stop the run as a CI job's timeout would.
         QByteArray err;
-        QTRY_VERIFY_WITH_TIMEOUT((err += p.readAllStandardError()).contains("pass    quick"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((err += p.readAllStandardError()).contains("pass    quick"), 30000);
         p.terminate();
-        QVERIFY(p.waitForFinished(5000));
+        QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 130);
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -317,7 +317,7 @@ private Q_SLOTS:
             QStringLiteral("--no-topology"), QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")),
             QStringLiteral("--json"), fifo });
         QCOMPARE(r.exitCode, 1); // one probe fails on purpose
-        QVERIFY(reader.waitForFinished(10000));
+        QVERIFY(reader.waitForFinished(30000));
         QFile got(received);
         QVERIFY(got.open(QIODevice::ReadOnly));
         const QJsonObject run = QJsonDocument::fromJson(got.readAll()).object();

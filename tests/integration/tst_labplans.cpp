@@ -69,7 +69,7 @@ private:
             p.setStandardInputFile(QProcess::nullDevice());
             p.start(
                 QStringLiteral("ssh"), { QStringLiteral("-F"), kSshConfig, QStringLiteral("nestscope-lab"), check });
-            if (p.waitForFinished(20000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) {
+            if (p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) {
                 return;
             }
             QThread::msleep(500); // polling an external system, not synchronising with our own code

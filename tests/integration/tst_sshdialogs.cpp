@@ -201,7 +201,7 @@ private Q_SLOTS:
         t.knownHostsFile = knownHosts;
         connection.connectTo(t);
         QCOMPARE(changed.size(), 1);
-        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 30000);
         QVERIFY(connection.localAction()->isEnabled());
         QVERIFY(!connection.reconnectAction()->isEnabled());
         QCOMPARE(ConnectDialog::recentHosts().value(0),
@@ -211,10 +211,10 @@ private Q_SLOTS:
         auto *ssh = qobject_cast<SshTransport *>(connection.transport());
         QVERIFY(ssh);
         ssh->disconnectFromHost();
-        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("disconnected")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("disconnected")), 30000);
         QVERIFY(connection.reconnectAction()->isEnabled());
         connection.reconnectAction()->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 30000);
 
         connection.setBusy(true);
         QVERIFY(!connection.connectAction()->isEnabled());
@@ -264,7 +264,7 @@ private Q_SLOTS:
             dialog->accept();
         });
         connection.connectTo(t);
-        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(connection.statusLabel()->text().contains(QStringLiteral("ssh://")), 30000);
         QVERIFY2(label.contains(QStringLiteral("Password")), qPrintable(label));
         QVERIFY2(label.contains(QStringLiteral("%1@127.0.0.1").arg(server.user())), qPrintable(label));
         QCOMPARE(echo, QLineEdit::Password);
@@ -287,7 +287,7 @@ private Q_SLOTS:
         });
         errorBox->start();
         connection.connectTo(t);
-        QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), 30000);
         QVERIFY2(error.contains(QStringLiteral("cancelled")), qPrintable(error));
         QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("not connected")));
         auto *ssh = qobject_cast<SshTransport *>(connection.transport());

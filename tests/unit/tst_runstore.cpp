@@ -158,9 +158,9 @@ private Q_SLOTS:
                 store.addSample(id, numberedSample(i));
             }
             store.finishRun(id, RunStatus::Finished, h.startedAt.addSecs(12));
-            QTRY_VERIFY(!committed.isEmpty() && committed.last().at(1).toInt() == 40);
+            QTRY_VERIFY_WITH_TIMEOUT(!committed.isEmpty() && committed.last().at(1).toInt() == 40, 30000);
             QCOMPARE(committed.last().at(0).toLongLong(), id);
-            QTRY_VERIFY(changed.count() >= 2); // begun, finished
+            QTRY_VERIFY_WITH_TIMEOUT(changed.count() >= 2, 30000); // begun, finished
         }
         RunStore store;
         QVERIFY(store.open(file).ok());
@@ -317,7 +317,7 @@ private Q_SLOTS:
         QVERIFY(recorder.isRecording());
         QSignalSpy finished(&runner, &PlanRunner::finished);
         runner.start();
-        QVERIFY(finished.wait(15000));
+        QVERIFY(finished.wait(30000));
         store.flush();
 
         const auto info = store.runInfo(recorder.runId());
@@ -355,7 +355,7 @@ private Q_SLOTS:
         RunRecorder recorder(&closed, &runner);
         QSignalSpy failed(&recorder, &RunRecorder::failed);
         QVERIFY(!recorder.isRecording());
-        QVERIFY(failed.wait(1000)); // after the constructor, so a connection made right after it hears it
+        QVERIFY(failed.wait(30000)); // after the constructor, so a connection made right after it hears it
         QCOMPARE(failed.count(), 1);
         QVERIFY(failed.first().at(0).toString().contains(QStringLiteral("no run store is open")));
     }
@@ -374,7 +374,7 @@ private Q_SLOTS:
         QSignalSpy output(&child, &QProcess::readyReadStandardOutput);
         // Let it write for a while, then kill it in the middle of its stream of samples.
         while (committed < 300) {
-            QVERIFY2(output.wait(5000), "the helper stopped reporting commits");
+            QVERIFY2(output.wait(30000), "the helper stopped reporting commits");
             buffer += child.readAllStandardOutput();
             qsizetype nl;
             while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -460,7 +460,7 @@ private Q_SLOTS:
         QSignalSpy failed(&store, &RunStore::writeFailed);
         store.addSample(id, numberedSample(0));
         store.flush();
-        QTRY_COMPARE(committed.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 30000);
 
         // SQLite reports a size cap exactly as a full disk (SQLITE_FULL).
         store.setMaximumSize(64 * 1024);
@@ -469,7 +469,7 @@ private Q_SLOTS:
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("database or disk is full")));
         store.addSample(id, big);
         store.flush();
-        QTRY_COMPARE(failed.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 30000);
         QCOMPARE(failed.first().at(0).toLongLong(), id);
         QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("full")),
             qPrintable(failed.first().at(1).toString()));

@@ -135,7 +135,7 @@ private Q_SLOTS:
         reader.start(QStringLiteral("cat"), { fifo });
         QVERIFY(reader.waitForStarted());
         QCOMPARE(writeWholeFile(target, "{\"format\":\"nestscope-run\"}\n"), QString());
-        QVERIFY(reader.waitForFinished(10000));
+        QVERIFY(reader.waitForFinished(30000));
         QCOMPARE(readAll(received), QByteArray("{\"format\":\"nestscope-run\"}\n"));
         QVERIFY(isFifo(fifo));
         if (throughLink) {

@@ -953,7 +953,7 @@ private Q_SLOTS:
         req.command = QStringLiteral("dash -n -c ") + shellQuote(discoveryScript());
         CommandJob *job = transport.start(req);
         QSignalSpy spy(job, &CommandJob::finished);
-        QVERIFY(spy.wait(10000));
+        QVERIFY(spy.wait(30000));
         const auto r = spy.first().at(0).value<CommandResult>();
         QVERIFY2(r.exitCode == 0, r.stdErr.constData());
     }
@@ -1212,7 +1212,7 @@ private Q_SLOTS:
         transport.job->end(CommandOutcome::Exited, out);
         QCOMPARE(outcome->count, 0); // not from inside the job's signal: the parse is on the pool
         QVERIFY(discovery.isRunning());
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 30000);
         QCOMPARE(outcome->count, 1);
         QCOMPARE(signalledOn, discovery.thread());
         QVERIFY(!discovery.isRunning());
@@ -1239,8 +1239,8 @@ private Q_SLOTS:
         QVERIFY(discovery.isRunning()); // parsing
         discovery.cancel();
         QCOMPARE(outcome->count, 0); // never from inside cancel()
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 10000);
-        QThreadPool::globalInstance()->waitForDone(10000); // the dropped parse ends
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 30000);
+        QThreadPool::globalInstance()->waitForDone(30000); // the dropped parse ends
         QTest::qWait(50);
         QCOMPARE(outcome->count, 1);
         QVERIFY(!outcome->result->ok());
@@ -1251,7 +1251,7 @@ private Q_SLOTS:
         discovery.start();
         QVERIFY(transport.job);
         transport.job->end(CommandOutcome::Exited, out);
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 1, 30000);
         QCOMPARE(outcome->count, 2);
         QVERIFY(outcome->result->ok());
     }
@@ -1270,7 +1270,7 @@ private Q_SLOTS:
         discovery->start();
         transport.job->end(CommandOutcome::Exited, out);
         delete discovery; // the parse is still queued or running on the pool
-        QThreadPool::globalInstance()->waitForDone(10000);
+        QThreadPool::globalInstance()->waitForDone(30000);
         QTest::qWait(50);
         QCOMPARE(count, 0);
     }
@@ -1281,7 +1281,7 @@ private Q_SLOTS:
         const auto outcome = watch(discovery);
         discovery.start();
         QCOMPARE(outcome->count, 0); // never synchronously from start()
-        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 30000);
         QCOMPARE(outcome->count, 1);
         QVERIFY(!outcome->result->ok());
     }

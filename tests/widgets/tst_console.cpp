@@ -25,7 +25,7 @@ private Q_SLOTS:
         QSignalSpy finished(&view, &ConsoleView::finished);
         view.input()->setText(QStringLiteral("echo hello; echo oops >&2; exit 3"));
         QTest::keyClick(view.input(), Qt::Key_Return);
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.wait(30000));
         for (const QString &t : { QStringLiteral("runner"), QStringLiteral("vm1") }) {
             const QString out = view.outputOf(t);
             QVERIFY2(out.startsWith(QStringLiteral("$ echo hello; echo oops >&2; exit 3\nhello")), qPrintable(out));
@@ -37,7 +37,7 @@ private Q_SLOTS:
         // Only ticked targets run.
         view.setChecked(QStringLiteral("vm1"), false);
         view.run(QStringLiteral("echo second"));
-        QVERIFY(finished.wait(5000));
+        QVERIFY(finished.wait(30000));
         QVERIFY(view.outputOf(QStringLiteral("runner")).contains(QStringLiteral("second")));
         QVERIFY(!view.outputOf(QStringLiteral("vm1")).contains(QStringLiteral("second")));
 
@@ -60,7 +60,7 @@ private Q_SLOTS:
         view.run(QStringLiteral("sleep 30"));
         QVERIFY(view.isRunning());
         QTimer::singleShot(100, &view, &ConsoleView::stop);
-        QVERIFY(finished.wait(2000));
+        QVERIFY(finished.wait(30000));
         QVERIFY(view.outputOf(QStringLiteral("runner")).contains(QStringLiteral("── cancelled · ")));
     }
 };

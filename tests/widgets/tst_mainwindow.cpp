@@ -57,11 +57,11 @@ private Q_SLOTS:
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runAction()->trigger();
         QVERIFY(w.cancelAction()->isEnabled() || finished.count() == 1);
-        QVERIFY(finished.count() == 1 || finished.wait(15000));
+        QVERIFY(finished.count() == 1 || finished.wait(30000));
         QCOMPARE(finished.first().at(0).toBool(), false);
         QVERIFY(w.runAction()->isEnabled());
         // Cancel stays on only while the topology snapshot for the run is still being discovered.
-        QTRY_VERIFY(!w.cancelAction()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.cancelAction()->isEnabled(), 30000);
 
         MatrixModel *m = w.matrixModel();
         QCOMPARE(m->rowCount(), 2);
@@ -128,7 +128,7 @@ private Q_SLOTS:
         const auto actions = w.matrixView()->actions();
         QCOMPARE(actions.size(), 2);
         actions.at(0)->trigger();
-        QVERIFY(finished.wait(15000));
+        QVERIFY(finished.wait(30000));
         QCOMPARE(w.currentRun().samples.size(), 6);
         QCOMPARE(w.currentRun().samples.last().probeId, QStringLiteral("shell-false"));
         QCOMPARE(m->index(1, 0).data(MatrixModel::CellRole).value<MatrixCell>().total, 4);
@@ -188,11 +188,11 @@ private Q_SLOTS:
         QVERIFY(w.openPlan(plan.fileName()).ok());
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runAction()->trigger();
-        QTRY_VERIFY(w.isRunning()); // after the (quick) look-up of the targets
+        QTRY_VERIFY_WITH_TIMEOUT(w.isRunning(), 30000); // after the (quick) look-up of the targets
         QVERIFY(w.cancelAction()->isEnabled());
         QVERIFY(!w.runAction()->isEnabled());
         QTimer::singleShot(200, w.cancelAction(), &QAction::trigger);
-        QVERIFY(finished.wait(2000));
+        QVERIFY(finished.wait(30000));
         QCOMPARE(finished.first().at(0).toBool(), true);
         QVERIFY(!w.isRunning());
         QVERIFY(w.currentRun().cancelled);

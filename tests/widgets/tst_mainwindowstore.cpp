@@ -27,7 +27,7 @@ bool runPlan(MainWindow &w)
 {
     QSignalSpy finished(&w, &MainWindow::runFinished);
     w.runAction()->trigger();
-    return finished.count() == 1 || finished.wait(15000);
+    return finished.count() == 1 || finished.wait(30000);
 }
 
 } // namespace
@@ -49,32 +49,32 @@ private Q_SLOTS:
         QVERIFY(runPlan(w));
         RunStore *store = w.runStore();
         // Every sample reached the file, and the run is closed as finished.
-        QTRY_COMPARE(store->runs().size(), 1);
-        QTRY_COMPARE(store->runs().first().status, RunStatus::Finished);
+        QTRY_COMPARE_WITH_TIMEOUT(store->runs().size(), 1, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(store->runs().first().status, RunStatus::Finished, 30000);
         QCOMPARE(store->runs().first().samples, 4);
         QCOMPARE(store->loadRun(store->runs().first().id)->samples.size(), 4);
         QCOMPARE(w.runList()->model()->rowCount(), 1);
         // The topology of this machine was discovered while the run went on, and joined it.
         const qint64 first = store->runs().first().id;
-        QTRY_VERIFY(!store->loadHeader(first)->topologyJson.isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(!store->loadHeader(first)->topologyJson.isEmpty(), 30000);
         const QJsonObject topology = QJsonDocument::fromJson(store->loadHeader(first)->topologyJson).object();
         QCOMPARE(topology.value(QStringLiteral("transport")).toString(), QStringLiteral("local"));
         QVERIFY(!w.currentRun().topologyJson.isEmpty());
         // The live charts caught up with the finished run.
-        QTRY_COMPARE(w.charts()->chart(ResultCharts::Timeline)->series().size(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(w.charts()->chart(ResultCharts::Timeline)->series().size(), 2, 30000);
 
         QVERIFY(runPlan(w));
-        QTRY_COMPARE(store->runs().size(), 2);
-        QTRY_COMPARE(w.runList()->model()->rowCount(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(store->runs().size(), 2, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.runList()->model()->rowCount(), 2, 30000);
         const auto allFinished = [store] {
             const QList<RunInfo> runs = store->runs(); // one list: begin and end of the same one
             return std::all_of(runs.cbegin(), runs.cend(), [](const RunInfo &r) {
                 return r.status == RunStatus::Finished;
             });
         };
-        QTRY_VERIFY(allFinished());
-        QTRY_COMPARE(
-            w.runList()->model()->index(0, RunListModel::Status).data().toString(), QStringLiteral("finished"));
+        QTRY_VERIFY_WITH_TIMEOUT(allFinished(), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            w.runList()->model()->index(0, RunListModel::Status).data().toString(), QStringLiteral("finished"), 30000);
         if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
             QVERIFY(w.grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/main-window-store.png")));
         }
@@ -116,13 +116,13 @@ private Q_SLOTS:
         w.topologyView()->setTopology(old);
         QVERIFY(runPlan(w));
         RunStore *store = w.runStore();
-        QTRY_COMPARE(store->runs().size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(store->runs().size(), 1, 30000);
         const qint64 id = store->runs().first().id;
         const auto hostname = [&] {
             const QJsonObject t = QJsonDocument::fromJson(store->loadHeader(id)->topologyJson).object();
             return t.value(QStringLiteral("runner")).toObject().value(QStringLiteral("hostname")).toString();
         };
-        QTRY_COMPARE(hostname(), QSysInfo::machineHostName());
+        QTRY_COMPARE_WITH_TIMEOUT(hostname(), QSysInfo::machineHostName(), 30000);
     }
 
     void unwritableStoreWarnsAndTheRunGoesOn()
@@ -140,7 +140,7 @@ private Q_SLOTS:
         QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/big-output.yaml")).ok());
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("full")));
         QVERIFY(runPlan(w));
-        QTRY_COMPARE(warnings.count(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(warnings.count(), 2, 30000);
         QVERIFY(warnings.last().at(0).toString().contains(QStringLiteral("full")));
         QCOMPARE(w.currentRun().samples.size(), 1);
         QCOMPARE(w.currentRun().samples.first().status, SampleStatus::Pass);

@@ -34,7 +34,7 @@ private Q_SLOTS:
         editor.textEdit()->setTextCursor(c);
         QTest::keyClicks(editor.textEdit(), QStringLiteral("  - {id: b, kind: htpp}"));
         QTest::keyClick(editor.textEdit(), Qt::Key_Return);
-        QVERIFY(validated.wait(2000));
+        QVERIFY(validated.wait(30000));
         QCOMPARE(validated.last().at(0).toBool(), false);
         QCOMPARE(editor.errorText(),
             QStringLiteral("/tmp/t.yaml:4:19: unknown probe kind \"htpp\"; use one of: shell, http, fact, dns, tcp, "
@@ -48,7 +48,7 @@ private Q_SLOTS:
         // Fixing it clears the mark and the outline shows both probes.
         QTextCursor fix = editor.textEdit()->document()->find(QStringLiteral("htpp"));
         fix.insertText(QStringLiteral("http, url: 'http://x.test/'"));
-        QVERIFY(validated.wait(2000));
+        QVERIFY(validated.wait(30000));
         QCOMPARE(validated.last().at(0).toBool(), true);
         QVERIFY(editor.textEdit()->extraSelections().isEmpty());
         QCOMPARE(editor.outline()->count(), 2);
@@ -58,7 +58,7 @@ private Q_SLOTS:
         // Show the mistake, as a user sees it, in the screenshot.
         QTextCursor again = editor.textEdit()->document()->find(QStringLiteral("kind: http,"));
         again.insertText(QStringLiteral("kind: htpp,"));
-        QVERIFY(validated.wait(2000));
+        QVERIFY(validated.wait(30000));
         const QImage shot = editor.grab().toImage();
         QVERIFY(shot.save(QStringLiteral("plan-editor.png")));
         if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {

@@ -182,12 +182,12 @@ private Q_SLOTS:
         // Hovering the http-legacy bar says what it is, with the unit.
         charts.tabs()->setCurrentIndex(ResultCharts::SuccessRate);
         QChartView *view = charts.chartView(ResultCharts::SuccessRate);
-        QTRY_VERIFY(view->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(view->isVisible(), 30000);
         const int legacy = int(probes.indexOf(QStringLiteral("http-legacy")));
         const QPointF inChart = success->mapToPosition(QPointF(legacy, 50), bars);
         const QPoint onScreen = view->mapFromScene(success->mapToScene(inChart));
         QTest::mouseMove(view->viewport(), onScreen);
-        QTRY_COMPARE(charts.hoverText(), QStringLiteral("http-legacy on runner: 100 % passed"));
+        QTRY_COMPARE_WITH_TIMEOUT(charts.hoverText(), QStringLiteral("http-legacy on runner: 100 % passed"), 30000);
 
         // What is painted is a chart, not a blank: many colours.
         for (int i = 0; i < ResultCharts::ChartCount; ++i) {
@@ -318,7 +318,7 @@ private Q_SLOTS:
         QVERIFY(run.topologyView());
         QCOMPARE(run.lowerTabs()->count(), 2);
         QCOMPARE(run.topologyView()->topology().hostname, QStringLiteral("lab-runner"));
-        QTRY_VERIFY(run.topologyView()->scene()->nodeItem(QStringLiteral("inst:vm1")));
+        QTRY_VERIFY_WITH_TIMEOUT(run.topologyView()->scene()->nodeItem(QStringLiteral("inst:vm1")), 30000);
         QVERIFY(!run.topologyView()->discoverAction()->isEnabled()); // a snapshot: nothing to discover
         QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0);
         QCOMPARE(cell(QStringLiteral("dns"), QStringLiteral("vm1 · IPv6")).passRate(), 1.0); // dns-aaaa
@@ -393,7 +393,7 @@ private Q_SLOTS:
             view.matrixView()->viewport(), Qt::LeftButton, {}, view.matrixView()->visualRect(failing).center());
         QPlainTextEdit *text = view.findChild<QPlainTextEdit *>();
         QVERIFY(text);
-        QTRY_VERIFY(text->toPlainText().contains(QStringLiteral("curl")));
+        QTRY_VERIFY_WITH_TIMEOUT(text->toPlainText().contains(QStringLiteral("curl")), 30000);
         QVERIFY(text->toPlainText().contains(QStringLiteral("Failed to connect")));
 
         // Copy as Markdown copies what is shown: the filtered row only.

@@ -123,7 +123,7 @@ private:
     {
         QSignalSpy laidOut(&view, &TopologyView::layoutFinished);
         view.setTopology(labTopology(scenario));
-        return laidOut.count() > 0 || laidOut.wait(20000);
+        return laidOut.count() > 0 || laidOut.wait(30000);
     }
 
     static void saveScreenshot(const QImage &image, const QString &name, bool forReadme = true)
@@ -317,13 +317,13 @@ private Q_SLOTS:
         vm1.nics[0].addresses.append(extra);
         QSignalSpy laidOut(&view, &TopologyView::layoutFinished);
         view.setTopology(t);
-        QVERIFY(laidOut.count() > 0 || laidOut.wait(20000));
+        QVERIFY(laidOut.count() > 0 || laidOut.wait(30000));
         view.scene()->finishMotion();
         // Laid out again: every node where a fresh view of the same topology puts it.
         TopologyView fresh;
         QSignalSpy freshLaidOut(&fresh, &TopologyView::layoutFinished);
         fresh.setTopology(t);
-        QVERIFY(freshLaidOut.count() > 0 || freshLaidOut.wait(20000));
+        QVERIFY(freshLaidOut.count() > 0 || freshLaidOut.wait(30000));
         const QStringList ids = view.scene()->nodeIds();
         for (const QString &id : ids) {
             QCOMPARE(view.scene()->nodeItem(id)->pos(), fresh.scene()->nodeItem(id)->pos());
@@ -485,7 +485,7 @@ private Q_SLOTS:
         QVERIFY(view.isDiscovering());
         QVERIFY(view.cancelAction()->isEnabled());
         view.cancelAction()->trigger();
-        QVERIFY(done.count() == 1 || done.wait(10000));
+        QVERIFY(done.count() == 1 || done.wait(30000));
         QCOMPARE(done.first().first().toBool(), false);
         // Asked for, so no error banner, and the last topology stays.
         QVERIFY(!view.warningBanner()->text().contains(QStringLiteral("failed")));
@@ -526,7 +526,7 @@ private Q_SLOTS:
         QVERIFY(w.cancelAction()->isEnabled() || discovered.count() == 1);
         QVERIFY(discovered.count() == 1 || discovered.wait(30000));
         QCOMPARE(discovered.first().first().toBool(), true);
-        QVERIFY(laidOut.count() == 1 || laidOut.wait(20000));
+        QVERIFY(laidOut.count() == 1 || laidOut.wait(30000));
         QVERIFY(w.topologyView()->scene()->nodeItem(QStringLiteral("runner")));
 
         // A finished run colours the edges: the runner's IPv4 failed.

@@ -5,6 +5,16 @@
 
 namespace nestscope {
 
+namespace {
+
+// Row-major position of a cell, computed in size_t so a large matrix cannot overflow int.
+size_t cellIndex(int row, int column, int columns)
+{
+    return size_t(row) * size_t(columns) + size_t(column);
+}
+
+} // namespace
+
 double percentile(const std::vector<double> &sorted, double q)
 {
     if (sorted.empty()) {
@@ -35,7 +45,7 @@ Matrix Matrix::fromRun(const Run &run)
 
 const MatrixCell &Matrix::cell(int row, int column) const
 {
-    return m_cells.at(size_t(row * columnCount() + column));
+    return m_cells.at(cellIndex(row, column, columnCount()));
 }
 
 int Matrix::indexOf(QStringList &axis, const QString &name, bool &grew)
@@ -58,18 +68,18 @@ std::pair<int, int> Matrix::add(const Sample &sample)
     const int column = indexOf(m_targets, sample.target, grew);
     if (grew) {
         // Re-lay the row-major storage for the new shape, keeping every existing cell.
-        std::vector<MatrixCell> cells(size_t(rowCount() * columnCount()));
+        std::vector<MatrixCell> cells(size_t(rowCount()) * size_t(columnCount()));
         std::vector<std::vector<double>> latencies(cells.size());
         for (int r = 0; r < oldRows; ++r) {
             for (int c = 0; c < oldColumns; ++c) {
-                cells[size_t(r * columnCount() + c)] = std::move(m_cells[size_t(r * oldColumns + c)]);
-                latencies[size_t(r * columnCount() + c)] = std::move(m_latencies[size_t(r * oldColumns + c)]);
+                cells[cellIndex(r, c, columnCount())] = std::move(m_cells[cellIndex(r, c, oldColumns)]);
+                latencies[cellIndex(r, c, columnCount())] = std::move(m_latencies[cellIndex(r, c, oldColumns)]);
             }
         }
         m_cells = std::move(cells);
         m_latencies = std::move(latencies);
     }
-    const size_t index = size_t(row * columnCount() + column);
+    const size_t index = cellIndex(row, column, columnCount());
     MatrixCell &cell = m_cells[index];
     switch (sample.status) {
     case SampleStatus::Pass:
@@ -102,7 +112,7 @@ std::pair<int, int> Matrix::add(const Sample &sample)
 
 void Matrix::recompute(int row, int column)
 {
-    const size_t index = size_t(row * columnCount() + column);
+    const size_t index = cellIndex(row, column, columnCount());
     MatrixCell &cell = m_cells[index];
     const auto &lat = m_latencies[index];
     cell.medianMs = percentile(lat, 0.5);

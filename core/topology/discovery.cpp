@@ -164,7 +164,7 @@ Result<DiscoverySections> splitDiscoveryOutput(const QByteArray &out)
                            .arg(excerpt(out.mid(pos, headerEnd - pos))),
             what };
     }
-    const QByteArray boundary = header.at(2);
+    const QByteArray &boundary = header.at(2);
     const QByteArray endLine = boundary + " end";
     DiscoverySections sections;
     bool ended = false;

@@ -752,7 +752,7 @@ public:
     void put(const char *s) { put(s, std::strlen(s)); }
     void indentBy(int levels)
     {
-        const size_t n = size_t(4 * levels);
+        const size_t n = 4 * size_t(levels);
         room(n);
         std::memset(m_p, ' ', n);
         m_p += n;

@@ -692,7 +692,7 @@ void TopologyScene::setGraph(const TopologyGraph &graph, const TopoLayout &layou
         m_motion->setStartValue(0.0);
         m_motion->setEndValue(1.0);
         m_motion->setEasingCurve(QEasingCurve::InOutQuad);
-        connect(m_motion, &QVariantAnimation::valueChanged, this, [this, moves](const QVariant &v) {
+        connect(m_motion, &QVariantAnimation::valueChanged, this, [moves](const QVariant &v) {
             const qreal t = v.toReal();
             for (const auto &[item, fromTo] : moves) {
                 item->setPos(fromTo.first + (fromTo.second - fromTo.first) * t);

@@ -12,8 +12,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace nestscope {
@@ -135,6 +139,99 @@ QString qs(const std::string &s)
 [[noreturn]] void fail(const YAML::Node &node, const QString &message)
 {
     throw PlanError { message, node.Mark() };
+}
+
+/// What yaml-cpp accepts without a word: a key written twice in one mapping (node["key"] then
+/// returns the first, so the plan runs other than it reads) and a second document (YAML::Load reads
+/// only the first). Checked on the parser's events, where an alias is one event and is not
+/// expanded, so the check stays linear in the text whatever anchors it uses.
+class StrictYamlCheck final : public YAML::EventHandler {
+public:
+    static void run(const std::string &text)
+    {
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        StrictYamlCheck check;
+        while (parser.HandleNextDocument(check)) { }
+    }
+
+    void OnDocumentStart(const YAML::Mark &mark) override
+    {
+        if (++m_documents > 1) {
+            throw PlanError { QStringLiteral("a second YAML document starts here; a plan is one document, so remove "
+                                             "this \"---\" or put the second plan in its own file"),
+                mark };
+        }
+    }
+    void OnDocumentEnd() override { }
+    void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t, const std::string &value) override
+    {
+        node(mark, &value);
+    }
+    void OnSequenceStart(
+        const YAML::Mark &mark, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        node(mark, nullptr);
+        m_open.push_back({ false, true, {} });
+    }
+    void OnSequenceEnd() override { m_open.pop_back(); }
+    void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        node(mark, nullptr);
+        m_open.push_back({ true, true, {} });
+    }
+    void OnMapEnd() override { m_open.pop_back(); }
+
+private:
+    struct Collection {
+        bool map = false;
+        bool keyNext = true; ///< in a map, nodes alternate: key, value, key, ...
+        std::map<std::string, YAML::Mark> keys;
+    };
+
+    // Every node starts with one of the events above; in a mapping, every other one is a key.
+    void node(const YAML::Mark &mark, const std::string *scalar)
+    {
+        if (m_open.empty() || !m_open.back().map) {
+            return;
+        }
+        Collection &map = m_open.back();
+        const bool isKey = map.keyNext;
+        map.keyNext = !map.keyNext;
+        if (!isKey || !scalar) {
+            return; // complex keys (a mapping as a key) never name anything a plan reads
+        }
+        const auto [first, added] = map.keys.emplace(*scalar, mark);
+        if (!added) {
+            throw PlanError { QStringLiteral("duplicate key \"%1\" (first at line %2, column %3); a key may appear "
+                                             "only once in a mapping")
+                                  .arg(qs(*scalar))
+                                  .arg(first->second.line + 1)
+                                  .arg(first->second.column + 1),
+                mark };
+        }
+    }
+
+    int m_documents = 0;
+    std::vector<Collection> m_open;
+};
+
+/// The error for a plan over kMaxPlanBytes, placed at the first byte past the limit. `size` is the
+/// whole size when known (a file), else -1.
+Error planTooLarge(const QByteArray &head, qint64 size, const QString &file)
+{
+    const QByteArrayView within(head.constData(), std::min<qsizetype>(head.size(), kMaxPlanBytes));
+    const qsizetype lastNewline = within.lastIndexOf('\n');
+    const int line = int(std::count(within.begin(), within.end(), '\n')) + 1;
+    const int column = int(within.size() - lastNewline);
+    const QString how = size >= 0 ? QStringLiteral("is %1 bytes").arg(size) : QStringLiteral("is larger than that");
+    return Error { QStringLiteral("the plan %1; a plan may be at most %2 bytes (4 MiB). Split it, or move large "
+                                  "scripts into files the probes run")
+                       .arg(how)
+                       .arg(kMaxPlanBytes),
+        file, line, column };
 }
 
 QString scalar(const YAML::Node &node, const QString &what)
@@ -788,8 +885,13 @@ Result<QStringList> resolveTargets(
 Result<Plan> parsePlan(const QByteArray &text, const QString &fileName, const QMap<QString, QString> &overrides)
 {
     const QString file = fileName.isEmpty() ? QStringLiteral("<plan>") : fileName;
+    if (text.size() > kMaxPlanBytes) {
+        return planTooLarge(text, text.size(), file);
+    }
     try {
-        const YAML::Node root = YAML::Load(text.toStdString());
+        const std::string yaml = text.toStdString();
+        StrictYamlCheck::run(yaml);
+        const YAML::Node root = YAML::Load(yaml);
         if (!root || root.IsNull()) {
             return Error { QStringLiteral("the plan is empty; it needs at least a \"probes:\" list"), file, 1, 1 };
         }
@@ -821,7 +923,22 @@ Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &ove
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("cannot read the plan: %1").arg(f.errorString()), path };
     }
-    return parsePlan(f.readAll(), path, overrides);
+    // Never more than one byte past the limit in memory, also from a pipe that does not say its size.
+    QByteArray text;
+    while (text.size() <= kMaxPlanBytes) {
+        const QByteArray chunk = f.read(kMaxPlanBytes + 1 - text.size());
+        if (chunk.isEmpty()) {
+            break;
+        }
+        text += chunk;
+    }
+    if (f.error() != QFileDevice::NoError) {
+        return Error { QStringLiteral("cannot read the plan: %1").arg(f.errorString()), path };
+    }
+    if (text.size() > kMaxPlanBytes) {
+        return planTooLarge(text, f.isSequential() ? -1 : f.size(), path);
+    }
+    return parsePlan(text, path, overrides);
 }
 
 QStringList builtinPlanNames()

@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
@@ -341,6 +342,341 @@ const QList<std::pair<FactKind, const char *>> &facts()
     return list;
 }
 
+/// Fills a plan's ${variables} into a `shell` probe's command without ever pasting a value into
+/// it: each value is assigned, single-quoted, to a shell variable in front of the command, and
+/// each reference becomes an expansion of that variable written for where it stands, which is why
+/// the command is read the way sh reads it (quotes, $( ), backquotes, ${ }, $(( )), here-documents
+/// and comments):
+/// - unquoted: "${nestscope_var_x}", one word whatever the value holds;
+/// - in double quotes, ${ } and here-document bodies: ${nestscope_var_x}, where the shell neither
+///   splits nor globs it, and quotes would arrive as text;
+/// - in $(( )): ${nestscope_var_x}, and only when the value is a whole number, since sh evaluates
+///   what an expansion gives there as arithmetic (bash even runs $( ) inside an array index);
+/// - in single quotes and in a here-document with a quoted delimiter nothing is expanded, so a
+///   reference there is refused.
+/// The result of an expansion is never read as shell code again, so no value can add a command.
+/// ${NAME} that is not a plan variable stays, as the shell's own (${HOME}, ${1:-x}).
+class ShellExpander {
+public:
+    ShellExpander(const QMap<QString, QString> &variables, const YAML::Node &node, const QString &what)
+        : m_variables(variables)
+        , m_node(node)
+        , m_what(what)
+    {
+    }
+
+    QString expand(const QString &text)
+    {
+        m_text = text;
+        qsizetype i = 0;
+        const QString body = scan(i, Context::Top, Emit::Quoted, 0);
+        return m_prefix + body;
+    }
+
+private:
+    enum class Context { Top, Subst, Backquote, Double, Arith, Brace, HereDoc };
+    enum class Emit { Quoted, Bare, Number };
+    struct PendingHereDoc {
+        QString delimiter;
+        bool quoted = false;
+        bool stripTabs = false;
+    };
+    static constexpr int kMaxDepth = 64;
+
+    [[noreturn]] void refuse(const QString &why) const { fail(m_node, QStringLiteral("%1 %2").arg(m_what, why)); }
+
+    QChar at(qsizetype i) const { return i < m_text.size() ? m_text.at(i) : QChar(); }
+    bool startsAt(qsizetype i, QLatin1String s) const { return QStringView(m_text).mid(i).startsWith(s); }
+
+    /// The plan variable that a "${NAME}" at i names, or an empty string.
+    QString planVariableAt(qsizetype i, qsizetype *end) const
+    {
+        if (!startsAt(i, QLatin1String("${"))) {
+            return {};
+        }
+        // Only as far as a name can go: a search for the '}' would make "${${${..." quadratic.
+        qsizetype close = i + 2;
+        while (close < m_text.size() && close - i < 256
+            && (m_text.at(close).isLetterOrNumber() || m_text.at(close) == QLatin1Char('_'))) {
+            ++close;
+        }
+        const QString name = m_text.mid(i + 2, close - i - 2);
+        if (at(close) != QLatin1Char('}') || name.isEmpty() || !m_variables.contains(name)) {
+            return {};
+        }
+        *end = close + 1;
+        return name;
+    }
+
+    QString reference(const QString &name, Emit emit)
+    {
+        const QString value = m_variables.value(name);
+        if (emit == Emit::Number) {
+            static const QRegularExpression number(QStringLiteral("^[+-]?(0|[1-9][0-9]{0,17})$"));
+            if (!number.match(value).hasMatch()) {
+                refuse(QStringLiteral("uses ${%1} inside $(( )), where only a whole number can be filled in safely "
+                                      "(decimal, no leading zeros), and its value \"%2\" is not one")
+                           .arg(name, value));
+            }
+        }
+        const QString shellName = QStringLiteral("nestscope_var_") + name;
+        if (!m_assigned.contains(name)) {
+            m_assigned << name;
+            m_prefix += shellName + QLatin1Char('=') + shellQuote(value) + QStringLiteral("; ");
+        }
+        return emit == Emit::Quoted ? QStringLiteral("\"${%1}\"").arg(shellName)
+                                    : QStringLiteral("${%1}").arg(shellName);
+    }
+
+    /// Copies text up to the closing quote of a '...' (or $'...') string; a plan variable in it is refused.
+    void skipSingleQuoted(qsizetype &i, QString &out, bool backslashEscapes)
+    {
+        while (i < m_text.size()) {
+            const QChar c = m_text.at(i);
+            if (backslashEscapes && c == QLatin1Char('\\') && i + 1 < m_text.size()) {
+                out += c;
+                out += m_text.at(i + 1);
+                i += 2;
+                continue;
+            }
+            qsizetype end = 0;
+            if (const QString name = planVariableAt(i, &end); !name.isEmpty()) {
+                refuse(
+                    QStringLiteral("uses ${%1} inside single quotes, where it cannot be filled in safely; use double "
+                                   "quotes")
+                        .arg(name));
+            }
+            out += c;
+            ++i;
+            if (c == QLatin1Char('\'')) {
+                return;
+            }
+        }
+    }
+
+    /// After "<<" (and "-"): the delimiter word, copied to out. Quoting any part of it means the
+    /// body is not expanded.
+    void readHereDocOperator(qsizetype &i, QString &out)
+    {
+        PendingHereDoc doc;
+        if (at(i) == QLatin1Char('-')) {
+            doc.stripTabs = true;
+            out += m_text.at(i++);
+        }
+        while (at(i) == QLatin1Char(' ') || at(i) == QLatin1Char('\t')) {
+            out += m_text.at(i++);
+        }
+        static const QString ends = QStringLiteral(" \t\n;&|<>()");
+        while (i < m_text.size() && !ends.contains(m_text.at(i))) {
+            const QChar c = m_text.at(i);
+            out += c;
+            ++i;
+            if (c == QLatin1Char('\\') && i < m_text.size()) {
+                doc.quoted = true;
+                doc.delimiter += m_text.at(i);
+                out += m_text.at(i++);
+            } else if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
+                doc.quoted = true;
+                while (i < m_text.size() && m_text.at(i) != c) {
+                    doc.delimiter += m_text.at(i);
+                    out += m_text.at(i++);
+                }
+                if (i < m_text.size()) {
+                    out += m_text.at(i++);
+                }
+            } else {
+                doc.delimiter += c;
+            }
+        }
+        if (!doc.delimiter.isEmpty()) {
+            m_pending << doc;
+        }
+    }
+
+    /// At the start of the line after a "<<" operator: each pending body up to its delimiter line.
+    void readHereDocBodies(qsizetype &i, QString &out, int depth)
+    {
+        const QList<PendingHereDoc> docs = std::exchange(m_pending, {});
+        for (const PendingHereDoc &doc : docs) {
+            QString body;
+            QString closing;
+            while (i < m_text.size()) {
+                const qsizetype nl = m_text.indexOf(QLatin1Char('\n'), i);
+                const qsizetype end = nl < 0 ? m_text.size() : nl + 1;
+                const QString line = m_text.mid(i, end - i);
+                i = end;
+                QStringView word = QStringView(line);
+                if (word.endsWith(QLatin1Char('\n'))) {
+                    word.chop(1);
+                }
+                while (doc.stripTabs && word.startsWith(QLatin1Char('\t'))) {
+                    word = word.mid(1);
+                }
+                if (word == doc.delimiter) {
+                    closing = line;
+                    break;
+                }
+                body += line;
+            }
+            if (doc.quoted) {
+                static const QRegularExpression ref(QStringLiteral("\\$\\{([A-Za-z0-9_]+)\\}"));
+                for (auto it = ref.globalMatch(body); it.hasNext();) {
+                    const QString name = it.next().captured(1);
+                    if (m_variables.contains(name)) {
+                        refuse(QStringLiteral("uses ${%1} in a here-document with a quoted delimiter (<<'%2'), where "
+                                              "nothing is filled in; write <<%2")
+                                   .arg(name, doc.delimiter));
+                    }
+                }
+                out += body;
+            } else {
+                // The body is read on its own, as the shell does once it has found the delimiter.
+                const QString text = std::exchange(m_text, body);
+                qsizetype j = 0;
+                out += scan(j, Context::HereDoc, Emit::Bare, depth + 1);
+                m_text = text;
+            }
+            out += closing;
+        }
+    }
+
+    /// Copies text in `context` up to (and including) what closes it, rewriting plan variables.
+    QString scan(qsizetype &i, Context context, Emit emit, int depth)
+    {
+        if (depth > kMaxDepth) {
+            refuse(QStringLiteral("nests quotes and substitutions more than %1 levels deep").arg(kMaxDepth));
+        }
+        const bool plain = context == Context::Top || context == Context::Subst || context == Context::Backquote;
+        QString out;
+        int parens = 0;
+        while (i < m_text.size()) {
+            const QChar c = m_text.at(i);
+            // What closes this context.
+            if (context == Context::Subst && c == QLatin1Char(')') && parens == 0) {
+                out += c;
+                ++i;
+                return out;
+            }
+            if (context == Context::Arith && c == QLatin1Char(')') && parens == 0 && at(i + 1) == QLatin1Char(')')) {
+                out += QStringLiteral("))");
+                i += 2;
+                return out;
+            }
+            if ((context == Context::Backquote && c == QLatin1Char('`'))
+                || (context == Context::Double && c == QLatin1Char('"'))
+                || (context == Context::Brace && c == QLatin1Char('}'))) {
+                out += c;
+                ++i;
+                return out;
+            }
+            if (c == QLatin1Char('\\') && i + 1 < m_text.size() && context != Context::Arith) {
+                out += c;
+                out += m_text.at(i + 1);
+                i += 2;
+                continue;
+            }
+            qsizetype end = 0;
+            if (const QString name = planVariableAt(i, &end); !name.isEmpty()) {
+                out += reference(name, emit);
+                i = end;
+                continue;
+            }
+            if (c == QLatin1Char('$') && startsAt(i, QLatin1String("$(("))) {
+                out += QStringLiteral("$((");
+                i += 3;
+                out += scan(i, Context::Arith, Emit::Number, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('$') && at(i + 1) == QLatin1Char('(')) {
+                out += QStringLiteral("$(");
+                i += 2;
+                out += scan(i, Context::Subst, Emit::Quoted, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('$') && at(i + 1) == QLatin1Char('{')) {
+                out += QStringLiteral("${");
+                i += 2;
+                // The shell's own ${...}: a word inside keeps the quoting around it.
+                out += scan(i, Context::Brace, emit, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('`') && context != Context::Arith) {
+                out += c;
+                ++i;
+                out += scan(i, Context::Backquote, Emit::Quoted, depth + 1);
+                continue;
+            }
+            const bool quotes = plain || (context == Context::Brace && emit == Emit::Quoted);
+            if (quotes && c == QLatin1Char('$') && at(i + 1) == QLatin1Char('\'')) {
+                out += QStringLiteral("$'");
+                i += 2;
+                skipSingleQuoted(i, out, true);
+                continue;
+            }
+            if (quotes && c == QLatin1Char('\'')) {
+                out += c;
+                ++i;
+                skipSingleQuoted(i, out, false);
+                continue;
+            }
+            if ((quotes || context == Context::Brace) && c == QLatin1Char('"')) {
+                out += c;
+                ++i;
+                out += scan(i, Context::Double, Emit::Bare, depth + 1);
+                continue;
+            }
+            if (plain) {
+                static const QString wordStart = QStringLiteral(" \t\n;&|()<>");
+                if (c == QLatin1Char('#') && (i == 0 || wordStart.contains(m_text.at(i - 1)))) {
+                    // A comment: an apostrophe in "# don't" must not open a quote.
+                    const qsizetype nl = m_text.indexOf(QLatin1Char('\n'), i);
+                    const qsizetype stop = nl < 0 ? m_text.size() : nl;
+                    out += m_text.mid(i, stop - i);
+                    i = stop;
+                    continue;
+                }
+                if (c == QLatin1Char('<') && at(i + 1) == QLatin1Char('<') && at(i + 2) != QLatin1Char('<')) {
+                    out += QStringLiteral("<<");
+                    i += 2;
+                    readHereDocOperator(i, out);
+                    continue;
+                }
+                if (c == QLatin1Char('<') && startsAt(i, QLatin1String("<<<"))) {
+                    out += QStringLiteral("<<<"); // bash's here-string: a word follows, not a body
+                    i += 3;
+                    continue;
+                }
+                if (c == QLatin1Char('\n')) {
+                    out += c;
+                    ++i;
+                    if (!m_pending.isEmpty()) {
+                        readHereDocBodies(i, out, depth);
+                    }
+                    continue;
+                }
+            }
+            if (context == Context::Subst || context == Context::Arith) {
+                if (c == QLatin1Char('(')) {
+                    ++parens;
+                } else if (c == QLatin1Char(')')) {
+                    --parens;
+                }
+            }
+            out += c;
+            ++i;
+        }
+        return out;
+    }
+
+    const QMap<QString, QString> &m_variables;
+    const YAML::Node &m_node;
+    QString m_what;
+    QString m_text;
+    QStringList m_assigned;
+    QString m_prefix;
+    QList<PendingHereDoc> m_pending;
+};
+
 class Parser {
 public:
     explicit Parser(const QMap<QString, QString> &overrides)
@@ -532,55 +868,10 @@ private:
         return out;
     }
 
-    // A shell command with the plan's ${variables}. Values are never pasted into the command:
-    // each is assigned, single-quoted, to a shell variable in front of it, and the reference
-    // becomes an expansion of that variable, double-quoted where the text is unquoted. So no
-    // value can add words, pipes or substitutions, wherever the author put the reference.
-    // A reference inside single quotes cannot be expanded and is refused. ${NAME} that is not
-    // a plan variable stays, as the shell's own (${HOME}, ${1:-x}).
+    // A shell command with the plan's ${variables}, filled in as ShellExpander describes.
     QString expandShell(const YAML::Node &node, const QString &what)
     {
-        const QString text = scalar(node, what);
-        enum class Quote { None, Single, Double } quote = Quote::None;
-        QString out;
-        QStringList assigned;
-        QString prefix;
-        for (qsizetype i = 0; i < text.size(); ++i) {
-            const QChar c = text.at(i);
-            if (quote != Quote::Single && c == QLatin1Char('\\') && i + 1 < text.size()) {
-                out += c;
-                out += text.at(++i);
-                continue;
-            }
-            if (c == QLatin1Char('\'') && quote != Quote::Double) {
-                quote = quote == Quote::Single ? Quote::None : Quote::Single;
-            } else if (c == QLatin1Char('"') && quote != Quote::Single) {
-                quote = quote == Quote::Double ? Quote::None : Quote::Double;
-            } else if (c == QLatin1Char('$') && text.mid(i, 2) == QLatin1String("${")) {
-                const qsizetype close = text.indexOf(QLatin1Char('}'), i + 2);
-                const QString name = close > 0 ? text.mid(i + 2, close - i - 2) : QString();
-                if (close > 0 && m_plan.variables.contains(name)) {
-                    if (quote == Quote::Single) {
-                        fail(node,
-                            QStringLiteral("%1 uses ${%2} inside single quotes, where it cannot be filled in "
-                                           "safely; use double quotes")
-                                .arg(what, name));
-                    }
-                    const QString shellName = QStringLiteral("nestscope_var_") + name;
-                    if (!assigned.contains(name)) {
-                        assigned << name;
-                        prefix += shellName + QLatin1Char('=') + shellQuote(m_plan.variables.value(name))
-                            + QStringLiteral("; ");
-                    }
-                    out += quote == Quote::Double ? QStringLiteral("${%1}").arg(shellName)
-                                                  : QStringLiteral("\"${%1}\"").arg(shellName);
-                    i = close;
-                    continue;
-                }
-            }
-            out += c;
-        }
-        return prefix + out;
+        return ShellExpander(m_plan.variables, node, what).expand(scalar(node, what));
     }
 
     QString host(const YAML::Node &node, const QString &what)

@@ -6,6 +6,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -228,6 +229,15 @@ private Q_SLOTS:
         QCOMPARE(QString::fromUtf8(r.stdOut), expected);
         QCOMPARE(r.exitCode, 0);
         QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
+        // Where sh is bash (Fedora, Arch) the same command must give the same.
+        if (QFile::exists(QStringLiteral("/bin/bash"))) {
+            QProcess bash;
+            bash.start(QStringLiteral("/bin/bash"), { QStringLiteral("-c"), req.command });
+            QVERIFY(bash.waitForFinished(10000));
+            QCOMPARE(bash.readAllStandardError(), QByteArray());
+            QCOMPARE(QString::fromUtf8(bash.readAllStandardOutput()), expected);
+            QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
+        }
     }
 
     void variablesThatCannotBeFilledInSafelyAreRefused_data()

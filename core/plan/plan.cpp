@@ -386,6 +386,14 @@ private:
     [[noreturn]] void refuse(const QString &why) const { fail(m_node, QStringLiteral("%1 %2").arg(m_what, why)); }
 
     QChar at(qsizetype i) const { return i < m_text.size() ? m_text.at(i) : QChar(); }
+    /// Whether the reserved word `word` stands at i (followed by a blank, ';', a newline or the end).
+    bool isWord(qsizetype i, QLatin1String word) const
+    {
+        const QChar next = at(i + word.size());
+        return startsAt(i, word)
+            && (next.isNull() || next == QLatin1Char(' ') || next == QLatin1Char('\t') || next == QLatin1Char('\n')
+                || next == QLatin1Char(';') || next == QLatin1Char(')'));
+    }
     bool startsAt(qsizetype i, QLatin1String s) const { return QStringView(m_text).mid(i).startsWith(s); }
 
     /// The plan variable that a "${NAME}" at i names, or an empty string.
@@ -549,10 +557,11 @@ private:
         const bool plain = context == Context::Top || context == Context::Subst || context == Context::Backquote;
         QString out;
         int parens = 0;
+        int cases = 0; // open "case ... esac": a pattern's ")" does not end a $( )
         while (i < m_text.size()) {
             const QChar c = m_text.at(i);
             // What closes this context.
-            if (context == Context::Subst && c == QLatin1Char(')') && parens == 0) {
+            if (context == Context::Subst && c == QLatin1Char(')') && parens == 0 && cases == 0) {
                 out += c;
                 ++i;
                 return out;
@@ -627,7 +636,14 @@ private:
             }
             if (plain) {
                 static const QString wordStart = QStringLiteral(" \t\n;&|()<>");
-                if (c == QLatin1Char('#') && (i == 0 || wordStart.contains(m_text.at(i - 1)))) {
+                const bool atWordStart = i == 0 || wordStart.contains(m_text.at(i - 1));
+                if (atWordStart && (isWord(i, QLatin1String("case")) || isWord(i, QLatin1String("esac")))) {
+                    cases = std::max(0, cases + (c == QLatin1Char('c') ? 1 : -1));
+                    out += m_text.mid(i, 4);
+                    i += 4;
+                    continue;
+                }
+                if (c == QLatin1Char('#') && atWordStart) {
                     // A comment: an apostrophe in "# don't" must not open a quote.
                     const qsizetype nl = m_text.indexOf(QLatin1Char('\n'), i);
                     const qsizetype stop = nl < 0 ? m_text.size() : nl;

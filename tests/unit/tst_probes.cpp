@@ -201,6 +201,9 @@ private Q_SLOTS:
             << QByteArray("printf '[%s]' \"$(cat <<EOF\n${v}\nEOF\n)\"") << nasty << QStringLiteral("[%1]").arg(nasty);
         QTest::newRow("backquotes in double quotes")
             << QByteArray("printf '[%s]' \"`printf '%s' ${v}`\"") << QStringLiteral("a  b") << QStringLiteral("[a  b]");
+        QTest::newRow("case in a substitution")
+            << QByteArray("printf '[%s]' \"$(case a in a) printf '%s' ${v};; esac)\" $(case b in (b) echo ${v};; esac)")
+            << QStringLiteral("a  b") << QStringLiteral("[a  b][a][b]");
         QTest::newRow("apostrophe in a comment")
             << QByteArray("# don't split ${v}\nprintf '[%s]' ${v}") << QStringLiteral("a b") << QStringLiteral("[a b]");
         QTest::newRow("default of a shell variable") << QByteArray("printf '[%s]' ${nestscope_unset:-${v}}")

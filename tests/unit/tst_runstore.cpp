@@ -558,6 +558,15 @@ private Q_SLOTS:
             store.addSample(id, numberedSample(i));
             store.flush(); // one commit per sample, as when probes finish one at a time
             largest = std::max(largest, QFileInfo(wal).size());
+            if (i % 100 == 0) {
+                // What the run list and a run window read meanwhile. A statement of theirs left
+                // open would hold a snapshot and keep the log from being emptied.
+                QCOMPARE(store.runInfo(id)->samples, i + 1);
+                QCOMPARE(store.runs().size(), 1);
+            }
+            if (i % 1000 == 0) {
+                QCOMPARE(store.loadRun(id)->samples.size(), i + 1);
+            }
         }
         qInfo("largest log: %lld bytes; database: %lld bytes", largest, QFileInfo(file).size());
         QVERIFY2(largest <= kBound, qPrintable(QStringLiteral("the log reached %1 bytes").arg(largest)));

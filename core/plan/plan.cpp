@@ -12,8 +12,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace nestscope {
@@ -137,6 +142,99 @@ QString qs(const std::string &s)
     throw PlanError { message, node.Mark() };
 }
 
+/// What yaml-cpp accepts without a word: a key written twice in one mapping (node["key"] then
+/// returns the first, so the plan runs other than it reads) and a second document (YAML::Load reads
+/// only the first). Checked on the parser's events, where an alias is one event and is not
+/// expanded, so the check stays linear in the text whatever anchors it uses.
+class StrictYamlCheck final : public YAML::EventHandler {
+public:
+    static void run(const std::string &text)
+    {
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        StrictYamlCheck check;
+        while (parser.HandleNextDocument(check)) { }
+    }
+
+    void OnDocumentStart(const YAML::Mark &mark) override
+    {
+        if (++m_documents > 1) {
+            throw PlanError { QStringLiteral("a second YAML document starts here; a plan is one document, so remove "
+                                             "this \"---\" or put the second plan in its own file"),
+                mark };
+        }
+    }
+    void OnDocumentEnd() override { }
+    void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t, const std::string &value) override
+    {
+        node(mark, &value);
+    }
+    void OnSequenceStart(
+        const YAML::Mark &mark, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        node(mark, nullptr);
+        m_open.push_back({ false, true, {} });
+    }
+    void OnSequenceEnd() override { m_open.pop_back(); }
+    void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        node(mark, nullptr);
+        m_open.push_back({ true, true, {} });
+    }
+    void OnMapEnd() override { m_open.pop_back(); }
+
+private:
+    struct Collection {
+        bool map = false;
+        bool keyNext = true; ///< in a map, nodes alternate: key, value, key, ...
+        std::map<std::string, YAML::Mark> keys;
+    };
+
+    // Every node starts with one of the events above; in a mapping, every other one is a key.
+    void node(const YAML::Mark &mark, const std::string *scalar)
+    {
+        if (m_open.empty() || !m_open.back().map) {
+            return;
+        }
+        Collection &map = m_open.back();
+        const bool isKey = map.keyNext;
+        map.keyNext = !map.keyNext;
+        if (!isKey || !scalar) {
+            return; // complex keys (a mapping as a key) never name anything a plan reads
+        }
+        const auto [first, added] = map.keys.emplace(*scalar, mark);
+        if (!added) {
+            throw PlanError { QStringLiteral("duplicate key \"%1\" (first at line %2, column %3); a key may appear "
+                                             "only once in a mapping")
+                                  .arg(qs(*scalar))
+                                  .arg(first->second.line + 1)
+                                  .arg(first->second.column + 1),
+                mark };
+        }
+    }
+
+    int m_documents = 0;
+    std::vector<Collection> m_open;
+};
+
+/// The error for a plan over kMaxPlanBytes, placed at the first byte past the limit. `size` is the
+/// whole size when known (a file), else -1.
+Error planTooLarge(const QByteArray &head, qint64 size, const QString &file)
+{
+    const QByteArrayView within(head.constData(), std::min<qsizetype>(head.size(), kMaxPlanBytes));
+    const qsizetype lastNewline = within.lastIndexOf('\n');
+    const int line = int(std::count(within.begin(), within.end(), '\n')) + 1;
+    const int column = int(within.size() - lastNewline);
+    const QString how = size >= 0 ? QStringLiteral("is %1 bytes").arg(size) : QStringLiteral("is larger than that");
+    return Error { QStringLiteral("the plan %1; a plan may be at most %2 bytes (4 MiB). Split it, or move large "
+                                  "scripts into files the probes run")
+                       .arg(how)
+                       .arg(kMaxPlanBytes),
+        file, line, column };
+}
+
 QString scalar(const YAML::Node &node, const QString &what)
 {
     if (!node.IsScalar()) {
@@ -243,6 +341,357 @@ const QList<std::pair<FactKind, const char *>> &facts()
     };
     return list;
 }
+
+/// Fills a plan's ${variables} into a `shell` probe's command without ever pasting a value into
+/// it: each value is assigned, single-quoted, to a shell variable in front of the command, and
+/// each reference becomes an expansion of that variable written for where it stands, which is why
+/// the command is read the way sh reads it (quotes, $( ), backquotes, ${ }, $(( )), here-documents
+/// and comments):
+/// - unquoted: "${nestscope_var_x}", one word whatever the value holds;
+/// - in double quotes, ${ } and here-document bodies: ${nestscope_var_x}, where the shell neither
+///   splits nor globs it, and quotes would arrive as text;
+/// - in $(( )): ${nestscope_var_x}, and only when the value is a whole number, since sh evaluates
+///   what an expansion gives there as arithmetic (bash even runs $( ) inside an array index);
+/// - in single quotes and in a here-document with a quoted delimiter nothing is expanded, so a
+///   reference there is refused.
+/// The result of an expansion is never read as shell code again, so no value can add a command.
+/// ${NAME} that is not a plan variable stays, as the shell's own (${HOME}, ${1:-x}).
+class ShellExpander {
+public:
+    ShellExpander(const QMap<QString, QString> &variables, const YAML::Node &node, const QString &what)
+        : m_variables(variables)
+        , m_node(node)
+        , m_what(what)
+    {
+    }
+
+    QString expand(const QString &text)
+    {
+        m_text = text;
+        qsizetype i = 0;
+        const QString body = scan(i, Context::Top, Emit::Quoted, 0);
+        return m_prefix + body;
+    }
+
+private:
+    enum class Context { Top, Subst, Backquote, Double, Arith, Brace, HereDoc };
+    enum class Emit { Quoted, Bare, Number };
+    struct PendingHereDoc {
+        QString delimiter;
+        bool quoted = false;
+        bool stripTabs = false;
+    };
+    static constexpr int kMaxDepth = 64;
+
+    [[noreturn]] void refuse(const QString &why) const { fail(m_node, QStringLiteral("%1 %2").arg(m_what, why)); }
+
+    QChar at(qsizetype i) const { return i < m_text.size() ? m_text.at(i) : QChar(); }
+    /// Whether the reserved word `word` stands at i (followed by a blank, ';', a newline or the end).
+    bool isWord(qsizetype i, QLatin1String word) const
+    {
+        const QChar next = at(i + word.size());
+        return startsAt(i, word)
+            && (next.isNull() || next == QLatin1Char(' ') || next == QLatin1Char('\t') || next == QLatin1Char('\n')
+                || next == QLatin1Char(';') || next == QLatin1Char(')'));
+    }
+    bool startsAt(qsizetype i, QLatin1String s) const { return QStringView(m_text).mid(i).startsWith(s); }
+
+    /// The plan variable that a "${NAME}" at i names, or an empty string.
+    QString planVariableAt(qsizetype i, qsizetype *end) const
+    {
+        if (!startsAt(i, QLatin1String("${"))) {
+            return {};
+        }
+        // Only as far as a name can go: a search for the '}' would make "${${${..." quadratic.
+        qsizetype close = i + 2;
+        while (close < m_text.size() && close - i < 256
+            && (m_text.at(close).isLetterOrNumber() || m_text.at(close) == QLatin1Char('_'))) {
+            ++close;
+        }
+        const QString name = m_text.mid(i + 2, close - i - 2);
+        if (at(close) != QLatin1Char('}') || name.isEmpty() || !m_variables.contains(name)) {
+            return {};
+        }
+        *end = close + 1;
+        return name;
+    }
+
+    QString reference(const QString &name, Emit emit)
+    {
+        const QString value = m_variables.value(name);
+        if (emit == Emit::Number) {
+            static const QRegularExpression number(QStringLiteral("^[+-]?(0|[1-9][0-9]{0,17})$"));
+            if (!number.match(value).hasMatch()) {
+                refuse(QStringLiteral("uses ${%1} inside $(( )), where only a whole number can be filled in safely "
+                                      "(decimal, no leading zeros), and its value \"%2\" is not one")
+                           .arg(name, value));
+            }
+        }
+        const QString shellName = QStringLiteral("nestscope_var_") + name;
+        if (!m_assigned.contains(name)) {
+            m_assigned << name;
+            m_prefix += shellName + QLatin1Char('=') + shellQuote(value) + QStringLiteral("; ");
+        }
+        return emit == Emit::Quoted ? QStringLiteral("\"${%1}\"").arg(shellName)
+                                    : QStringLiteral("${%1}").arg(shellName);
+    }
+
+    /// Copies text up to the closing quote of a '...' (or $'...') string; a plan variable in it is refused.
+    void skipSingleQuoted(qsizetype &i, QString &out, bool backslashEscapes)
+    {
+        while (i < m_text.size()) {
+            const QChar c = m_text.at(i);
+            if (backslashEscapes && c == QLatin1Char('\\') && i + 1 < m_text.size()) {
+                out += c;
+                out += m_text.at(i + 1);
+                i += 2;
+                continue;
+            }
+            qsizetype end = 0;
+            if (const QString name = planVariableAt(i, &end); !name.isEmpty()) {
+                refuse(
+                    QStringLiteral("uses ${%1} inside single quotes, where it cannot be filled in safely; use double "
+                                   "quotes")
+                        .arg(name));
+            }
+            out += c;
+            ++i;
+            if (c == QLatin1Char('\'')) {
+                return;
+            }
+        }
+    }
+
+    /// After "<<" (and "-"): the delimiter word, copied to out. Quoting any part of it means the
+    /// body is not expanded.
+    void readHereDocOperator(qsizetype &i, QString &out)
+    {
+        PendingHereDoc doc;
+        if (at(i) == QLatin1Char('-')) {
+            doc.stripTabs = true;
+            out += m_text.at(i++);
+        }
+        while (at(i) == QLatin1Char(' ') || at(i) == QLatin1Char('\t')) {
+            out += m_text.at(i++);
+        }
+        static const QString ends = QStringLiteral(" \t\n;&|<>()");
+        while (i < m_text.size() && !ends.contains(m_text.at(i))) {
+            const QChar c = m_text.at(i);
+            out += c;
+            ++i;
+            if (c == QLatin1Char('\\') && i < m_text.size()) {
+                doc.quoted = true;
+                doc.delimiter += m_text.at(i);
+                out += m_text.at(i++);
+            } else if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
+                doc.quoted = true;
+                while (i < m_text.size() && m_text.at(i) != c) {
+                    doc.delimiter += m_text.at(i);
+                    out += m_text.at(i++);
+                }
+                if (i < m_text.size()) {
+                    out += m_text.at(i++);
+                }
+            } else {
+                doc.delimiter += c;
+            }
+        }
+        if (!doc.delimiter.isEmpty()) {
+            m_pending << doc;
+        }
+    }
+
+    /// At the start of the line after a "<<" operator: each pending body up to its delimiter line.
+    void readHereDocBodies(qsizetype &i, QString &out, int depth)
+    {
+        const QList<PendingHereDoc> docs = std::exchange(m_pending, {});
+        for (const PendingHereDoc &doc : docs) {
+            QString body;
+            QString closing;
+            while (i < m_text.size()) {
+                const qsizetype nl = m_text.indexOf(QLatin1Char('\n'), i);
+                const qsizetype end = nl < 0 ? m_text.size() : nl + 1;
+                const QString line = m_text.mid(i, end - i);
+                i = end;
+                QStringView word = QStringView(line);
+                if (word.endsWith(QLatin1Char('\n'))) {
+                    word.chop(1);
+                }
+                while (doc.stripTabs && word.startsWith(QLatin1Char('\t'))) {
+                    word = word.mid(1);
+                }
+                if (word == doc.delimiter) {
+                    closing = line;
+                    break;
+                }
+                body += line;
+            }
+            if (doc.quoted) {
+                static const QRegularExpression ref(QStringLiteral("\\$\\{([A-Za-z0-9_]+)\\}"));
+                for (auto it = ref.globalMatch(body); it.hasNext();) {
+                    const QString name = it.next().captured(1);
+                    if (m_variables.contains(name)) {
+                        refuse(QStringLiteral("uses ${%1} in a here-document with a quoted delimiter (<<'%2'), where "
+                                              "nothing is filled in; write <<%2")
+                                   .arg(name, doc.delimiter));
+                    }
+                }
+                out += body;
+            } else {
+                // The body is read on its own, as the shell does once it has found the delimiter.
+                const QString text = std::exchange(m_text, body);
+                qsizetype j = 0;
+                out += scan(j, Context::HereDoc, Emit::Bare, depth + 1);
+                m_text = text;
+            }
+            out += closing;
+        }
+    }
+
+    /// Copies text in `context` up to (and including) what closes it, rewriting plan variables.
+    QString scan(qsizetype &i, Context context, Emit emit, int depth)
+    {
+        if (depth > kMaxDepth) {
+            refuse(QStringLiteral("nests quotes and substitutions more than %1 levels deep").arg(kMaxDepth));
+        }
+        const bool plain = context == Context::Top || context == Context::Subst || context == Context::Backquote;
+        QString out;
+        int parens = 0;
+        int cases = 0; // open "case ... esac": a pattern's ")" does not end a $( )
+        while (i < m_text.size()) {
+            const QChar c = m_text.at(i);
+            // What closes this context.
+            if (context == Context::Subst && c == QLatin1Char(')') && parens == 0 && cases == 0) {
+                out += c;
+                ++i;
+                return out;
+            }
+            if (context == Context::Arith && c == QLatin1Char(')') && parens == 0 && at(i + 1) == QLatin1Char(')')) {
+                out += QStringLiteral("))");
+                i += 2;
+                return out;
+            }
+            if ((context == Context::Backquote && c == QLatin1Char('`'))
+                || (context == Context::Double && c == QLatin1Char('"'))
+                || (context == Context::Brace && c == QLatin1Char('}'))) {
+                out += c;
+                ++i;
+                return out;
+            }
+            if (c == QLatin1Char('\\') && i + 1 < m_text.size() && context != Context::Arith) {
+                out += c;
+                out += m_text.at(i + 1);
+                i += 2;
+                continue;
+            }
+            qsizetype end = 0;
+            if (const QString name = planVariableAt(i, &end); !name.isEmpty()) {
+                out += reference(name, emit);
+                i = end;
+                continue;
+            }
+            if (c == QLatin1Char('$') && startsAt(i, QLatin1String("$(("))) {
+                out += QStringLiteral("$((");
+                i += 3;
+                out += scan(i, Context::Arith, Emit::Number, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('$') && at(i + 1) == QLatin1Char('(')) {
+                out += QStringLiteral("$(");
+                i += 2;
+                out += scan(i, Context::Subst, Emit::Quoted, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('$') && at(i + 1) == QLatin1Char('{')) {
+                out += QStringLiteral("${");
+                i += 2;
+                // The shell's own ${...}: a word inside keeps the quoting around it.
+                out += scan(i, Context::Brace, emit, depth + 1);
+                continue;
+            }
+            if (c == QLatin1Char('`') && context != Context::Arith) {
+                out += c;
+                ++i;
+                out += scan(i, Context::Backquote, Emit::Quoted, depth + 1);
+                continue;
+            }
+            const bool quotes = plain || (context == Context::Brace && emit == Emit::Quoted);
+            if (quotes && c == QLatin1Char('$') && at(i + 1) == QLatin1Char('\'')) {
+                out += QStringLiteral("$'");
+                i += 2;
+                skipSingleQuoted(i, out, true);
+                continue;
+            }
+            if (quotes && c == QLatin1Char('\'')) {
+                out += c;
+                ++i;
+                skipSingleQuoted(i, out, false);
+                continue;
+            }
+            if ((quotes || context == Context::Brace) && c == QLatin1Char('"')) {
+                out += c;
+                ++i;
+                out += scan(i, Context::Double, Emit::Bare, depth + 1);
+                continue;
+            }
+            if (plain) {
+                static const QString wordStart = QStringLiteral(" \t\n;&|()<>");
+                const bool atWordStart = i == 0 || wordStart.contains(m_text.at(i - 1));
+                if (atWordStart && (isWord(i, QLatin1String("case")) || isWord(i, QLatin1String("esac")))) {
+                    cases = std::max(0, cases + (c == QLatin1Char('c') ? 1 : -1));
+                    out += m_text.mid(i, 4);
+                    i += 4;
+                    continue;
+                }
+                if (c == QLatin1Char('#') && atWordStart) {
+                    // A comment: an apostrophe in "# don't" must not open a quote.
+                    const qsizetype nl = m_text.indexOf(QLatin1Char('\n'), i);
+                    const qsizetype stop = nl < 0 ? m_text.size() : nl;
+                    out += m_text.mid(i, stop - i);
+                    i = stop;
+                    continue;
+                }
+                if (c == QLatin1Char('<') && at(i + 1) == QLatin1Char('<') && at(i + 2) != QLatin1Char('<')) {
+                    out += QStringLiteral("<<");
+                    i += 2;
+                    readHereDocOperator(i, out);
+                    continue;
+                }
+                if (c == QLatin1Char('<') && startsAt(i, QLatin1String("<<<"))) {
+                    out += QStringLiteral("<<<"); // bash's here-string: a word follows, not a body
+                    i += 3;
+                    continue;
+                }
+                if (c == QLatin1Char('\n')) {
+                    out += c;
+                    ++i;
+                    if (!m_pending.isEmpty()) {
+                        readHereDocBodies(i, out, depth);
+                    }
+                    continue;
+                }
+            }
+            if (context == Context::Subst || context == Context::Arith) {
+                if (c == QLatin1Char('(')) {
+                    ++parens;
+                } else if (c == QLatin1Char(')')) {
+                    --parens;
+                }
+            }
+            out += c;
+            ++i;
+        }
+        return out;
+    }
+
+    const QMap<QString, QString> &m_variables;
+    const YAML::Node &m_node;
+    QString m_what;
+    QString m_text;
+    QStringList m_assigned;
+    QString m_prefix;
+    QList<PendingHereDoc> m_pending;
+};
 
 class Parser {
 public:
@@ -435,55 +884,10 @@ private:
         return out;
     }
 
-    // A shell command with the plan's ${variables}. Values are never pasted into the command:
-    // each is assigned, single-quoted, to a shell variable in front of it, and the reference
-    // becomes an expansion of that variable, double-quoted where the text is unquoted. So no
-    // value can add words, pipes or substitutions, wherever the author put the reference.
-    // A reference inside single quotes cannot be expanded and is refused. ${NAME} that is not
-    // a plan variable stays, as the shell's own (${HOME}, ${1:-x}).
+    // A shell command with the plan's ${variables}, filled in as ShellExpander describes.
     QString expandShell(const YAML::Node &node, const QString &what)
     {
-        const QString text = scalar(node, what);
-        enum class Quote { None, Single, Double } quote = Quote::None;
-        QString out;
-        QStringList assigned;
-        QString prefix;
-        for (qsizetype i = 0; i < text.size(); ++i) {
-            const QChar c = text.at(i);
-            if (quote != Quote::Single && c == QLatin1Char('\\') && i + 1 < text.size()) {
-                out += c;
-                out += text.at(++i);
-                continue;
-            }
-            if (c == QLatin1Char('\'') && quote != Quote::Double) {
-                quote = quote == Quote::Single ? Quote::None : Quote::Single;
-            } else if (c == QLatin1Char('"') && quote != Quote::Single) {
-                quote = quote == Quote::Double ? Quote::None : Quote::Double;
-            } else if (c == QLatin1Char('$') && text.mid(i, 2) == QLatin1String("${")) {
-                const qsizetype close = text.indexOf(QLatin1Char('}'), i + 2);
-                const QString name = close > 0 ? text.mid(i + 2, close - i - 2) : QString();
-                if (close > 0 && m_plan.variables.contains(name)) {
-                    if (quote == Quote::Single) {
-                        fail(node,
-                            QStringLiteral("%1 uses ${%2} inside single quotes, where it cannot be filled in "
-                                           "safely; use double quotes")
-                                .arg(what, name));
-                    }
-                    const QString shellName = QStringLiteral("nestscope_var_") + name;
-                    if (!assigned.contains(name)) {
-                        assigned << name;
-                        prefix += shellName + QLatin1Char('=') + shellQuote(m_plan.variables.value(name))
-                            + QStringLiteral("; ");
-                    }
-                    out += quote == Quote::Double ? QStringLiteral("${%1}").arg(shellName)
-                                                  : QStringLiteral("\"${%1}\"").arg(shellName);
-                    i = close;
-                    continue;
-                }
-            }
-            out += c;
-        }
-        return prefix + out;
+        return ShellExpander(m_plan.variables, node, what).expand(scalar(node, what));
     }
 
     QString host(const YAML::Node &node, const QString &what)
@@ -788,8 +1192,13 @@ Result<QStringList> resolveTargets(
 Result<Plan> parsePlan(const QByteArray &text, const QString &fileName, const QMap<QString, QString> &overrides)
 {
     const QString file = fileName.isEmpty() ? QStringLiteral("<plan>") : fileName;
+    if (text.size() > kMaxPlanBytes) {
+        return planTooLarge(text, text.size(), file);
+    }
     try {
-        const YAML::Node root = YAML::Load(text.toStdString());
+        const std::string yaml = text.toStdString();
+        StrictYamlCheck::run(yaml);
+        const YAML::Node root = YAML::Load(yaml);
         if (!root || root.IsNull()) {
             return Error { QStringLiteral("the plan is empty; it needs at least a \"probes:\" list"), file, 1, 1 };
         }
@@ -821,7 +1230,22 @@ Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &ove
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { QStringLiteral("cannot read the plan: %1").arg(f.errorString()), path };
     }
-    return parsePlan(f.readAll(), path, overrides);
+    // Never more than one byte past the limit in memory, also from a pipe that does not say its size.
+    QByteArray text;
+    while (text.size() <= kMaxPlanBytes) {
+        const QByteArray chunk = f.read(kMaxPlanBytes + 1 - text.size());
+        if (chunk.isEmpty()) {
+            break;
+        }
+        text += chunk;
+    }
+    if (f.error() != QFileDevice::NoError) {
+        return Error { QStringLiteral("cannot read the plan: %1").arg(f.errorString()), path };
+    }
+    if (text.size() > kMaxPlanBytes) {
+        return planTooLarge(text, f.isSequential() ? -1 : f.size(), path);
+    }
+    return parsePlan(text, path, overrides);
 }
 
 QStringList builtinPlanNames()

@@ -30,7 +30,7 @@ QString toText(FactKind fact);
 
 /// A probe runs only when its guard holds; otherwise its sample is `skipped` with the reason.
 struct Guard {
-    QString tool;        ///< a program that must exist on the target
+    QString tool; ///< a program that must exist on the target
     QString probePassed; ///< an earlier probe that must have passed on the same target and repetition
     bool isEmpty() const { return tool.isEmpty() && probePassed.isEmpty(); }
 };
@@ -61,9 +61,9 @@ struct Probe {
     // dns (name), tcp / icmp / mtu (host)
     QString host;
     int port = 0;
-    int count = 3;        ///< icmp: echo requests
+    int count = 3; ///< icmp: echo requests
     int maxLossPercent = 0; ///< icmp: more loss than this fails
-    int mtu = 1500;       ///< mtu: the path must carry packets of this size
+    int mtu = 1500; ///< mtu: the path must carry packets of this size
 
     // docker
     QString image; ///< empty: only check that the daemon answers
@@ -73,7 +73,7 @@ struct Probe {
 
 /// What the plan author expects of a probe on some targets (globs allowed); the default is pass.
 struct Expectation {
-    QString probe;  ///< id or glob
+    QString probe; ///< id or glob
     QString target; ///< name or glob
     bool pass = true;
 };
@@ -101,9 +101,14 @@ struct Plan {
     bool expectsPass(const QString &probeId, const QString &target) const;
 };
 
+/// Plans larger than this are refused before they are parsed: a plan is a few kilobytes, and
+/// yaml-cpp needs about 16 bytes of memory per byte of text (a 50 MB plan took 832 MB).
+inline constexpr qsizetype kMaxPlanBytes = 4 * 1024 * 1024;
+
 /// Reads a plan (YAML; JSON is YAML too). Errors carry file, line and column (1-based).
 /// `overrides` replace the values of declared variables (`--var K=V`); unknown names are errors.
-Result<Plan> parsePlan(const QByteArray &text, const QString &fileName = {}, const QMap<QString, QString> &overrides = {});
+Result<Plan> parsePlan(
+    const QByteArray &text, const QString &fileName = {}, const QMap<QString, QString> &overrides = {});
 Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &overrides = {});
 
 /// The names of the plans built into Nestscope (use them as "builtin:NAME").
@@ -113,7 +118,8 @@ Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrid
 
 /// Turns the plan's target specs into concrete names: `runner` stays, a name must be one of
 /// `instances`, a glob or `all` picks from `runningInstances`. Order follows the plan; no duplicates.
-Result<QStringList> resolveTargets(const QStringList &specs, const QStringList &instances, const QStringList &runningInstances);
+Result<QStringList> resolveTargets(
+    const QStringList &specs, const QStringList &instances, const QStringList &runningInstances);
 
 /// "10s", "500ms", "2m", "1.5s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parseDuration(const QString &text);

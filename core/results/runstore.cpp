@@ -421,9 +421,12 @@ public:
         }
         setMaxPages(maxPages);
         // SQLite would copy the WAL into the file inside the COMMIT that crosses 1000 pages, so a
-        // big batch paid for it twice before it was reported durable. The writer checkpoints when
-        // it falls idle instead (and after many samples, so a long run's WAL stays bounded).
+        // big batch paid for it twice before it was reported durable. The writer checkpoints after
+        // reporting a commit instead: when the log has reached kWalCheckpointBytes, and when it
+        // falls idle. (Idle alone was not enough: every commit restarts the idle timer, so a run
+        // whose samples come less than 500 ms apart never checkpointed and its log only grew.)
         q.exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0"));
+        m_walPath = path + QStringLiteral("-wal");
         m_checkpointTimer = new QTimer(this);
         m_checkpointTimer->setSingleShot(true);
         m_checkpointTimer->setInterval(kIdleCheckpointMs);
@@ -455,10 +458,38 @@ public:
     void checkpoint()
     {
         m_checkpointTimer->stop();
-        m_sinceCheckpoint = 0;
         QSqlQuery q(QSqlDatabase::database(m_name, false));
         if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"))) {
             qCWarning(lcResults) << "checkpoint failed:" << sqlError(q.lastError());
+        }
+    }
+
+    /// After a commit: once the log has reached its bound, copies it into the file and empties it.
+    /// A passive checkpoint would leave the file at its full size (SQLite reuses a log from its
+    /// start but never shrinks it), so this one waits for readers (up to the busy timeout) and
+    /// truncates the log to zero bytes.
+    void checkpointIfLogIsFull()
+    {
+        const qint64 size = QFileInfo(m_walPath).size();
+        if (size < m_checkpointAt) {
+            m_checkpointTimer->start();
+            return;
+        }
+        m_checkpointTimer->stop();
+        QSqlQuery q(QSqlDatabase::database(m_name, false));
+        bool blocked = false;
+        if (!q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")) || !q.next()) {
+            qCWarning(lcResults) << "checkpoint failed:" << sqlError(q.lastError());
+            blocked = true;
+        } else {
+            blocked = q.value(0).toInt() != 0; // SQLITE_BUSY: a reader kept its snapshot past the timeout
+        }
+        // A reader that holds on to an old snapshot keeps the log from being emptied; try again when
+        // the log has grown by as much again, rather than waiting out the busy timeout on every commit.
+        m_checkpointAt = blocked ? size + RunStore::kWalCheckpointBytes : RunStore::kWalCheckpointBytes;
+        if (blocked) {
+            qCInfo(lcResults) << "the write-ahead log could not be emptied (a reader holds it);" << size
+                              << "bytes, next try at" << m_checkpointAt;
         }
     }
 
@@ -518,7 +549,8 @@ private:
             }
             if (op.topology) {
                 m_topology.bindValue(0,
-                    op.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(op.topologyJson));
+                    op.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                                              : QString::fromUtf8(op.topologyJson));
                 m_topology.bindValue(1, op.runId);
                 if (!m_topology.exec()) {
                     error = sqlError(m_topology.lastError());
@@ -559,18 +591,13 @@ private:
             }
             return;
         }
-        m_sinceCheckpoint += int(ops.size());
-        if (m_sinceCheckpoint >= kCheckpointEvery) {
-            checkpoint();
-        } else {
-            m_checkpointTimer->start();
-        }
         for (auto it = added.cbegin(); it != added.cend(); ++it) {
             Q_EMIT committed(it.key(), m_committed[it.key()] += it.value());
         }
         for (qint64 run : std::as_const(finishedRuns)) {
             Q_EMIT finished(run);
         }
+        checkpointIfLogIsFull(); // after reporting: the samples are durable already
     }
 
     QMutex m_mutex;
@@ -584,9 +611,9 @@ private:
     QSet<qint64> m_failedRuns;
     static constexpr size_t kMaxBatch = 2048;
     static constexpr int kIdleCheckpointMs = 500;
-    static constexpr int kCheckpointEvery = 20000; // samples
     QTimer *m_checkpointTimer = nullptr;
-    int m_sinceCheckpoint = 0;
+    QString m_walPath;
+    qint64 m_checkpointAt = RunStore::kWalCheckpointBytes;
 };
 
 RunStore::RunStore(QObject *parent)
@@ -1206,8 +1233,8 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
         variables.insert(it.key(), it.value());
     }
     q.bindValue(9, QString::fromUtf8(QJsonDocument(variables).toJson(QJsonDocument::Compact)));
-    q.bindValue(10,
-        run.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(run.topologyJson));
+    q.bindValue(
+        10, run.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(run.topologyJson));
     if (!q.exec()) {
         return abort(sqlError(q.lastError()));
     }

@@ -80,6 +80,9 @@ class RunStore final : public QObject {
     Q_DISABLE_COPY_MOVE(RunStore)
 public:
     static constexpr int kSchemaVersion = 1;
+    /// The writer copies the write-ahead log back into the file once it reaches this size, so the
+    /// log stays under it plus one transaction however long a run goes on.
+    static constexpr qint64 kWalCheckpointBytes = 4 * 1024 * 1024;
 
     explicit RunStore(QObject *parent = nullptr);
     ~RunStore() override; ///< commits what is pending
@@ -106,7 +109,8 @@ public:
     /// Blocks until everything queued so far is committed (or has failed). For the CLI and tests.
     void flush();
     /// Blocks while the writer copies its log into the database file. It does this by itself when
-    /// idle for 500 ms or after 20,000 samples; the benchmark calls it to time that part apart.
+    /// idle for 500 ms and when the log reaches kWalCheckpointBytes; the benchmark calls it to time
+    /// that part apart.
     void checkpoint();
 
     QList<RunInfo> runs() const;

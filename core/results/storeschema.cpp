@@ -72,6 +72,32 @@ QString sqlError(const QSqlError &e)
 
 } // namespace
 
+int storeApplicationId()
+{
+    return 0x4E657374; // "Nest"
+}
+
+namespace {
+
+QVariant pragma(QSqlDatabase &db, const QString &name, QString *error)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA ") + name) || !q.next()) {
+        *error = sqlError(q.lastError());
+        return {};
+    }
+    return q.value(0);
+}
+
+QString notAStore(const QString &why)
+{
+    return QStringLiteral("it is not a Nestscope run store (%1); it was left as it is. Choose another file, or a "
+                          "new one.")
+        .arg(why);
+}
+
+} // namespace
+
 int storeSchemaVersion()
 {
     return static_cast<int>(migrations().size());
@@ -79,14 +105,54 @@ int storeSchemaVersion()
 
 Result<int> storeFileVersion(QSqlDatabase &db)
 {
-    QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+    QString error;
+    const QVariant userVersion = pragma(db, QStringLiteral("user_version"), &error);
+    if (!userVersion.isValid()) {
         // The first read of the header is where "file is not a database" shows up.
-        return Error { QStringLiteral("cannot read it as an SQLite database: %1").arg(sqlError(q.lastError())),
-            QString() };
+        return Error { QStringLiteral("cannot read it as an SQLite database: %1").arg(error), QString() };
     }
-    const int version = q.value(0).toInt();
+    const int version = userVersion.toInt();
     const int latest = storeSchemaVersion();
+    const QVariant applicationId = pragma(db, QStringLiteral("application_id"), &error);
+    QSqlQuery q(db);
+    QStringList objects; // tables, views, triggers; indexes come with their tables
+    if (!applicationId.isValid()
+        || !q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type <> 'index' ORDER BY name"))) {
+        return Error {
+            QStringLiteral("cannot read its schema: %1").arg(error.isEmpty() ? sqlError(q.lastError()) : error),
+            QString()
+        };
+    }
+    while (q.next()) {
+        objects << q.value(0).toString();
+    }
+    q.finish();
+    // Another application's database must never gain our tables, our user_version or WAL mode.
+    // Ours carry our application_id; stores from before it was set are known by their tables.
+    if (applicationId.toInt() != storeApplicationId()) {
+        if (applicationId.toInt() != 0) {
+            return Error { notAStore(QStringLiteral("it belongs to another application: application_id %1")
+                                         .arg(QStringLiteral("0x%1").arg(
+                                             quint32(applicationId.toInt()), 8, 16, QLatin1Char('0')))),
+                QString() };
+        }
+        const bool empty = objects.isEmpty() && version == 0;
+        const bool olderStore
+            = objects.contains(QStringLiteral("runs")) && objects.contains(QStringLiteral("samples")) && version >= 1;
+        const bool newerEmpty = objects.isEmpty() && version > latest; // a store, as far as one can tell
+        if (!empty && !olderStore && !newerEmpty) {
+            if (objects.isEmpty()) {
+                return Error { notAStore(QStringLiteral("it is empty but its user_version is %1").arg(version)),
+                    QString() };
+            }
+            const int shown = 5;
+            QString names = objects.mid(0, shown).join(QStringLiteral(", "));
+            if (objects.size() > shown) {
+                names += QStringLiteral(" and %1 more").arg(objects.size() - shown);
+            }
+            return Error { notAStore(QStringLiteral("it holds another application's data: %1").arg(names)), QString() };
+        }
+    }
     if (version > latest) {
         return Error { QStringLiteral("it was written by a newer Nestscope (store schema %1; this build knows up to "
                                       "%2). Open it with that version, or choose another store file.")
@@ -127,6 +193,12 @@ Result<int> migrateStore(QSqlDatabase &db)
             db.rollback();
             return Error { QStringLiteral("cannot upgrade it to schema %1: %2").arg(v + 1).arg(why), QString() };
         }
+    }
+    // New stores, and those from before stores were stamped, get our application_id.
+    QString error;
+    if (pragma(db, QStringLiteral("application_id"), &error).toInt() != storeApplicationId()
+        && !q.exec(QStringLiteral("PRAGMA application_id = %1").arg(storeApplicationId()))) {
+        return Error { QStringLiteral("cannot mark it as a run store: %1").arg(sqlError(q.lastError())), QString() };
     }
     return version;
 }

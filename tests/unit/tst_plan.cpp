@@ -1,5 +1,7 @@
 #include "plan/plan.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace nestscope;
@@ -169,6 +171,32 @@ probes:
         QTest::newRow("expect unknown probe")
             << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: b*, result: fail}\n")
             << 4 << 13 << "no probe matches \"b*\"";
+        // yaml-cpp keeps the first of two equal keys and reads only the first document: both used to
+        // pass silently, so a plan ran other than it reads.
+        QTest::newRow("duplicate top key")
+            << QByteArray("name: a\nname: b\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 2 << 1
+            << "duplicate key \"name\" (first at line 1, column 1)";
+        QTest::newRow("duplicate probe key")
+            << QByteArray("probes:\n  - id: a\n    kind: shell\n    command: x\n    command: 'rm -rf ~'\n") << 5 << 5
+            << "duplicate key \"command\" (first at line 4, column 5)";
+        QTest::newRow("duplicate flow key") << QByteArray("probes:\n  - {id: a, kind: shell, command: x, id: b}\n") << 2
+                                            << 38 << "duplicate key \"id\"";
+        QTest::newRow("duplicate quoted key")
+            << QByteArray("variables:\n  x: 1\n  \"x\": 2\nprobes:\n  - {id: a, kind: shell, command: x}\n") << 3 << 3
+            << "duplicate key \"x\"";
+        QTest::newRow("second document") << QByteArray(
+            "probes:\n  - {id: a, kind: shell, command: x}\n---\nprobes:\n  - {id: b, kind: shell, command: "
+            "y}\n") << 3 << 1 << "a second YAML document";
+        QTest::newRow("empty second document")
+            << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\n...\n---\n") << 4 << 1
+            << "a second YAML document";
+        {
+            // 65,536 lines of 64 bytes fill the limit exactly; the next byte is one too many.
+            QByteArray big = QByteArray("# ").append(QByteArray(61, 'x')).append('\n').repeated(kMaxPlanBytes / 64);
+            QTest::newRow("at the size limit, then one byte") << big + "p" << 65537 << 1
+                                                              << "the plan is 4194305 bytes; a plan may be at most "
+                                                                 "4194304 bytes (4 MiB)";
+        }
         QTest::newRow("expect bad result")
             << QByteArray("probes:\n  - {id: a, kind: shell, command: x}\nexpect:\n  - {probe: a, result: maybe}\n")
             << 4 << 24 << "result must be pass or fail";
@@ -333,6 +361,39 @@ expect:
         const auto missing = loadPlanFile(QStringLiteral("/nonexistent/plan.yaml"));
         QVERIFY(!missing.ok());
         QVERIFY(missing.error().toString().startsWith(QStringLiteral("/nonexistent/plan.yaml: cannot read the plan")));
+    }
+
+    void sameKeysInDifferentMappingsAreFine()
+    {
+        const auto plan = parsePlan("---\nname: x\nprobes:\n  - {id: a, kind: shell, command: x}\n"
+                                    "  - {id: b, kind: shell, command: y}\n...\n# a comment after the end\n");
+        QVERIFY2(plan.ok(), qPrintable(plan.ok() ? QString() : plan.error().toString()));
+        QCOMPARE(plan->probes.size(), 2);
+        // Exactly at the limit still parses.
+        QByteArray text = "probes: [{id: a, kind: shell, command: x}]\n";
+        text += QByteArray("#").append(QByteArray(kMaxPlanBytes - text.size() - 2, 'x')).append('\n');
+        QCOMPARE(text.size(), kMaxPlanBytes);
+        QVERIFY(parsePlan(text).ok());
+    }
+
+    void largePlanFileIsRefusedBeforeItIsRead()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("huge.yaml"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray line = QByteArray("# ").append(QByteArray(1021, 'x')).append('\n');
+        for (int i = 0; i < 50 * 1024; ++i) { // 50 MiB
+            f.write(line);
+        }
+        f.close();
+        const auto plan = loadPlanFile(path);
+        QVERIFY(!plan.ok());
+        QCOMPARE(plan.error().file, path);
+        QVERIFY2(plan.error().message.contains(QStringLiteral("the plan is 52428800 bytes; a plan may be at most")),
+            qPrintable(plan.error().message));
+        QCOMPARE(plan.error().line, 4097); // where the limit is crossed
+        QCOMPARE(plan.error().column, 1);
     }
 
     void builtinPlans()

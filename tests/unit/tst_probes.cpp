@@ -1,10 +1,12 @@
 #include "common/shellquote.h"
+#include "plan/plan.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
 #include "transport/localtransport.h"
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -161,6 +163,122 @@ private Q_SLOTS:
         QVERIFY(done.wait(30000));
         const auto r = done.first().at(0).value<CommandResult>();
         QCOMPARE(QString::fromUtf8(r.stdOut), word);
+        QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
+    }
+
+    void variablesReachTheShellAsTheirValue_data()
+    {
+        // The command as written in a plan's literal block; ${v} and ${n} are plan variables, set
+        // to the value and the number below (--var), so a value cannot be anywhere in the plan text.
+        QTest::addColumn<QByteArray>("command");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected"); // stdout; MARK stands for the marker file's path
+
+        const QString marker = m_marker.filePath(QStringLiteral("pwned"));
+        const QString nasty
+            = QStringLiteral("$(touch %1) `touch %1` \"dq\" 'sq' \\ ; | & $HOME *\nEOF\n${n}").arg(marker);
+        QTest::newRow("plain word") << QByteArray("printf '[%s]' ${v}") << nasty << QStringLiteral("[%1]").arg(nasty);
+        QTest::newRow("in double quotes")
+            << QByteArray("printf '%s' \"<${v}>\"") << nasty << QStringLiteral("<%1>").arg(nasty);
+        QTest::newRow("here-document") << QByteArray("cat <<EOF\nvalue: ${v}\nEOF") << QStringLiteral("hello")
+                                       << QStringLiteral("value: hello\n");
+        QTest::newRow("here-document, nasty value")
+            << QByteArray("cat <<EOF\n${v}\nEOF") << nasty << nasty + QLatin1Char('\n');
+        QTest::newRow("here-document with <<-") << QByteArray("cat <<-END\n\t${v} \"quoted\" 'too'\n\tEND")
+                                                << QStringLiteral("a b") << QStringLiteral("a b \"quoted\" 'too'\n");
+        QTest::newRow("two here-documents, then a word")
+            << QByteArray("cat <<A; cat <<\"B\"; printf '%s' ${v}\n1 ${v}\nA\n2 $HOME\nB") << QStringLiteral("x y")
+            << QStringLiteral("1 x y\n2 $HOME\nx y");
+        QTest::newRow("arithmetic") << QByteArray("echo $(( ${n} + 1 )) $((${n}*2))") << QStringLiteral("x")
+                                    << QStringLiteral("42 82\n");
+        QTest::newRow("arithmetic in a here-document")
+            << QByteArray("cat <<EOF\n$(( ${n} - 1 )) ${v}\nEOF") << QStringLiteral("v") << QStringLiteral("40 v\n");
+        QTest::newRow("a shift is not a here-document")
+            << QByteArray("echo $(( 1 << ${n} / 8 )) ${v}") << QStringLiteral("a  b") << QStringLiteral("32 a  b\n");
+        QTest::newRow("substitution in double quotes")
+            << QByteArray("printf '[%s]' \"$(printf '%s' \"${v}\")\"") << nasty << QStringLiteral("[%1]").arg(nasty);
+        QTest::newRow("here-document in a substitution")
+            << QByteArray("printf '[%s]' \"$(cat <<EOF\n${v}\nEOF\n)\"") << nasty << QStringLiteral("[%1]").arg(nasty);
+        QTest::newRow("backquotes in double quotes")
+            << QByteArray("printf '[%s]' \"`printf '%s' ${v}`\"") << QStringLiteral("a  b") << QStringLiteral("[a  b]");
+        QTest::newRow("case in a substitution")
+            << QByteArray("printf '[%s]' \"$(case a in a) printf '%s' ${v};; esac)\" $(case b in (b) echo ${v};; esac)")
+            << QStringLiteral("a  b") << QStringLiteral("[a  b][a][b]");
+        QTest::newRow("apostrophe in a comment")
+            << QByteArray("# don't split ${v}\nprintf '[%s]' ${v}") << QStringLiteral("a b") << QStringLiteral("[a b]");
+        QTest::newRow("default of a shell variable") << QByteArray("printf '[%s]' ${nestscope_unset:-${v}}")
+                                                     << QStringLiteral("a  b") << QStringLiteral("[a  b]");
+    }
+
+    void variablesReachTheShellAsTheirValue()
+    {
+        QFETCH(QByteArray, command);
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        QByteArray yaml = "variables: {v: x, n: 0}\nprobes:\n  - id: p\n    kind: shell\n    command: |\n";
+        for (const QByteArray &line : command.split('\n')) {
+            yaml += "      " + line + '\n';
+        }
+        const auto plan = parsePlan(yaml, QStringLiteral("p.yaml"),
+            { { QStringLiteral("v"), value }, { QStringLiteral("n"), QStringLiteral("41") } });
+        QVERIFY2(plan.ok(), qPrintable(plan.ok() ? QString() : plan.error().toString()));
+        CommandRequest req;
+        req.command = plan->probes.at(0).command;
+        CommandJob *job = m_transport.start(req); // /bin/sh -c: dash on Debian
+        QSignalSpy done(job, &CommandJob::finished);
+        QVERIFY(done.wait(10000));
+        const auto r = done.first().at(0).value<CommandResult>();
+        QVERIFY2(r.stdErr.isEmpty(), r.stdErr.constData());
+        QCOMPARE(QString::fromUtf8(r.stdOut), expected);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
+        // Where sh is bash (Fedora, Arch) the same command must give the same.
+        if (QFile::exists(QStringLiteral("/bin/bash"))) {
+            QProcess bash;
+            bash.start(QStringLiteral("/bin/bash"), { QStringLiteral("-c"), req.command });
+            QVERIFY(bash.waitForFinished(10000));
+            QCOMPARE(bash.readAllStandardError(), QByteArray());
+            QCOMPARE(QString::fromUtf8(bash.readAllStandardOutput()), expected);
+            QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
+        }
+    }
+
+    void variablesThatCannotBeFilledInSafelyAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("command");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("message");
+        QTest::addColumn<int>("column");
+        const QString marker = m_marker.filePath(QStringLiteral("pwned"));
+        QTest::newRow("arithmetic, not a number")
+            << QByteArray("echo $(( ${v} + 1 ))") << QStringLiteral("x[$(touch %1)]").arg(marker)
+            << QStringLiteral("uses ${v} inside $(( )), where only a whole number") << 14;
+        QTest::newRow("arithmetic, empty")
+            << QByteArray("echo $(( ${v} + 1 ))") << QString() << QStringLiteral("only a whole number") << 14;
+        QTest::newRow("arithmetic, octal")
+            << QByteArray("echo $(( ${v} + 1 ))") << QStringLiteral("010") << QStringLiteral("no leading zeros") << 14;
+        QTest::newRow("quoted here-document")
+            << QByteArray("cat <<'EOF'\n${v}\nEOF") << QStringLiteral("x")
+            << QStringLiteral("uses ${v} in a here-document with a quoted delimiter") << 14;
+        QTest::newRow("single quotes") << QByteArray("echo '${v}'") << QStringLiteral("x")
+                                       << QStringLiteral("inside single quotes") << 14;
+    }
+
+    void variablesThatCannotBeFilledInSafelyAreRefused()
+    {
+        QFETCH(QByteArray, command);
+        QFETCH(QString, value);
+        QFETCH(QString, message);
+        QFETCH(int, column);
+        QByteArray yaml = "variables: {v: x}\nprobes:\n  - id: p\n    kind: shell\n    command: |\n";
+        for (const QByteArray &line : command.split('\n')) {
+            yaml += "      " + line + '\n';
+        }
+        const auto plan = parsePlan(yaml, QStringLiteral("p.yaml"), { { QStringLiteral("v"), value } });
+        QVERIFY(!plan.ok());
+        QVERIFY2(plan.error().message.contains(message), qPrintable(plan.error().message));
+        QCOMPARE(plan.error().line, 5);
+        QCOMPARE(plan.error().column, column);
         QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("pwned"))));
     }
 
@@ -405,8 +523,9 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("tools"); // name=path links
         QTest::addColumn<QString>("connectCommand");
         const QString busybox = QFile::exists(QStringLiteral("/usr/bin/busybox")) ? QStringLiteral("/usr/bin/busybox")
-                                                                                   : QStringLiteral("/bin/busybox");
-        QTest::newRow("bash") << QStringList { QStringLiteral("bash=/bin/bash"), QStringLiteral("timeout=/usr/bin/timeout") }
+                                                                                  : QStringLiteral("/bin/busybox");
+        QTest::newRow("bash") << QStringList { QStringLiteral("bash=/bin/bash"),
+            QStringLiteral("timeout=/usr/bin/timeout") }
                               << QStringLiteral("/dev/tcp/");
         QTest::newRow("openbsd nc") << QStringList { QStringLiteral("nc=/bin/nc.openbsd") }
                                     << QStringLiteral("nc -v -z -w");
@@ -433,7 +552,8 @@ private Q_SLOTS:
         server.close();
         const Sample refused = runProbe(p);
         qputenv("PATH", m_path);
-        QVERIFY2(ok.status == SampleStatus::Pass, qPrintable(ok.message + QLatin1Char('\n') + QString::fromUtf8(ok.stdErr)));
+        QVERIFY2(
+            ok.status == SampleStatus::Pass, qPrintable(ok.message + QLatin1Char('\n') + QString::fromUtf8(ok.stdErr)));
         QCOMPARE(ok.exitCode, 0);
         QVERIFY2(ok.command.contains(connectCommand), qPrintable(ok.command));
         QVERIFY(ok.phasesMs.contains(QStringLiteral("connect")));
@@ -447,8 +567,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QByteArray>("stdErr");
-        QTest::newRow("openbsd nc") << 1 << QByteArray("nc: connect to 10.77.100.80 port 80 (tcp) timed out: "
-                                                       "Operation now in progress\n");
+        QTest::newRow("openbsd nc") << 1
+                                    << QByteArray("nc: connect to 10.77.100.80 port 80 (tcp) timed out: "
+                                                  "Operation now in progress\n");
         QTest::newRow("busybox nc") << 1 << QByteArray("nc: timed out\n");
         QTest::newRow("bash") << 124 << QByteArray();
         QTest::newRow("curl") << 28 << QByteArray("curl: (28) Connection timed out after 9001 milliseconds\n");

@@ -2,10 +2,13 @@
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
+#include "results/storeschema.h"
 #include "storetestdata.h"
 #include "transport/localtransport.h"
 
+#include <QCryptographicHash>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QScopeGuard>
@@ -122,6 +125,77 @@ private Q_SLOTS:
         // Opening again does not migrate twice.
         QVERIFY(store.open(file).ok());
         QCOMPARE(store.runs().size(), 1);
+    }
+
+    void foreignDatabaseIsRefusedUntouched_data()
+    {
+        QTest::addColumn<QStringList>("setup"); // SQL another application ran on the file
+        QTest::newRow("another application's tables")
+            << QStringList { QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"),
+                   QStringLiteral("INSERT INTO notes (body) VALUES ('keep me')") };
+        QTest::newRow("in WAL mode") << QStringList { QStringLiteral("PRAGMA journal_mode = WAL"),
+            QStringLiteral("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"),
+            QStringLiteral("INSERT INTO notes (body) VALUES ('keep me')") };
+        QTest::newRow("its user_version is our schema")
+            << QStringList { QStringLiteral("CREATE TABLE items (name TEXT)"),
+                   QStringLiteral("PRAGMA user_version = 1") };
+        QTest::newRow("a runs table, but not ours") << QStringList { QStringLiteral("CREATE TABLE runs (lap INTEGER)"),
+            QStringLiteral("PRAGMA user_version = 1") };
+        QTest::newRow("another application_id, no tables")
+            << QStringList { QStringLiteral("PRAGMA application_id = 1179403647") }; // 'FOSL'
+        QTest::newRow("only a view") << QStringList { QStringLiteral("CREATE VIEW answer AS SELECT 42") };
+    }
+
+    void foreignDatabaseIsRefusedUntouched()
+    {
+        QFETCH(QStringList, setup);
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("other.sqlite"));
+        for (const QString &sql : std::as_const(setup)) {
+            rawQuery(file, sql);
+        }
+        auto checksum = [&file] {
+            QFile f(file);
+            return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                               : QByteArray();
+        };
+        const QByteArray before = checksum();
+        QVERIFY(!before.isEmpty());
+        QVERIFY(!QFile::exists(file + QStringLiteral("-wal")));
+        QVERIFY(!QFile::exists(file + QStringLiteral("-shm")));
+
+        RunStore store;
+        const auto opened = store.open(file);
+        QVERIFY(!opened);
+        QVERIFY2(opened.error().message.contains(QStringLiteral("not a Nestscope run store")),
+            qPrintable(opened.error().message));
+        QCOMPARE(opened.error().file, file);
+        QVERIFY(!store.isOpen());
+        QCOMPARE(checksum(), before); // not one byte changed: no table, no user_version, no WAL switch
+        QVERIFY(!QFile::exists(file + QStringLiteral("-wal")));
+        QVERIFY(!QFile::exists(file + QStringLiteral("-shm")));
+    }
+
+    void newAndOlderStoresCarryTheApplicationId()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("runs.sqlite"));
+        {
+            RunStore store;
+            QVERIFY(store.open(file).ok());
+            QVERIFY(store.beginRun(header()).ok());
+        }
+        QCOMPARE(rawQuery(file, QStringLiteral("PRAGMA application_id")).toInt(), storeApplicationId());
+        // A store written before stores were stamped (application_id 0) is still recognised by its
+        // tables and is stamped when it is opened.
+        rawQuery(file, QStringLiteral("PRAGMA application_id = 0"));
+        QCOMPARE(rawQuery(file, QStringLiteral("PRAGMA application_id")).toInt(), 0);
+        RunStore store;
+        const auto opened = store.open(file);
+        QVERIFY2(opened.ok(), opened ? "" : qPrintable(opened.error().toString()));
+        QCOMPARE(store.runs().size(), 1);
+        store.close();
+        QCOMPARE(rawQuery(file, QStringLiteral("PRAGMA application_id")).toInt(), storeApplicationId());
     }
 
     void keepsEverySampleField_data()
@@ -448,6 +522,56 @@ private Q_SLOTS:
         QVERIFY2(opened.error().message.contains(QStringLiteral("readonly"))
                 || opened.error().message.contains(QStringLiteral("not writable")),
             qPrintable(opened.error().message));
+    }
+
+    void writeAheadLogStaysBoundedDuringALongRun_data()
+    {
+        QTest::addColumn<bool>("qtSqlOnly");
+        QTest::newRow("sqlite3 binds") << false;
+        QTest::newRow("QtSql only") << true;
+    }
+
+    void writeAheadLogStaysBoundedDuringALongRun()
+    {
+        // Samples of a real run arrive one by one, so each is its own commit of a few pages; 5,000
+        // of them used to leave a 45 MB log beside a 340 KB file, because nothing copied the log
+        // back while samples kept coming. The bound holds by design: the writer checkpoints once
+        // the log reaches RunStore::kWalCheckpointBytes, so the log never exceeds that plus one
+        // transaction (here one sample, a few pages), however fast or slow the machine is.
+        QFETCH(bool, qtSqlOnly);
+        if (qtSqlOnly) {
+            qputenv("NESTSCOPE_STORE_QTSQL_ONLY", "1");
+        }
+        const auto restore = qScopeGuard([] {
+            qunsetenv("NESTSCOPE_STORE_QTSQL_ONLY");
+        });
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("runs.sqlite"));
+        const QString wal = file + QStringLiteral("-wal");
+        RunStore store;
+        QVERIFY(store.open(file).ok());
+        const qint64 id = *store.beginRun(header());
+        constexpr int kSamples = 5000;
+        constexpr qint64 kBound = RunStore::kWalCheckpointBytes + 256 * 1024;
+        qint64 largest = 0;
+        for (int i = 0; i < kSamples; ++i) {
+            store.addSample(id, numberedSample(i));
+            store.flush(); // one commit per sample, as when probes finish one at a time
+            largest = std::max(largest, QFileInfo(wal).size());
+            if (i % 100 == 0) {
+                // What the run list and a run window read meanwhile. A statement of theirs left
+                // open would hold a snapshot and keep the log from being emptied.
+                QCOMPARE(store.runInfo(id)->samples, i + 1);
+                QCOMPARE(store.runs().size(), 1);
+            }
+            if (i % 1000 == 0) {
+                QCOMPARE(store.loadRun(id)->samples.size(), i + 1);
+            }
+        }
+        qInfo("largest log: %lld bytes; database: %lld bytes", largest, QFileInfo(file).size());
+        QVERIFY2(largest <= kBound, qPrintable(QStringLiteral("the log reached %1 bytes").arg(largest)));
+        QCOMPARE(store.runInfo(id)->samples, kSamples);
+        QCOMPARE(store.loadRun(id)->samples.size(), kSamples);
     }
 
     void fullDiskFailsOnceAndKeepsWhatWasCommitted()

@@ -2,6 +2,7 @@
 
 #include "codehighlighter.h"
 #include "matrixmodel.h"
+#include "results/runstats.h"
 
 #include <QFontDatabase>
 #include <QHeaderView>
@@ -112,7 +113,8 @@ void SampleDetails::showSample(int index)
     if (!s.phasesMs.isEmpty()) {
         QStringList phases;
         for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
-            phases << QStringLiteral("%1 %2").arg(it.key(), MatrixModel::formatMs(it.value()));
+            const QString measure = runstats::formatMeasure(it.key(), it.value());
+            phases << QStringLiteral("%1 %2").arg(it.key(), measure.isEmpty() ? MatrixModel::formatMs(it.value()) : measure);
         }
         text += tr("phases: %1\n").arg(phases.join(QStringLiteral(", ")));
     }

@@ -316,7 +316,8 @@ const QList<KindInfo> &kinds()
         { ProbeKind::Shell, "shell",
             { QStringLiteral("command"), QStringLiteral("expect_exit"), QStringLiteral("expect_stdout") } },
         { ProbeKind::Http, "http",
-            { QStringLiteral("url"), QStringLiteral("expect_status"), QStringLiteral("family") } },
+            { QStringLiteral("url"), QStringLiteral("expect_status"), QStringLiteral("family"),
+                QStringLiteral("min_bytes") } },
         { ProbeKind::Fact, "fact", { QStringLiteral("fact") } },
         { ProbeKind::Dns, "dns", { QStringLiteral("name"), QStringLiteral("record") } },
         { ProbeKind::Tcp, "tcp", { QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("family") } },
@@ -968,6 +969,15 @@ private:
                     }
                 } else {
                     probe.expectStatus << integer(st, QStringLiteral("expect_status"), 100, 599);
+                }
+            }
+            if (const YAML::Node mb = node["min_bytes"]) {
+                const QString text = expand(mb, QStringLiteral("min_bytes"));
+                bool ok = false;
+                probe.minBytes = text.toLongLong(&ok);
+                if (!ok || probe.minBytes < 1 || probe.minBytes > (qint64(1) << 30)) {
+                    fail(mb, QStringLiteral("min_bytes must be a whole number of bytes from 1 to 1073741824, not \"%1\"")
+                                 .arg(text));
                 }
             }
             break;

@@ -54,6 +54,9 @@ struct Probe {
     // http
     QUrl url;
     QList<int> expectStatus; ///< empty: any 2xx or 3xx
+    /// A bulk transfer: the body must be at least this many bytes (0: any). The sample keeps the
+    /// bytes received and the throughput, so a transfer that stalls (a path-MTU black hole) shows.
+    qint64 minBytes = 0;
 
     // fact
     FactKind fact = FactKind::Ipv4Address;

@@ -68,9 +68,14 @@ QString compileHttp(const Probe &probe)
     const QString curl
         = QStringLiteral("curl -sS%4 -o /dev/null --max-time %1 -w '%2 code=%{http_code} dns=%{time_namelookup} "
                          "connect=%{time_connect} tls=%{time_appconnect} ttfb=%{time_starttransfer} "
-                         "total=%{time_total}\\n' -- %3")
+                         "total=%{time_total} size=%{size_download} speed=%{speed_download}\\n' -- %3")
               .arg(maxTime, QLatin1String(kCurlMarker), url, fam);
-    const QString wget = QStringLiteral("wget%3 -S -O /dev/null -T %1 -t 1 -- %2").arg(maxTime, url, fam);
+    // wget cannot report what it received on /dev/null: a bulk transfer goes to a file it counts.
+    const QString wget = probe.minBytes > 0
+        ? QStringLiteral("f=$(mktemp) || exit 70; wget%3 -S -O \"$f\" -T %1 -t 1 -- %2; rc=$?; "
+                         "echo \"nestscope-http-bytes=$(wc -c <\"$f\")\"; rm -f \"$f\"; exit $rc")
+              .arg(maxTime, url, fam)
+        : QStringLiteral("wget%3 -S -O /dev/null -T %1 -t 1 -- %2").arg(maxTime, url, fam);
     return QStringLiteral("if command -v curl >/dev/null 2>&1; then %1; elif command -v wget >/dev/null 2>&1; then %2; "
                           "else %3; fi")
         .arg(curl, wget, missingTool(QStringLiteral("neither curl nor wget is installed on this target")));
@@ -263,8 +268,18 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
     }
     static const QRegularExpression curlLine(QStringLiteral(
         "nestscope-http code=(\\d{3}) dns=([\\d.]+) connect=([\\d.]+) tls=([\\d.]+) ttfb=([\\d.]+) total=([\\d.]+)"));
+    static const QRegularExpression curlSize(QStringLiteral(" size=(\\d+) speed=([\\d.]+)"));
     const auto m = curlLine.match(QString::fromUtf8(result.stdOut));
     if (m.hasMatch()) {
+        qint64 bytes = -1;
+        if (const auto sz = curlSize.match(QString::fromUtf8(result.stdOut), m.capturedEnd()); sz.hasMatch()) {
+            bytes = sz.captured(1).toLongLong();
+            if (probe.minBytes > 0) {
+                s.phasesMs.insert(QStringLiteral("download_bytes"), double(bytes));
+                s.phasesMs.insert(QStringLiteral("throughput_bytes_per_s"), sz.captured(2).toDouble());
+            }
+        }
+        const bool shortBody = probe.minBytes > 0 && bytes >= 0 && bytes < probe.minBytes;
         const int code = m.captured(1).toInt();
         const double dns = m.captured(2).toDouble() * 1000;
         const double connect = m.captured(3).toDouble() * 1000;
@@ -280,7 +295,16 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
         if (total > 0) {
             s.latencyMs = total;
         }
-        if (result.exitCode == 28) {
+        if (result.exitCode == 28 && probe.minBytes > 0 && code != 0) {
+            // Connected and answered, then the body stopped coming: small requests pass, bulk
+            // transfers stall (a path-MTU black hole looks like this).
+            s.status = SampleStatus::Timeout;
+            s.message = QStringLiteral("HTTP %1, then the transfer stalled: %2 of %3 bytes in %4 s")
+                            .arg(code)
+                            .arg(std::max<qint64>(0, bytes))
+                            .arg(probe.minBytes)
+                            .arg(probe.timeout.count() / 1000);
+        } else if (result.exitCode == 28) {
             s.status = SampleStatus::Timeout;
             s.message = QStringLiteral("curl gave up after %1 s: %2")
                             .arg(probe.timeout.count() / 1000)
@@ -297,11 +321,14 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
                             .arg(code)
                             .arg(result.exitCode)
                             .arg(lastLine(result.stdErr));
-        } else if (statusExpected(probe, code)) {
-            s.status = SampleStatus::Pass;
-        } else {
+        } else if (!statusExpected(probe, code)) {
             s.status = SampleStatus::Fail;
             s.message = QStringLiteral("HTTP %1, expected %2").arg(code).arg(expectedStatusText(probe));
+        } else if (shortBody) {
+            s.status = SampleStatus::Fail;
+            s.message = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
+        } else {
+            s.status = SampleStatus::Pass;
         }
         return;
     }
@@ -319,11 +346,23 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
         if (s.message.endsWith(QLatin1String(": "))) {
             s.message.chop(2);
         }
-    } else if (statusExpected(probe, code)) {
-        s.status = SampleStatus::Pass;
-    } else {
+    } else if (!statusExpected(probe, code)) {
         s.status = SampleStatus::Fail;
         s.message = QStringLiteral("HTTP %1, expected %2").arg(code).arg(expectedStatusText(probe));
+    } else {
+        s.status = SampleStatus::Pass;
+    }
+    static const QRegularExpression wgetBytes(QStringLiteral("nestscope-http-bytes=\\s*(\\d+)"));
+    if (const auto b = wgetBytes.match(QString::fromUtf8(result.stdOut)); probe.minBytes > 0 && b.hasMatch()) {
+        const qint64 bytes = b.captured(1).toLongLong();
+        s.phasesMs.insert(QStringLiteral("download_bytes"), double(bytes));
+        if (s.latencyMs > 0) {
+            s.phasesMs.insert(QStringLiteral("throughput_bytes_per_s"), double(bytes) * 1000.0 / s.latencyMs);
+        }
+        if (s.status == SampleStatus::Pass && bytes < probe.minBytes) {
+            s.status = SampleStatus::Fail;
+            s.message = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
+        }
     }
     s.phasesMs.insert(QStringLiteral("total"), s.latencyMs);
 }

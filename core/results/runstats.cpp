@@ -3,6 +3,7 @@
 #include "matrix.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace nestscope::runstats {
@@ -85,6 +86,32 @@ QList<QPointF> timeline(const Run &run, const QString &probe, const QString &tar
     return points;
 }
 
+bool isDurationPhase(const QString &key)
+{
+    return !key.endsWith(QLatin1String("_percent")) && !key.endsWith(QLatin1String("_bytes"))
+        && !key.endsWith(QLatin1String("_per_s"));
+}
+
+QString formatMeasure(const QString &key, double value)
+{
+    if (key.endsWith(QLatin1String("_percent"))) {
+        return QStringLiteral("%1 %").arg(value, 0, 'f', value == std::floor(value) ? 0 : 1);
+    }
+    const bool rate = key.endsWith(QLatin1String("_per_s"));
+    if (rate || key.endsWith(QLatin1String("_bytes"))) {
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB" };
+        int u = 0;
+        while (value >= 1024.0 && u < 3) {
+            value /= 1024.0;
+            ++u;
+        }
+        return QStringLiteral("%1 %2%3")
+            .arg(value, 0, 'f', u == 0 ? 0 : 1)
+            .arg(QLatin1String(units[u]), rate ? QStringLiteral("/s") : QString());
+    }
+    return {};
+}
+
 QStringList phaseOrder(const QStringList &phases)
 {
     static const QStringList known { QStringLiteral("dns"), QStringLiteral("connect"), QStringLiteral("tls"),
@@ -97,7 +124,7 @@ QStringList phaseOrder(const QStringList &phases)
     }
     QStringList rest;
     for (const QString &p : phases) {
-        if (!known.contains(p) && p != QLatin1String("total") && !rest.contains(p)) {
+        if (!known.contains(p) && p != QLatin1String("total") && isDurationPhase(p) && !rest.contains(p)) {
             rest << p;
         }
     }

@@ -31,8 +31,14 @@ QMap<QString, double> meanPhases(const Run &run, const QString &probe, const QSt
 double successRate(const Run &run, const QString &probe, const QString &target);
 /// (repetition + 1, latency ms) in repetition order.
 QList<QPointF> timeline(const Run &run, const QString &probe, const QString &target);
-/// The phases in the order they happen, then any others alphabetically.
+/// The phases in the order they happen, then any other durations alphabetically; measures that
+/// are not durations (see isDurationPhase) are left out, so no chart plots them as milliseconds.
 QStringList phaseOrder(const QStringList &phases);
+/// Whether a key of Sample::phasesMs is a duration in ms. Keys ending in `_percent`, `_bytes` or
+/// `_per_s` (ICMP loss, a bulk transfer's bytes and throughput) are other measures.
+bool isDurationPhase(const QString &key);
+/// A measure that is not a duration, in its unit ("3 %", "1.0 MiB", "12.5 MiB/s"); empty for a duration.
+QString formatMeasure(const QString &key, double value);
 
 } // namespace runstats
 

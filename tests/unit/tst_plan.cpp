@@ -129,6 +129,9 @@ probes:
         QTest::newRow("bad status") << QByteArray(
             "probes:\n  - id: a\n    kind: http\n    url: http://x/\n    expect_status: 999\n")
                                     << 5 << 20 << "from 100 to 599";
+        QTest::newRow("bad min_bytes") << QByteArray(
+            "probes:\n  - id: a\n    kind: http\n    url: http://x/\n    min_bytes: 1MiB\n")
+                                       << 5 << 16 << "min_bytes must be a whole number of bytes";
         QTest::newRow("bad regex") << QByteArray(
             "probes:\n  - id: a\n    kind: shell\n    command: x\n    expect_stdout: '(('\n")
                                    << 5 << 20 << "not a valid regular expression";

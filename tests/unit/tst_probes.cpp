@@ -2,12 +2,14 @@
 #include "plan/plan.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
+#include "results/runstats.h"
 #include "transport/localtransport.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -20,7 +22,9 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A tiny HTTP/1.0 server on 127.0.0.1 in the test's own event loop: "/ok" is 200, "/slow"
-/// answers after 3 s, anything else is 404. Real curl and wget talk to it through real sockets.
+/// answers after 3 s, "/bytes/N" is a body of N bytes, "/stall/N" promises N bytes, sends 1000
+/// and then nothing more (a path-MTU black hole seen from the client), anything else is 404.
+/// Real curl and wget talk to it through real sockets.
 class TinyHttpServer : public QObject {
 public:
     TinyHttpServer()
@@ -38,7 +42,15 @@ public:
                             "HTTP/1.0 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
                         sock->disconnectFromHost();
                     };
-                    if (path == "/slow") {
+                    if (path.startsWith("/bytes/") || path.startsWith("/stall/")) {
+                        const qint64 n = path.mid(7).toLongLong();
+                        const bool stall = path.startsWith("/stall/");
+                        sock->write("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                            + QByteArray::number(n) + "\r\n\r\n" + QByteArray(stall ? std::min<qint64>(n, 1000) : n, 'x'));
+                        if (!stall) {
+                            sock->disconnectFromHost();
+                        }
+                    } else if (path == "/slow") {
                         QTimer::singleShot(3000, sock, [reply] {
                             reply("200 OK");
                         });
@@ -478,6 +490,57 @@ private Q_SLOTS:
         p.family = Family::IPv4;
         s = runProbe(p);
         QCOMPARE(s.status, SampleStatus::Fail);
+    }
+
+    // A bulk transfer keeps its bytes and throughput (not as durations), and fails when less
+    // than min_bytes arrives; one that stalls after the first bytes is a timeout that says so.
+    void bulkTransfer()
+    {
+        Probe p = httpProbe(m_http.url(QStringLiteral("/bytes/200000")), 30s);
+        p.minBytes = 200000;
+        const Sample ok = runProbe(p);
+        QVERIFY2(ok.status == SampleStatus::Pass, qPrintable(ok.message));
+        QCOMPARE(ok.phasesMs.value(QStringLiteral("download_bytes")), 200000.0);
+        QVERIFY(ok.phasesMs.value(QStringLiteral("throughput_bytes_per_s")) > 0);
+        QVERIFY(!runstats::phaseOrder(ok.phasesMs.keys()).contains(QStringLiteral("download_bytes")));
+        QCOMPARE(runstats::formatMeasure(QStringLiteral("download_bytes"), 1048576), QStringLiteral("1.0 MiB"));
+
+        p.url = QUrl(m_http.url(QStringLiteral("/bytes/10")));
+        p.minBytes = 100;
+        const Sample small = runProbe(p);
+        QCOMPARE(small.status, SampleStatus::Fail);
+        QCOMPARE(small.message, QStringLiteral("HTTP 200, but only 10 of 100 bytes arrived"));
+
+        p.url = QUrl(m_http.url(QStringLiteral("/stall/500000")));
+        p.minBytes = 500000;
+        p.timeout = 2s;
+        const Sample stalled = runProbe(p);
+        QCOMPARE(stalled.status, SampleStatus::Timeout);
+        QVERIFY2(stalled.message.startsWith(QStringLiteral("HTTP 200, then the transfer stalled: 1000 of 500000 bytes")),
+            qPrintable(stalled.message));
+    }
+
+    void bulkTransferWithWget()
+    {
+        // Without curl, wget saves the body to a temporary file that the probe counts.
+        QTemporaryDir bin;
+        for (const char *tool : { "wget", "mktemp", "wc", "rm" }) {
+            const QString path = QStandardPaths::findExecutable(QLatin1String(tool));
+            QVERIFY2(!path.isEmpty(), tool);
+            QVERIFY(QFile::link(path, bin.filePath(QLatin1String(tool))));
+        }
+        Probe p = httpProbe(m_http.url(QStringLiteral("/bytes/50000")), 30s);
+        p.minBytes = 50000;
+        qputenv("PATH", bin.path().toUtf8());
+        const Sample ok = runProbe(p);
+        p.minBytes = 60000;
+        const Sample small = runProbe(p);
+        qputenv("PATH", m_path);
+        QVERIFY2(ok.status == SampleStatus::Pass, qPrintable(ok.message + QString::fromUtf8(ok.stdErr)));
+        QVERIFY(ok.command.contains(QStringLiteral("wget")));
+        QCOMPARE(ok.phasesMs.value(QStringLiteral("download_bytes")), 50000.0);
+        QCOMPARE(small.status, SampleStatus::Fail);
+        QCOMPARE(small.message, QStringLiteral("HTTP 200, but only 50000 of 60000 bytes arrived"));
     }
 
     void tcpConnect()

@@ -32,6 +32,7 @@ const QMap<QString, QString> kLabVars {
     { QStringLiteral("https_url"), QStringLiteral("https://www.lab.test/") },
     { QStringLiteral("ping_host"), QStringLiteral("www.lab.test") },
     { QStringLiteral("registry_url"), QStringLiteral("https://registry.lab.test/v2/") },
+    { QStringLiteral("bulk_base"), QStringLiteral("https://www.lab.test/bytes/") },
 };
 
 // package-manager and docker-pull are left out: the lab has no package mirror and no Docker.
@@ -39,7 +40,8 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
     QStringLiteral("ipv4-default-route"), QStringLiteral("ipv6-default-route"), QStringLiteral("resolver"),
     QStringLiteral("dns-a"), QStringLiteral("dns-aaaa"), QStringLiteral("icmp-ipv4"), QStringLiteral("icmp-ipv6"),
     QStringLiteral("tcp-ipv4"), QStringLiteral("tcp-ipv6"), QStringLiteral("http-ipv4"), QStringLiteral("http-ipv6"),
-    QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("registry") };
+    QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("bulk-ipv4"), QStringLiteral("bulk-ipv6"),
+    QStringLiteral("registry") };
 
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
 
@@ -56,12 +58,15 @@ class TestLabPlans : public QObject {
 private:
     // Right after `up` or a switch, SLAAC and duplicate detection take a few seconds. Wait (at
     // most 60 s) until each instance has a usable IPv6 address and route, as every scenario gives
-    // them; if it never happens the pattern check says what is missing.
-    static void waitForInstanceNetwork()
+    // them (but instance-no-dhcp's vm2); if it never happens the pattern check says what is missing.
+    static void waitForInstanceNetwork(const QString &scenario)
     {
+        const QString vms = scenario == QLatin1String("instance-no-dhcp") ? QStringLiteral("vm1")
+                                                                           : QStringLiteral("vm1 vm2");
         const QString check = QStringLiteral(
-            "for vm in vm1 vm2; do lxc exec $vm -- sh -c 'ip -6 route show default | grep -q default && "
-            "ip -6 -o addr show scope global -tentative -dadfailed | grep -q inet6' || exit 1; done");
+            "for vm in %1; do lxc exec $vm -- sh -c 'ip -6 route show default | grep -q default && "
+            "ip -6 -o addr show scope global -tentative -dadfailed | grep -q inet6' || exit 1; done")
+                                  .arg(vms);
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 60000) {
@@ -137,13 +142,44 @@ private:
             }
             return wrong;
         }
-        // In every broken scenario the runner itself is fine over IPv4.
-        for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("tcp-ipv4"), QStringLiteral("http-ipv4"),
-                 QStringLiteral("https-ipv4") }) {
+        const QStringList outbound { QStringLiteral("tcp-ipv4"), QStringLiteral("http-ipv4"),
+            QStringLiteral("https-ipv4") };
+        if (scenario == QLatin1String("runner-offline")) {
+            // The runner itself reaches nothing upstream, and neither do its instances.
+            for (const QString &t : QStringList { QStringLiteral("runner") } + instances) {
+                for (const QString &p : outbound) {
+                    expect(p, t, failed);
+                }
+            }
+            return wrong;
+        }
+        // In every other broken scenario the runner itself is fine over IPv4.
+        for (const QString &p : QStringList { QStringLiteral("dns-a") } + outbound) {
             expect(p, QStringLiteral("runner"), passed);
         }
         for (const QString &t : instances) {
-            if (scenario == QLatin1String("ipv6-only")) {
+            if (scenario == QLatin1String("instance-no-dhcp")) {
+                // vm2 lost its DHCP client; its sibling vm1 is healthy.
+                if (t == QLatin1String("vm1")) {
+                    for (const QString &p : kNetworkProbes) {
+                        expect(p, t, passed);
+                    }
+                } else {
+                    expect(QStringLiteral("ipv4-address"), t, failed);
+                    expect(QStringLiteral("ipv6-address"), t, failed);
+                    for (const QString &p : outbound) {
+                        expect(p, t, failed);
+                    }
+                }
+            } else if (scenario == QLatin1String("subnet-route")) {
+                // Addresses stay, but every reply to the instances leaves through another link,
+                // the bridge's DNS answers included.
+                expect(QStringLiteral("ipv4-address"), t, passed);
+                expect(QStringLiteral("dns-a"), t, failed);
+                for (const QString &p : outbound) {
+                    expect(p, t, failed);
+                }
+            } else if (scenario == QLatin1String("ipv6-only")) {
                 expect(QStringLiteral("ipv4-address"), t, failed);
                 expect(QStringLiteral("ipv6-address"), t, passed);
                 expect(QStringLiteral("http-ipv4"), t, failed);
@@ -154,7 +190,7 @@ private:
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, failed);
                 expect(QStringLiteral("https-ipv4"), t, failed);
-            } else { // forward-drop, nat-off, ip-forward-off: addresses and DNS fine, traffic out is not
+            } else { // forward-drop, docker-user-drop, nat-off, ip-forward-off: addresses and DNS fine, traffic out is not
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, passed);
                 expect(QStringLiteral("tcp-ipv4"), t, failed);
@@ -182,7 +218,8 @@ private Q_SLOTS:
     void cliGivesEachScenarioItsPattern_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down" }) {
+        for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down",
+                 "docker-user-drop", "subnet-route", "runner-offline", "instance-no-dhcp" }) {
             QTest::newRow(s) << QString::fromLatin1(s);
         }
     }
@@ -192,7 +229,7 @@ private Q_SLOTS:
         QFETCH(QString, scenario);
         QString out;
         QVERIFY2(labCommand({ QStringLiteral("scenario"), scenario }, &out, 60000), qPrintable(out));
-        waitForInstanceNetwork();
+        waitForInstanceNetwork(scenario);
         checkPattern(scenario, runCli());
     }
 
@@ -208,7 +245,7 @@ private Q_SLOTS:
         QFETCH(QString, scenario);
         QString out;
         QVERIFY2(labCommand({ QStringLiteral("scenario"), scenario }, &out, 60000), qPrintable(out));
-        waitForInstanceNetwork();
+        waitForInstanceNetwork(scenario);
         MainWindow w;
         QSignalSpy changed(w.connection(), &RunnerConnection::transportChanged);
         SshTarget target;

@@ -188,8 +188,36 @@ check_rc "vm1 curl by name fails resolving" 6 28 -- in_vm vm1 curl -sS -m 3 http
 check_out "vm1 curl by address works" 'nestscope lab' in_vm vm1 curl -sS -m 5 http://10.77.100.80/
 check_out "runner resolves fine" 'fd42:77:100::80' on_runner getent hosts www.lab.test
 
+echo "# scenario docker-user-drop: FORWARD jumps to DOCKER-USER, which drops the bridge's traffic"
+scenario docker-user-drop
+check_out "runner FORWARD policy stays ACCEPT" '-P FORWARD ACCEPT' as_root_on_runner iptables -S FORWARD
+check_out "DOCKER-USER drops what lxdbr0 forwards" '-A DOCKER-USER -i lxdbr0 -j DROP' as_root_on_runner iptables -S DOCKER-USER
+check_out "vm1 DNS answers" '10\.77\.100\.80' in_vm vm1 getent ahosts www.lab.test
+check_rc "vm1 curl -4 times out" 28 -- in_vm vm1 curl -sS -4 -m 3 https://www.lab.test/
+check_rc "vm1 curl -6 times out" 28 -- in_vm vm1 curl -sS -6 -m 3 https://www.lab.test/
+check_out "runner itself is fine" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
+
+echo "# scenario subnet-route: more specific routes send the bridge's subnets elsewhere"
+scenario subnet-route
+check_out "runner routes 10.77.10.0/25 to stray0" '10\.77\.10\.0/25 dev stray0' on_runner ip -4 route show
+check_rc "vm1 curl -4 by address times out" 28 -- in_vm vm1 curl -sS -4 -m 3 http://10.77.100.80/
+check_out "runner itself is fine" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
+
+echo "# scenario runner-offline: the runner's uplink has no carrier"
+scenario runner-offline
+check_out "runner's default route is linkdown" 'default via 10\.77\.0\.1 dev uplink0 linkdown' on_runner ip -4 route show default
+check_rc "runner curl fails" 7 28 -- on_runner curl -sS -4 -m 3 http://10.77.100.80/
+check_rc "vm1 curl fails too" 7 28 -- in_vm vm1 curl -sS -4 -m 3 http://10.77.100.80/
+
+echo "# scenario instance-no-dhcp: vm2 has no DHCP client, vm1 is fine"
+scenario instance-no-dhcp
+check_out "vm2 has no global address" '^$' in_vm vm2 ip -o addr show dev eth0 scope global
+check_rc "vm2 curl fails at once" 7 -- in_vm vm2 curl -sS -4 -m 3 http://10.77.100.80/
+check_out "vm1 is fine" 'nestscope lab' in_vm vm1 curl -sS -m 5 https://www.lab.test/
+
 echo "# back to healthy, everything works again"
 scenario healthy
+check_out "vm2 has its address again" 'inet .*10\.77\.10\.' in_vm vm2 ip -o addr show dev eth0
 healthy_checks
 
 echo "# up is idempotent, and concurrent ups are serialised"

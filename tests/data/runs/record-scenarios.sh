@@ -17,7 +17,7 @@ for s in ${*:-$("$lab" scenarios)}; do
     --plan builtin:nested-vm-network \
     --var dns_name=www.lab.test --var web_host=www.lab.test --var http_url=http://www.lab.test/ \
     --var https_url=https://www.lab.test/ --var ping_host=www.lab.test \
-    --var registry_url=https://registry.lab.test/v2/ \
+    --var registry_url=https://registry.lab.test/v2/ --var bulk_base=https://www.lab.test/bytes/ \
     --json "$here/scenarios/$s.json" --quiet || true
   echo "recorded $s"
 done

@@ -601,7 +601,8 @@ Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
     // side's config resolves them (as OpenSSH does for `ssh -J`).
     const auto endpoint = [&config](const SshTarget &t) {
         const SshHostConfig c = config.lookup(t.host);
-        return std::pair { c.hostName.isEmpty() ? t.host : c.hostName, t.port > 0 ? t.port : (c.port > 0 ? c.port : 22) };
+        return std::pair { c.hostName.isEmpty() ? t.host : c.hostName,
+            t.port > 0 ? t.port : (c.port > 0 ? c.port : 22) };
     };
 
     ConnectedSession result;

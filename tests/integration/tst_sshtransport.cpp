@@ -461,14 +461,19 @@ private Q_SLOTS:
         AgentEnvironment noAgent({});
         SshTransport transport(target());
         CommandRequest request;
-        request.command = QStringLiteral("while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 4");
+        request.command
+            = QStringLiteral("while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 4");
         request.timeout = std::chrono::milliseconds(0); // none
         InteractiveJob *job = transport.startInteractive(request);
         QVERIFY(job);
         QByteArray out;
         QByteArray err;
-        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) { out += d; });
-        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) { err += d; });
+        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) {
+            out += d;
+        });
+        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) {
+            err += d;
+        });
         QSignalSpy done(job, &CommandJob::finished);
         job->write("one\n"); // before the channel is open: kept until then
         QTRY_COMPARE_WITH_TIMEOUT(out, QByteArray("got one\n"), 20000);
@@ -526,12 +531,13 @@ private Q_SLOTS:
         refusals = 0;
         QLoggingCategory::setFilterRules(QStringLiteral("nestscope.ssh.info=true"));
         static QtMessageHandler previous = nullptr;
-        previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
-            if (message.contains(QLatin1String("refused a channel"))) {
-                refusals.ref();
-            }
-            previous(type, context, message);
-        });
+        previous
+            = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+                  if (message.contains(QLatin1String("refused a channel"))) {
+                      refusals.ref();
+                  }
+                  previous(type, context, message);
+              });
         const int count = 160;
         int started = 0;
         int ok = 0;
@@ -959,8 +965,8 @@ private Q_SLOTS:
             transport.setInteraction(&interaction);
             const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
             QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
-            QVERIFY2(r.errorString.contains(QStringLiteral("cancelled: no password was given")),
-                qPrintable(r.errorString));
+            QVERIFY2(
+                r.errorString.contains(QStringLiteral("cancelled: no password was given")), qPrintable(r.errorString));
             QCOMPARE(interaction.passwordQuestions.size(), 1);
             QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
         }
@@ -1045,14 +1051,17 @@ private Q_SLOTS:
         SshServer jump1;
         QVERIFY(startJumpHost(jump1, jump2.port()));
         SshTarget t = target();
-        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2,%1@127.0.0.1:%3").arg(m_server.user()).arg(jump1.port()).arg(jump2.port());
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2,%1@127.0.0.1:%3")
+                          .arg(m_server.user())
+                          .arg(jump1.port())
+                          .arg(jump2.port());
         const QString marker = m_server.dir() + QStringLiteral("/chain-marker");
         const QString middle = QStringLiteral("[127.0.0.1]:%1").arg(jump2.port());
         {
             // The middle hop's key has changed: refused, naming that hop, whatever the policy says.
             t.knownHostsFile = m_server.dir() + QStringLiteral("/chain_changed_known_hosts");
-            QVERIFY(writeFile(t.knownHostsFile,
-                m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.impostorKnownHostsLine()));
+            QVERIFY(writeFile(
+                t.knownHostsFile, m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.impostorKnownHostsLine()));
             t.acceptNewHostKey = true;
             ScriptedInteraction interaction;
             interaction.decision = HostKeyDecision::AcceptAndSave;

@@ -1,14 +1,15 @@
 #include "sshsession.h"
 
 #include "common/logging.h"
+#include "knownhostsmarker.h"
 #include "sshconfig.h"
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QMessageAuthenticationCode>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -134,26 +135,6 @@ QString fingerprintOfBlob(const QByteArray &blob)
     return QStringLiteral("SHA256:") + QString::fromLatin1(hash.toBase64(QByteArray::OmitTrailingEquals));
 }
 
-bool hostFieldMatches(const QByteArray &field, const QByteArray &host)
-{
-    if (field.startsWith("|1|")) {
-        // HashKnownHosts: |1|base64(salt)|base64(HMAC-SHA1(salt, host))
-        const QList<QByteArray> parts = field.split('|');
-        if (parts.size() != 4) {
-            return false;
-        }
-        const QByteArray salt = QByteArray::fromBase64(parts.at(2));
-        return QMessageAuthenticationCode::hash(host, salt, QCryptographicHash::Sha1)
-            == QByteArray::fromBase64(parts.at(3));
-    }
-    for (const QByteArray &name : field.split(',')) {
-        if (name == host) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /// Finds the known_hosts line that holds a key of `keyType` for `host` ("host" or "[host]:port").
 void findKnownHostsLine(HostKeyInfo &info)
 {
@@ -166,18 +147,18 @@ void findKnownHostsLine(HostKeyInfo &info)
         const QByteArray line = file.readLine();
         ++number;
         const QList<QByteArray> fields = line.simplified().split(' ');
-        if (fields.size() < 3 || fields.at(0).startsWith('#')) {
+        // Lines with a marker (@revoked, @cert-authority) are not what libssh compared the key with.
+        if (fields.size() < 3 || fields.at(0).startsWith('#') || fields.at(0).startsWith('@')) {
             continue;
         }
-        const int shift = fields.at(0).startsWith('@') ? 1 : 0; // @cert-authority / @revoked
-        if (fields.size() < 3 + shift || !hostFieldMatches(fields.at(shift), info.host.toUtf8())) {
+        if (!KnownHostsMarker::hostFieldMatches(fields.at(0), info.host.toUtf8())) {
             continue;
         }
-        const bool sameType = QString::fromLatin1(fields.at(shift + 1)) == info.keyType;
+        const bool sameType = QString::fromLatin1(fields.at(1)) == info.keyType;
         if (info.knownHostsLine == 0 || sameType) {
             info.knownHostsLine = number;
             info.knownHostsEntry = QString::fromUtf8(line.trimmed());
-            info.knownFingerprint = fingerprintOfBlob(QByteArray::fromBase64(fields.at(shift + 2)));
+            info.knownFingerprint = fingerprintOfBlob(QByteArray::fromBase64(fields.at(2)));
             if (sameType) {
                 return;
             }
@@ -219,7 +200,17 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
         ssh_string_free_char(fp);
         ssh_clean_pubkey_hash(&hash);
     }
+    // The key's wire form, to compare with the lines libssh does not read (see KnownHostsMarker).
+    QByteArray keyBlob;
+    char *base64 = nullptr;
+    if (ssh_pki_export_pubkey_base64(key, &base64) == SSH_OK && base64) {
+        keyBlob = QByteArray::fromBase64(QByteArray(base64));
+        ssh_string_free_char(base64);
+    }
     ssh_key_free(key);
+    if (keyBlob.isEmpty() || info.fingerprint.isEmpty()) {
+        return failure(QStringLiteral("cannot read the host key the server sent: %1").arg(sshError(s)));
+    }
 
     char *entry = nullptr;
     if (ssh_session_export_known_hosts_entry(s, &entry) == SSH_OK && entry) {
@@ -232,6 +223,29 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
         ssh_string_free_char(khFile);
     }
     const QString who = hostRole(info.host, jump);
+
+    // Markers, which libssh 0.10 skips: a revoked key is refused before anything else, as OpenSSH
+    // does, even when another line trusts it.
+    QList<KnownHostsMarker> markers = KnownHostsMarker::find(info.knownHostsFile, info.host);
+    char *globalFile = nullptr;
+    if (ssh_options_get(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &globalFile) == SSH_OK && globalFile) {
+        markers += KnownHostsMarker::find(QString::fromLocal8Bit(globalFile), info.host);
+        ssh_string_free_char(globalFile);
+    }
+    for (const KnownHostsMarker &m : std::as_const(markers)) {
+        if (m.kind == KnownHostsMarker::Kind::Revoked && m.keyBlob == keyBlob) {
+            return failure(QStringLiteral("REFUSED: REVOKED HOST KEY DETECTED for %1: its %2 key %3 is marked "
+                                          "@revoked in %4 line %5 (%6). A revoked key is never accepted, whatever "
+                                          "else known_hosts says; ask the host's administrator for the host's "
+                                          "current key. No command was run.")
+                               .arg(who, info.keyType, info.fingerprint, m.file)
+                               .arg(m.line)
+                               .arg(m.text));
+        }
+    }
+    const auto certAuthority = std::find_if(markers.cbegin(), markers.cend(), [](const KnownHostsMarker &m) {
+        return m.kind == KnownHostsMarker::Kind::CertAuthority;
+    });
 
     switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK:
@@ -253,6 +267,23 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
     }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND: {
+        if (certAuthority != markers.cend()) {
+            // The host is meant to be trusted through its certificate, which Nestscope cannot
+            // check: offering its plain key as "unknown" would ask the person to trust what
+            // known_hosts never vouched for.
+            return failure(
+                QStringLiteral("REFUSED: %1 is to be trusted through a host certificate signed by the "
+                               "authority in %2 line %3 (@cert-authority), and Nestscope cannot check "
+                               "host certificates. It offers the plain %4 key %5, which is not on "
+                               "record. Check that fingerprint with the host's administrator and add "
+                               "the host's own key to %6 (e.g. \"%7 %4 KEY\"), or connect with OpenSSH. "
+                               "No command was run.")
+                    .arg(who, certAuthority->file)
+                    .arg(certAuthority->line)
+                    .arg(info.keyType, info.fingerprint,
+                        info.knownHostsFile.isEmpty() ? QStringLiteral("~/.ssh/known_hosts") : info.knownHostsFile,
+                        info.host));
+        }
         info.status = HostKeyInfo::Status::Unknown;
         // --accept-new-host-key is OpenSSH's StrictHostKeyChecking=accept-new: record it, ask nobody.
         const HostKeyDecision decision

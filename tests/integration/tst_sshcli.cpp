@@ -93,6 +93,24 @@ private Q_SLOTS:
         QVERIFY2(o.err.contains(QStringLiteral("has changed")), qPrintable(o.err));
     }
 
+    void revokedHostKeyIsRefusedEvenWithAcceptNew()
+    {
+        const QString knownHosts = m_server.dir() + QStringLiteral("/cli_revoked_known_hosts");
+        const QList<QByteArray> fields = m_server.knownHostsLine().trimmed().split(' ');
+        const QByteArray contents = "@revoked * " + fields.value(1) + ' ' + fields.value(2) + '\n';
+        QFile f(knownHosts);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(contents);
+        f.close();
+        const Outcome o = run(hostArgs(knownHosts)
+            + QStringList { QStringLiteral("--accept-new-host-key"), QStringLiteral("--json"), QStringLiteral("-") });
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(o.err.contains(QStringLiteral("REVOKED")), qPrintable(o.err));
+        QVERIFY2(!o.out.contains(QStringLiteral("\"samples\"")), qPrintable(o.out.left(500)));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), contents); // not appended as trusted
+    }
+
     void localAndHostAreExclusive()
     {
         const Outcome o = run({ QStringLiteral("--local"), QStringLiteral("--host"), QStringLiteral("x"),

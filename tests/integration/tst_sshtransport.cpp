@@ -4,8 +4,10 @@
 #include "transport/sshconfig.h"
 #include "transport/sshtransport.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -121,6 +123,23 @@ QByteArray readFile(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// OpenSSH's HashKnownHosts form of a host name: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
+QByteArray hashedHost(const QByteArray &name)
+{
+    QByteArray salt(20, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(salt.data()), salt.size() / 4);
+    return "|1|" + salt.toBase64() + '|'
+        + QMessageAuthenticationCode::hash(name, salt, QCryptographicHash::Sha1).toBase64();
+}
+
+/// `line` ("host type key\n", as SshServer gives it) with its host field replaced by `host` and a
+/// marker ("@revoked", "@cert-authority") put in front.
+QByteArray markedLine(const QByteArray &marker, const QByteArray &host, const QByteArray &line)
+{
+    const QList<QByteArray> fields = line.trimmed().split(' ');
+    return marker + ' ' + host + ' ' + fields.value(1) + ' ' + fields.value(2) + '\n';
 }
 
 } // namespace
@@ -1113,6 +1132,109 @@ private Q_SLOTS:
             QVERIFY(!interaction.hostKeyQuestions.at(1).viaJumpHost);
             QCOMPARE(interaction.hostKeyQuestions.at(1).host, QStringLiteral("[127.0.0.1]:%1").arg(m_server.port()));
         }
+    }
+
+    void revokedHostKeyIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("hostField");
+        QTest::addColumn<bool>("alsoTrusted");
+        const QByteArray name = "[127.0.0.1]:" + QByteArray::number(m_server.port());
+        QTest::newRow("plain name") << name << false;
+        QTest::newRow("hashed name") << hashedHost(name) << false;
+        QTest::newRow("wildcard") << QByteArray("*") << false;
+        QTest::newRow("pattern list") << QByteArray("nothere,[127.0.0.?]:*") << false;
+        // OpenSSH: a revoked key stays revoked even when another line trusts it.
+        QTest::newRow("also trusted") << name << true;
+    }
+
+    void revokedHostKeyIsRefused()
+    {
+        QFETCH(QByteArray, hostField);
+        QFETCH(bool, alsoTrusted);
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/revoked_known_hosts");
+        const QByteArray contents = "# revoked after the key leaked\n"
+            + markedLine("@revoked", hostField, m_server.knownHostsLine())
+            + (alsoTrusted ? m_server.knownHostsLine() : QByteArray());
+        QVERIFY(writeFile(t.knownHostsFile, contents));
+        t.acceptNewHostKey = true; // must make no difference
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave; // nor must this
+        const QString marker = m_server.dir() + QStringLiteral("/revoked-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        const QString &m = r.errorString;
+        QVERIFY2(m.contains(QStringLiteral("REVOKED")), qPrintable(m));
+        QVERIFY2(m.contains(QStringLiteral("[127.0.0.1]:%1").arg(m_server.port())), qPrintable(m));
+        QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 2")), qPrintable(m));
+        QVERIFY2(m.contains(QStringLiteral("SHA256:")), qPrintable(m));
+        QVERIFY(interaction.hostKeyQuestions.isEmpty());
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        QVERIFY(!QFile::exists(marker));
+        QCOMPARE(readFile(t.knownHostsFile), contents); // nothing appended
+    }
+
+    void revokedJumpHostKeyIsRefused()
+    {
+        AgentEnvironment noAgent({});
+        SshServer jump;
+        QVERIFY(startJumpHost(jump, m_server.port()));
+        SshTarget t = target();
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(jump.port());
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/revoked_jump_known_hosts");
+        const QByteArray contents = m_server.knownHostsLine() + markedLine("@revoked", "*", jump.knownHostsLine());
+        QVERIFY(writeFile(t.knownHostsFile, contents));
+        t.acceptNewHostKey = true;
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave;
+        const QString marker = m_server.dir() + QStringLiteral("/revoked-jump-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("REVOKED")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("jump host [127.0.0.1]:%1").arg(jump.port())),
+            qPrintable(r.errorString));
+        QVERIFY(interaction.hostKeyQuestions.isEmpty());
+        QVERIFY(!QFile::exists(marker));
+        QCOMPARE(readFile(t.knownHostsFile), contents);
+    }
+
+    void certAuthorityIsRefusedExplicitly()
+    {
+        // libssh 0.10 checks no host certificates: a host that known_hosts vouches for only through
+        // a CA must not turn into an "unknown key" that --accept-new-host-key or a click trusts.
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/ca_known_hosts");
+        const QByteArray ca = markedLine("@cert-authority", "[127.0.0.1]:*", m_server.impostorKnownHostsLine());
+        QVERIFY(writeFile(t.knownHostsFile, ca));
+        t.acceptNewHostKey = true;
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave;
+        const QString marker = m_server.dir() + QStringLiteral("/ca-marker");
+        {
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            const QString &m = r.errorString;
+            QVERIFY2(m.contains(QStringLiteral("@cert-authority")), qPrintable(m));
+            QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 1")), qPrintable(m));
+            QVERIFY2(m.contains(QStringLiteral("SHA256:")), qPrintable(m));
+            QVERIFY(interaction.hostKeyQuestions.isEmpty());
+            QVERIFY(!QFile::exists(marker));
+            QCOMPARE(readFile(t.knownHostsFile), ca);
+        }
+        // The host's own key on record as well: that line decides, as in OpenSSH.
+        QVERIFY(writeFile(t.knownHostsFile, ca + m_server.knownHostsLine()));
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("echo own-key"));
+        QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+        QCOMPARE(r.stdOut, QByteArray("own-key\n"));
     }
 };
 

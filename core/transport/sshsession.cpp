@@ -112,6 +112,24 @@ std::optional<QString> SshAsker::keyboardInteractive(const SshPrompt &prompt)
         std::nullopt);
 }
 
+QString SshAsker::noPromptReason()
+{
+    return ask<QString>(
+        [](SshInteraction &i) {
+            return i.noPromptReason();
+        },
+        QStringLiteral("on this connection (it has nobody to answer prompts)"));
+}
+
+QString SshAsker::noPromptAdvice()
+{
+    return ask<QString>(
+        [](SshInteraction &i) {
+            return i.noPromptAdvice();
+        },
+        QStringLiteral("use ssh-agent or a key the server accepts"));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 namespace {
@@ -317,7 +335,9 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
 struct PassphraseContext {
     SshAsker *asker;
     QString keyFile;
-    bool asked = false;
+    bool canAsk = true; ///< false: nobody could answer (SshAsker::noPromptReason())
+    bool asked = false; ///< libssh wanted a passphrase: the key is encrypted
+    bool answered = false; ///< and someone typed one
 };
 
 int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int verify, void *userdata)
@@ -327,11 +347,16 @@ int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int 
     Q_UNUSED(verify)
     auto *ctx = static_cast<PassphraseContext *>(userdata);
     ctx->asked = true;
-    const std::optional<QString> answer = ctx->asker->passphrase(ctx->keyFile);
+    if (!ctx->canAsk) {
+        return -1;
+    }
+    std::optional<QString> answer = ctx->asker->passphrase(ctx->keyFile);
     if (!answer) {
         return -1;
     }
+    ctx->answered = true;
     QByteArray bytes = answer->toUtf8();
+    answer->fill(QLatin1Char('\0'));
     if (static_cast<size_t>(bytes.size()) >= len) {
         bytes.fill('\0');
         return -1;
@@ -410,8 +435,38 @@ QString methodNames(int methods)
     return names.isEmpty() ? QStringLiteral("none") : names.join(QStringLiteral(", "));
 }
 
+/// The key files to offer, and whether they were named (explicitly, or by the config's
+/// IdentityFile) rather than OpenSSH's defaults: only a named key that is missing is worth a word.
+struct Identities {
+    QStringList files;
+    bool named = false;
+};
+
+/// The first letter in lower case, for an error text in the middle of a sentence.
+QString lowerFirst(QString text)
+{
+    if (!text.isEmpty()) {
+        text[0] = text.at(0).toLower();
+    }
+    return text;
+}
+
+/// Why a key file cannot be used before libssh even tries it, or empty when it can be read.
+QString unreadableKey(const QString &file)
+{
+    const QFileInfo info(file);
+    if (info.isDir()) {
+        return QStringLiteral("the key %1 cannot be read: it is a directory").arg(file);
+    }
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("the key %1 cannot be read: %2").arg(file, lowerFirst(f.errorString()));
+    }
+    return {};
+}
+
 Result<bool> authenticate(
-    ssh_session s, const QString &userAtHost, const QStringList &identities, bool useAgent, SshAsker &asker)
+    ssh_session s, const QString &userAtHost, const Identities &identities, bool useAgent, SshAsker &asker)
 {
     int rc = ssh_userauth_none(s, nullptr);
     if (rc == SSH_AUTH_SUCCESS) {
@@ -421,7 +476,14 @@ Result<bool> authenticate(
         return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
     }
     const int methods = ssh_userauth_list(s, nullptr);
+    // Nobody to ask (the CLI without a terminal): then no passphrase, password or prompt is tried,
+    // and the message says so instead of reporting a cancel nobody made.
+    const QString noPrompt = asker.noPromptReason();
+    // What happened, in order, for the message: each key's fate, then the other methods.
     QStringList tried;
+    const auto notTried = [&tried] {
+        return tried.isEmpty() ? QString() : QStringLiteral(" (before that: %1)").arg(tried.join(QStringLiteral("; ")));
+    };
     if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
         if (useAgent && !qEnvironmentVariableIsEmpty("SSH_AUTH_SOCK")) {
             rc = ssh_userauth_agent(s, nullptr);
@@ -430,11 +492,20 @@ Result<bool> authenticate(
             }
             if (rc == SSH_AUTH_ERROR) {
                 qCInfo(lcSsh) << "ssh-agent:" << sshError(s);
+                tried << QStringLiteral("ssh-agent failed: %1").arg(sshError(s));
+            } else {
+                tried << QStringLiteral("the server rejected the keys in ssh-agent");
             }
-            tried << QStringLiteral("the keys in ssh-agent");
         }
-        for (const QString &file : identities) {
+        for (const QString &file : identities.files) {
             if (!QFileInfo::exists(file)) {
+                if (identities.named) {
+                    tried << QStringLiteral("the key %1 does not exist").arg(file);
+                }
+                continue;
+            }
+            if (const QString why = unreadableKey(file); !why.isEmpty()) {
+                tried << why;
                 continue;
             }
             // Offer the public half first, so that only a key the server accepts costs a passphrase prompt.
@@ -443,18 +514,29 @@ Result<bool> authenticate(
                 == SSH_OK) {
                 rc = ssh_userauth_try_publickey(s, nullptr, pub);
                 ssh_key_free(pub);
+                if (rc == SSH_AUTH_ERROR) {
+                    return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+                }
                 if (rc != SSH_AUTH_SUCCESS) {
-                    tried << file;
+                    tried << QStringLiteral("the server rejected the key %1").arg(file);
                     continue;
                 }
             }
-            PassphraseContext ctx { &asker, file };
+            PassphraseContext ctx { &asker, file, noPrompt.isEmpty() };
             ssh_key priv = nullptr;
             rc = ssh_pki_import_privkey_file(
                 QFile::encodeName(file).constData(), nullptr, passphraseCallback, &ctx, &priv);
             if (rc != SSH_OK) {
-                tried << (ctx.asked ? QStringLiteral("%1 (no or wrong passphrase)").arg(file)
-                                    : QStringLiteral("%1 (unreadable)").arg(file));
+                if (!ctx.asked) {
+                    tried << QStringLiteral("%1 is not a private key libssh can read").arg(file);
+                } else if (!ctx.canAsk) {
+                    tried << QStringLiteral("the key %1 needs a passphrase, which cannot be asked %2")
+                                 .arg(file, noPrompt);
+                } else if (ctx.answered) {
+                    tried << QStringLiteral("the passphrase for the key %1 was wrong").arg(file);
+                } else {
+                    tried << QStringLiteral("no passphrase was given for the key %1").arg(file);
+                }
                 continue;
             }
             rc = ssh_userauth_publickey(s, nullptr, priv);
@@ -465,8 +547,15 @@ Result<bool> authenticate(
             if (rc == SSH_AUTH_ERROR) {
                 return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
             }
-            tried << file;
+            tried << QStringLiteral("the server rejected the key %1").arg(file);
         }
+    }
+    if ((methods & (SSH_AUTH_METHOD_INTERACTIVE | SSH_AUTH_METHOD_PASSWORD)) && !noPrompt.isEmpty()) {
+        tried << QStringLiteral("no password can be asked %1").arg(noPrompt);
+        const QString advice = asker.noPromptAdvice();
+        return failure(QStringLiteral("permission denied for %1: %2; the server accepts %3%4")
+                           .arg(userAtHost, tried.join(QStringLiteral("; ")), methodNames(methods),
+                               advice.isEmpty() ? QString() : QStringLiteral(". ") + advice));
     }
     // Keyboard-interactive before password, as OpenSSH does: it is how PAM asks, and the server may
     // ask more than a password. Whatever the person answered is tried once: a rejected answer ends
@@ -475,18 +564,18 @@ Result<bool> authenticate(
     if (methods & SSH_AUTH_METHOD_INTERACTIVE) {
         auto ok = keyboardInteractive(s, userAtHost, asker, &answered);
         if (!ok) {
-            return ok.error();
+            return failure(ok.error().message + notTried());
         }
         if (*ok) {
             return true;
         }
-        tried << (answered ? QStringLiteral("keyboard-interactive (the answers were rejected)")
-                           : QStringLiteral("keyboard-interactive"));
+        tried << (answered ? QStringLiteral("tried keyboard-interactive (the answers were rejected)")
+                           : QStringLiteral("tried keyboard-interactive"));
     }
     if ((methods & SSH_AUTH_METHOD_PASSWORD) && !answered) {
         std::optional<QString> pw = asker.password(userAtHost);
         if (!pw) {
-            return failure(QStringLiteral("login to %1 cancelled: no password was given").arg(userAtHost));
+            return failure(QStringLiteral("login to %1 cancelled: no password was given").arg(userAtHost) + notTried());
         }
         QByteArray bytes = pw->toUtf8();
         pw->fill(QLatin1Char('\0'));
@@ -498,30 +587,33 @@ Result<bool> authenticate(
         if (rc == SSH_AUTH_ERROR) {
             return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
         }
-        tried << QStringLiteral("a password (rejected)");
+        tried << QStringLiteral("tried a password (rejected)");
     }
-    return failure(QStringLiteral("permission denied for %1: tried %2; the server accepts %3")
-                       .arg(userAtHost, tried.isEmpty() ? QStringLiteral("nothing") : tried.join(QStringLiteral(", ")),
-                           methodNames(methods)));
+    return failure(
+        QStringLiteral("permission denied for %1: %2; the server accepts %3")
+            .arg(userAtHost,
+                tried.isEmpty() ? QStringLiteral("nothing could be tried") : tried.join(QStringLiteral("; ")),
+                methodNames(methods)));
 }
 
-QStringList identitiesFor(const SshTarget &target, const SshHostConfig &hc)
+Identities identitiesFor(const SshTarget &target, const SshHostConfig &hc)
 {
-    QStringList files;
+    Identities ids;
     if (!target.identityFile.isEmpty()) {
-        files << QDir::cleanPath(target.identityFile.startsWith(QLatin1Char('~'))
+        ids.files << QDir::cleanPath(target.identityFile.startsWith(QLatin1Char('~'))
                 ? QDir::homePath() + target.identityFile.mid(1)
                 : target.identityFile);
     }
-    files << hc.identityFiles;
-    if (files.isEmpty()) {
+    ids.files << hc.identityFiles;
+    ids.named = !ids.files.isEmpty();
+    if (!ids.named) {
         // OpenSSH's defaults apply only when nothing was named.
         for (const char *name : { "id_ed25519", "id_ecdsa", "id_rsa" }) {
-            files << QDir::homePath() + QStringLiteral("/.ssh/") + QLatin1String(name);
+            ids.files << QDir::homePath() + QStringLiteral("/.ssh/") + QLatin1String(name);
         }
     }
-    files.removeDuplicates();
-    return files;
+    ids.files.removeDuplicates();
+    return ids;
 }
 
 /// One hop: a libssh session to `target`, over `fd` when a tunnel carries it.

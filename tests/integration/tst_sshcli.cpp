@@ -2,10 +2,13 @@
 
 #include "sshserver.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <unistd.h>
 
 using nestscope::test::SshServer;
 
@@ -24,6 +27,11 @@ private:
     Outcome run(const QStringList &args)
     {
         QProcess p;
+        // A session of its own, without a controlling terminal: /dev/tty cannot be opened, as in a
+        // CI job, whatever terminal the test itself was started from.
+        p.setChildProcessModifier([] {
+            ::setsid();
+        });
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("SSH_AUTH_SOCK"));
         env.remove(QStringLiteral("DISPLAY"));
@@ -109,6 +117,60 @@ private Q_SLOTS:
         QVERIFY2(!o.out.contains(QStringLiteral("\"samples\"")), qPrintable(o.out.left(500)));
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), contents); // not appended as trusted
+    }
+
+    void failedKeyWithoutTerminalSaysWhatHappened_data()
+    {
+        QTest::addColumn<QString>("identity"); // in the server's directory
+        QTest::addColumn<bool>("keyboardInteractive"); // besides the password method
+        QTest::addColumn<QStringList>("expected");
+        QTest::newRow("rejected") << QStringLiteral("wrong_key") << true
+                                  << QStringList { QStringLiteral("the server rejected the key") };
+        QTest::newRow("rejected, password only")
+            << QStringLiteral("wrong_key") << false << QStringList { QStringLiteral("the server rejected the key") };
+        QTest::newRow("missing") << QStringLiteral("no-such-key") << true
+                                 << QStringList { QStringLiteral("does not exist") };
+        QTest::newRow("unreadable") << QStringLiteral(".") << true // a directory: unreadable even for root
+                                    << QStringList { QStringLiteral("cannot be read") };
+        QTest::newRow("encrypted") << QStringLiteral("encrypted_key") << true
+                                   << QStringList { QStringLiteral("passphrase"), QStringLiteral("terminal") };
+    }
+
+    void failedKeyWithoutTerminalSaysWhatHappened()
+    {
+        // A server that would also take a password, as most do: without a terminal nobody can type
+        // one, and the message must say what went wrong with the key, not "cancelled".
+        if (::geteuid() != 0) {
+            if (qgetenv("CI") == "true") {
+                QFAIL("a password server needs root, and CI=true requires it to run");
+            }
+            QSKIP("a password server needs root (a test user with a password)");
+        }
+        QFETCH(QString, identity);
+        QFETCH(bool, keyboardInteractive);
+        QFETCH(QStringList, expected);
+        SshServer server;
+        SshServer::Options options;
+        options.passwordAuthentication = true;
+        options.keyboardInteractive = keyboardInteractive;
+        QVERIFY2(server.start(options), qPrintable(server.error()));
+        const QString knownHosts = server.dir() + QStringLiteral("/known_hosts");
+        QFile f(knownHosts);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(server.knownHostsLine());
+        f.close();
+        const QString key = QDir::cleanPath(server.dir() + QLatin1Char('/') + identity);
+        const Outcome o = run({ QStringLiteral("--host"),
+            QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()), QStringLiteral("--identity"), key,
+            QStringLiteral("--ssh-config"), server.emptyConfig(), QStringLiteral("--known-hosts"), knownHosts,
+            QStringLiteral("--plan"), QStringLiteral("builtin:local-basics"), QStringLiteral("--quiet") });
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(!o.err.contains(QStringLiteral("cancelled")), qPrintable(o.err));
+        QVERIFY2(o.err.contains(key), qPrintable(o.err));
+        for (const QString &e : expected) {
+            QVERIFY2(o.err.contains(e), qPrintable(QStringLiteral("no \"%1\" in: %2").arg(e, o.err)));
+        }
+        QVERIFY2(o.err.contains(QStringLiteral("no password can be asked without a terminal")), qPrintable(o.err));
     }
 
     void localAndHostAreExclusive()

@@ -992,6 +992,38 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(marker));
     }
 
+    void cancelledPasswordSaysWhatHappenedToTheKeys()
+    {
+        // The GUI can always ask; when the person cancels the password, the message still says
+        // why a password was needed at all.
+        REQUIRE_ROOT_FOR("a password login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        SshTarget t = passwordTarget(server, true, false);
+        QVERIFY(!t.host.isEmpty());
+        const QString missing = t.identityFile;
+        {
+            ScriptedInteraction interaction; // passwordAnswer unset: Cancel
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            const QString &m = r.errorString;
+            QVERIFY2(m.contains(QStringLiteral("cancelled: no password was given")), qPrintable(m));
+            QVERIFY2(m.contains(QStringLiteral("the key %1 does not exist").arg(missing)), qPrintable(m));
+        }
+        {
+            t.identityFile = server.wrongKey();
+            ScriptedInteraction interaction;
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("the server rejected the key %1").arg(server.wrongKey())),
+                qPrintable(r.errorString));
+        }
+    }
+
     void proxyJumpChainFromSshConfig()
     {
         // jump1 -> jump2 -> target, each jump host allowed to forward to the next hop only.

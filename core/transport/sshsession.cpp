@@ -678,8 +678,14 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
 
     qCDebug(lcSsh) << "connecting to" << *description << (fd >= 0 ? "through a jump tunnel" : "");
     if (ssh_connect(s) != SSH_OK) {
-        return failure(QStringLiteral("cannot connect to %1: %2")
-                           .arg(jump ? hostRole(*description, jump) : *description, sshError(s)));
+        QString why = sshError(s);
+        if (why.contains(QLatin1String("timeout"), Qt::CaseInsensitive)) {
+            // Unreachable, or a peer that accepts TCP but never speaks SSH: name the limit the
+            // person set (ConnectTimeout), which libssh's "Timeout connecting" does not.
+            why = QStringLiteral("no SSH answer within the ConnectTimeout of %1 s (%2)").arg(timeout).arg(why);
+        }
+        return failure(
+            QStringLiteral("cannot connect to %1: %2").arg(jump ? hostRole(*description, jump) : *description, why));
     }
     if (auto ok = verifyHostKey(s, target, asker, jump); !ok) {
         return ok.error();

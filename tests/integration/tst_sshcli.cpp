@@ -3,9 +3,11 @@
 #include "sshserver.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 #include <unistd.h>
@@ -171,6 +173,32 @@ private Q_SLOTS:
             QVERIFY2(o.err.contains(e), qPrintable(QStringLiteral("no \"%1\" in: %2").arg(e, o.err)));
         }
         QVERIFY2(o.err.contains(QStringLiteral("no password can be asked without a terminal")), qPrintable(o.err));
+    }
+
+    void silentServerTimesOutWithExitCode3()
+    {
+        // Accepts TCP, never speaks SSH: `nestscope run` ends after the config's ConnectTimeout
+        // (+ at most 5 s) with a message and exit code 3, and runs nothing.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        const QString config = m_server.dir() + QStringLiteral("/cli_timeout_config");
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("Host *\n    ConnectTimeout 3\n");
+        f.close();
+        QElapsedTimer clock;
+        clock.start();
+        const Outcome o = run(
+            { QStringLiteral("--host"), QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(silent.serverPort()),
+                QStringLiteral("--identity"), m_server.clientKey(), QStringLiteral("--ssh-config"), config,
+                QStringLiteral("--known-hosts"), m_server.dir() + QStringLiteral("/cli_timeout_known_hosts"),
+                QStringLiteral("--plan"), QStringLiteral("builtin:local-basics"), QStringLiteral("--json"),
+                QStringLiteral("-"), QStringLiteral("--quiet") });
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(o.err.contains(QStringLiteral("no SSH answer within the ConnectTimeout of 3 s")), qPrintable(o.err));
+        QVERIFY2(!o.out.contains(QStringLiteral("\"samples\"")), qPrintable(o.out.left(500)));
+        QVERIFY2(elapsed < 3000 + 5000, qPrintable(QString::number(elapsed)));
     }
 
     void localAndHostAreExclusive()

@@ -734,6 +734,50 @@ private Q_SLOTS:
         peer->abort(); // the abandoned connect fails now and its thread ends before the test does
     }
 
+    void silentServerTimesOut_data()
+    {
+        QTest::addColumn<QByteArray>("greeting");
+        QTest::newRow("accepts, says nothing") << QByteArray();
+        QTest::newRow("banner, then nothing") << QByteArray("SSH-2.0-OpenSSH_9.2p1 silent\r\n");
+    }
+
+    void silentServerTimesOut()
+    {
+        // A peer that accepts the TCP connection and never speaks SSH (no banner, or no key
+        // exchange after it): the connect gives up after ConnectTimeout, with a message, instead
+        // of hanging.
+        QFETCH(QByteArray, greeting);
+        AgentEnvironment noAgent({});
+        QTcpServer silent; // the kernel accepts; nobody writes more than the greeting
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        std::vector<std::unique_ptr<QTcpSocket>> peers;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *peer = silent.nextPendingConnection()) {
+                peer->write(greeting);
+                peers.emplace_back(peer);
+            }
+        });
+        SshTarget t = target();
+        t.port = silent.serverPort();
+        t.connectTimeout = std::chrono::seconds(3);
+        const QString marker = m_server.dir() + QStringLiteral("/silent-marker");
+        SshTransport transport(t);
+        QElapsedTimer clock;
+        clock.start();
+        const CommandResult r
+            = runOne(transport, QStringLiteral("touch %1").arg(marker), std::chrono::seconds(60), 60000);
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("127.0.0.1")), qPrintable(r.errorString));
+        // Says what the person set and can change, not only libssh's "Timeout connecting".
+        QVERIFY2(r.errorString.contains(QStringLiteral("no SSH answer within the ConnectTimeout of 3 s")),
+            qPrintable(r.errorString));
+        // The promise made to the person: ConnectTimeout, plus at most 5 s.
+        QVERIFY2(elapsed < 3000 + 5000, qPrintable(QString::number(elapsed)));
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        QVERIFY(!QFile::exists(marker));
+    }
+
     void persistentShellsRunCommands()
     {
         AgentEnvironment noAgent({});

@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QInputDialog>
 #include <QLabel>
@@ -295,6 +296,19 @@ private Q_SLOTS:
         QCOMPARE(ssh->state(), SshTransport::State::Failed);
         QTest::qWait(200);
         QCOMPARE(asked, 1);
+
+        // The settings (recent hosts, the dialog's last values) never hold the password.
+        QSettings().sync();
+        QDirIterator files(m_dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        int searched = 0;
+        while (files.hasNext()) {
+            QFile f(files.next());
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+            const QByteArray data = f.readAll();
+            QVERIFY2(!data.contains(server.password().toUtf8()), qPrintable(f.fileName()));
+            ++searched;
+        }
+        QVERIFY(searched > 0); // the recent hosts were written there
     }
 
     void runnerConnectionRefusesARevokedKey()

@@ -279,6 +279,45 @@ private Q_SLOTS:
         QVERIFY2(elapsed < 3000 + 5000, qPrintable(QString::number(elapsed)));
     }
 
+    void wrongPasswordOnTheTerminalIsRefused()
+    {
+        // Typed on the terminal and rejected: asked once, exit code 3, a clear message, nothing run.
+        if (::geteuid() != 0) {
+            if (qgetenv("CI") == "true") {
+                QFAIL("a password login needs root, and CI=true requires it to run");
+            }
+            QSKIP("a password login needs root (a test user with a password)");
+        }
+        SshServer server;
+        SshServer::Options options;
+        options.passwordAuthentication = true;
+        QVERIFY2(server.start(options), qPrintable(server.error()));
+        const QString knownHosts = server.dir() + QStringLiteral("/known_hosts");
+        QFile kh(knownHosts);
+        QVERIFY(kh.open(QIODevice::WriteOnly));
+        kh.write(server.knownHostsLine());
+        kh.close();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("SSH_AUTH_SOCK"));
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        QByteArray terminal;
+        int prompts = 0;
+        const Outcome o = runOnTerminal(
+            { QStringLiteral("--host"), QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()),
+                QStringLiteral("--identity"), server.dir() + QStringLiteral("/no-such-key"),
+                QStringLiteral("--ssh-config"), server.emptyConfig(), QStringLiteral("--known-hosts"), knownHosts,
+                QStringLiteral("--plan"), QStringLiteral("builtin:local-basics"), QStringLiteral("--json"),
+                QStringLiteral("-") },
+            env, "not-" + server.password().toUtf8(), &terminal, &prompts);
+        QCOMPARE(o.exitCode, 3);
+        QCOMPARE(prompts, 1);
+        QVERIFY2(
+            o.err.contains(QStringLiteral("permission denied for %1@127.0.0.1").arg(server.user())), qPrintable(o.err));
+        QVERIFY2(o.err.contains(QStringLiteral("tried a password (rejected)")), qPrintable(o.err));
+        QVERIFY2(!o.out.contains(QStringLiteral("\"samples\"")), qPrintable(o.out.left(500)));
+    }
+
     void secretsAreNeverWritten()
     {
         // A password login and a passphrase-protected key login, typed on a real (pseudo-)terminal,

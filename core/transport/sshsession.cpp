@@ -630,46 +630,72 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
     }
     // Once ssh_connect() has taken the tunnel's socket, libssh closes it when the session is freed;
     // before that, it is closed here on the way out.
-    if (fd >= 0) {
-        ssh_options_set(s, SSH_OPTIONS_FD, &fd);
-    }
-    const QByteArray host = target.host.toUtf8();
-    ssh_options_set(s, SSH_OPTIONS_HOST, host.constData());
-    const QByteArray configFile = QFile::encodeName(target.configFile);
-    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+    const auto giveUp = [fd](const QString &message) {
         if (fd >= 0) {
             ::close(fd);
         }
-        return failure(
+        return failure(message);
+    };
+    // Every option matters (a host name libssh refuses must not leave the session to fail later
+    // for another reason, a refused timeout must not leave libssh's default): say which one.
+    const auto refused = [&](const QString &what) {
+        return giveUp(QStringLiteral("libssh refused %1 for %2: %3").arg(what, target.host, sshError(s)));
+    };
+    if (fd >= 0 && ssh_options_set(s, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+        return refused(QStringLiteral("the jump tunnel's socket"));
+    }
+    const QByteArray host = target.host.toUtf8();
+    if (ssh_options_set(s, SSH_OPTIONS_HOST, host.constData()) != SSH_OK) {
+        return refused(QStringLiteral("the host name \"%1\"").arg(target.host));
+    }
+    const QByteArray configFile = QFile::encodeName(target.configFile);
+    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+        return giveUp(
             QStringLiteral("cannot read the ssh config %1: %2")
                 .arg(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile, sshError(s)));
     }
     // What was asked for explicitly wins over the config, as on ssh's command line.
-    if (!target.user.isEmpty()) {
-        ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData());
+    if (!target.user.isEmpty() && ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData()) != SSH_OK) {
+        return refused(QStringLiteral("the user name \"%1\"").arg(target.user));
     }
     if (target.port > 0) {
         const unsigned int port = static_cast<unsigned int>(target.port);
-        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+        if (ssh_options_set(s, SSH_OPTIONS_PORT, &port) != SSH_OK) {
+            return refused(QStringLiteral("the port %1").arg(target.port));
+        }
     }
-    if (!target.knownHostsFile.isEmpty()) {
-        ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, QFile::encodeName(target.knownHostsFile).constData());
+    if (!target.knownHostsFile.isEmpty()
+        && ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, QFile::encodeName(target.knownHostsFile).constData()) != SSH_OK) {
+        return refused(QStringLiteral("the known_hosts file %1").arg(target.knownHostsFile));
     }
     long timeout = target.connectTimeout.count() > 0 ? static_cast<long>(target.connectTimeout.count())
                                                      : (hc.connectTimeout > 0 ? hc.connectTimeout : 15);
-    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+    if (ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) != SSH_OK) {
+        return refused(QStringLiteral("the ConnectTimeout of %1 s").arg(timeout));
+    }
     // libssh 0.10 turns ProxyJump into `ssh -W`, whose host-key checks we could not see: jumps are
     // done natively (fd != -1) or not at all.
-    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    if (ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none") != SSH_OK) {
+        return refused(QStringLiteral("turning off ProxyCommand (needed so that every host key is checked here)"));
+    }
     int nodelay = 1;
-    ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
+    if (ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay) != SSH_OK) {
+        return refused(QStringLiteral("TCP_NODELAY"));
+    }
 
+    // For messages only; libssh has a value for each once the config is read.
     char *user = nullptr;
-    ssh_options_get(s, SSH_OPTIONS_USER, &user);
+    if (ssh_options_get(s, SSH_OPTIONS_USER, &user) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no user name for" << target.host << sshError(s);
+    }
     char *hostName = nullptr;
-    ssh_options_get(s, SSH_OPTIONS_HOST, &hostName);
+    if (ssh_options_get(s, SSH_OPTIONS_HOST, &hostName) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no host name for" << target.host << sshError(s);
+    }
     unsigned int port = 22;
-    ssh_options_get_port(s, &port);
+    if (ssh_options_get_port(s, &port) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no port for" << target.host << sshError(s);
+    }
     const QString userAtHost = QStringLiteral("%1@%2").arg(
         QString::fromUtf8(user ? user : ""), QString::fromUtf8(hostName ? hostName : host.constData()));
     ssh_string_free_char(user);

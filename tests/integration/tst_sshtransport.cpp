@@ -778,6 +778,29 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(marker));
     }
 
+    void optionLibsshRefusesIsReported_data()
+    {
+        QTest::addColumn<QString>("host");
+        // libssh 0.10.6 checks the syntax of a host name; these never reach a socket.
+        QTest::newRow("host with a semicolon") << QStringLiteral("bad;host");
+        QTest::newRow("host with a space") << QStringLiteral("bad host");
+    }
+
+    void optionLibsshRefusesIsReported()
+    {
+        // An option that libssh refuses must end the connect with a message saying so, not be
+        // dropped and leave the session to fail later (or connect somewhere else) for another reason.
+        QFETCH(QString, host);
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.host = host;
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("libssh refused")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("the host name \"%1\"").arg(host)), qPrintable(r.errorString));
+    }
+
     void persistentShellsRunCommands()
     {
         AgentEnvironment noAgent({});

@@ -1,6 +1,7 @@
 // The SSH transport against a real OpenSSH server started by the test itself (see sshserver.h).
 
 #include "sshserver.h"
+#include "transport/knownhostsmarker.h"
 #include "transport/sshconfig.h"
 #include "transport/sshtransport.h"
 
@@ -1231,6 +1232,40 @@ private Q_SLOTS:
             QVERIFY(!interaction.hostKeyQuestions.at(1).viaJumpHost);
             QCOMPARE(interaction.hostKeyQuestions.at(1).host, QStringLiteral("[127.0.0.1]:%1").arg(m_server.port()));
         }
+    }
+
+    void knownHostsHostFieldMatchesAsOpenSsh_data()
+    {
+        // No server needed: how a known_hosts host field is matched (sshd(8), match_hostname()).
+        QTest::addColumn<QByteArray>("field");
+        QTest::addColumn<QByteArray>("host");
+        QTest::addColumn<bool>("matches");
+        QTest::newRow("exact") << QByteArray("[127.0.0.1]:2222") << QByteArray("[127.0.0.1]:2222") << true;
+        QTest::newRow("other port") << QByteArray("[127.0.0.1]:2222") << QByteArray("[127.0.0.1]:2223") << false;
+        QTest::newRow("case") << QByteArray("Runner-3.CI") << QByteArray("runner-3.ci") << true;
+        QTest::newRow("list") << QByteArray("a,runner-3,b") << QByteArray("runner-3") << true;
+        QTest::newRow("star") << QByteArray("*") << QByteArray("[10.0.0.1]:22") << true;
+        QTest::newRow("star suffix") << QByteArray("*.ci.example") << QByteArray("r3.ci.example") << true;
+        QTest::newRow("star suffix, other") << QByteArray("*.ci.example") << QByteArray("r3.example") << false;
+        QTest::newRow("question mark") << QByteArray("runner-?") << QByteArray("runner-3") << true;
+        QTest::newRow("question mark, two") << QByteArray("runner-?") << QByteArray("runner-33") << false;
+        QTest::newRow("port pattern") << QByteArray("[127.0.0.1]:*") << QByteArray("[127.0.0.1]:40000") << true;
+        QTest::newRow("negated first") << QByteArray("!runner-3,*") << QByteArray("runner-3") << false;
+        QTest::newRow("negated last") << QByteArray("*,!runner-3") << QByteArray("runner-3") << false;
+        QTest::newRow("negated other") << QByteArray("!runner-4,*") << QByteArray("runner-3") << true;
+        QTest::newRow("only negated") << QByteArray("!runner-4") << QByteArray("runner-3") << false;
+        const QByteArray hashed = hashedHost("[127.0.0.1]:2222");
+        QTest::newRow("hashed") << hashed << QByteArray("[127.0.0.1]:2222") << true;
+        QTest::newRow("hashed, other") << hashed << QByteArray("[127.0.0.1]:2223") << false;
+        QTest::newRow("hashed, broken") << QByteArray("|1|abc") << QByteArray("abc") << false;
+    }
+
+    void knownHostsHostFieldMatchesAsOpenSsh()
+    {
+        QFETCH(QByteArray, field);
+        QFETCH(QByteArray, host);
+        QFETCH(bool, matches);
+        QCOMPARE(detail::KnownHostsMarker::hostFieldMatches(field, host), matches);
     }
 
     void revokedHostKeyIsRefused_data()

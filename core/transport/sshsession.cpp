@@ -494,7 +494,7 @@ Result<bool> authenticate(
                 qCInfo(lcSsh) << "ssh-agent:" << sshError(s);
                 tried << QStringLiteral("ssh-agent failed: %1").arg(sshError(s));
             } else {
-                tried << QStringLiteral("the server rejected the keys in ssh-agent");
+                tried << QStringLiteral("the server accepted none of the keys in ssh-agent");
             }
         }
         for (const QString &file : identities.files) {

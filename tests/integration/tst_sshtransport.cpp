@@ -257,6 +257,24 @@ private Q_SLOTS:
         QCOMPARE(r.stdOut, QByteArray("via-agent\n"));
     }
 
+    void agentWithoutAnAcceptedKeyIsNamed()
+    {
+        // An agent that holds only a key the server does not know (or none at all): the message
+        // says the agent was tried and none of its keys was accepted.
+        SshAgent agent;
+        QVERIFY(agent.start(m_server.dir() + QStringLiteral("/wrong-agent.sock"), m_server.wrongKey()));
+        AgentEnvironment env(agent.socketPath());
+        SshTarget t = target();
+        t.identityFile = m_server.dir() + QStringLiteral("/no-such-key");
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("the server accepted none of the keys in ssh-agent")),
+            qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("the key %1 does not exist").arg(t.identityFile)),
+            qPrintable(r.errorString));
+    }
+
     void wrongKeyIsDenied()
     {
         AgentEnvironment noAgent({});

@@ -808,9 +808,12 @@ void SshWorker::teardown()
     m_probeOutstanding = false;
     m_closesSent = m_closesSettled = m_opensSent = 0;
     if (m_event) {
-        if (m_connection.session && ssh_event_remove_session(m_event, m_connection.session.get()) != SSH_OK) {
+        // libssh drops the session's socket from the event itself when the socket closes (a dead
+        // peer): then removing it fails, as expected. A failure while connected is not.
+        if (m_connection.session && ssh_event_remove_session(m_event, m_connection.session.get()) != SSH_OK
+            && ssh_is_connected(m_connection.session.get())) {
             qCInfo(lcSsh) << "ssh_event_remove_session failed for" << m_connection.description
-                          << "(the session is freed anyway)";
+                          << "(the session is freed anyway):" << ssh_get_error(m_connection.session.get());
         }
         ssh_event_free(m_event);
         m_event = nullptr;

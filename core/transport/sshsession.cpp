@@ -382,9 +382,19 @@ Result<bool> keyboardInteractive(ssh_session s, const QString &userAtHost, SshAs
                                .arg(kMaxRounds));
         }
         const int prompts = ssh_userauth_kbdint_getnprompts(s);
+        if (prompts < 0) {
+            return failure(QStringLiteral("authentication as %1 failed: cannot read the server's questions: %2")
+                               .arg(userAtHost, sshError(s)));
+        }
         for (int i = 0; i < prompts; ++i) {
             char echo = 0;
             const char *text = ssh_userauth_kbdint_getprompt(s, static_cast<unsigned>(i), &echo);
+            if (!text) {
+                return failure(QStringLiteral("authentication as %1 failed: cannot read the server's question %2: %3")
+                                   .arg(userAtHost)
+                                   .arg(i + 1)
+                                   .arg(sshError(s)));
+            }
             SshPrompt prompt;
             prompt.userAtHost = userAtHost;
             prompt.name = QString::fromUtf8(ssh_userauth_kbdint_getname(s));

@@ -17,7 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -35,13 +37,21 @@ private:
         QString err;
     };
 
-    Outcome run(const QStringList &args)
+    /// `asPlainRoot`: as root, without the capabilities that let root read any file
+    /// (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that a file without read permission is
+    /// unreadable for the binary as it is for a person's own account.
+    Outcome run(const QStringList &args, bool asPlainRoot = false)
     {
         QProcess p;
         // A session of its own, without a controlling terminal: /dev/tty cannot be opened, as in a
         // CI job, whatever terminal the test itself was started from.
-        p.setChildProcessModifier([] {
+        p.setChildProcessModifier([asPlainRoot] {
             ::setsid();
+            if (asPlainRoot) {
+                // Dropped from the bounding set, they do not come back when root runs exec().
+                ::prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0);
+                ::prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
+            }
         });
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("SSH_AUTH_SOCK"));
@@ -211,7 +221,10 @@ private Q_SLOTS:
         QTest::newRow("missing") << QStringLiteral("no-such-key") << true
                                  << QStringList { QStringLiteral("does not exist") };
         QTest::newRow("unreadable") << QStringLiteral(".") << true // a directory: unreadable even for root
-                                    << QStringList { QStringLiteral("cannot be read") };
+                                    << QStringList { QStringLiteral("cannot be read: it is a directory") };
+        // Mode 000, and the binary runs without root's right to read any file.
+        QTest::newRow("permission denied") << QStringLiteral("unreadable_key") << true
+                                           << QStringList { QStringLiteral("cannot be read: permission denied") };
         QTest::newRow("encrypted") << QStringLiteral("encrypted_key") << true
                                    << QStringList { QStringLiteral("passphrase"), QStringLiteral("terminal") };
     }
@@ -240,10 +253,17 @@ private Q_SLOTS:
         f.write(server.knownHostsLine());
         f.close();
         const QString key = QDir::cleanPath(server.dir() + QLatin1Char('/') + identity);
-        const Outcome o = run({ QStringLiteral("--host"),
-            QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()), QStringLiteral("--identity"), key,
-            QStringLiteral("--ssh-config"), server.emptyConfig(), QStringLiteral("--known-hosts"), knownHosts,
-            QStringLiteral("--plan"), QStringLiteral("builtin:local-basics"), QStringLiteral("--quiet") });
+        if (identity == QLatin1String("unreadable_key")) {
+            QVERIFY(QFile::copy(server.clientKey(), key));
+            QVERIFY(QFile::copy(server.clientKey() + QStringLiteral(".pub"), key + QStringLiteral(".pub")));
+            QVERIFY(QFile::setPermissions(key, {}));
+        }
+        const Outcome o
+            = run({ QStringLiteral("--host"), QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()),
+                      QStringLiteral("--identity"), key, QStringLiteral("--ssh-config"), server.emptyConfig(),
+                      QStringLiteral("--known-hosts"), knownHosts, QStringLiteral("--plan"),
+                      QStringLiteral("builtin:local-basics"), QStringLiteral("--quiet") },
+                true);
         QCOMPARE(o.exitCode, 3);
         QVERIFY2(!o.err.contains(QStringLiteral("cancelled")), qPrintable(o.err));
         QVERIFY2(o.err.contains(key), qPrintable(o.err));

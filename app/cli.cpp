@@ -131,6 +131,20 @@ public:
     {
         return ask(QStringLiteral("%1's password: ").arg(userAtHost));
     }
+    QString noPromptReason() const override
+    {
+        // A CI job has no controlling terminal: say so, rather than report a cancel nobody made.
+        FILE *tty = std::fopen("/dev/tty", "r+");
+        if (!tty) {
+            return QStringLiteral("without a terminal");
+        }
+        std::fclose(tty);
+        return {};
+    }
+    QString noPromptAdvice() const override
+    {
+        return QStringLiteral("Use --identity with a key the server accepts (without a passphrase), or ssh-agent");
+    }
 
 private:
     static std::optional<QString> ask(const QString &prompt)

@@ -110,6 +110,13 @@ public:
         Q_UNUSED(keyFile)
         return std::nullopt;
     }
+    /// Why no passphrase, password or prompt can be answered here at all, worded to follow
+    /// "no password can be asked" (the CLI without a terminal: "without a terminal"); empty when
+    /// someone can answer. Asked before a prompt, so that a login nobody could answer reports what
+    /// went wrong with the keys instead of a cancel nobody made.
+    virtual QString noPromptReason() const { return {}; }
+    /// What to do instead when noPromptReason() is not empty, e.g. "use --identity or ssh-agent".
+    virtual QString noPromptAdvice() const { return {}; }
     /// A password for "user@host"; nullopt cancels the login. Asked once per connection: a
     /// rejected password ends the login rather than asking again. Never stored by the transport.
     virtual std::optional<QString> password(const QString &userAtHost)

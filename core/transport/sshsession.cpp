@@ -1,14 +1,15 @@
 #include "sshsession.h"
 
 #include "common/logging.h"
+#include "knownhostsmarker.h"
 #include "sshconfig.h"
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QMessageAuthenticationCode>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -111,6 +112,24 @@ std::optional<QString> SshAsker::keyboardInteractive(const SshPrompt &prompt)
         std::nullopt);
 }
 
+QString SshAsker::noPromptReason()
+{
+    return ask<QString>(
+        [](SshInteraction &i) {
+            return i.noPromptReason();
+        },
+        QStringLiteral("on this connection (it has nobody to answer prompts)"));
+}
+
+QString SshAsker::noPromptAdvice()
+{
+    return ask<QString>(
+        [](SshInteraction &i) {
+            return i.noPromptAdvice();
+        },
+        QStringLiteral("use ssh-agent or a key the server accepts"));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 namespace {
@@ -134,26 +153,6 @@ QString fingerprintOfBlob(const QByteArray &blob)
     return QStringLiteral("SHA256:") + QString::fromLatin1(hash.toBase64(QByteArray::OmitTrailingEquals));
 }
 
-bool hostFieldMatches(const QByteArray &field, const QByteArray &host)
-{
-    if (field.startsWith("|1|")) {
-        // HashKnownHosts: |1|base64(salt)|base64(HMAC-SHA1(salt, host))
-        const QList<QByteArray> parts = field.split('|');
-        if (parts.size() != 4) {
-            return false;
-        }
-        const QByteArray salt = QByteArray::fromBase64(parts.at(2));
-        return QMessageAuthenticationCode::hash(host, salt, QCryptographicHash::Sha1)
-            == QByteArray::fromBase64(parts.at(3));
-    }
-    for (const QByteArray &name : field.split(',')) {
-        if (name == host) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /// Finds the known_hosts line that holds a key of `keyType` for `host` ("host" or "[host]:port").
 void findKnownHostsLine(HostKeyInfo &info)
 {
@@ -166,18 +165,18 @@ void findKnownHostsLine(HostKeyInfo &info)
         const QByteArray line = file.readLine();
         ++number;
         const QList<QByteArray> fields = line.simplified().split(' ');
-        if (fields.size() < 3 || fields.at(0).startsWith('#')) {
+        // Lines with a marker (@revoked, @cert-authority) are not what libssh compared the key with.
+        if (fields.size() < 3 || fields.at(0).startsWith('#') || fields.at(0).startsWith('@')) {
             continue;
         }
-        const int shift = fields.at(0).startsWith('@') ? 1 : 0; // @cert-authority / @revoked
-        if (fields.size() < 3 + shift || !hostFieldMatches(fields.at(shift), info.host.toUtf8())) {
+        if (!KnownHostsMarker::hostFieldMatches(fields.at(0), info.host.toUtf8())) {
             continue;
         }
-        const bool sameType = QString::fromLatin1(fields.at(shift + 1)) == info.keyType;
+        const bool sameType = QString::fromLatin1(fields.at(1)) == info.keyType;
         if (info.knownHostsLine == 0 || sameType) {
             info.knownHostsLine = number;
             info.knownHostsEntry = QString::fromUtf8(line.trimmed());
-            info.knownFingerprint = fingerprintOfBlob(QByteArray::fromBase64(fields.at(shift + 2)));
+            info.knownFingerprint = fingerprintOfBlob(QByteArray::fromBase64(fields.at(2)));
             if (sameType) {
                 return;
             }
@@ -219,7 +218,17 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
         ssh_string_free_char(fp);
         ssh_clean_pubkey_hash(&hash);
     }
+    // The key's wire form, to compare with the lines libssh does not read (see KnownHostsMarker).
+    QByteArray keyBlob;
+    char *base64 = nullptr;
+    if (ssh_pki_export_pubkey_base64(key, &base64) == SSH_OK && base64) {
+        keyBlob = QByteArray::fromBase64(QByteArray(base64));
+        ssh_string_free_char(base64);
+    }
     ssh_key_free(key);
+    if (keyBlob.isEmpty() || info.fingerprint.isEmpty()) {
+        return failure(QStringLiteral("cannot read the host key the server sent: %1").arg(sshError(s)));
+    }
 
     char *entry = nullptr;
     if (ssh_session_export_known_hosts_entry(s, &entry) == SSH_OK && entry) {
@@ -232,6 +241,29 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
         ssh_string_free_char(khFile);
     }
     const QString who = hostRole(info.host, jump);
+
+    // Markers, which libssh 0.10 skips: a revoked key is refused before anything else, as OpenSSH
+    // does, even when another line trusts it.
+    QList<KnownHostsMarker> markers = KnownHostsMarker::find(info.knownHostsFile, info.host);
+    char *globalFile = nullptr;
+    if (ssh_options_get(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, &globalFile) == SSH_OK && globalFile) {
+        markers += KnownHostsMarker::find(QString::fromLocal8Bit(globalFile), info.host);
+        ssh_string_free_char(globalFile);
+    }
+    for (const KnownHostsMarker &m : std::as_const(markers)) {
+        if (m.kind == KnownHostsMarker::Kind::Revoked && m.keyBlob == keyBlob) {
+            return failure(QStringLiteral("REFUSED: REVOKED HOST KEY DETECTED for %1: its %2 key %3 is marked "
+                                          "@revoked in %4 line %5 (%6). A revoked key is never accepted, whatever "
+                                          "else known_hosts says; ask the host's administrator for the host's "
+                                          "current key. No command was run.")
+                               .arg(who, info.keyType, info.fingerprint, m.file)
+                               .arg(m.line)
+                               .arg(m.text));
+        }
+    }
+    const auto certAuthority = std::find_if(markers.cbegin(), markers.cend(), [](const KnownHostsMarker &m) {
+        return m.kind == KnownHostsMarker::Kind::CertAuthority;
+    });
 
     switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK:
@@ -253,6 +285,23 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
     }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND: {
+        if (certAuthority != markers.cend()) {
+            // The host is meant to be trusted through its certificate, which Nestscope cannot
+            // check: offering its plain key as "unknown" would ask the person to trust what
+            // known_hosts never vouched for.
+            return failure(
+                QStringLiteral("REFUSED: %1 is to be trusted through a host certificate signed by the "
+                               "authority in %2 line %3 (@cert-authority), and Nestscope cannot check "
+                               "host certificates. It offers the plain %4 key %5, which is not on "
+                               "record. Check that fingerprint with the host's administrator and add "
+                               "the host's own key to %6 (e.g. \"%7 %4 KEY\"), or connect with OpenSSH. "
+                               "No command was run.")
+                    .arg(who, certAuthority->file)
+                    .arg(certAuthority->line)
+                    .arg(info.keyType, info.fingerprint,
+                        info.knownHostsFile.isEmpty() ? QStringLiteral("~/.ssh/known_hosts") : info.knownHostsFile,
+                        info.host));
+        }
         info.status = HostKeyInfo::Status::Unknown;
         // --accept-new-host-key is OpenSSH's StrictHostKeyChecking=accept-new: record it, ask nobody.
         const HostKeyDecision decision
@@ -286,7 +335,9 @@ Result<bool> verifyHostKey(ssh_session s, const SshTarget &target, SshAsker &ask
 struct PassphraseContext {
     SshAsker *asker;
     QString keyFile;
-    bool asked = false;
+    bool canAsk = true; ///< false: nobody could answer (SshAsker::noPromptReason())
+    bool asked = false; ///< libssh wanted a passphrase: the key is encrypted
+    bool answered = false; ///< and someone typed one
 };
 
 int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int verify, void *userdata)
@@ -296,11 +347,16 @@ int passphraseCallback(const char *prompt, char *buf, size_t len, int echo, int 
     Q_UNUSED(verify)
     auto *ctx = static_cast<PassphraseContext *>(userdata);
     ctx->asked = true;
-    const std::optional<QString> answer = ctx->asker->passphrase(ctx->keyFile);
+    if (!ctx->canAsk) {
+        return -1;
+    }
+    std::optional<QString> answer = ctx->asker->passphrase(ctx->keyFile);
     if (!answer) {
         return -1;
     }
+    ctx->answered = true;
     QByteArray bytes = answer->toUtf8();
+    answer->fill(QLatin1Char('\0'));
     if (static_cast<size_t>(bytes.size()) >= len) {
         bytes.fill('\0');
         return -1;
@@ -326,9 +382,19 @@ Result<bool> keyboardInteractive(ssh_session s, const QString &userAtHost, SshAs
                                .arg(kMaxRounds));
         }
         const int prompts = ssh_userauth_kbdint_getnprompts(s);
+        if (prompts < 0) {
+            return failure(QStringLiteral("authentication as %1 failed: cannot read the server's questions: %2")
+                               .arg(userAtHost, sshError(s)));
+        }
         for (int i = 0; i < prompts; ++i) {
             char echo = 0;
             const char *text = ssh_userauth_kbdint_getprompt(s, static_cast<unsigned>(i), &echo);
+            if (!text) {
+                return failure(QStringLiteral("authentication as %1 failed: cannot read the server's question %2: %3")
+                                   .arg(userAtHost)
+                                   .arg(i + 1)
+                                   .arg(sshError(s)));
+            }
             SshPrompt prompt;
             prompt.userAtHost = userAtHost;
             prompt.name = QString::fromUtf8(ssh_userauth_kbdint_getname(s));
@@ -379,8 +445,38 @@ QString methodNames(int methods)
     return names.isEmpty() ? QStringLiteral("none") : names.join(QStringLiteral(", "));
 }
 
+/// The key files to offer, and whether they were named (explicitly, or by the config's
+/// IdentityFile) rather than OpenSSH's defaults: only a named key that is missing is worth a word.
+struct Identities {
+    QStringList files;
+    bool named = false;
+};
+
+/// The first letter in lower case, for an error text in the middle of a sentence.
+QString lowerFirst(QString text)
+{
+    if (!text.isEmpty()) {
+        text[0] = text.at(0).toLower();
+    }
+    return text;
+}
+
+/// Why a key file cannot be used before libssh even tries it, or empty when it can be read.
+QString unreadableKey(const QString &file)
+{
+    const QFileInfo info(file);
+    if (info.isDir()) {
+        return QStringLiteral("the key %1 cannot be read: it is a directory").arg(file);
+    }
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("the key %1 cannot be read: %2").arg(file, lowerFirst(f.errorString()));
+    }
+    return {};
+}
+
 Result<bool> authenticate(
-    ssh_session s, const QString &userAtHost, const QStringList &identities, bool useAgent, SshAsker &asker)
+    ssh_session s, const QString &userAtHost, const Identities &identities, bool useAgent, SshAsker &asker)
 {
     int rc = ssh_userauth_none(s, nullptr);
     if (rc == SSH_AUTH_SUCCESS) {
@@ -390,7 +486,14 @@ Result<bool> authenticate(
         return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
     }
     const int methods = ssh_userauth_list(s, nullptr);
+    // Nobody to ask (the CLI without a terminal): then no passphrase, password or prompt is tried,
+    // and the message says so instead of reporting a cancel nobody made.
+    const QString noPrompt = asker.noPromptReason();
+    // What happened, in order, for the message: each key's fate, then the other methods.
     QStringList tried;
+    const auto notTried = [&tried] {
+        return tried.isEmpty() ? QString() : QStringLiteral(" (before that: %1)").arg(tried.join(QStringLiteral("; ")));
+    };
     if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
         if (useAgent && !qEnvironmentVariableIsEmpty("SSH_AUTH_SOCK")) {
             rc = ssh_userauth_agent(s, nullptr);
@@ -399,11 +502,20 @@ Result<bool> authenticate(
             }
             if (rc == SSH_AUTH_ERROR) {
                 qCInfo(lcSsh) << "ssh-agent:" << sshError(s);
+                tried << QStringLiteral("ssh-agent failed: %1").arg(sshError(s));
+            } else {
+                tried << QStringLiteral("the server accepted none of the keys in ssh-agent");
             }
-            tried << QStringLiteral("the keys in ssh-agent");
         }
-        for (const QString &file : identities) {
+        for (const QString &file : identities.files) {
             if (!QFileInfo::exists(file)) {
+                if (identities.named) {
+                    tried << QStringLiteral("the key %1 does not exist").arg(file);
+                }
+                continue;
+            }
+            if (const QString why = unreadableKey(file); !why.isEmpty()) {
+                tried << why;
                 continue;
             }
             // Offer the public half first, so that only a key the server accepts costs a passphrase prompt.
@@ -412,18 +524,29 @@ Result<bool> authenticate(
                 == SSH_OK) {
                 rc = ssh_userauth_try_publickey(s, nullptr, pub);
                 ssh_key_free(pub);
+                if (rc == SSH_AUTH_ERROR) {
+                    return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
+                }
                 if (rc != SSH_AUTH_SUCCESS) {
-                    tried << file;
+                    tried << QStringLiteral("the server rejected the key %1").arg(file);
                     continue;
                 }
             }
-            PassphraseContext ctx { &asker, file };
+            PassphraseContext ctx { &asker, file, noPrompt.isEmpty() };
             ssh_key priv = nullptr;
             rc = ssh_pki_import_privkey_file(
                 QFile::encodeName(file).constData(), nullptr, passphraseCallback, &ctx, &priv);
             if (rc != SSH_OK) {
-                tried << (ctx.asked ? QStringLiteral("%1 (no or wrong passphrase)").arg(file)
-                                    : QStringLiteral("%1 (unreadable)").arg(file));
+                if (!ctx.asked) {
+                    tried << QStringLiteral("%1 is not a private key libssh can read").arg(file);
+                } else if (!ctx.canAsk) {
+                    tried << QStringLiteral("the key %1 needs a passphrase, which cannot be asked %2")
+                                 .arg(file, noPrompt);
+                } else if (ctx.answered) {
+                    tried << QStringLiteral("the passphrase for the key %1 was wrong").arg(file);
+                } else {
+                    tried << QStringLiteral("no passphrase was given for the key %1").arg(file);
+                }
                 continue;
             }
             rc = ssh_userauth_publickey(s, nullptr, priv);
@@ -434,8 +557,15 @@ Result<bool> authenticate(
             if (rc == SSH_AUTH_ERROR) {
                 return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
             }
-            tried << file;
+            tried << QStringLiteral("the server rejected the key %1").arg(file);
         }
+    }
+    if ((methods & (SSH_AUTH_METHOD_INTERACTIVE | SSH_AUTH_METHOD_PASSWORD)) && !noPrompt.isEmpty()) {
+        tried << QStringLiteral("no password can be asked %1").arg(noPrompt);
+        const QString advice = asker.noPromptAdvice();
+        return failure(QStringLiteral("permission denied for %1: %2; the server accepts %3%4")
+                           .arg(userAtHost, tried.join(QStringLiteral("; ")), methodNames(methods),
+                               advice.isEmpty() ? QString() : QStringLiteral(". ") + advice));
     }
     // Keyboard-interactive before password, as OpenSSH does: it is how PAM asks, and the server may
     // ask more than a password. Whatever the person answered is tried once: a rejected answer ends
@@ -444,18 +574,18 @@ Result<bool> authenticate(
     if (methods & SSH_AUTH_METHOD_INTERACTIVE) {
         auto ok = keyboardInteractive(s, userAtHost, asker, &answered);
         if (!ok) {
-            return ok.error();
+            return failure(ok.error().message + notTried());
         }
         if (*ok) {
             return true;
         }
-        tried << (answered ? QStringLiteral("keyboard-interactive (the answers were rejected)")
-                           : QStringLiteral("keyboard-interactive"));
+        tried << (answered ? QStringLiteral("tried keyboard-interactive (the answers were rejected)")
+                           : QStringLiteral("tried keyboard-interactive"));
     }
     if ((methods & SSH_AUTH_METHOD_PASSWORD) && !answered) {
         std::optional<QString> pw = asker.password(userAtHost);
         if (!pw) {
-            return failure(QStringLiteral("login to %1 cancelled: no password was given").arg(userAtHost));
+            return failure(QStringLiteral("login to %1 cancelled: no password was given").arg(userAtHost) + notTried());
         }
         QByteArray bytes = pw->toUtf8();
         pw->fill(QLatin1Char('\0'));
@@ -467,30 +597,33 @@ Result<bool> authenticate(
         if (rc == SSH_AUTH_ERROR) {
             return failure(QStringLiteral("authentication as %1 failed: %2").arg(userAtHost, sshError(s)));
         }
-        tried << QStringLiteral("a password (rejected)");
+        tried << QStringLiteral("tried a password (rejected)");
     }
-    return failure(QStringLiteral("permission denied for %1: tried %2; the server accepts %3")
-                       .arg(userAtHost, tried.isEmpty() ? QStringLiteral("nothing") : tried.join(QStringLiteral(", ")),
-                           methodNames(methods)));
+    return failure(
+        QStringLiteral("permission denied for %1: %2; the server accepts %3")
+            .arg(userAtHost,
+                tried.isEmpty() ? QStringLiteral("nothing could be tried") : tried.join(QStringLiteral("; ")),
+                methodNames(methods)));
 }
 
-QStringList identitiesFor(const SshTarget &target, const SshHostConfig &hc)
+Identities identitiesFor(const SshTarget &target, const SshHostConfig &hc)
 {
-    QStringList files;
+    Identities ids;
     if (!target.identityFile.isEmpty()) {
-        files << QDir::cleanPath(target.identityFile.startsWith(QLatin1Char('~'))
+        ids.files << QDir::cleanPath(target.identityFile.startsWith(QLatin1Char('~'))
                 ? QDir::homePath() + target.identityFile.mid(1)
                 : target.identityFile);
     }
-    files << hc.identityFiles;
-    if (files.isEmpty()) {
+    ids.files << hc.identityFiles;
+    ids.named = !ids.files.isEmpty();
+    if (!ids.named) {
         // OpenSSH's defaults apply only when nothing was named.
         for (const char *name : { "id_ed25519", "id_ecdsa", "id_rsa" }) {
-            files << QDir::homePath() + QStringLiteral("/.ssh/") + QLatin1String(name);
+            ids.files << QDir::homePath() + QStringLiteral("/.ssh/") + QLatin1String(name);
         }
     }
-    files.removeDuplicates();
-    return files;
+    ids.files.removeDuplicates();
+    return ids;
 }
 
 /// One hop: a libssh session to `target`, over `fd` when a tunnel carries it.
@@ -507,46 +640,72 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
     }
     // Once ssh_connect() has taken the tunnel's socket, libssh closes it when the session is freed;
     // before that, it is closed here on the way out.
-    if (fd >= 0) {
-        ssh_options_set(s, SSH_OPTIONS_FD, &fd);
-    }
-    const QByteArray host = target.host.toUtf8();
-    ssh_options_set(s, SSH_OPTIONS_HOST, host.constData());
-    const QByteArray configFile = QFile::encodeName(target.configFile);
-    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+    const auto giveUp = [fd](const QString &message) {
         if (fd >= 0) {
             ::close(fd);
         }
-        return failure(
+        return failure(message);
+    };
+    // Every option matters (a host name libssh refuses must not leave the session to fail later
+    // for another reason, a refused timeout must not leave libssh's default): say which one.
+    const auto refused = [&](const QString &what) {
+        return giveUp(QStringLiteral("libssh refused %1 for %2: %3").arg(what, target.host, sshError(s)));
+    };
+    if (fd >= 0 && ssh_options_set(s, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+        return refused(QStringLiteral("the jump tunnel's socket"));
+    }
+    const QByteArray host = target.host.toUtf8();
+    if (ssh_options_set(s, SSH_OPTIONS_HOST, host.constData()) != SSH_OK) {
+        return refused(QStringLiteral("the host name \"%1\"").arg(target.host));
+    }
+    const QByteArray configFile = QFile::encodeName(target.configFile);
+    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
+        return giveUp(
             QStringLiteral("cannot read the ssh config %1: %2")
                 .arg(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile, sshError(s)));
     }
     // What was asked for explicitly wins over the config, as on ssh's command line.
-    if (!target.user.isEmpty()) {
-        ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData());
+    if (!target.user.isEmpty() && ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData()) != SSH_OK) {
+        return refused(QStringLiteral("the user name \"%1\"").arg(target.user));
     }
     if (target.port > 0) {
         const unsigned int port = static_cast<unsigned int>(target.port);
-        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+        if (ssh_options_set(s, SSH_OPTIONS_PORT, &port) != SSH_OK) {
+            return refused(QStringLiteral("the port %1").arg(target.port));
+        }
     }
-    if (!target.knownHostsFile.isEmpty()) {
-        ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, QFile::encodeName(target.knownHostsFile).constData());
+    if (!target.knownHostsFile.isEmpty()
+        && ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, QFile::encodeName(target.knownHostsFile).constData()) != SSH_OK) {
+        return refused(QStringLiteral("the known_hosts file %1").arg(target.knownHostsFile));
     }
     long timeout = target.connectTimeout.count() > 0 ? static_cast<long>(target.connectTimeout.count())
                                                      : (hc.connectTimeout > 0 ? hc.connectTimeout : 15);
-    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
+    if (ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) != SSH_OK) {
+        return refused(QStringLiteral("the ConnectTimeout of %1 s").arg(timeout));
+    }
     // libssh 0.10 turns ProxyJump into `ssh -W`, whose host-key checks we could not see: jumps are
     // done natively (fd != -1) or not at all.
-    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    if (ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none") != SSH_OK) {
+        return refused(QStringLiteral("turning off ProxyCommand (needed so that every host key is checked here)"));
+    }
     int nodelay = 1;
-    ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
+    if (ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay) != SSH_OK) {
+        return refused(QStringLiteral("TCP_NODELAY"));
+    }
 
+    // For messages only; libssh has a value for each once the config is read.
     char *user = nullptr;
-    ssh_options_get(s, SSH_OPTIONS_USER, &user);
+    if (ssh_options_get(s, SSH_OPTIONS_USER, &user) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no user name for" << target.host << sshError(s);
+    }
     char *hostName = nullptr;
-    ssh_options_get(s, SSH_OPTIONS_HOST, &hostName);
+    if (ssh_options_get(s, SSH_OPTIONS_HOST, &hostName) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no host name for" << target.host << sshError(s);
+    }
     unsigned int port = 22;
-    ssh_options_get_port(s, &port);
+    if (ssh_options_get_port(s, &port) != SSH_OK) {
+        qCInfo(lcSsh) << "libssh has no port for" << target.host << sshError(s);
+    }
     const QString userAtHost = QStringLiteral("%1@%2").arg(
         QString::fromUtf8(user ? user : ""), QString::fromUtf8(hostName ? hostName : host.constData()));
     ssh_string_free_char(user);
@@ -555,8 +714,14 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
 
     qCDebug(lcSsh) << "connecting to" << *description << (fd >= 0 ? "through a jump tunnel" : "");
     if (ssh_connect(s) != SSH_OK) {
-        return failure(QStringLiteral("cannot connect to %1: %2")
-                           .arg(jump ? hostRole(*description, jump) : *description, sshError(s)));
+        QString why = sshError(s);
+        if (why.contains(QLatin1String("timeout"), Qt::CaseInsensitive)) {
+            // Unreachable, or a peer that accepts TCP but never speaks SSH: name the limit the
+            // person set (ConnectTimeout), which libssh's "Timeout connecting" does not.
+            why = QStringLiteral("no SSH answer within the ConnectTimeout of %1 s (%2)").arg(timeout).arg(why);
+        }
+        return failure(
+            QStringLiteral("cannot connect to %1: %2").arg(jump ? hostRole(*description, jump) : *description, why));
     }
     if (auto ok = verifyHostKey(s, target, asker, jump); !ok) {
         return ok.error();
@@ -601,7 +766,8 @@ Result<ConnectedSession> openSession(const SshTarget &target, SshAsker &asker)
     // side's config resolves them (as OpenSSH does for `ssh -J`).
     const auto endpoint = [&config](const SshTarget &t) {
         const SshHostConfig c = config.lookup(t.host);
-        return std::pair { c.hostName.isEmpty() ? t.host : c.hostName, t.port > 0 ? t.port : (c.port > 0 ? c.port : 22) };
+        return std::pair { c.hostName.isEmpty() ? t.host : c.hostName,
+            t.port > 0 ? t.port : (c.port > 0 ? c.port : 22) };
     };
 
     ConnectedSession result;

@@ -34,6 +34,9 @@ public:
     std::optional<QString> passphrase(const QString &keyFile);
     std::optional<QString> password(const QString &userAtHost);
     std::optional<QString> keyboardInteractive(const SshPrompt &prompt);
+    /// SshInteraction::noPromptReason(); without an interaction (or its owner), a reason of its own.
+    QString noPromptReason();
+    QString noPromptAdvice();
 
 private:
     template <typename T> T ask(std::function<T(SshInteraction &)> question, T fallback);

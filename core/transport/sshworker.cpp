@@ -164,30 +164,25 @@ void SshWorker::connectToHost()
 
     auto connection = openSession(m_target, m_asker);
     if (!connection) {
-        m_state = State::Failed;
-        const QString message = connection.error().message;
-        m_lastConnectError = message;
-        qCInfo(lcSsh) << "connect failed:" << message;
-        // Commands that were waiting for this connection never ran.
-        for (auto &job : m_interactiveQueue) {
-            m_queue.push_back(std::move(job));
-        }
-        m_interactiveQueue.clear();
-        while (!m_queue.empty()) {
-            std::unique_ptr<SshJob> job = std::move(m_queue.front());
-            m_queue.pop_front();
-            job->result.outcome = CommandOutcome::FailedToStart;
-            job->result.errorString = message;
-            Q_EMIT commandFinished(job->id, job->result);
-        }
-        Q_EMIT stateChanged(m_state, message, m_target.displayName());
+        connectFailed(connection.error().message);
         return;
     }
     m_connection = std::move(connection).value();
     ssh_session s = m_connection.session.get();
     ssh_set_blocking(s, 0);
     m_event = ssh_event_new();
-    ssh_event_add_session(m_event, s);
+    if (!m_event || ssh_event_add_session(m_event, s) != SSH_OK) {
+        // Without it nothing the server sends would ever be read: no command could finish.
+        const QString message = QStringLiteral("cannot watch the SSH session of %1 (ssh_event_add_session): %2")
+                                    .arg(m_connection.description, QString::fromUtf8(ssh_get_error(s)));
+        if (m_event) {
+            ssh_event_free(m_event);
+            m_event = nullptr;
+        }
+        m_connection = ConnectedSession();
+        connectFailed(message);
+        return;
+    }
     const socket_t fd = ssh_get_fd(s);
     m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this, [this, fd] {
@@ -224,6 +219,28 @@ void SshWorker::connectToHost()
     Q_EMIT stateChanged(m_state, QString(), m_connection.description);
     startQueued();
     updateWriteInterest();
+}
+
+/// The connect failed: every command waiting for it ends with `message`, and so will later ones
+/// until connectToHost() is called again.
+void SshWorker::connectFailed(const QString &message)
+{
+    m_state = State::Failed;
+    m_lastConnectError = message;
+    qCInfo(lcSsh) << "connect failed:" << message;
+    // Commands that were waiting for this connection never ran.
+    for (auto &job : m_interactiveQueue) {
+        m_queue.push_back(std::move(job));
+    }
+    m_interactiveQueue.clear();
+    while (!m_queue.empty()) {
+        std::unique_ptr<SshJob> job = std::move(m_queue.front());
+        m_queue.pop_front();
+        job->result.outcome = CommandOutcome::FailedToStart;
+        job->result.errorString = message;
+        Q_EMIT commandFinished(job->id, job->result);
+    }
+    Q_EMIT stateChanged(m_state, message, m_target.displayName());
 }
 
 void SshWorker::disconnectFromHost()
@@ -346,8 +363,8 @@ void SshWorker::advance()
                 continue;
             }
         }
-        if (job->phase == SshJob::Phase::Running && job->interactive && !job->remoteClosed) {
-            flushStdin(job);
+        if (job->phase == SshJob::Phase::Running && job->interactive && !job->remoteClosed && !flushStdin(job)) {
+            continue;
         }
         if (job->phase == SshJob::Phase::Running && job->remoteClosed) {
             finishJob(id);
@@ -465,7 +482,15 @@ void SshWorker::launch(std::unique_ptr<SshJob> owned)
     job->callbacks.channel_exit_signal_function = onExitSignal;
     job->callbacks.channel_close_function = onClose;
     ssh_callbacks_init(&job->callbacks);
-    ssh_set_channel_callbacks(job->channel, &job->callbacks);
+    if (ssh_set_channel_callbacks(job->channel, &job->callbacks) != SSH_OK) {
+        // Without callbacks its output and exit status would never arrive.
+        const QString why = QString::fromUtf8(ssh_get_error(m_connection.session.get()));
+        ssh_channel_free(job->channel);
+        job->channel = nullptr;
+        fail(job, CommandOutcome::FailedToStart,
+            QStringLiteral("cannot watch a new channel (ssh_set_channel_callbacks): %1").arg(why));
+        return;
+    }
     job->phase = SshJob::Phase::Opening;
     job->openSeq = ++m_opensSent;
     job->closesBeforeOpen = m_closesSent;
@@ -584,9 +609,11 @@ bool SshWorker::openAndExec(SshJob *job)
         // Nothing is ever written to a command's stdin: say so, as LocalTransport's /dev/null
         // does, or a command that reads it would wait for its timeout.
         if (job->interactive) {
-            flushStdin(job);
-        } else {
-            ssh_channel_send_eof(job->channel);
+            return flushStdin(job);
+        }
+        if (ssh_channel_send_eof(job->channel) == SSH_ERROR) {
+            eofFailed(job);
+            return false;
         }
     }
     return true;
@@ -665,11 +692,18 @@ void SshWorker::stopJob(quint64 id, CommandOutcome why)
 void SshWorker::retire(SshJob *job)
 {
     const quint64 id = job->id;
-    if (job->phase == SshJob::Phase::Running && !job->remoteClosed) {
-        ssh_channel_request_send_signal(job->channel, "KILL");
+    // The outcome is reported already; a failure here is the connection's, which checkAlive()
+    // and pump() report, but it is worth a line in the log.
+    if (job->phase == SshJob::Phase::Running && !job->remoteClosed
+        && ssh_channel_request_send_signal(job->channel, "KILL") == SSH_ERROR) {
+        qCInfo(lcSsh) << "cannot send KILL to a command (ssh_channel_request_send_signal):"
+                      << ssh_get_error(m_connection.session.get());
     }
     ssh_remove_channel_callbacks(job->channel, &job->callbacks);
-    ssh_channel_close(job->channel);
+    if (ssh_channel_close(job->channel) == SSH_ERROR) {
+        qCInfo(lcSsh) << "cannot close a command's channel (ssh_channel_close):"
+                      << ssh_get_error(m_connection.session.get());
+    }
     ssh_channel_free(job->channel);
     job->channel = nullptr;
     noteClose();
@@ -774,8 +808,12 @@ void SshWorker::teardown()
     m_probeOutstanding = false;
     m_closesSent = m_closesSettled = m_opensSent = 0;
     if (m_event) {
-        if (m_connection.session) {
-            ssh_event_remove_session(m_event, m_connection.session.get());
+        // libssh drops the session's socket from the event itself when the socket closes (a dead
+        // peer): then removing it fails, as expected. A failure while connected is not.
+        if (m_connection.session && ssh_event_remove_session(m_event, m_connection.session.get()) != SSH_OK
+            && ssh_is_connected(m_connection.session.get())) {
+            qCInfo(lcSsh) << "ssh_event_remove_session failed for" << m_connection.description
+                          << "(the session is freed anyway):" << ssh_get_error(m_connection.session.get());
         }
         ssh_event_free(m_event);
         m_event = nullptr;
@@ -823,7 +861,13 @@ void SshWorker::startQueuedOnShells()
         slot->callbacks.channel_data_function = onSlotChannelData;
         slot->callbacks.channel_close_function = onSlotClose;
         ssh_callbacks_init(&slot->callbacks);
-        ssh_set_channel_callbacks(slot->channel, &slot->callbacks);
+        if (ssh_set_channel_callbacks(slot->channel, &slot->callbacks) != SSH_OK) {
+            qCInfo(lcSsh) << "cannot watch a channel for a shell slot (ssh_set_channel_callbacks):"
+                          << ssh_get_error(m_connection.session.get()) << "- using exec channels";
+            ssh_channel_free(slot->channel);
+            m_shellsFailed = true;
+            break;
+        }
         slot->closesBeforeOpen = m_closesSent;
         slot->closesInFlightAtOpen = closesInFlight();
         ++m_opensSent;
@@ -974,9 +1018,15 @@ void SshWorker::killSlot(ShellSlot *slot)
         m_active.erase(slot->job->id);
         slot->job = nullptr;
     }
-    ssh_channel_request_send_signal(slot->channel, "KILL");
+    if (ssh_channel_request_send_signal(slot->channel, "KILL") == SSH_ERROR) {
+        qCInfo(lcSsh) << "cannot send KILL to a shell slot (ssh_channel_request_send_signal):"
+                      << ssh_get_error(m_connection.session.get());
+    }
     ssh_remove_channel_callbacks(slot->channel, &slot->callbacks);
-    ssh_channel_close(slot->channel);
+    if (ssh_channel_close(slot->channel) == SSH_ERROR) {
+        qCInfo(lcSsh) << "cannot close a shell slot's channel (ssh_channel_close):"
+                      << ssh_get_error(m_connection.session.get());
+    }
     ssh_channel_free(slot->channel);
     noteClose();
     for (auto it = m_slots.begin(); it != m_slots.end(); ++it) {
@@ -1010,21 +1060,41 @@ void SshWorker::writeStdin(quint64 id, const QByteArray &data, bool close)
     }
 }
 
-/// Hands what the owner wrote to the channel, as far as the server's window allows.
-void SshWorker::flushStdin(SshJob *job)
+/// Hands what the owner wrote to the channel, as far as the server's window allows; false when
+/// the job had to be ended (and left m_active).
+bool SshWorker::flushStdin(SshJob *job)
 {
     while (!job->stdinPending.isEmpty() && !job->remoteClosed) {
         const int n = ssh_channel_write(job->channel, job->stdinPending.constData(),
             static_cast<uint32_t>(std::min<qsizetype>(job->stdinPending.size(), 32768)));
         if (n <= 0) {
-            return; // window full (try again on the next packet), or the connection's trouble
+            return true; // window full (try again on the next packet), or the connection's trouble
         }
         job->stdinPending.remove(0, n);
     }
     if (job->stdinPending.isEmpty() && job->stdinClose && !job->eofSent && !job->remoteClosed) {
-        ssh_channel_send_eof(job->channel);
+        if (ssh_channel_send_eof(job->channel) == SSH_ERROR) {
+            eofFailed(job);
+            return false;
+        }
         job->eofSent = true;
     }
+    return true;
+}
+
+/// A command whose stdin cannot be closed could wait for it until its timeout: end it now, with
+/// the reason, rather than let it hang in silence.
+void SshWorker::eofFailed(SshJob *job)
+{
+    const QString why = QString::fromUtf8(ssh_get_error(m_connection.session.get()));
+    qCInfo(lcSsh) << "ssh_channel_send_eof failed:" << why;
+    if (!job->reported) {
+        fail(job, CommandOutcome::FailedToStart,
+            QStringLiteral("cannot close the command's standard input (ssh_channel_send_eof): %1").arg(why));
+    }
+    retire(job);
+    // Usually the connection itself is gone: let the state and the other commands follow.
+    QMetaObject::invokeMethod(this, &SshWorker::checkAlive, Qt::QueuedConnection);
 }
 
 void SshWorker::noteClose()

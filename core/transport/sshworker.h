@@ -48,13 +48,15 @@ Q_SIGNALS:
     void commandFinished(quint64 id, const nestscope::CommandResult &result);
 
 private:
+    void connectFailed(const QString &message);
     void pump();
     void advance();
     void startQueued();
     void startQueuedNow();
     void launch(std::unique_ptr<SshJob> owned);
     int channelsHeld() const;
-    void flushStdin(SshJob *job);
+    bool flushStdin(SshJob *job);
+    void eofFailed(SshJob *job);
     bool openAndExec(SshJob *job);
     void finishJob(quint64 id);
     void stopJob(quint64 id, CommandOutcome why);

@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QInputDialog>
 #include <QLabel>
@@ -295,6 +296,65 @@ private Q_SLOTS:
         QCOMPARE(ssh->state(), SshTransport::State::Failed);
         QTest::qWait(200);
         QCOMPARE(asked, 1);
+
+        // The settings (recent hosts, the dialog's last values) never hold the password.
+        QSettings().sync();
+        QDirIterator files(m_dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        int searched = 0;
+        while (files.hasNext()) {
+            QFile f(files.next());
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+            const QByteArray data = f.readAll();
+            QVERIFY2(!data.contains(server.password().toUtf8()), qPrintable(f.fileName()));
+            ++searched;
+        }
+        QVERIFY(searched > 0); // the recent hosts were written there
+    }
+
+    void runnerConnectionRefusesARevokedKey()
+    {
+        // A key marked @revoked: no host-key dialog offers to accept it; the error box says why.
+        nestscope::test::SshServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        const QString knownHosts = server.dir() + QStringLiteral("/known_hosts");
+        const QList<QByteArray> fields = server.knownHostsLine().trimmed().split(' ');
+        QFile kh(knownHosts);
+        QVERIFY(kh.open(QIODevice::WriteOnly));
+        kh.write("@revoked " + fields.value(0) + ' ' + fields.value(1) + ' ' + fields.value(2) + '\n');
+        kh.close();
+        qunsetenv("SSH_AUTH_SOCK");
+
+        QWidget window;
+        RunnerConnection connection(&window);
+        SshTarget t;
+        t.host = QStringLiteral("127.0.0.1");
+        t.port = server.port();
+        t.user = server.user();
+        t.identityFile = server.clientKey();
+        t.configFile = server.emptyConfig();
+        t.knownHostsFile = knownHosts;
+
+        QString error;
+        QStringList otherDialogs;
+        auto *watch = new QTimer(this);
+        watch->setInterval(20);
+        connect(watch, &QTimer::timeout, watch, [&, watch] {
+            QWidget *modal = QApplication::activeModalWidget();
+            if (auto *box = qobject_cast<QMessageBox *>(modal)) {
+                watch->stop();
+                error = box->text();
+                box->close();
+            } else if (modal) {
+                otherDialogs << modal->objectName();
+                modal->close(); // a host-key dialog closed this way refuses
+            }
+        });
+        watch->start();
+        connection.connectTo(t);
+        QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), 30000);
+        QVERIFY2(otherDialogs.isEmpty(), qPrintable(otherDialogs.join(QLatin1Char(','))));
+        QVERIFY2(error.contains(QStringLiteral("REVOKED")), qPrintable(error));
+        QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("not connected")));
     }
 };
 

@@ -1,11 +1,14 @@
 // The SSH transport against a real OpenSSH server started by the test itself (see sshserver.h).
 
 #include "sshserver.h"
+#include "transport/knownhostsmarker.h"
 #include "transport/sshconfig.h"
 #include "transport/sshtransport.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -123,6 +126,23 @@ QByteArray readFile(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
+/// OpenSSH's HashKnownHosts form of a host name: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
+QByteArray hashedHost(const QByteArray &name)
+{
+    QByteArray salt(20, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(salt.data()), salt.size() / 4);
+    return "|1|" + salt.toBase64() + '|'
+        + QMessageAuthenticationCode::hash(name, salt, QCryptographicHash::Sha1).toBase64();
+}
+
+/// `line` ("host type key\n", as SshServer gives it) with its host field replaced by `host` and a
+/// marker ("@revoked", "@cert-authority") put in front.
+QByteArray markedLine(const QByteArray &marker, const QByteArray &host, const QByteArray &line)
+{
+    const QList<QByteArray> fields = line.trimmed().split(' ');
+    return marker + ' ' + host + ' ' + fields.value(1) + ' ' + fields.value(2) + '\n';
+}
+
 } // namespace
 
 class TestSshTransport : public QObject {
@@ -235,6 +255,24 @@ private Q_SLOTS:
         const CommandResult r = runOne(transport, QStringLiteral("echo via-agent"));
         QCOMPARE(r.outcome, CommandOutcome::Exited);
         QCOMPARE(r.stdOut, QByteArray("via-agent\n"));
+    }
+
+    void agentWithoutAnAcceptedKeyIsNamed()
+    {
+        // An agent that holds only a key the server does not know (or none at all): the message
+        // says the agent was tried and none of its keys was accepted.
+        SshAgent agent;
+        QVERIFY(agent.start(m_server.dir() + QStringLiteral("/wrong-agent.sock"), m_server.wrongKey()));
+        AgentEnvironment env(agent.socketPath());
+        SshTarget t = target();
+        t.identityFile = m_server.dir() + QStringLiteral("/no-such-key");
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("the server accepted none of the keys in ssh-agent")),
+            qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("the key %1 does not exist").arg(t.identityFile)),
+            qPrintable(r.errorString));
     }
 
     void wrongKeyIsDenied()
@@ -461,14 +499,19 @@ private Q_SLOTS:
         AgentEnvironment noAgent({});
         SshTransport transport(target());
         CommandRequest request;
-        request.command = QStringLiteral("while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 4");
+        request.command
+            = QStringLiteral("while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 4");
         request.timeout = std::chrono::milliseconds(0); // none
         InteractiveJob *job = transport.startInteractive(request);
         QVERIFY(job);
         QByteArray out;
         QByteArray err;
-        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) { out += d; });
-        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) { err += d; });
+        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) {
+            out += d;
+        });
+        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) {
+            err += d;
+        });
         QSignalSpy done(job, &CommandJob::finished);
         job->write("one\n"); // before the channel is open: kept until then
         QTRY_COMPARE_WITH_TIMEOUT(out, QByteArray("got one\n"), 30000);
@@ -526,12 +569,13 @@ private Q_SLOTS:
         refusals = 0;
         QLoggingCategory::setFilterRules(QStringLiteral("nestscope.ssh.info=true"));
         static QtMessageHandler previous = nullptr;
-        previous = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
-            if (message.contains(QLatin1String("refused a channel"))) {
-                refusals.ref();
-            }
-            previous(type, context, message);
-        });
+        previous
+            = qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+                  if (message.contains(QLatin1String("refused a channel"))) {
+                      refusals.ref();
+                  }
+                  previous(type, context, message);
+              });
         const int count = 160;
         int started = 0;
         int ok = 0;
@@ -708,6 +752,73 @@ private Q_SLOTS:
         QCOMPARE(done.size(), 1);
         QCOMPARE(done.first().first().value<CommandResult>().outcome, CommandOutcome::ConnectionLost);
         peer->abort(); // the abandoned connect fails now and its thread ends before the test does
+    }
+
+    void silentServerTimesOut_data()
+    {
+        QTest::addColumn<QByteArray>("greeting");
+        QTest::newRow("accepts, says nothing") << QByteArray();
+        QTest::newRow("banner, then nothing") << QByteArray("SSH-2.0-OpenSSH_9.2p1 silent\r\n");
+    }
+
+    void silentServerTimesOut()
+    {
+        // A peer that accepts the TCP connection and never speaks SSH (no banner, or no key
+        // exchange after it): the connect gives up after ConnectTimeout, with a message, instead
+        // of hanging.
+        QFETCH(QByteArray, greeting);
+        AgentEnvironment noAgent({});
+        QTcpServer silent; // the kernel accepts; nobody writes more than the greeting
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        std::vector<std::unique_ptr<QTcpSocket>> peers;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *peer = silent.nextPendingConnection()) {
+                peer->write(greeting);
+                peers.emplace_back(peer);
+            }
+        });
+        SshTarget t = target();
+        t.port = silent.serverPort();
+        t.connectTimeout = std::chrono::seconds(3);
+        const QString marker = m_server.dir() + QStringLiteral("/silent-marker");
+        SshTransport transport(t);
+        QElapsedTimer clock;
+        clock.start();
+        const CommandResult r
+            = runOne(transport, QStringLiteral("touch %1").arg(marker), std::chrono::seconds(60), 60000);
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("127.0.0.1")), qPrintable(r.errorString));
+        // Says what the person set and can change, not only libssh's "Timeout connecting".
+        QVERIFY2(r.errorString.contains(QStringLiteral("no SSH answer within the ConnectTimeout of 3 s")),
+            qPrintable(r.errorString));
+        // The promise made to the person: ConnectTimeout, plus at most 5 s.
+        QVERIFY2(elapsed < 3000 + 5000, qPrintable(QString::number(elapsed)));
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        QVERIFY(!QFile::exists(marker));
+    }
+
+    void optionLibsshRefusesIsReported_data()
+    {
+        QTest::addColumn<QString>("host");
+        // libssh 0.10.6 checks the syntax of a host name; these never reach a socket.
+        QTest::newRow("host with a semicolon") << QStringLiteral("bad;host");
+        QTest::newRow("host with a space") << QStringLiteral("bad host");
+    }
+
+    void optionLibsshRefusesIsReported()
+    {
+        // An option that libssh refuses must end the connect with a message saying so, not be
+        // dropped and leave the session to fail later (or connect somewhere else) for another reason.
+        QFETCH(QString, host);
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.host = host;
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("true"));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("libssh refused")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("the host name \"%1\"").arg(host)), qPrintable(r.errorString));
     }
 
     void persistentShellsRunCommands()
@@ -960,12 +1071,44 @@ private Q_SLOTS:
             transport.setInteraction(&interaction);
             const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
             QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
-            QVERIFY2(r.errorString.contains(QStringLiteral("cancelled: no password was given")),
-                qPrintable(r.errorString));
+            QVERIFY2(
+                r.errorString.contains(QStringLiteral("cancelled: no password was given")), qPrintable(r.errorString));
             QCOMPARE(interaction.passwordQuestions.size(), 1);
             QTRY_COMPARE_WITH_TIMEOUT(transport.state(), SshTransport::State::Failed, 30000);
         }
         QVERIFY(!QFile::exists(marker));
+    }
+
+    void cancelledPasswordSaysWhatHappenedToTheKeys()
+    {
+        // The GUI can always ask; when the person cancels the password, the message still says
+        // why a password was needed at all.
+        REQUIRE_ROOT_FOR("a password login");
+        AgentEnvironment noAgent({});
+        SshServer server;
+        SshTarget t = passwordTarget(server, true, false);
+        QVERIFY(!t.host.isEmpty());
+        const QString missing = t.identityFile;
+        {
+            ScriptedInteraction interaction; // passwordAnswer unset: Cancel
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            const QString &m = r.errorString;
+            QVERIFY2(m.contains(QStringLiteral("cancelled: no password was given")), qPrintable(m));
+            QVERIFY2(m.contains(QStringLiteral("the key %1 does not exist").arg(missing)), qPrintable(m));
+        }
+        {
+            t.identityFile = server.wrongKey();
+            ScriptedInteraction interaction;
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("true"));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            QVERIFY2(r.errorString.contains(QStringLiteral("the server rejected the key %1").arg(server.wrongKey())),
+                qPrintable(r.errorString));
+        }
     }
 
     void proxyJumpChainFromSshConfig()
@@ -1046,14 +1189,17 @@ private Q_SLOTS:
         SshServer jump1;
         QVERIFY(startJumpHost(jump1, jump2.port()));
         SshTarget t = target();
-        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2,%1@127.0.0.1:%3").arg(m_server.user()).arg(jump1.port()).arg(jump2.port());
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2,%1@127.0.0.1:%3")
+                          .arg(m_server.user())
+                          .arg(jump1.port())
+                          .arg(jump2.port());
         const QString marker = m_server.dir() + QStringLiteral("/chain-marker");
         const QString middle = QStringLiteral("[127.0.0.1]:%1").arg(jump2.port());
         {
             // The middle hop's key has changed: refused, naming that hop, whatever the policy says.
             t.knownHostsFile = m_server.dir() + QStringLiteral("/chain_changed_known_hosts");
-            QVERIFY(writeFile(t.knownHostsFile,
-                m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.impostorKnownHostsLine()));
+            QVERIFY(writeFile(
+                t.knownHostsFile, m_server.knownHostsLine() + jump1.knownHostsLine() + jump2.impostorKnownHostsLine()));
             t.acceptNewHostKey = true;
             ScriptedInteraction interaction;
             interaction.decision = HostKeyDecision::AcceptAndSave;
@@ -1105,6 +1251,143 @@ private Q_SLOTS:
             QVERIFY(!interaction.hostKeyQuestions.at(1).viaJumpHost);
             QCOMPARE(interaction.hostKeyQuestions.at(1).host, QStringLiteral("[127.0.0.1]:%1").arg(m_server.port()));
         }
+    }
+
+    void knownHostsHostFieldMatchesAsOpenSsh_data()
+    {
+        // No server needed: how a known_hosts host field is matched (sshd(8), match_hostname()).
+        QTest::addColumn<QByteArray>("field");
+        QTest::addColumn<QByteArray>("host");
+        QTest::addColumn<bool>("matches");
+        QTest::newRow("exact") << QByteArray("[127.0.0.1]:2222") << QByteArray("[127.0.0.1]:2222") << true;
+        QTest::newRow("other port") << QByteArray("[127.0.0.1]:2222") << QByteArray("[127.0.0.1]:2223") << false;
+        QTest::newRow("case") << QByteArray("Runner-3.CI") << QByteArray("runner-3.ci") << true;
+        QTest::newRow("list") << QByteArray("a,runner-3,b") << QByteArray("runner-3") << true;
+        QTest::newRow("star") << QByteArray("*") << QByteArray("[10.0.0.1]:22") << true;
+        QTest::newRow("star suffix") << QByteArray("*.ci.example") << QByteArray("r3.ci.example") << true;
+        QTest::newRow("star suffix, other") << QByteArray("*.ci.example") << QByteArray("r3.example") << false;
+        QTest::newRow("question mark") << QByteArray("runner-?") << QByteArray("runner-3") << true;
+        QTest::newRow("question mark, two") << QByteArray("runner-?") << QByteArray("runner-33") << false;
+        QTest::newRow("port pattern") << QByteArray("[127.0.0.1]:*") << QByteArray("[127.0.0.1]:40000") << true;
+        QTest::newRow("negated first") << QByteArray("!runner-3,*") << QByteArray("runner-3") << false;
+        QTest::newRow("negated last") << QByteArray("*,!runner-3") << QByteArray("runner-3") << false;
+        QTest::newRow("negated other") << QByteArray("!runner-4,*") << QByteArray("runner-3") << true;
+        QTest::newRow("only negated") << QByteArray("!runner-4") << QByteArray("runner-3") << false;
+        const QByteArray hashed = hashedHost("[127.0.0.1]:2222");
+        QTest::newRow("hashed") << hashed << QByteArray("[127.0.0.1]:2222") << true;
+        QTest::newRow("hashed, other") << hashed << QByteArray("[127.0.0.1]:2223") << false;
+        QTest::newRow("hashed, broken") << QByteArray("|1|abc") << QByteArray("abc") << false;
+    }
+
+    void knownHostsHostFieldMatchesAsOpenSsh()
+    {
+        QFETCH(QByteArray, field);
+        QFETCH(QByteArray, host);
+        QFETCH(bool, matches);
+        QCOMPARE(detail::KnownHostsMarker::hostFieldMatches(field, host), matches);
+    }
+
+    void revokedHostKeyIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("hostField");
+        QTest::addColumn<bool>("alsoTrusted");
+        const QByteArray name = "[127.0.0.1]:" + QByteArray::number(m_server.port());
+        QTest::newRow("plain name") << name << false;
+        QTest::newRow("hashed name") << hashedHost(name) << false;
+        QTest::newRow("wildcard") << QByteArray("*") << false;
+        QTest::newRow("pattern list") << QByteArray("nothere,[127.0.0.?]:*") << false;
+        // OpenSSH: a revoked key stays revoked even when another line trusts it.
+        QTest::newRow("also trusted") << name << true;
+    }
+
+    void revokedHostKeyIsRefused()
+    {
+        QFETCH(QByteArray, hostField);
+        QFETCH(bool, alsoTrusted);
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/revoked_known_hosts");
+        const QByteArray contents = "# revoked after the key leaked\n"
+            + markedLine("@revoked", hostField, m_server.knownHostsLine())
+            + (alsoTrusted ? m_server.knownHostsLine() : QByteArray());
+        QVERIFY(writeFile(t.knownHostsFile, contents));
+        t.acceptNewHostKey = true; // must make no difference
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave; // nor must this
+        const QString marker = m_server.dir() + QStringLiteral("/revoked-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        const QString &m = r.errorString;
+        QVERIFY2(m.contains(QStringLiteral("REVOKED")), qPrintable(m));
+        QVERIFY2(m.contains(QStringLiteral("[127.0.0.1]:%1").arg(m_server.port())), qPrintable(m));
+        QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 2")), qPrintable(m));
+        QVERIFY2(m.contains(QStringLiteral("SHA256:")), qPrintable(m));
+        QVERIFY(interaction.hostKeyQuestions.isEmpty());
+        QTRY_COMPARE(transport.state(), SshTransport::State::Failed);
+        QVERIFY(!QFile::exists(marker));
+        QCOMPARE(readFile(t.knownHostsFile), contents); // nothing appended
+    }
+
+    void revokedJumpHostKeyIsRefused()
+    {
+        AgentEnvironment noAgent({});
+        SshServer jump;
+        QVERIFY(startJumpHost(jump, m_server.port()));
+        SshTarget t = target();
+        t.proxyJump = QStringLiteral("%1@127.0.0.1:%2").arg(m_server.user()).arg(jump.port());
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/revoked_jump_known_hosts");
+        const QByteArray contents = m_server.knownHostsLine() + markedLine("@revoked", "*", jump.knownHostsLine());
+        QVERIFY(writeFile(t.knownHostsFile, contents));
+        t.acceptNewHostKey = true;
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave;
+        const QString marker = m_server.dir() + QStringLiteral("/revoked-jump-marker");
+        SshTransport transport(t);
+        transport.setInteraction(&interaction);
+        const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+        QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+        QVERIFY2(r.errorString.contains(QStringLiteral("REVOKED")), qPrintable(r.errorString));
+        QVERIFY2(r.errorString.contains(QStringLiteral("jump host [127.0.0.1]:%1").arg(jump.port())),
+            qPrintable(r.errorString));
+        QVERIFY(interaction.hostKeyQuestions.isEmpty());
+        QVERIFY(!QFile::exists(marker));
+        QCOMPARE(readFile(t.knownHostsFile), contents);
+    }
+
+    void certAuthorityIsRefusedExplicitly()
+    {
+        // libssh 0.10 checks no host certificates: a host that known_hosts vouches for only through
+        // a CA must not turn into an "unknown key" that --accept-new-host-key or a click trusts.
+        AgentEnvironment noAgent({});
+        SshTarget t = target();
+        t.knownHostsFile = m_server.dir() + QStringLiteral("/ca_known_hosts");
+        const QByteArray ca = markedLine("@cert-authority", "[127.0.0.1]:*", m_server.impostorKnownHostsLine());
+        QVERIFY(writeFile(t.knownHostsFile, ca));
+        t.acceptNewHostKey = true;
+        ScriptedInteraction interaction;
+        interaction.decision = HostKeyDecision::AcceptAndSave;
+        const QString marker = m_server.dir() + QStringLiteral("/ca-marker");
+        {
+            SshTransport transport(t);
+            transport.setInteraction(&interaction);
+            const CommandResult r = runOne(transport, QStringLiteral("touch %1").arg(marker));
+            QCOMPARE(r.outcome, CommandOutcome::FailedToStart);
+            const QString &m = r.errorString;
+            QVERIFY2(m.contains(QStringLiteral("@cert-authority")), qPrintable(m));
+            QVERIFY2(m.contains(t.knownHostsFile + QStringLiteral(" line 1")), qPrintable(m));
+            QVERIFY2(m.contains(QStringLiteral("SHA256:")), qPrintable(m));
+            QVERIFY(interaction.hostKeyQuestions.isEmpty());
+            QVERIFY(!QFile::exists(marker));
+            QCOMPARE(readFile(t.knownHostsFile), ca);
+        }
+        // The host's own key on record as well: that line decides, as in OpenSSH.
+        QVERIFY(writeFile(t.knownHostsFile, ca + m_server.knownHostsLine()));
+        SshTransport transport(t);
+        const CommandResult r = runOne(transport, QStringLiteral("echo own-key"));
+        QVERIFY2(r.outcome == CommandOutcome::Exited, qPrintable(r.errorString));
+        QCOMPARE(r.stdOut, QByteArray("own-key\n"));
     }
 };
 

@@ -10,7 +10,7 @@ PACKAGES=(
   libqt6sql6-sqlite libxkbcommon-dev libgl-dev
   libssh-dev libgraphviz-dev graphviz libyaml-cpp-dev libsqlite3-dev
   # tests, sanitizers, fuzzing; CI's format and lint checks, its CPU hog, the metainfo check
-  clang libclang-rt-14-dev clang-format clang-tidy stress-ng appstream desktop-file-utils
+  clang libclang-rt-14-dev clang-format clang-tidy stress-ng appstream desktop-file-utils flatpak-builder
   xvfb xauth curl wget fonts-dejavu-core
   # SSH tests and the lab
   openssh-server openssh-client

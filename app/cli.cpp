@@ -178,14 +178,18 @@ struct RunnerOptions {
     QCommandLineOption acceptNew { QStringLiteral("accept-new-host-key") };
     QCommandLineOption shells { QStringLiteral("persistent-shells") };
 
-    QList<QCommandLineOption> all() const { return { local, host, sshConfig, identity, knownHosts, acceptNew, shells }; }
+    QList<QCommandLineOption> all() const
+    {
+        return { local, host, sshConfig, identity, knownHosts, acceptNew, shells };
+    }
     bool chosen(const QCommandLineParser &parser) const { return parser.isSet(local) != parser.isSet(host); }
 
     static QString help()
     {
         return QStringLiteral(
             "  --local            the runner is this machine\n"
-            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh config\n"
+            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh "
+            "config\n"
             "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
             "  --identity FILE    try this private key first (like ssh -i)\n"
             "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
@@ -251,18 +255,17 @@ Result<Topology> discoverTopology(Transport *transport)
 
 QString workbenchUsage()
 {
-    return QStringLiteral(
-        "Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
-        "       nestscope run ...                      runs a plan without a window\n"
-        "       nestscope topology ...                 discovers and draws a runner's network\n"
-        "\n"
-        "Options of the workbench:\n"
-        "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
-        "                     builtin:local-basics); built-in plans: %1\n"
-        "  FILE               the same as --plan FILE (as a file manager opens a plan)\n"
-        "  --var K=V          set the plan variable K (repeatable)\n"
-        "  --version          print the version\n"
-        "  -h, --help         show this help, and that of run and topology\n")
+    return QStringLiteral("Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
+                          "       nestscope run ...                      runs a plan without a window\n"
+                          "       nestscope topology ...                 discovers and draws a runner's network\n"
+                          "\n"
+                          "Options of the workbench:\n"
+                          "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
+                          "                     builtin:local-basics); built-in plans: %1\n"
+                          "  FILE               the same as --plan FILE (as a file manager opens a plan)\n"
+                          "  --var K=V          set the plan variable K (repeatable)\n"
+                          "  --version          print the version\n"
+                          "  -h, --help         show this help, and that of run and topology\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")));
 }
 
@@ -280,9 +283,9 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
     const QCommandLineOption platformOpt(QStringLiteral("platform"), QString(), QStringLiteral("NAME"));
     const QCommandLineOption displayOpt(QStringLiteral("display"), QString(), QStringLiteral("DISPLAY"));
     parser.addOptions({ platformOpt, displayOpt });
-    for (const char *name : { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry",
-             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "geometry", "title", "icon", "name",
-             "visual" }) {
+    for (const char *name :
+        { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry", "qwindowicon",
+            "qwindowtitle", "session", "style", "stylesheet", "geometry", "title", "icon", "name", "visual" }) {
         parser.addOption(QCommandLineOption(QString::fromLatin1(name), QString(), QStringLiteral("VALUE")));
     }
     for (const char *name : { "reverse", "widgetcount", "nograb", "dograb", "sync" }) {
@@ -717,7 +720,8 @@ int topologyCommand(const QStringList &arguments)
 
     QList<std::pair<QString, QByteArray>> outputs;
     if (parser.isSet(jsonOpt)) {
-        outputs.append({ parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
+        outputs.append(
+            { parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
     }
     if (parser.isSet(svgOpt) || parser.isSet(pngOpt)) {
         // Drawn the way the GUI draws it: the same scene, laid out by Graphviz, rendered offscreen.
@@ -730,8 +734,8 @@ int topologyCommand(const QStringList &arguments)
         }
         scene.setGraph(graph, *layout);
         if (parser.isSet(svgOpt)) {
-            const QString title = QStringLiteral("Topology of %1").arg(topology.hostname.isEmpty() ? transport->description()
-                                                                                                   : topology.hostname);
+            const QString title = QStringLiteral("Topology of %1")
+                                      .arg(topology.hostname.isEmpty() ? transport->description() : topology.hostname);
             outputs.append({ parser.value(svgOpt), scene.toSvg(title) });
         }
         if (parser.isSet(pngOpt)) {

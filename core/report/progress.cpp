@@ -9,7 +9,9 @@ namespace nestscope {
 QString formatClock(qint64 ms)
 {
     const qint64 s = std::max<qint64>(0, ms) / 1000;
-    const auto two = [](qint64 v) { return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0')); };
+    const auto two = [](qint64 v) {
+        return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0'));
+    };
     if (s >= 3600) {
         return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(two((s / 60) % 60), two(s % 60));
     }
@@ -30,7 +32,8 @@ QString progressBarLine(const ProgressState &state, const QString &current, int 
         line += QStringLiteral(", ~%1 left").arg(formatClock(left));
     }
     if (state.problems > 0) {
-        line += state.problems == 1 ? QStringLiteral("  1 problem") : QStringLiteral("  %1 problems").arg(state.problems);
+        line += state.problems == 1 ? QStringLiteral("  1 problem")
+                                    : QStringLiteral("  %1 problems").arg(state.problems);
     }
     if (!current.isEmpty()) {
         line += QStringLiteral("  ") + current;

@@ -65,10 +65,15 @@ private Q_SLOTS:
         QCOMPARE(topology.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-topology"));
         QCOMPARE(topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("hostname")).toString(),
             QSysInfo::machineHostName());
-        QVERIFY(!topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("interfaces")).toArray().isEmpty());
+        QVERIFY(!topology.value(QStringLiteral("runner"))
+                     .toObject()
+                     .value(QStringLiteral("interfaces"))
+                     .toArray()
+                     .isEmpty());
 
-        const auto without = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
-            QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")), QStringLiteral("--json"), QStringLiteral("-") });
+        const auto without = nestscope({ QStringLiteral("run"), QStringLiteral("--local"),
+            QStringLiteral("--no-topology"), QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")),
+            QStringLiteral("--json"), QStringLiteral("-") });
         QCOMPARE(without.exitCode, 1);
         QVERIFY(!QJsonDocument::fromJson(without.out).object().contains(QStringLiteral("topology")));
     }
@@ -77,7 +82,8 @@ private Q_SLOTS:
     {
         const QString plan = data(QStringLiteral("two-probes.yaml"));
         // In a log: one line per sample, no terminal control sequences.
-        const auto logged = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan });
+        const auto logged
+            = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan });
         QVERIFY2(logged.err.contains("[4/4] "), logged.err.constData());
         QVERIFY(!logged.err.contains("\x1b[K"));
 

@@ -5,6 +5,8 @@
 
 #include <QXmlStreamWriter>
 
+#include <algorithm>
+
 namespace nestscope {
 
 namespace {
@@ -173,9 +175,22 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
     md += QStringLiteral("Run on **%1** from %2 to %3 UTC%4.\n\n")
               .arg(run.host, run.startedAt.toString(Qt::ISODate), run.finishedAt.toString(Qt::ISODate),
                   run.cancelled ? QStringLiteral(" (cancelled)") : QString());
-    md += broken == 0
-        ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
-        : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    if (run.cancelled) {
+        // A cancelled run proves nothing about what did not run: never call it a success.
+        qsizetype planned = 0;
+        for (const Probe &p : plan.probes) {
+            planned += qsizetype(p.repeat) * plan.targets.size();
+        }
+        md += QStringLiteral("**The run was cancelled before it finished:** %1 of %2 samples were recorded")
+                  .arg(run.samples.size())
+                  .arg(std::max(planned, run.samples.size()));
+        md += broken == 0 ? QStringLiteral(".") : QStringLiteral(", %1 of them broke an expectation.").arg(broken);
+        md += QStringLiteral(" A sample cut short by the cancel counts as skipped.\n\n");
+    } else {
+        md += broken == 0
+            ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
+            : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    }
 
     md += QStringLiteral("| probe |");
     for (const QString &t : matrix.targets()) {

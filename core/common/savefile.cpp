@@ -5,7 +5,11 @@
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QTemporaryFile>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,7 +45,65 @@ int inheritedDescriptor(const QString &path)
     return -1;
 }
 
+QString errnoText(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
+
 } // namespace
+
+QString cannotWrite(const QString &path)
+{
+    if (const int fd = inheritedDescriptor(path); fd >= 0) {
+        const int flags = ::fcntl(fd, F_GETFL);
+        if (flags < 0) {
+            return QStringLiteral("descriptor %1 is not open").arg(fd);
+        }
+        if ((flags & O_ACCMODE) == O_RDONLY) {
+            return QStringLiteral("descriptor %1 is open for reading only").arg(fd);
+        }
+        return {};
+    }
+    const QByteArray native = QFile::encodeName(path);
+    struct stat st { };
+    if (::stat(native.constData(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            return QStringLiteral("it is a folder");
+        }
+        if (S_ISFIFO(st.st_mode)) {
+            // Opening a pipe for writing waits for its reader, which may not have opened it yet.
+            return ::access(native.constData(), W_OK) == 0 ? QString() : errnoText(errno);
+        }
+        if (!S_ISREG(st.st_mode)) { // a device such as /dev/null: written into, as writeWholeFile() will
+            const int fd = ::open(native.constData(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            if (fd < 0) {
+                return errnoText(errno);
+            }
+            ::close(fd);
+            return {};
+        }
+        if (::access(native.constData(), W_OK) != 0) { // QSaveFile will not replace what it may not write
+            return errnoText(errno);
+        }
+    } else if (errno != ENOENT) {
+        return errnoText(errno);
+    }
+    // A regular file is replaced by a temporary file made next to it: that is what must be possible.
+    const QFileInfo info(path);
+    const QString dir = info.absolutePath();
+    const QFileInfo dirInfo(dir);
+    if (!dirInfo.exists()) {
+        return QStringLiteral("the folder %1 does not exist").arg(dir);
+    }
+    if (!dirInfo.isDir()) {
+        return QStringLiteral("%1 is not a folder").arg(dir);
+    }
+    QTemporaryFile probe(dir + QStringLiteral("/.nestscope-check-XXXXXX"));
+    if (!probe.open()) {
+        return QStringLiteral("cannot create a file in %1 (%2)").arg(dir, probe.errorString());
+    }
+    return {};
+}
 
 QString writeWholeFile(const QString &path, const QByteArray &data)
 {

@@ -20,4 +20,10 @@ namespace nestscope {
 /// Returns an empty string on success, otherwise why it failed (for the caller's message).
 QString writeWholeFile(const QString &path, const QByteArray &data);
 
+/// Why writeWholeFile(path, ...) could not work, found without writing anything (a command checks
+/// every output before it runs), or an empty string when it should: the descriptor is open for
+/// writing, the device or pipe may be written, or a file can be made in the folder and the file
+/// there may be replaced. A full disk still shows only when writing.
+QString cannotWrite(const QString &path);
+
 } // namespace nestscope

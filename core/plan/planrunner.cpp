@@ -72,7 +72,7 @@ void PlanRunner::setShuffle(bool shuffle, quint32 seed)
 
 void PlanRunner::start()
 {
-    if (m_running || m_done > 0) {
+    if (m_running || m_done > 0 || m_cancelled) {
         return;
     }
     if (m_shuffle) {
@@ -90,6 +90,16 @@ void PlanRunner::start()
 
 void PlanRunner::cancel()
 {
+    if (!m_running && !m_cancelled && !m_clock.isValid()) {
+        // Cancelled before it started (Ctrl+C while the command line still connects): the run
+        // ends now, with no samples, and says so like any cancelled run.
+        m_cancelled = true;
+        m_run.cancelled = true;
+        m_pending.clear();
+        m_run.startedAt = m_run.finishedAt = QDateTime::currentDateTimeUtc();
+        Q_EMIT finished(true);
+        return;
+    }
     if (!m_running || m_cancelled) {
         return;
     }

@@ -44,7 +44,8 @@ public:
 
 public Q_SLOTS:
     void start();
-    /// Stops what is in flight (the commands are killed) and runs nothing more.
+    /// Stops what is in flight (the commands are killed) and runs nothing more. Before start(), the
+    /// run ends at once (finished(true), no samples) and start() does nothing.
     void cancel();
     /// Starts nothing new until resume(); commands in flight finish.
     void pause();

@@ -1,16 +1,21 @@
 #include "clirun.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <sys/stat.h>
+#include <utility>
 
 // The command-line mode as a CI job uses it: the real binary, real plans, exit codes and JSON.
 class TestCli : public QObject {
@@ -434,6 +439,300 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("there is no display"), r.err.constData());
         QVERIFY(r.err.contains("nestscope run --local --plan"));
+    }
+
+    // --- Signals, outputs that cannot be written, and what reaches the terminal ---
+
+    static void writeFile(const QString &path, const QByteArray &text, bool executable = false)
+    {
+        QFile f(path);
+        QVERIFY2(f.open(QIODevice::WriteOnly), qPrintable(path));
+        f.write(text);
+        f.close();
+        if (executable) {
+            QVERIFY(f.setPermissions(f.permissions() | QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther));
+        }
+    }
+
+    /// A shell command that starts `sleep 300` as its own child (so the test sees whether
+    /// grandchildren of nestscope are stopped), writes its PID to `pidFile` in one step, and waits.
+    static QByteArray sleeperScript(const QString &pidFile)
+    {
+        return QStringLiteral("sleep 300 & echo $! > '%1.tmp' && mv '%1.tmp' '%1'; wait").arg(pidFile).toUtf8();
+    }
+
+    /// Whether `pid` is a live process (a zombie waiting for its reaper has ended).
+    static bool alive(qint64 pid)
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly)) {
+            return false;
+        }
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        return close < 0 || line.mid(close + 2, 1) != "Z";
+    }
+
+    static qint64 readPid(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLongLong() : 0;
+    }
+
+    /// The status and sample count of the one run in the store, read with SQL: RunStore::open()
+    /// would turn a run left `running` into `interrupted` and hide what nestscope left behind.
+    static std::pair<QString, int> storedRun(const QString &path)
+    {
+        std::pair<QString, int> found { QStringLiteral("none"), -1 };
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_cli_store"));
+            db.setDatabaseName(path);
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            if (db.open()) {
+                QSqlQuery q(QStringLiteral("SELECT status, n_samples FROM runs"), db);
+                if (q.next()) {
+                    found = { q.value(0).toString(), q.value(1).toInt() };
+                }
+                if (q.next()) {
+                    found.first = QStringLiteral("more than one run");
+                }
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tst_cli_store"));
+        return found;
+    }
+
+    void signalStopsEveryPhase_data()
+    {
+        QTest::addColumn<QString>("phase");
+        QTest::addColumn<int>("signal");
+        for (const char *phase : { "instances", "discovery", "running" }) {
+            for (const auto &[name, number] :
+                { std::pair { "SIGINT", SIGINT }, std::pair { "SIGTERM", SIGTERM }, std::pair { "SIGHUP", SIGHUP } }) {
+                QTest::addRow("%s %s", phase, name) << QString::fromLatin1(phase) << number;
+            }
+        }
+    }
+
+    void signalStopsEveryPhase()
+    {
+        // Each phase is held up by a command that sleeps and says its PID: a fake `lxc` while the
+        // plan's instances are looked up, a fake `ip` while the topology is discovered, a probe
+        // while the run runs. The signal comes once that PID is written, never after a set time.
+        QFETCH(QString, phase);
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        QByteArray yaml = "name: Held up\ndefaults: {concurrency: 1, timeout: 600s}\n";
+        if (phase == QLatin1String("running")) {
+            yaml += "probes:\n"
+                    "  - {id: quick, kind: shell, command: \"true\"}\n"
+                    "  - id: sleeper\n    kind: shell\n    command: \""
+                + sleeperScript(pidFile) + "\"\n" + "  - {id: never, kind: shell, command: \"touch '" + marker.toUtf8()
+                + "'\"}\n";
+        } else {
+            if (phase == QLatin1String("instances")) {
+                yaml += "targets: [runner, vm1]\n";
+            }
+            yaml += "probes:\n  - {id: marker, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n";
+            const QString tool = phase == QLatin1String("instances") ? QStringLiteral("lxc") : QStringLiteral("ip");
+            writeFile(bin + QLatin1Char('/') + tool, "#!/bin/sh\n" + sleeperScript(pidFile) + "\n", true);
+        }
+        writeFile(plan, yaml);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan,
+                QStringLiteral("--json"), json, QStringLiteral("--markdown"), markdown, QStringLiteral("--store"),
+                store });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0);
+        QVERIFY(alive(child));
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("interrupted by SIG"), err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000); // the signal ended what the command had started
+        QVERIFY(!QFile::exists(marker)); // nothing ran after the signal
+
+        const bool running = phase == QLatin1String("running");
+        QFile f(json);
+        QVERIFY2(f.open(QIODevice::ReadOnly), err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        const QJsonArray samples = o.value(QStringLiteral("samples")).toArray();
+        QCOMPARE(samples.size(), running ? 2 : 0);
+        if (running) {
+            QCOMPARE(samples.at(0).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("pass"));
+        }
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        const QByteArray md = m.readAll();
+        QVERIFY2(!md.contains("Every expectation held"), md.constData());
+        QVERIFY2(md.contains(running ? "**The run was cancelled before it finished:** 2 of 3 samples were recorded"
+                         : phase == QLatin1String("instances")
+                         ? "**The run was cancelled before it finished:** 0 of 2 samples were recorded"
+                         : "**The run was cancelled before it finished:** 0 of 1 samples were recorded"),
+            md.constData());
+        QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), running ? 2 : 0 }));
+    }
+
+    void childrenDoNotOutliveAKilledNestscope()
+    {
+        // SIGKILL runs no handler: the kernel has to end what nestscope started.
+        QTemporaryDir dir;
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Killed\ndefaults: {timeout: 600s}\nprobes:\n  - id: sleeper\n    kind: shell\n    command: \""
+                + sleeperScript(pidFile) + "\"\n");
+        QProcess p;
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+                QStringLiteral("--plan"), plan });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0 && alive(child));
+        p.kill();
+        QVERIFY(p.waitForFinished(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000);
+    }
+
+    void outputsAreCheckedBeforeAnythingRuns_data()
+    {
+        QTest::addColumn<QStringList>("outputs");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("json in a missing folder")
+            << QStringList { QStringLiteral("--json"), QStringLiteral("/nonexistent-nestscope/dir/x.json") }
+            << "cannot write --json /nonexistent-nestscope/dir/x.json: the folder /nonexistent-nestscope/dir does "
+               "not exist";
+        QTest::newRow("junit over a file of /proc") << QStringList { QStringLiteral("--junit"),
+            QStringLiteral("/proc/version") } << "cannot write --junit /proc/version: cannot create a file in /proc";
+        QTest::newRow("markdown into a folder of /proc")
+            << QStringList { QStringLiteral("--markdown"), QStringLiteral("/proc/self/report.md") }
+            << "cannot write --markdown /proc/self/report.md: cannot create a file in /proc/self";
+        QTest::newRow("json is a folder") << QStringList { QStringLiteral("--json"), QStringLiteral("/tmp") }
+                                          << "cannot write --json /tmp: it is a folder";
+        QTest::newRow("store in /proc") << QStringList { QStringLiteral("--store"),
+            QStringLiteral("/proc/runs.sqlite") }
+                                        << "cannot use --store /proc/runs.sqlite";
+    }
+
+    void outputsAreCheckedBeforeAnythingRuns()
+    {
+        QFETCH(QStringList, outputs);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(
+            plan, "name: Marks\nprobes:\n  - {id: mark, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n");
+        const QString good = dir.filePath(QStringLiteral("good.json"));
+        const auto r
+            = nestscope(QStringList { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan,
+                            QStringLiteral("--markdown"), dir.filePath(QStringLiteral("good.md")) }
+                + outputs);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+        QVERIFY2(!QFile::exists(marker), r.err.constData()); // nothing ran
+        QVERIFY(!r.err.contains("Discovering"));
+    }
+
+    void topologyOutputsAreCheckedBeforeDiscovery()
+    {
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString marker = dir.filePath(QStringLiteral("discovered"));
+        writeFile(bin + QStringLiteral("/ip"), "#!/bin/sh\ntouch '" + marker.toUtf8() + "'\n", true);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const auto r = nestscope({ QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--json"),
+                                     dir.filePath(QStringLiteral("t.json")), QStringLiteral("--svg"),
+                                     QStringLiteral("/nonexistent-nestscope/t.svg") },
+            env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cannot write --svg /nonexistent-nestscope/t.svg: the folder /nonexistent-nestscope "
+                                "does not exist"),
+            r.err.constData());
+        QVERIFY(!QFile::exists(marker));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("t.json"))));
+    }
+
+    void writeErrorsOnStandardOutputAreReported()
+    {
+        for (const QString &command : { QStringLiteral("run"), QStringLiteral("topology") }) {
+            QProcess p;
+            p.setStandardOutputFile(QStringLiteral("/dev/full"));
+            QStringList args { command, QStringLiteral("--local"), QStringLiteral("--json"), QStringLiteral("-") };
+            if (command == QLatin1String("run")) {
+                args << QStringLiteral("--no-topology") << QStringLiteral("--plan")
+                     << data(QStringLiteral("all-pass.yaml"));
+            }
+            p.start(QStringLiteral(NESTSCOPE_BINARY), args);
+            QVERIFY(p.waitForFinished(60000));
+            const QByteArray err = p.readAllStandardError();
+            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(p.exitCode(), 2);
+            const QByteArray expected
+                = "nestscope " + command.toUtf8() + ": cannot write to standard output: No space left on device";
+            QVERIFY2(err.contains(expected), err.constData());
+        }
+        // The same through a path: /dev/full is written into (a device) and the error is reported.
+        const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+            QStringLiteral("--quiet"), QStringLiteral("--plan"), data(QStringLiteral("all-pass.yaml")),
+            QStringLiteral("--markdown"), QStringLiteral("/dev/full") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cannot write /dev/full: No space left on device"), r.err.constData());
+    }
+
+    void targetOutputCannotDriveTheTerminal()
+    {
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        // The plan's name carries an ESC, the probe's stderr a title change and a screen clear.
+        writeFile(plan,
+            "name: \"Evil \\e[31mplan\"\nprobes:\n"
+            "  - id: noisy\n    kind: shell\n    command: printf '\\033]0;pwned\\007\\033[2J\\n' >&2; exit 1\n");
+        const auto logged = nestscope({ QStringLiteral("run"), QStringLiteral("--local"),
+            QStringLiteral("--no-topology"), QStringLiteral("--plan"), plan });
+        QCOMPARE(logged.exitCode, 1);
+        QVERIFY2(!logged.err.contains('\x1b') && !logged.err.contains('\x07'), logged.err.constData());
+        QVERIFY2(logged.err.contains("\\x1b]0;pwned\\x07\\x1b[2J"), logged.err.constData());
+        QVERIFY2(logged.err.contains("Evil \\x1b[31mplan: 0 pass, 1 fail"), logged.err.constData());
+
+        // On a terminal only the bar's own "\r\x1b[K" remains.
+        if (QStandardPaths::findExecutable(QStringLiteral("script")).isEmpty()) {
+            QSKIP("script(1) (bsdutils) is not installed");
+        }
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TERM"), QStringLiteral("xterm"));
+        p.setProcessEnvironment(env);
+        const QString command = QStringLiteral("stty cols 100; exec '%1' run --local --no-topology --plan '%2'")
+                                    .arg(QStringLiteral(NESTSCOPE_BINARY), plan);
+        p.start(QStringLiteral("script"), { QStringLiteral("-qefc"), command, QStringLiteral("/dev/null") });
+        QVERIFY(p.waitForFinished(60000));
+        QByteArray tty = p.readAllStandardOutput();
+        QVERIFY2(tty.contains("\\x1b]0;pwned"), tty.constData());
+        tty.replace("\r\x1b[K", "");
+        QVERIFY2(!tty.contains('\x1b') && !tty.contains('\x07'), tty.constData());
     }
 };
 

@@ -10,6 +10,7 @@
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QSysInfo>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -589,6 +590,56 @@ private Q_SLOTS:
                          : "**The run was cancelled before it finished:** 0 of 1 samples were recorded"),
             md.constData());
         QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), running ? 2 : 0 }));
+    }
+
+    void signalWhileConnectingStops_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << SIGINT;
+        QTest::newRow("SIGTERM") << SIGTERM;
+        QTest::newRow("SIGHUP") << SIGHUP;
+    }
+
+    void signalWhileConnectingStops()
+    {
+        // An "SSH server" on loopback that accepts and never says a word: nestscope waits in the
+        // connect for its banner; the signal comes once the connection has arrived.
+        QFETCH(int, signal);
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(
+            plan, "name: Marks\nprobes:\n  - {id: mark, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        QProcess p;
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--host"), QStringLiteral("127.0.0.1:%1").arg(silent.serverPort()),
+                QStringLiteral("--ssh-config"), QStringLiteral("/dev/null"), QStringLiteral("--known-hosts"),
+                dir.filePath(QStringLiteral("known_hosts")), QStringLiteral("--plan"), plan, QStringLiteral("--json"),
+                json, QStringLiteral("--markdown"), markdown, QStringLiteral("--store"), store });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(silent.hasPendingConnections() || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("interrupted by SIG"), err.constData());
+        QVERIFY(!QFile::exists(marker));
+        QFile f(json);
+        QVERIFY2(f.open(QIODevice::ReadOnly), err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        QVERIFY(o.value(QStringLiteral("samples")).toArray().isEmpty());
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        QVERIFY(m.readAll().contains("**The run was cancelled before it finished:** 0 of 1 samples were recorded"));
+        QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), 0 }));
     }
 
     void childrenDoNotOutliveAKilledNestscope()

@@ -105,31 +105,78 @@ QString cannotWrite(const QString &path)
     return {};
 }
 
-QString writeWholeFile(const QString &path, const QByteArray &data)
+WholeFileWriter::WholeFileWriter(const QString &path)
+    : m_path(path)
 {
-    if (const int fd = inheritedDescriptor(path); fd >= 0) {
-        QFile out;
-        if (!out.open(fd, QIODevice::WriteOnly, QFileDevice::DontCloseHandle) || out.write(data) != data.size()
-            || !out.flush()) {
-            return out.errorString();
+}
+
+WholeFileWriter::~WholeFileWriter() = default; // an uncommitted QSaveFile removes its temporary file
+
+QString WholeFileWriter::open()
+{
+    if (const int fd = inheritedDescriptor(m_path); fd >= 0) {
+        auto out = std::make_unique<QFile>();
+        if (!out->open(fd, QIODevice::WriteOnly, QFileDevice::DontCloseHandle)) {
+            return out->errorString();
         }
+        m_file = std::move(out);
         return {};
     }
     // What is there decides, not the name: a FIFO, a shell's >(...) or /dev/null is written
     // into; a regular file (wherever it is, also through links) is replaced as a whole.
     struct stat st { };
-    if (::stat(QFile::encodeName(path).constData(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        QFile out(path);
-        if (!out.open(QIODevice::WriteOnly | QIODevice::Append) || out.write(data) != data.size() || !out.flush()) {
-            return out.errorString();
+    if (::stat(QFile::encodeName(m_path).constData(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        auto out = std::make_unique<QFile>(m_path);
+        if (!out->open(QIODevice::WriteOnly | QIODevice::Append)) {
+            return out->errorString();
         }
+        m_file = std::move(out);
         return {};
     }
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(data) != data.size() || !out.commit()) {
-        return out.errorString();
+    auto out = std::make_unique<QSaveFile>(m_path);
+    if (!out->open(QIODevice::WriteOnly)) {
+        return out->errorString();
     }
+    m_file = std::move(out);
+    m_replaces = true;
     return {};
+}
+
+bool WholeFileWriter::write(const QByteArray &data)
+{
+    if (!m_file || !m_error.isEmpty()) {
+        return false;
+    }
+    if (m_file->write(data) != data.size()) {
+        m_error = m_file->errorString();
+        return false;
+    }
+    return true;
+}
+
+QString WholeFileWriter::commit()
+{
+    if (!m_file) {
+        return QStringLiteral("not open");
+    }
+    if (!m_error.isEmpty()) {
+        return m_error; // a QSaveFile is then dropped, never committed
+    }
+    const bool done = m_replaces ? static_cast<QSaveFile *>(m_file.get())->commit() : m_file->flush();
+    if (!done) {
+        m_error = m_file->errorString();
+    }
+    return m_error;
+}
+
+QString writeWholeFile(const QString &path, const QByteArray &data)
+{
+    WholeFileWriter out(path);
+    if (const QString why = out.open(); !why.isEmpty()) {
+        return why;
+    }
+    out.write(data);
+    return out.commit();
 }
 
 } // namespace nestscope

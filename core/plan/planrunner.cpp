@@ -280,7 +280,20 @@ void PlanRunner::record(const Sample &sample)
     }) - m_plan.probes.cbegin());
     m_results.insert(key(probeIndex, sample.target, sample.repetition), sample.status);
     ++m_done;
-    m_run.samples.append(sample);
+    if (m_keptOutput >= 0 && (sample.stdOut.size() > m_keptOutput || sample.stdErr.size() > m_keptOutput)) {
+        // A copy of the first bytes, not a truncate(): that would keep the whole allocation.
+        Sample kept = sample;
+        for (auto [output, truncated] :
+            { std::pair { &kept.stdOut, &kept.stdOutTruncated }, std::pair { &kept.stdErr, &kept.stdErrTruncated } }) {
+            if (output->size() > m_keptOutput) {
+                *output = QByteArray(output->constData(), m_keptOutput);
+                *truncated = true;
+            }
+        }
+        m_run.samples.append(kept);
+    } else {
+        m_run.samples.append(sample);
+    }
     Q_EMIT sampleFinished(sample);
     Q_EMIT progress(m_done, total());
 }

@@ -39,11 +39,18 @@ QString xmlSafe(QString text)
     return text;
 }
 
-QString clip(const QByteArray &data, int max = 2000)
+/// The start of an output; `truncated` (the transport's cap, or a run that keeps only the start of
+/// each output) means there was more than `data` holds.
+QString clip(const QByteArray &data, bool truncated, int max = 2000)
 {
     QString text = QString::fromUtf8(data);
     if (text.size() > max) {
-        text = text.left(max) + QStringLiteral("\n[… %1 more characters]").arg(text.size() - max);
+        text = text.left(max)
+            + (truncated ? QStringLiteral("\n[… at least %1 more characters]")
+                         : QStringLiteral("\n[… %1 more characters]"))
+                  .arg(text.size() - max);
+    } else if (truncated) {
+        text += QStringLiteral("\n[… cut]");
     }
     return text;
 }
@@ -151,8 +158,8 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
             if (!c.samples.isEmpty()) {
                 // The output of a sample that broke its expectation says more than the last one.
                 const Sample &shown = c.broken.isEmpty() ? c.samples.constLast() : c.broken.constFirst();
-                xml.writeTextElement(QStringLiteral("system-out"), xmlSafe(clip(shown.stdOut)));
-                xml.writeTextElement(QStringLiteral("system-err"), xmlSafe(clip(shown.stdErr)));
+                xml.writeTextElement(QStringLiteral("system-out"), xmlSafe(clip(shown.stdOut, shown.stdOutTruncated)));
+                xml.writeTextElement(QStringLiteral("system-err"), xmlSafe(clip(shown.stdErr, shown.stdErrTruncated)));
             }
             xml.writeEndElement();
         }
@@ -235,8 +242,9 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
                           .arg(bad->message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail")
                                                       : bad->message);
                 QString body = QStringLiteral("$ %1\n").arg(bad->command);
-                for (const QByteArray &part : { bad->stdOut, bad->stdErr }) {
-                    QString text = clip(part, 1500);
+                for (const auto &[part, truncated] : { std::pair { bad->stdOut, bad->stdOutTruncated },
+                         std::pair { bad->stdErr, bad->stdErrTruncated } }) {
+                    QString text = clip(part, truncated, 1500);
                     if (!text.isEmpty() && !text.endsWith(QLatin1Char('\n'))) {
                         text += QLatin1Char('\n');
                     }

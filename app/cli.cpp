@@ -41,6 +41,12 @@ namespace nestscope {
 
 namespace {
 
+/// What a run keeps in memory of each sample's stdout and of its stderr once the sample is written
+/// (JSON, store): the reports show at most 2000 characters of it, and 16 KiB holds that in any
+/// UTF-8. The transport caps each stream at 1 MiB, so a run holds at most 32 KiB of output per
+/// finished sample plus 2 MiB per command in flight.
+constexpr qsizetype kKeptOutputBytes = 16 * 1024;
+
 QTextStream &err()
 {
     static QTextStream s(stderr);
@@ -569,6 +575,27 @@ int runCommand(const QStringList &arguments)
         err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
     }
 
+    // --json is written sample by sample as they complete, and the run keeps in memory only the
+    // start of each output, which is all the summary, JUnit and Markdown use: a run's memory does
+    // not grow with what its commands print. A regular file is still replaced only when complete.
+    runner.setKeptOutput(kKeptOutputBytes);
+    std::unique_ptr<WholeFileWriter> json;
+    qsizetype jsonSamples = 0;
+    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
+    if (!jsonPath.isEmpty()) {
+        json = std::make_unique<WholeFileWriter>(
+            jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
+        if (const QString why = json->open(); !why.isEmpty()) {
+            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
+            err().flush();
+            return 2;
+        }
+        json->write(runJsonHead(runner.run()));
+        QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
+            json->write(runJsonSample(s, jsonSamples++));
+        });
+    }
+
     // Every sample goes to the store as it completes.
     std::unique_ptr<RunRecorder> recorder;
     if (store.isOpen()) {
@@ -670,12 +697,19 @@ int runCommand(const QStringList &arguments)
         }
     }
     err().flush();
+    bool written = true; // try every output: one unwritable file must not cost the others
+    if (json) {
+        json->write(runJsonTail(run));
+        if (const QString why = json->commit(); !why.isEmpty()) {
+            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
+            err().flush();
+            written = false;
+        }
+    }
     const QList<std::pair<QString, QByteArray>> outputs {
-        { jsonPath, jsonPath.isEmpty() ? QByteArray() : runToJson(run) },
         { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(runPlan, run) : QByteArray() },
         { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run) : QByteArray() },
     };
-    bool written = true; // try every output: one unwritable file must not cost the others
     for (const auto &[path, data] : outputs) {
         QString error;
         if (!path.isEmpty() && !writeOutput(path, data, &error)) {

@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <utility>
 
@@ -663,6 +664,45 @@ private Q_SLOTS:
         p.kill();
         QVERIFY(p.waitForFinished(60000));
         QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000);
+    }
+
+    void memoryDoesNotGrowWithTheOutput()
+    {
+        // 40 samples that each print 1 MiB on stdout and on stderr (the transport's cap) used to
+        // take about 400 MB: every output kept in the run, then the whole JSON document built at
+        // once. Now the JSON is written sample by sample and the run keeps 16 KiB of each output.
+        rusage before {};
+        QCOMPARE(::getrusage(RUSAGE_CHILDREN, &before), 0);
+        constexpr long kCeilingKb = 200 * 1024;
+        QVERIFY2(before.ru_maxrss < kCeilingKb, "an earlier child already used more than the ceiling");
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Loud\ndefaults: {concurrency: 4, timeout: 300s, repeat: 40}\nprobes:\n  - id: loud\n    kind: "
+            "shell\n"
+            "    command: head -c 1048576 /dev/zero | tr '\\000' a; head -c 1048576 /dev/zero | tr '\\000' b >&2\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString junit = dir.filePath(QStringLiteral("run.xml"));
+        const auto r = nestscope::test::runNestscope(
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+                QStringLiteral("--quiet"), QStringLiteral("--plan"), plan, QStringLiteral("--json"), json,
+                QStringLiteral("--junit"), junit },
+            QProcessEnvironment::systemEnvironment(), 600000);
+        QCOMPARE(r.exitCode, 0);
+        rusage after {};
+        QCOMPARE(::getrusage(RUSAGE_CHILDREN, &after), 0);
+        QVERIFY2(after.ru_maxrss < kCeilingKb, qPrintable(QStringLiteral("%1 MB").arg(after.ru_maxrss / 1024)));
+        // The JSON still has every byte of every output (40 x 2 MiB), and ends as a document does.
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY2(f.size() > 40 * 2 * 1048576, qPrintable(QString::number(f.size())));
+        QVERIFY(f.seek(f.size() - 200));
+        const QByteArray end = f.readAll();
+        QVERIFY2(end.contains("\"samples\": 40") && end.endsWith("}\n"), end.constData());
+        // JUnit shows the start of an output and says honestly that there was more.
+        QFile x(junit);
+        QVERIFY(x.open(QIODevice::ReadOnly));
+        QVERIFY(x.readAll().contains("[… at least "));
     }
 
     void outputsAreCheckedBeforeAnythingRuns_data()

@@ -491,6 +491,12 @@ int runCommand(const QStringList &arguments)
     // (connecting, looking up instances, discovering, running), stops it and still writes what
     // finished, with exit code 130.
     SignalWatcher interruption;
+    // A reader that goes away (`--json - | head`) is a write error to report, exit code 2, with the
+    // other outputs still written: not a SIGPIPE that ends the run half-way. The commands the run
+    // starts get the default back (see LocalTransport).
+    struct sigaction ignorePipe { };
+    ignorePipe.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignorePipe, nullptr);
 
     // Every output is checked before anything runs: a mistyped folder costs a message, not a run.
     if (!outputsWritable(

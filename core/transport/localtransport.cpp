@@ -162,6 +162,11 @@ public:
         // the CLI and the GUI.
         m_process.setChildProcessModifier([parent = ::getpid()] {
             ::setsid();
+            // An ignored SIGPIPE would stay ignored across exec (the CLI ignores it for itself):
+            // `yes | head` in a probe must end as it does in a shell.
+            struct sigaction pipeDefault { };
+            pipeDefault.sa_handler = SIG_DFL;
+            ::sigaction(SIGPIPE, &pipeDefault, nullptr);
 #ifdef Q_OS_LINUX
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (::getppid() != parent) {

@@ -793,6 +793,47 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("cannot write /dev/full: No space left on device"), r.err.constData());
     }
 
+    void aReaderThatGoesAwayIsAWriteError()
+    {
+        // `nestscope run --json - | head -c 10`: the JSON's reader is gone while the run goes on.
+        // That is a write error (exit code 2, the other outputs written), not a SIGPIPE that ends
+        // the run; and a probe still sees SIGPIPE as it would in a shell (`yes | head` ends).
+        QTemporaryDir dir;
+        const QString go = dir.filePath(QStringLiteral("go"));
+        const QString yesRc = dir.filePath(QStringLiteral("yes.rc"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Waits\nprobes:\n  - id: waits\n    kind: shell\n    command: \"while [ ! -e '" + go.toUtf8()
+                + "' ]; do sleep 0.05; done; { yes; echo $? > '" + yesRc.toUtf8() + "'; } | head -n 1\"\n");
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString rc = dir.filePath(QStringLiteral("rc"));
+        // The reader closes its end of the pipe, and only then lets the probe finish.
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("GO"), go);
+        env.insert(QStringLiteral("RC"), rc);
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral("/bin/sh"),
+            { QStringLiteral("-c"),
+                QStringLiteral("( \"$0\" \"$@\"; echo $? > \"$RC\" ) | { exec <&-; touch \"$GO\"; }"),
+                QStringLiteral(NESTSCOPE_BINARY), QStringLiteral("run"), QStringLiteral("--local"),
+                QStringLiteral("--no-topology"), QStringLiteral("--quiet"), QStringLiteral("--plan"), plan,
+                QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--markdown"), markdown });
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QFile code(rc);
+        QVERIFY(code.open(QIODevice::ReadOnly));
+        QCOMPARE(code.readAll().trimmed(), QByteArray("2"));
+        QVERIFY2(err.contains("cannot write to standard output: Broken pipe"), err.constData());
+        QVERIFY2(err.contains("Waits: 1 pass"), err.constData());
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        QVERIFY(m.readAll().contains("**Every expectation held** (1 samples)."));
+        QFile yes(yesRc);
+        QVERIFY(yes.open(QIODevice::ReadOnly));
+        QCOMPARE(yes.readAll().trimmed(), QByteArray("141")); // 128 + SIGPIPE, as in a shell
+    }
+
     void targetOutputCannotDriveTheTerminal()
     {
         QTemporaryDir dir;

@@ -643,6 +643,39 @@ private Q_SLOTS:
         QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), 0 }));
     }
 
+    void topologyStopsOnASignal_data() { signalWhileConnectingStops_data(); }
+
+    void topologyStopsOnASignal()
+    {
+        // A fake `ip` holds the discovery up; the signal comes once it has said its PID.
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        writeFile(bin + QStringLiteral("/ip"), "#!/bin/sh\n" + sleeperScript(pidFile) + "\n", true);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const QString json = dir.filePath(QStringLiteral("t.json"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--json"), json });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0 && alive(child));
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("nestscope topology: interrupted by SIG"), err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000);
+        QVERIFY(!QFile::exists(json)); // nothing finished, nothing is written
+    }
+
     void childrenDoNotOutliveAKilledNestscope()
     {
         // SIGKILL runs no handler: the kernel has to end what nestscope started.

@@ -44,7 +44,8 @@ namespace {
 /// What a run keeps in memory of each sample's stdout and of its stderr once the sample is written
 /// (JSON, store): the reports show at most 2000 characters of it, and 16 KiB holds that in any
 /// UTF-8. The transport caps each stream at 1 MiB, so a run holds at most 32 KiB of output per
-/// finished sample plus 2 MiB per command in flight.
+/// finished sample plus 2 MiB per command in flight (and what the store's writer has not
+/// committed yet).
 constexpr qsizetype kKeptOutputBytes = 16 * 1024;
 
 QTextStream &err()

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "common/savefile.h"
+#include "common/signalwatcher.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
 #include "plan/targetsetup.h"
@@ -26,14 +27,13 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QSocketNotifier>
 #include <QTextStream>
 #include <QTimer>
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -41,13 +41,12 @@ namespace nestscope {
 
 namespace {
 
-int g_signalPipe[2] = { -1, -1 };
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] auto n = ::write(g_signalPipe[1], &c, 1);
-}
+/// What a run keeps in memory of each sample's stdout and of its stderr once the sample is written
+/// (JSON, store): the reports show at most 2000 characters of it, and 16 KiB holds that in any
+/// UTF-8. The transport caps each stream at 1 MiB, so a run holds at most 32 KiB of output per
+/// finished sample plus 2 MiB per command in flight (and what the store's writer has not
+/// committed yet).
+constexpr qsizetype kKeptOutputBytes = 16 * 1024;
 
 QTextStream &err()
 {
@@ -101,22 +100,52 @@ QString varUsage(const QString &bad)
     return QStringLiteral("--var wants NAME=VALUE, not \"%1\"").arg(bad);
 }
 
+/// Writes one output; "-" is standard output. A write that fails (a full disk, `>/dev/full`, a
+/// closed descriptor) is an error with its reason, never a silent success; a regular file is
+/// replaced only by a complete one (writeWholeFile()).
 bool writeOutput(const QString &path, const QByteArray &data, QString *error)
 {
-    if (path == QLatin1String("-")) {
-        QFile out;
-        if (!out.open(stdout, QIODevice::WriteOnly) || out.write(data) != data.size()) {
-            *error = QStringLiteral("cannot write to standard output");
-            return false;
-        }
-        out.flush();
-        return true;
-    }
-    if (const QString why = writeWholeFile(path, data); !why.isEmpty()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, why);
+    const bool toStdout = path == QLatin1String("-");
+    if (const QString why = writeWholeFile(toStdout ? QStringLiteral("/dev/stdout") : path, data); !why.isEmpty()) {
+        *error = toStdout ? QStringLiteral("cannot write to standard output: %1").arg(why)
+                          : QStringLiteral("cannot write %1: %2").arg(path, why);
         return false;
     }
     return true;
+}
+
+/// Checks, before anything runs, that each (option, path) can be written; says why not for
+/// every one that cannot, as "nestscope COMMAND: cannot write --json PATH: why".
+bool outputsWritable(const QList<std::pair<QString, QString>> &outputs, const QString &command)
+{
+    bool ok = true;
+    for (const auto &[option, path] : outputs) {
+        if (path.isEmpty()) {
+            continue;
+        }
+        const bool toStdout = path == QLatin1String("-");
+        if (const QString why = cannotWrite(toStdout ? QStringLiteral("/dev/stdout") : path); !why.isEmpty()) {
+            err() << "nestscope " << command << ": cannot write " << option << ' '
+                  << (toStdout ? QStringLiteral("to standard output") : path) << ": " << why << "\n";
+            ok = false;
+        }
+    }
+    err().flush();
+    return ok;
+}
+
+QString signalName(int signal)
+{
+    switch (signal) {
+    case SIGINT:
+        return QStringLiteral("SIGINT");
+    case SIGTERM:
+        return QStringLiteral("SIGTERM");
+    case SIGHUP:
+        return QStringLiteral("SIGHUP");
+    default:
+        return QStringLiteral("signal %1").arg(signal);
+    }
 }
 
 /// Asks on the controlling terminal, as ssh does; with no terminal (a CI job) the answer is "no".
@@ -192,14 +221,18 @@ struct RunnerOptions {
     QCommandLineOption acceptNew { QStringLiteral("accept-new-host-key") };
     QCommandLineOption shells { QStringLiteral("persistent-shells") };
 
-    QList<QCommandLineOption> all() const { return { local, host, sshConfig, identity, knownHosts, acceptNew, shells }; }
+    QList<QCommandLineOption> all() const
+    {
+        return { local, host, sshConfig, identity, knownHosts, acceptNew, shells };
+    }
     bool chosen(const QCommandLineParser &parser) const { return parser.isSet(local) != parser.isSet(host); }
 
     static QString help()
     {
         return QStringLiteral(
             "  --local            the runner is this machine\n"
-            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh config\n"
+            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh "
+            "config\n"
             "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
             "  --identity FILE    try this private key first (like ssh -i)\n"
             "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
@@ -213,8 +246,8 @@ struct RunnerOptions {
 /// The transport to the runner the options name. An SSH host is connected here, before anything
 /// runs, so that a refused host key is one clear message rather than one per command. On failure
 /// the reason goes to standard error as "nestscope <command>: ..." and the result is null.
-std::unique_ptr<Transport> connectRunner(
-    const QCommandLineParser &parser, const RunnerOptions &options, SshInteraction *interaction, const QString &command)
+std::unique_ptr<Transport> connectRunner(const QCommandLineParser &parser, const RunnerOptions &options,
+    SshInteraction *interaction, const QString &command, SignalWatcher *interruption)
 {
     if (!parser.isSet(options.host)) {
         return std::make_unique<LocalTransport>();
@@ -234,18 +267,25 @@ std::unique_ptr<Transport> connectRunner(
             wait.quit();
         }
     });
+    QObject::connect(interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
     ssh->connectToHost();
-    wait.exec();
+    if (SignalWatcher::caught() == 0) {
+        wait.exec();
+    }
+    if (SignalWatcher::caught() != 0) {
+        return nullptr; // interrupted while connecting: the caller says so
+    }
     if (ssh->state() != SshTransport::State::Connected) {
-        err() << "nestscope " << command << ": " << ssh->lastError() << "\n";
+        err() << "nestscope " << command << ": " << terminalSafe(ssh->lastError()) << "\n";
         err().flush();
         return nullptr;
     }
     return ssh;
 }
 
-/// Discovers the runner's topology over `transport`, waiting for it (the CLI has nothing else to do).
-Result<Topology> discoverTopology(Transport *transport)
+/// Discovers the runner's topology over `transport`, waiting for it (the CLI has nothing else to
+/// do) or for a signal, which cancels it (its commands are killed) and gives an error.
+Result<Topology> discoverTopology(Transport *transport, SignalWatcher *interruption)
 {
     TopologyDiscovery discovery(transport);
     std::optional<Result<Topology>> found;
@@ -254,9 +294,14 @@ Result<Topology> discoverTopology(Transport *transport)
         found = result;
         wait.quit();
     });
+    QObject::connect(interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
     discovery.start();
-    if (!found) {
+    if (!found && SignalWatcher::caught() == 0) {
         wait.exec();
+    }
+    if (!found) {
+        discovery.cancel();
+        return Error { QStringLiteral("discovery on %1 was interrupted").arg(transport->description()), QString() };
     }
     return *found;
 }
@@ -265,18 +310,17 @@ Result<Topology> discoverTopology(Transport *transport)
 
 QString workbenchUsage()
 {
-    return QStringLiteral(
-        "Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
-        "       nestscope run ...                      runs a plan without a window\n"
-        "       nestscope topology ...                 discovers and draws a runner's network\n"
-        "\n"
-        "Options of the workbench:\n"
-        "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
-        "                     builtin:local-basics); built-in plans: %1\n"
-        "  FILE               the same as --plan FILE (as a file manager opens a plan)\n"
-        "  --var K=V          set the plan variable K (repeatable)\n"
-        "  --version          print the version\n"
-        "  -h, --help         show this help, and that of run and topology\n")
+    return QStringLiteral("Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
+                          "       nestscope run ...                      runs a plan without a window\n"
+                          "       nestscope topology ...                 discovers and draws a runner's network\n"
+                          "\n"
+                          "Options of the workbench:\n"
+                          "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default:\n"
+                          "                     builtin:local-basics); built-in plans: %1\n"
+                          "  FILE               the same as --plan FILE (as a file manager opens a plan)\n"
+                          "  --var K=V          set the plan variable K (repeatable)\n"
+                          "  --version          print the version\n"
+                          "  -h, --help         show this help, and that of run and topology\n")
         .arg(builtinPlanNames().join(QStringLiteral(", ")));
 }
 
@@ -294,9 +338,9 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
     const QCommandLineOption platformOpt(QStringLiteral("platform"), QString(), QStringLiteral("NAME"));
     const QCommandLineOption displayOpt(QStringLiteral("display"), QString(), QStringLiteral("DISPLAY"));
     parser.addOptions({ platformOpt, displayOpt });
-    for (const char *name : { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry",
-             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "geometry", "title", "icon", "name",
-             "visual" }) {
+    for (const char *name :
+        { "platformpluginpath", "platformtheme", "plugin", "qmljsdebugger", "qwindowgeometry", "qwindowicon",
+            "qwindowtitle", "session", "style", "stylesheet", "geometry", "title", "icon", "name", "visual" }) {
         parser.addOption(QCommandLineOption(QString::fromLatin1(name), QString(), QStringLiteral("VALUE")));
     }
     for (const char *name : { "reverse", "widgetcount", "nograb", "dograb", "sync" }) {
@@ -351,7 +395,8 @@ QString cliUsage()
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
         "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not,\n"
-        "2 usage, plan or target error, 3 cannot connect, 130 interrupted.\n"
+        "2 usage, plan or target error or an output that cannot be written (checked before anything\n"
+        "runs), 3 cannot connect, 130 interrupted (SIGINT, SIGTERM, SIGHUP: what finished is written).\n"
         "\n"
         "Options:\n"
         "%2"
@@ -365,7 +410,8 @@ QString cliUsage()
         "  --junit FILE       write JUnit XML (a test suite per target) for CI\n"
         "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
         "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
-        "                     if the store cannot be written the run goes on and says so\n"
+        "                     one that cannot be opened stops the run before it starts (exit code 2);\n"
+        "                     if it cannot be written later (a full disk) the run goes on and says so\n"
         "  --no-topology      do not discover the runner's topology before the run (by default the\n"
         "                     run keeps a snapshot of it: one more round trip)\n"
         "  --no-instance-shells  run every command in an instance with its own lxc/incus exec, instead\n"
@@ -433,7 +479,7 @@ int runCommand(const QStringList &arguments)
     }
     auto plan = loadPlan(parser.value(planOpt), vars);
     if (!plan) {
-        err() << "nestscope run: " << plan.error().toString() << "\n";
+        err() << "nestscope run: " << terminalSafe(plan.error().toString()) << "\n";
         err().flush();
         return 2;
     }
@@ -447,20 +493,59 @@ int runCommand(const QStringList &arguments)
     }
     const bool quiet = parser.isSet(quietOpt);
     const QString jsonPath = parser.value(jsonOpt);
+    std::optional<quint32> seed;
+    if (parser.isSet(shuffleOpt) || parser.isSet(seedOpt)) {
+        bool ok = true;
+        seed = parser.isSet(seedOpt) ? parser.value(seedOpt).toUInt(&ok) : QRandomGenerator::global()->generate();
+        if (!ok) {
+            return usageError(QStringLiteral("--seed wants a whole number, not \"%1\"").arg(parser.value(seedOpt)));
+        }
+    }
+
+    // From here on Ctrl+C, a CI job's SIGTERM or a closed terminal's SIGHUP, whatever is going on
+    // (connecting, looking up instances, discovering, running), stops it and still writes what
+    // finished, with exit code 130.
+    SignalWatcher interruption;
+    // A reader that goes away (`--json - | head`) is a write error to report, exit code 2, with the
+    // other outputs still written: not a SIGPIPE that ends the run half-way. The commands the run
+    // starts get the default back (see LocalTransport).
+    struct sigaction ignorePipe { };
+    ignorePipe.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignorePipe, nullptr);
+
+    // Every output is checked before anything runs: a mistyped folder costs a message, not a run.
+    if (!outputsWritable(
+            { { QStringLiteral("--json"), jsonPath }, { QStringLiteral("--junit"), parser.value(junitOpt) },
+                { QStringLiteral("--markdown"), parser.value(markdownOpt) } },
+            QStringLiteral("run"))) {
+        return 2;
+    }
+    // --store is opened before anything runs too: one that cannot be opened stops here. Once the run
+    // goes, a store that cannot be written any more (a full disk) costs a warning, not the run.
+    RunStore store;
+    if (parser.isSet(storeOpt)) {
+        if (const auto opened = store.open(parser.value(storeOpt)); !opened) {
+            err() << "nestscope run: cannot use --store " << parser.value(storeOpt) << ": "
+                  << terminalSafe(opened.error().toString()) << "\n";
+            err().flush();
+            return 2;
+        }
+    }
 
     TerminalInteraction terminal; // declared first: the SSH transport below keeps a pointer to it
-    const std::unique_ptr<Transport> transportPtr = connectRunner(parser, where, &terminal, QStringLiteral("run"));
-    if (!transportPtr) {
+    const std::unique_ptr<Transport> transportPtr
+        = connectRunner(parser, where, &terminal, QStringLiteral("run"), &interruption);
+    if (!transportPtr && SignalWatcher::caught() == 0) {
         return 3;
     }
-    Transport &transport = *transportPtr;
 
     // Instances named by the plan (names, globs, all) are looked up on the runner first.
     TargetSetup targets;
     if (parser.isSet(noInstanceShellsOpt)) {
         targets.setInstanceShells(0);
     }
-    {
+    bool resolved = false;
+    if (transportPtr && SignalWatcher::caught() == 0) {
         QEventLoop wait;
         QString failure;
         QObject::connect(&targets, &TargetSetup::ready, &wait, &QEventLoop::quit);
@@ -468,85 +553,99 @@ int runCommand(const QStringList &arguments)
             failure = message;
             wait.quit();
         });
-        targets.start(plan.value(), &transport);
+        QObject::connect(&interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
+        targets.start(plan.value(), transportPtr.get());
         wait.exec();
-        if (!failure.isEmpty()) {
-            err() << "nestscope run: " << failure << "\n";
+        if (SignalWatcher::caught() == 0) {
+            if (!failure.isEmpty()) {
+                err() << "nestscope run: " << terminalSafe(failure) << "\n";
+                err().flush();
+                return 2;
+            }
+            resolved = true;
+            for (const QString &warning : targets.warnings()) {
+                err() << "nestscope run: note: " << terminalSafe(warning) << "\n";
+            }
+        }
+    }
+    // Interrupted before the targets were known, the run is the plan as written, with no samples.
+    QHash<QString, Transport *> transports;
+    if (resolved) {
+        transports = targets.transports();
+    } else if (transportPtr) {
+        transports.insert(QStringLiteral("runner"), transportPtr.get());
+    }
+    const Plan &runPlan = resolved ? targets.plan() : plan.value();
+    PlanRunner runner(runPlan, transports);
+    // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
+    // A discovery that fails costs a note, never the run.
+    if (!parser.isSet(noTopologyOpt) && SignalWatcher::caught() == 0) {
+        if (!quiet) {
+            err() << "Discovering the topology of " << transportPtr->description() << " (--no-topology skips it)\n";
+            err().flush();
+        }
+        const Result<Topology> topology = discoverTopology(transportPtr.get(), &interruption);
+        if (topology) {
+            runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));
+        } else if (SignalWatcher::caught() == 0) {
+            err() << "nestscope run: note: no topology snapshot: " << terminalSafe(topology.error().toString()) << "\n";
+        }
+    }
+    if (seed) {
+        runner.setShuffle(true, *seed);
+        err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
+    }
+
+    // --json is written sample by sample as they complete, and the run keeps in memory only the
+    // start of each output, which is all the summary, JUnit and Markdown use: a run's memory does
+    // not grow with what its commands print. A regular file is still replaced only when complete.
+    runner.setKeptOutput(kKeptOutputBytes);
+    std::unique_ptr<WholeFileWriter> json;
+    qsizetype jsonSamples = 0;
+    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
+    if (!jsonPath.isEmpty()) {
+        json = std::make_unique<WholeFileWriter>(
+            jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
+        if (const QString why = json->open(); !why.isEmpty()) {
+            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
             err().flush();
             return 2;
         }
-        for (const QString &warning : targets.warnings()) {
-            err() << "nestscope run: note: " << warning << "\n";
-        }
-    }
-    const Plan &resolved = targets.plan();
-    PlanRunner runner(resolved, targets.transports());
-    // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
-    // A discovery that fails costs a note, never the run.
-    if (!parser.isSet(noTopologyOpt)) {
-        if (!quiet) {
-            err() << "Discovering the topology of " << transport.description() << " (--no-topology skips it)\n";
-            err().flush();
-        }
-        const Result<Topology> topology = discoverTopology(&transport);
-        if (topology) {
-            runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));
-        } else {
-            err() << "nestscope run: note: no topology snapshot: " << topology.error().toString() << "\n";
-        }
-    }
-    if (parser.isSet(shuffleOpt) || parser.isSet(seedOpt)) {
-        bool ok = true;
-        const quint32 seed
-            = parser.isSet(seedOpt) ? parser.value(seedOpt).toUInt(&ok) : QRandomGenerator::global()->generate();
-        if (!ok) {
-            return usageError(QStringLiteral("--seed wants a whole number, not \"%1\"").arg(parser.value(seedOpt)));
-        }
-        runner.setShuffle(true, seed);
-        err() << "Shuffled with seed " << seed << " (--seed " << seed << " repeats the order)\n";
-    }
-
-    // --store: every sample goes to the store as it completes; a store that cannot be written
-    // costs a warning, not the run.
-    RunStore store;
-    std::unique_ptr<RunRecorder> recorder;
-    if (parser.isSet(storeOpt)) {
-        const auto opened = store.open(parser.value(storeOpt));
-        if (!opened) {
-            err() << "nestscope run: warning: " << opened.error().toString() << "; the run is not stored\n";
-        } else {
-            recorder = std::make_unique<RunRecorder>(&store, &runner);
-            QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [](const QString &message) {
-                err() << "nestscope run: warning: cannot store the run: " << message << "\n";
-                err().flush();
-            });
-        }
-        err().flush();
-    }
-
-    // Ctrl+C or a CI job's SIGTERM stops the commands and still writes what finished.
-    bool interrupted = false;
-    std::unique_ptr<QSocketNotifier> notifier;
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) == 0) {
-        notifier = std::make_unique<QSocketNotifier>(g_signalPipe[0], QSocketNotifier::Read);
-        QObject::connect(notifier.get(), &QSocketNotifier::activated, &runner, [&] {
-            char c;
-            [[maybe_unused]] auto n = ::read(g_signalPipe[0], &c, 1);
-            if (!interrupted) {
-                interrupted = true;
-                err() << "nestscope run: interrupted, stopping the commands in flight\n";
-                err().flush();
-                runner.cancel();
-            }
+        json->write(runJsonHead(runner.run()));
+        QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
+            json->write(runJsonSample(s, jsonSamples++));
         });
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
+    }
+
+    // Every sample goes to the store as it completes.
+    std::unique_ptr<RunRecorder> recorder;
+    if (store.isOpen()) {
+        recorder = std::make_unique<RunRecorder>(&store, &runner);
+        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [](const QString &message) {
+            err() << "nestscope run: warning: cannot store the run: " << terminalSafe(message) << "\n";
+            err().flush();
+        });
     }
 
     // On a terminal a bar that redraws in place, with the problems printed above it as they come;
     // in a log (not a terminal) one line per sample.
     const int columns = terminalColumns();
     const bool bar = !quiet && columns > 0;
+
+    // The commands in flight are stopped (with everything they started) and what finished is written.
+    bool interrupted = false;
+    const auto interrupt = [&] {
+        if (interrupted) {
+            return;
+        }
+        interrupted = true;
+        err() << (bar ? "\r\x1b[K" : "") << "nestscope run: interrupted by " << signalName(SignalWatcher::caught())
+              << (runner.isRunning() ? ", stopping the commands in flight\n" : ", nothing more will run\n");
+        err().flush();
+        runner.cancel();
+    };
+    QObject::connect(&interruption, &SignalWatcher::signalled, &runner, interrupt);
+
     ProgressState progress;
     progress.total = runner.total();
     QString current;
@@ -556,72 +655,82 @@ int runCommand(const QStringList &arguments)
         err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
         err().flush();
     };
-    if (!quiet) {
-        err() << "Running " << plan->name << ": " << runner.total() << " samples on " << transport.description()
-              << "\n";
-        err().flush();
-        QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-            progress.done = runner.done();
-            progress.elapsedMs = runner.elapsedMs();
-            const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
-                || s.status == SampleStatus::Error;
-            progress.problems += problem ? 1 : 0;
-            if (!bar) {
-                err() << progressSampleLine(progress, s) << "\n";
-                err().flush();
-                return;
+    if (SignalWatcher::caught() != 0) {
+        interrupt(); // before the run began: it ends at once, with no samples
+    } else {
+        if (!quiet) {
+            err() << "Running " << terminalSafe(plan->name) << ": " << runner.total() << " samples on "
+                  << transportPtr->description() << "\n";
+            err().flush();
+            QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
+                progress.done = runner.done();
+                progress.elapsedMs = runner.elapsedMs();
+                const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
+                    || s.status == SampleStatus::Error;
+                progress.problems += problem ? 1 : 0;
+                if (!bar) {
+                    err() << progressSampleLine(progress, s) << "\n";
+                    err().flush();
+                    return;
+                }
+                if (problem) {
+                    err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
+                }
+                current = s.probeId + QStringLiteral(" on ") + s.target;
+                drawBar();
+            });
+            if (bar) {
+                clock.setInterval(500);
+                QObject::connect(&clock, &QTimer::timeout, &runner, drawBar);
+                clock.start();
+                drawBar();
             }
-            if (problem) {
-                err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
-            }
-            current = s.probeId + QStringLiteral(" on ") + s.target;
-            drawBar();
-        });
-        if (bar) {
-            clock.setInterval(500);
-            QObject::connect(&clock, &QTimer::timeout, &runner, drawBar);
-            clock.start();
-            drawBar();
         }
-    }
-    QObject::connect(
-        &runner, &PlanRunner::finished, QCoreApplication::instance(),
-        [] {
-            QCoreApplication::exit(0);
-        },
-        Qt::QueuedConnection);
-    QMetaObject::invokeMethod(&runner, &PlanRunner::start, Qt::QueuedConnection);
-    QCoreApplication::exec();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    clock.stop();
-    if (bar) {
-        err() << "\r\x1b[K"; // the summary replaces the bar
+        QObject::connect(
+            &runner, &PlanRunner::finished, QCoreApplication::instance(),
+            [] {
+                QCoreApplication::exit(0);
+            },
+            Qt::QueuedConnection);
+        QMetaObject::invokeMethod(&runner, &PlanRunner::start, Qt::QueuedConnection);
+        QCoreApplication::exec();
+        clock.stop();
+        if (bar) {
+            err() << "\r\x1b[K"; // the summary replaces the bar
+        }
     }
 
     const Run &run = runner.run();
-    err() << QStringLiteral("%1: %2 pass, %3 fail, %4 timeout, %5 error, %6 skipped in %7 ms\n")
-                 .arg(run.planName)
-                 .arg(run.count(SampleStatus::Pass))
-                 .arg(run.count(SampleStatus::Fail))
-                 .arg(run.count(SampleStatus::Timeout))
-                 .arg(run.count(SampleStatus::Error))
-                 .arg(run.count(SampleStatus::Skipped))
-                 .arg(runner.elapsedMs());
+    err() << terminalSafe(QStringLiteral("%1: %2 pass, %3 fail, %4 timeout, %5 error, %6 skipped in %7 ms\n")
+                              .arg(run.planName)
+                              .arg(run.count(SampleStatus::Pass))
+                              .arg(run.count(SampleStatus::Fail))
+                              .arg(run.count(SampleStatus::Timeout))
+                              .arg(run.count(SampleStatus::Error))
+                              .arg(run.count(SampleStatus::Skipped))
+                              .arg(runner.elapsedMs()));
     if (recorder) {
         store.flush();
         QCoreApplication::processEvents(); // deliver a late writeFailed() before saying it was stored
         if (recorder->isRecording()) {
-            err() << "Stored as run " << recorder->runId() << " in " << store.path() << "\n";
+            err() << "Stored as run " << recorder->runId() << " in " << store.path()
+                  << (run.cancelled ? " (cancelled)\n" : "\n");
         }
     }
     err().flush();
-    const QList<std::pair<QString, QByteArray>> outputs {
-        { jsonPath, jsonPath.isEmpty() ? QByteArray() : runToJson(run) },
-        { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(resolved, run) : QByteArray() },
-        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(resolved, run) : QByteArray() },
-    };
     bool written = true; // try every output: one unwritable file must not cost the others
+    if (json) {
+        json->write(runJsonTail(run));
+        if (const QString why = json->commit(); !why.isEmpty()) {
+            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
+            err().flush();
+            written = false;
+        }
+    }
+    const QList<std::pair<QString, QByteArray>> outputs {
+        { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(runPlan, run) : QByteArray() },
+        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run) : QByteArray() },
+    };
     for (const auto &[path, data] : outputs) {
         QString error;
         if (!path.isEmpty() && !writeOutput(path, data, &error)) {
@@ -637,7 +746,7 @@ int runCommand(const QStringList &arguments)
         return 130;
     }
     const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(), [&](const Sample &s) {
-        return !expectationHolds(resolved, s);
+        return !expectationHolds(runPlan, s);
     }));
     if (broken > 0) {
         err() << QStringLiteral("%1 samples broke an expectation\n").arg(broken);
@@ -656,7 +765,7 @@ QString topologyUsage()
         "error, and writes the topology as JSON and the graph as SVG or PNG. Tools or permissions that are\n"
         "missing give a partial topology with a note on what to do, not a failure.\n"
         "Exit code: 0 discovered (possibly partially), 1 nothing could be discovered, 2 usage or an output\n"
-        "that cannot be written, 3 cannot connect.\n"
+        "that cannot be written, 3 cannot connect, 130 interrupted (SIGINT, SIGTERM, SIGHUP).\n"
         "\n"
         "Options:\n"
         "%1"
@@ -700,8 +809,27 @@ int topologyCommand(const QStringList &arguments)
         return usageError(QStringLiteral("--svg and --png want a file name; only --json can write to standard output"));
     }
 
+    // A signal while connecting or discovering stops it: nothing has finished, nothing is written.
+    SignalWatcher interruption;
+    const auto interrupted = [] {
+        err() << "nestscope topology: interrupted by " << signalName(SignalWatcher::caught()) << "\n";
+        err().flush();
+        return 130;
+    };
+    // Every output is checked before discovery: a mistyped folder costs a message, not a discovery.
+    if (!outputsWritable(
+            { { QStringLiteral("--json"), parser.value(jsonOpt) }, { QStringLiteral("--svg"), parser.value(svgOpt) },
+                { QStringLiteral("--png"), parser.value(pngOpt) } },
+            QStringLiteral("topology"))) {
+        return 2;
+    }
+
     TerminalInteraction terminal; // declared first: the SSH transport keeps a pointer to it
-    const std::unique_ptr<Transport> transport = connectRunner(parser, where, &terminal, QStringLiteral("topology"));
+    const std::unique_ptr<Transport> transport
+        = connectRunner(parser, where, &terminal, QStringLiteral("topology"), &interruption);
+    if (SignalWatcher::caught() != 0) {
+        return interrupted();
+    }
     if (!transport) {
         return 3;
     }
@@ -710,28 +838,32 @@ int topologyCommand(const QStringList &arguments)
         err() << "Discovering the topology of " << transport->description() << "\n";
         err().flush();
     }
-    const Result<Topology> found = discoverTopology(transport.get());
+    const Result<Topology> found = discoverTopology(transport.get(), &interruption);
+    if (SignalWatcher::caught() != 0) {
+        return interrupted();
+    }
     if (!found.ok()) {
         err() << "nestscope topology: discovery on " << transport->description()
-              << " failed: " << found.error().toString() << "\n";
+              << " failed: " << terminalSafe(found.error().toString()) << "\n";
         err().flush();
         return 1;
     }
     const Topology &topology = found.value();
     const TopologyGraph graph = buildTopologyGraph(topology);
     if (!quiet) {
-        err() << topologySummary(topology, graph.problems);
+        err() << terminalSafe(topologySummary(topology, graph.problems));
         err().flush();
     } else {
         for (const TopoWarning &w : topology.warnings) {
-            err() << "nestscope topology: note (" << w.source << "): " << w.message << "\n";
+            err() << "nestscope topology: note (" << w.source << "): " << terminalSafe(w.message) << "\n";
         }
         err().flush();
     }
 
     QList<std::pair<QString, QByteArray>> outputs;
     if (parser.isSet(jsonOpt)) {
-        outputs.append({ parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
+        outputs.append(
+            { parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
     }
     if (parser.isSet(svgOpt) || parser.isSet(pngOpt)) {
         // Drawn the way the GUI draws it: the same scene, laid out by Graphviz, rendered offscreen.
@@ -744,8 +876,8 @@ int topologyCommand(const QStringList &arguments)
         }
         scene.setGraph(graph, *layout);
         if (parser.isSet(svgOpt)) {
-            const QString title = QStringLiteral("Topology of %1").arg(topology.hostname.isEmpty() ? transport->description()
-                                                                                                   : topology.hostname);
+            const QString title = QStringLiteral("Topology of %1")
+                                      .arg(topology.hostname.isEmpty() ? transport->description() : topology.hostname);
             outputs.append({ parser.value(svgOpt), scene.toSvg(title) });
         }
         if (parser.isSet(pngOpt)) {

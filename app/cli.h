@@ -18,7 +18,8 @@ struct WorkbenchOptions {
 int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *options);
 
 /// `nestscope run ...`: runs a plan headless and writes the samples as JSON.
-/// Returns the process exit code: 0 all passed, 1 some did not, 2 usage or plan error, 130 interrupted.
+/// Returns the process exit code: 0 all passed, 1 some did not, 2 usage, plan or output error, 3 cannot
+/// connect, 130 interrupted by SIGINT, SIGTERM or SIGHUP (in any phase; what finished is written).
 int runCommand(const QStringList &arguments);
 
 /// The usage text for the command-line mode, shown by --help and when there is no display.
@@ -26,7 +27,7 @@ QString cliUsage();
 
 /// `nestscope topology ...`: discovers a runner's network, prints a summary and writes JSON, SVG, PNG.
 /// Needs a QGuiApplication (drawing); returns 0 discovered, 1 nothing discovered, 2 usage or output
-/// error, 3 cannot connect.
+/// error, 3 cannot connect, 130 interrupted.
 int topologyCommand(const QStringList &arguments);
 
 /// The usage text of `nestscope topology`.

@@ -72,7 +72,7 @@ void PlanRunner::setShuffle(bool shuffle, quint32 seed)
 
 void PlanRunner::start()
 {
-    if (m_running || m_done > 0) {
+    if (m_running || m_done > 0 || m_cancelled) {
         return;
     }
     if (m_shuffle) {
@@ -90,6 +90,16 @@ void PlanRunner::start()
 
 void PlanRunner::cancel()
 {
+    if (!m_running && !m_cancelled && !m_clock.isValid()) {
+        // Cancelled before it started (Ctrl+C while the command line still connects): the run
+        // ends now, with no samples, and says so like any cancelled run.
+        m_cancelled = true;
+        m_run.cancelled = true;
+        m_pending.clear();
+        m_run.startedAt = m_run.finishedAt = QDateTime::currentDateTimeUtc();
+        Q_EMIT finished(true);
+        return;
+    }
     if (!m_running || m_cancelled) {
         return;
     }
@@ -270,7 +280,20 @@ void PlanRunner::record(const Sample &sample)
     }) - m_plan.probes.cbegin());
     m_results.insert(key(probeIndex, sample.target, sample.repetition), sample.status);
     ++m_done;
-    m_run.samples.append(sample);
+    if (m_keptOutput >= 0 && (sample.stdOut.size() > m_keptOutput || sample.stdErr.size() > m_keptOutput)) {
+        // A copy of the first bytes, not a truncate(): that would keep the whole allocation.
+        Sample kept = sample;
+        for (auto [output, truncated] :
+            { std::pair { &kept.stdOut, &kept.stdOutTruncated }, std::pair { &kept.stdErr, &kept.stdErrTruncated } }) {
+            if (output->size() > m_keptOutput) {
+                *output = QByteArray(output->constData(), m_keptOutput);
+                *truncated = true;
+            }
+        }
+        m_run.samples.append(kept);
+    } else {
+        m_run.samples.append(sample);
+    }
     Q_EMIT sampleFinished(sample);
     Q_EMIT progress(m_done, total());
 }

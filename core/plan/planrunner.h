@@ -29,6 +29,11 @@ public:
     /// Runs the queue in a random order (seeded, so a run can be repeated) instead of
     /// repetition by repetition. Call before start().
     void setShuffle(bool shuffle, quint32 seed = 0);
+    /// Bounds what run() keeps of each sample's output: at most `bytes` of stdout and of stderr
+    /// (the rest is dropped and the sample marked truncated); sampleFinished() still carries the
+    /// whole sample. For a caller that writes every sample as it completes (the CLI), so that a
+    /// run's memory does not grow with its output. Negative (the default): everything is kept.
+    void setKeptOutput(qsizetype bytes) { m_keptOutput = bytes; }
     /// Keeps the runner's topology (topologyToJson(), compact) with the run. Call before start().
     void setTopologySnapshot(const QByteArray &json) { m_run.topologyJson = json; }
 
@@ -44,7 +49,8 @@ public:
 
 public Q_SLOTS:
     void start();
-    /// Stops what is in flight (the commands are killed) and runs nothing more.
+    /// Stops what is in flight (the commands are killed) and runs nothing more. Before start(), the
+    /// run ends at once (finished(true), no samples) and start() does nothing.
     void cancel();
     /// Starts nothing new until resume(); commands in flight finish.
     void pause();
@@ -100,6 +106,7 @@ private:
     bool m_cancelled = false;
     bool m_shuffle = false;
     quint32 m_seed = 0;
+    qsizetype m_keptOutput = -1;
     QElapsedTimer m_clock;
     Run m_run;
 };

@@ -9,11 +9,35 @@ namespace nestscope {
 QString formatClock(qint64 ms)
 {
     const qint64 s = std::max<qint64>(0, ms) / 1000;
-    const auto two = [](qint64 v) { return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0')); };
+    const auto two = [](qint64 v) {
+        return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0'));
+    };
     if (s >= 3600) {
         return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(two((s / 60) % 60), two(s % 60));
     }
     return QStringLiteral("%1:%2").arg(s / 60).arg(two(s % 60));
+}
+
+QString terminalSafe(const QString &text)
+{
+    const auto isControl = [](char16_t c) {
+        return (c < 0x20 && c != u'\n' && c != u'\t') || (c >= 0x7f && c <= 0x9f);
+    };
+    if (std::none_of(text.cbegin(), text.cend(), [&](QChar c) {
+            return isControl(c.unicode());
+        })) {
+        return text;
+    }
+    QString safe;
+    safe.reserve(text.size() + 16);
+    for (const QChar c : text) {
+        if (isControl(c.unicode())) {
+            safe += QStringLiteral("\\x%1").arg(int(c.unicode()), 2, 16, QLatin1Char('0'));
+        } else {
+            safe += c;
+        }
+    }
+    return safe;
 }
 
 QString progressBarLine(const ProgressState &state, const QString &current, int width)
@@ -30,10 +54,11 @@ QString progressBarLine(const ProgressState &state, const QString &current, int 
         line += QStringLiteral(", ~%1 left").arg(formatClock(left));
     }
     if (state.problems > 0) {
-        line += state.problems == 1 ? QStringLiteral("  1 problem") : QStringLiteral("  %1 problems").arg(state.problems);
+        line += state.problems == 1 ? QStringLiteral("  1 problem")
+                                    : QStringLiteral("  %1 problems").arg(state.problems);
     }
     if (!current.isEmpty()) {
-        line += QStringLiteral("  ") + current;
+        line += QStringLiteral("  ") + terminalSafe(current);
     }
     if (width > 0 && line.size() > width) {
         line.truncate(std::max(width - 1, 0));
@@ -54,7 +79,7 @@ QString progressSampleLine(const ProgressState &state, const Sample &s)
     if (!s.message.isEmpty()) {
         line += QStringLiteral(" — ") + s.message;
     }
-    return line;
+    return terminalSafe(line);
 }
 
 } // namespace nestscope

@@ -23,6 +23,11 @@ QString progressBarLine(const ProgressState &state, const QString &current, int 
 /// "[3/50] fail    http-ipv4 on vm1 #1 12 ms — curl: (7) ...".
 QString progressSampleLine(const ProgressState &state, const Sample &sample);
 
+/// `text` as it may reach a terminal: every control character but newline and tab (C0, DEL, C1)
+/// becomes a visible escape such as "\x1b", so that a target's output or a plan's name cannot
+/// move the cursor, retitle the window or clear the screen of the person reading it.
+QString terminalSafe(const QString &text);
+
 /// "0:07", "12:03", "1:02:03".
 QString formatClock(qint64 ms);
 

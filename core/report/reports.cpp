@@ -5,6 +5,8 @@
 
 #include <QXmlStreamWriter>
 
+#include <algorithm>
+
 namespace nestscope {
 
 namespace {
@@ -37,11 +39,18 @@ QString xmlSafe(QString text)
     return text;
 }
 
-QString clip(const QByteArray &data, int max = 2000)
+/// The start of an output; `truncated` (the transport's cap, or a run that keeps only the start of
+/// each output) means there was more than `data` holds.
+QString clip(const QByteArray &data, bool truncated, int max = 2000)
 {
     QString text = QString::fromUtf8(data);
     if (text.size() > max) {
-        text = text.left(max) + QStringLiteral("\n[… %1 more characters]").arg(text.size() - max);
+        text = text.left(max)
+            + (truncated ? QStringLiteral("\n[… at least %1 more characters]")
+                         : QStringLiteral("\n[… %1 more characters]"))
+                  .arg(text.size() - max);
+    } else if (truncated) {
+        text += QStringLiteral("\n[… cut]");
     }
     return text;
 }
@@ -149,8 +158,8 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
             if (!c.samples.isEmpty()) {
                 // The output of a sample that broke its expectation says more than the last one.
                 const Sample &shown = c.broken.isEmpty() ? c.samples.constLast() : c.broken.constFirst();
-                xml.writeTextElement(QStringLiteral("system-out"), xmlSafe(clip(shown.stdOut)));
-                xml.writeTextElement(QStringLiteral("system-err"), xmlSafe(clip(shown.stdErr)));
+                xml.writeTextElement(QStringLiteral("system-out"), xmlSafe(clip(shown.stdOut, shown.stdOutTruncated)));
+                xml.writeTextElement(QStringLiteral("system-err"), xmlSafe(clip(shown.stdErr, shown.stdErrTruncated)));
             }
             xml.writeEndElement();
         }
@@ -173,9 +182,22 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
     md += QStringLiteral("Run on **%1** from %2 to %3 UTC%4.\n\n")
               .arg(run.host, run.startedAt.toString(Qt::ISODate), run.finishedAt.toString(Qt::ISODate),
                   run.cancelled ? QStringLiteral(" (cancelled)") : QString());
-    md += broken == 0
-        ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
-        : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    if (run.cancelled) {
+        // A cancelled run proves nothing about what did not run: never call it a success.
+        qsizetype planned = 0;
+        for (const Probe &p : plan.probes) {
+            planned += qsizetype(p.repeat) * plan.targets.size();
+        }
+        md += QStringLiteral("**The run was cancelled before it finished:** %1 of %2 samples were recorded")
+                  .arg(run.samples.size())
+                  .arg(std::max(planned, run.samples.size()));
+        md += broken == 0 ? QStringLiteral(".") : QStringLiteral(", %1 of them broke an expectation.").arg(broken);
+        md += QStringLiteral(" A sample cut short by the cancel counts as skipped.\n\n");
+    } else {
+        md += broken == 0
+            ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
+            : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    }
 
     md += QStringLiteral("| probe |");
     for (const QString &t : matrix.targets()) {
@@ -220,8 +242,9 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
                           .arg(bad->message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail")
                                                       : bad->message);
                 QString body = QStringLiteral("$ %1\n").arg(bad->command);
-                for (const QByteArray &part : { bad->stdOut, bad->stdErr }) {
-                    QString text = clip(part, 1500);
+                for (const auto &[part, truncated] : { std::pair { bad->stdOut, bad->stdOutTruncated },
+                         std::pair { bad->stdErr, bad->stdErrTruncated } }) {
+                    QString text = clip(part, truncated, 1500);
                     if (!text.isEmpty() && !text.endsWith(QLatin1Char('\n'))) {
                         text += QLatin1Char('\n');
                     }

@@ -57,11 +57,61 @@ QStringList fromArray(const QJsonValue &v)
 
 } // namespace
 
-QByteArray runToJson(const Run &run)
+namespace {
+
+/// One JSON value as text: a scalar compact, an object or array indented as QJsonDocument does,
+/// its lines after the first shifted right by `indent` (strings never hold a raw newline).
+QByteArray jsonText(const QJsonValue &value, int indent)
 {
-    QJsonObject root;
-    root.insert(QStringLiteral("format"), QStringLiteral("nestscope-run"));
-    root.insert(QStringLiteral("version"), kVersion);
+    if (value.isObject() || value.isArray()) {
+        QByteArray text = (value.isObject() ? QJsonDocument(value.toObject()) : QJsonDocument(value.toArray()))
+                              .toJson(QJsonDocument::Indented);
+        text.chop(1); // the document's final newline
+        const QByteArray shifted = QByteArray("\n") + QByteArray(indent, ' ');
+        return text.replace("\n", shifted);
+    }
+    const QByteArray wrapped = QJsonDocument(QJsonArray { value }).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+QByteArray member(const QString &key, const QJsonValue &value, int indent = 4)
+{
+    return QByteArray(indent, ' ') + jsonText(key, indent) + ": " + jsonText(value, indent);
+}
+
+QJsonObject sampleToJson(const Sample &s)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("probe"), s.probeId);
+    o.insert(QStringLiteral("target"), s.target);
+    o.insert(QStringLiteral("repetition"), s.repetition);
+    o.insert(QStringLiteral("status"), toText(s.status));
+    o.insert(QStringLiteral("latency_ms"), s.latencyMs);
+    o.insert(QStringLiteral("exit_code"), s.exitCode);
+    if (s.signal != 0) {
+        o.insert(QStringLiteral("signal"), s.signal);
+    }
+    if (!s.phasesMs.isEmpty()) {
+        QJsonObject phases;
+        for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
+            phases.insert(it.key(), it.value());
+        }
+        o.insert(QStringLiteral("phases_ms"), phases);
+    }
+    o.insert(QStringLiteral("command"), s.command);
+    putOutput(o, QStringLiteral("stdout"), s.stdOut, s.stdOutTruncated);
+    putOutput(o, QStringLiteral("stderr"), s.stdErr, s.stdErrTruncated);
+    if (!s.message.isEmpty()) {
+        o.insert(QStringLiteral("message"), s.message);
+    }
+    o.insert(QStringLiteral("started_at"), s.startedAt.toString(Qt::ISODateWithMs));
+    return o;
+}
+
+} // namespace
+
+QByteArray runJsonHead(const Run &run)
+{
     QJsonObject plan { { QStringLiteral("name"), run.planName }, { QStringLiteral("file"), run.planFile } };
     if (!run.planText.isEmpty()) {
         plan.insert(QStringLiteral("text"), QString::fromUtf8(run.planText));
@@ -73,55 +123,49 @@ QByteArray runToJson(const Run &run)
         }
         plan.insert(QStringLiteral("variables"), vars);
     }
-    root.insert(QStringLiteral("plan"), plan);
+    QByteArray head = "{\n";
+    head += member(QStringLiteral("format"), QStringLiteral("nestscope-run")) + ",\n";
+    head += member(QStringLiteral("version"), kVersion) + ",\n";
+    head += member(QStringLiteral("plan"), plan) + ",\n";
     if (!run.topologyJson.isEmpty()) {
-        root.insert(QStringLiteral("topology"), QJsonDocument::fromJson(run.topologyJson).object());
+        head += member(QStringLiteral("topology"), QJsonDocument::fromJson(run.topologyJson).object()) + ",\n";
     }
-    root.insert(QStringLiteral("host"), run.host);
-    root.insert(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs));
-    root.insert(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs));
-    root.insert(QStringLiteral("status"), run.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"));
-    root.insert(QStringLiteral("probes"), toArray(run.probeIds));
-    root.insert(QStringLiteral("targets"), toArray(run.targets));
+    head += member(QStringLiteral("host"), run.host) + ",\n";
+    head += member(QStringLiteral("probes"), toArray(run.probeIds)) + ",\n";
+    head += member(QStringLiteral("targets"), toArray(run.targets)) + ",\n";
+    head += "    \"samples\": [";
+    return head;
+}
 
+QByteArray runJsonSample(const Sample &sample, qsizetype index)
+{
+    return (index == 0 ? QByteArray("\n") : QByteArray(",\n")) + QByteArray(8, ' ') + jsonText(sampleToJson(sample), 8);
+}
+
+QByteArray runJsonTail(const Run &run)
+{
     QJsonObject summary;
     summary.insert(QStringLiteral("samples"), static_cast<int>(run.samples.size()));
     for (auto st :
         { SampleStatus::Pass, SampleStatus::Fail, SampleStatus::Timeout, SampleStatus::Error, SampleStatus::Skipped }) {
         summary.insert(toText(st), run.count(st));
     }
-    root.insert(QStringLiteral("summary"), summary);
+    QByteArray tail = run.samples.isEmpty() ? QByteArray("],\n") : QByteArray("\n    ],\n");
+    tail += member(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs)) + ",\n";
+    tail += member(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs)) + ",\n";
+    tail += member(QStringLiteral("status"), run.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"))
+        + ",\n";
+    tail += member(QStringLiteral("summary"), summary) + "\n}\n";
+    return tail;
+}
 
-    QJsonArray samples;
-    for (const Sample &s : run.samples) {
-        QJsonObject o;
-        o.insert(QStringLiteral("probe"), s.probeId);
-        o.insert(QStringLiteral("target"), s.target);
-        o.insert(QStringLiteral("repetition"), s.repetition);
-        o.insert(QStringLiteral("status"), toText(s.status));
-        o.insert(QStringLiteral("latency_ms"), s.latencyMs);
-        o.insert(QStringLiteral("exit_code"), s.exitCode);
-        if (s.signal != 0) {
-            o.insert(QStringLiteral("signal"), s.signal);
-        }
-        if (!s.phasesMs.isEmpty()) {
-            QJsonObject phases;
-            for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
-                phases.insert(it.key(), it.value());
-            }
-            o.insert(QStringLiteral("phases_ms"), phases);
-        }
-        o.insert(QStringLiteral("command"), s.command);
-        putOutput(o, QStringLiteral("stdout"), s.stdOut, s.stdOutTruncated);
-        putOutput(o, QStringLiteral("stderr"), s.stdErr, s.stdErrTruncated);
-        if (!s.message.isEmpty()) {
-            o.insert(QStringLiteral("message"), s.message);
-        }
-        o.insert(QStringLiteral("started_at"), s.startedAt.toString(Qt::ISODateWithMs));
-        samples.append(o);
+QByteArray runToJson(const Run &run)
+{
+    QByteArray json = runJsonHead(run);
+    for (qsizetype i = 0; i < run.samples.size(); ++i) {
+        json += runJsonSample(run.samples.at(i), i);
     }
-    root.insert(QStringLiteral("samples"), samples);
-    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+    return json + runJsonTail(run);
 }
 
 Result<Run> runFromJson(const QByteArray &json, const QString &fileName)

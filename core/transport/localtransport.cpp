@@ -7,9 +7,15 @@
 #include <QProcess>
 #include <QTimer>
 
+#include <cerrno>
 #include <csignal>
+#include <iterator>
 #include <optional>
+#include <sys/socket.h>
 #include <sys/types.h>
+#ifdef Q_OS_LINUX
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 namespace nestscope {
@@ -35,6 +41,108 @@ QString toText(CommandOutcome outcome)
 
 namespace {
 
+/// Ends the process groups of the commands still running when Nestscope dies, however it dies:
+/// SIGKILL runs no handler and no destructor, and PR_SET_PDEATHSIG reaches only the shell, not
+/// what the shell started. A guard process, forked once, holds one end of a socket pair whose
+/// other end only Nestscope holds; each command's group is announced (+pgid) once its shell has
+/// started and withdrawn (-pgid) once the shell has exited. When the socket says end of file,
+/// Nestscope is gone: the guard kills every group still announced and exits.
+class ChildGuard {
+public:
+    static ChildGuard &instance()
+    {
+        static ChildGuard guard;
+        return guard;
+    }
+    void add(pid_t pgid) { send(pgid); }
+    void remove(pid_t pgid) { send(-pgid); }
+
+private:
+    ChildGuard()
+    {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+            return; // no guard: commands still end on every signal Nestscope can handle
+        }
+        const pid_t pid = ::fork();
+        if (pid < 0) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+            return;
+        }
+        if (pid == 0) {
+            ::close(fds[1]);
+            watch(fds[0]);
+        }
+        ::close(fds[0]);
+        m_fd = fds[1];
+    }
+
+    void send(pid_t value) const
+    {
+        if (m_fd < 0) {
+            return;
+        }
+        const qint32 record = value;
+        // MSG_NOSIGNAL: a guard that is gone must not take Nestscope with it (SIGPIPE).
+        while (::send(m_fd, &record, sizeof record, MSG_NOSIGNAL) < 0 && errno == EINTR) { }
+    }
+
+    /// The guard. Only async-signal-safe calls: the fork copied one thread of a threaded process.
+    [[noreturn]] static void watch(int fd)
+    {
+        // Hold nothing else of Nestscope's open: a reader of its output would wait for our end too.
+        if (fd != 3) {
+            ::dup2(fd, 3);
+            fd = 3;
+        }
+        ::close_range(4, ~0U, 0);
+        ::close(STDIN_FILENO);
+        ::close(STDOUT_FILENO);
+        ::close(STDERR_FILENO);
+        // Ctrl+C at a terminal reaches the guard too (it is in Nestscope's process group): it must
+        // outlive Nestscope, never die before it.
+        struct sigaction ignore { };
+        ignore.sa_handler = SIG_IGN;
+        for (const int signal : { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU }) {
+            ::sigaction(signal, &ignore, nullptr);
+        }
+        static pid_t groups[8192];
+        std::size_t count = 0;
+        for (;;) {
+            qint32 record = 0;
+            const ssize_t n = ::recv(fd, &record, sizeof record, 0);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break; // Nestscope is gone
+            }
+            if (n != sizeof record || record == 0) {
+                continue;
+            }
+            if (record > 0) {
+                if (count < std::size(groups)) {
+                    groups[count++] = record;
+                }
+            } else {
+                for (std::size_t i = 0; i < count; ++i) {
+                    if (groups[i] == -record) {
+                        groups[i] = groups[--count];
+                        break;
+                    }
+                }
+            }
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            ::kill(-groups[i], SIGKILL);
+        }
+        ::_exit(0);
+    }
+
+    int m_fd = -1;
+};
+
 class LocalJob final : public InteractiveJob {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LocalJob)
@@ -48,8 +156,23 @@ public:
         m_process.setArguments({ QStringLiteral("-c"), request.command });
         // Its own session makes the shell a process-group leader: kill(-pgid) then reaches every
         // child, grandchild and background job, which a plain QProcess::kill() would orphan.
-        m_process.setChildProcessModifier([] {
+        // PR_SET_PDEATHSIG: when Nestscope dies, even by SIGKILL where no handler runs, the kernel
+        // kills the shell, also in the moment before the ChildGuard knows its group (which then
+        // kills what the shell started). It is tied to the thread that forks: the main thread for
+        // the CLI and the GUI.
+        m_process.setChildProcessModifier([parent = ::getpid()] {
             ::setsid();
+            // An ignored SIGPIPE would stay ignored across exec (the CLI ignores it for itself):
+            // `yes | head` in a probe must end as it does in a shell.
+            struct sigaction pipeDefault { };
+            pipeDefault.sa_handler = SIG_DFL;
+            ::sigaction(SIGPIPE, &pipeDefault, nullptr);
+#ifdef Q_OS_LINUX
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) {
+                ::_exit(127); // Nestscope died before the line above took effect
+            }
+#endif
         });
         if (!interactive) {
             m_process.setStandardInputFile(QProcess::nullDevice());
@@ -63,6 +186,8 @@ public:
         });
         connect(&m_process, &QProcess::started, this, [this] {
             m_pgid = m_process.processId();
+            ChildGuard::instance().add(pid_t(m_pgid));
+            m_guarded = true;
             if (m_stopReason) {
                 killGroup(); // the timeout or cancel came while the process was still starting
             }
@@ -90,6 +215,7 @@ public:
             killGroup();
             m_process.waitForFinished(1000);
         }
+        unguard();
     }
 
     void begin()
@@ -114,7 +240,10 @@ public:
         }
     }
 
-    void cancel() override { stop(CommandOutcome::Cancelled); }
+    void cancel() override
+    {
+        stop(CommandOutcome::Cancelled);
+    }
 
     void write(const QByteArray &data) override
     {
@@ -175,6 +304,15 @@ private:
         }
     }
 
+    /// The shell has exited: its group is no longer the guard's to kill (its number may be reused).
+    void unguard()
+    {
+        if (m_guarded) {
+            m_guarded = false;
+            ChildGuard::instance().remove(pid_t(m_pgid));
+        }
+    }
+
     void killGroup()
     {
         if (m_pgid > 0) {
@@ -184,6 +322,7 @@ private:
 
     void onFinished(int exitCode, QProcess::ExitStatus status)
     {
+        unguard();
         // Read what is still buffered before looking at how it ended.
         append(m_result.stdOut, m_result.stdOutTruncated, m_process.readAllStandardOutput(), true);
         append(m_result.stdErr, m_result.stdErrTruncated, m_process.readAllStandardError(), false);
@@ -225,6 +364,7 @@ private:
     bool m_closeStdin = false;
     QByteArray m_stdin; ///< written before begin()
     qint64 m_pgid = 0;
+    bool m_guarded = false; ///< announced to the ChildGuard
     std::optional<CommandOutcome> m_stopReason;
     bool m_done = false;
 };

@@ -1,16 +1,23 @@
 #include "clirun.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QSysInfo>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <utility>
 
 // The command-line mode as a CI job uses it: the real binary, real plans, exit codes and JSON.
 class TestCli : public QObject {
@@ -65,10 +72,15 @@ private Q_SLOTS:
         QCOMPARE(topology.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-topology"));
         QCOMPARE(topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("hostname")).toString(),
             QSysInfo::machineHostName());
-        QVERIFY(!topology.value(QStringLiteral("runner")).toObject().value(QStringLiteral("interfaces")).toArray().isEmpty());
+        QVERIFY(!topology.value(QStringLiteral("runner"))
+                     .toObject()
+                     .value(QStringLiteral("interfaces"))
+                     .toArray()
+                     .isEmpty());
 
-        const auto without = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
-            QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")), QStringLiteral("--json"), QStringLiteral("-") });
+        const auto without = nestscope({ QStringLiteral("run"), QStringLiteral("--local"),
+            QStringLiteral("--no-topology"), QStringLiteral("--plan"), data(QStringLiteral("two-probes.yaml")),
+            QStringLiteral("--json"), QStringLiteral("-") });
         QCOMPARE(without.exitCode, 1);
         QVERIFY(!QJsonDocument::fromJson(without.out).object().contains(QStringLiteral("topology")));
     }
@@ -77,7 +89,8 @@ private Q_SLOTS:
     {
         const QString plan = data(QStringLiteral("two-probes.yaml"));
         // In a log: one line per sample, no terminal control sequences.
-        const auto logged = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan });
+        const auto logged
+            = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan });
         QVERIFY2(logged.err.contains("[4/4] "), logged.err.constData());
         QVERIFY(!logged.err.contains("\x1b[K"));
 
@@ -428,6 +441,463 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("there is no display"), r.err.constData());
         QVERIFY(r.err.contains("nestscope run --local --plan"));
+    }
+
+    // --- Signals, outputs that cannot be written, and what reaches the terminal ---
+
+    static void writeFile(const QString &path, const QByteArray &text, bool executable = false)
+    {
+        QFile f(path);
+        QVERIFY2(f.open(QIODevice::WriteOnly), qPrintable(path));
+        f.write(text);
+        f.close();
+        if (executable) {
+            QVERIFY(f.setPermissions(f.permissions() | QFile::ExeOwner | QFile::ExeGroup | QFile::ExeOther));
+        }
+    }
+
+    /// A shell command that starts `sleep 300` as its own child (so the test sees whether
+    /// grandchildren of nestscope are stopped), writes its PID to `pidFile` in one step, and waits.
+    static QByteArray sleeperScript(const QString &pidFile)
+    {
+        return QStringLiteral("sleep 300 & echo $! > '%1.tmp' && mv '%1.tmp' '%1'; wait").arg(pidFile).toUtf8();
+    }
+
+    /// Whether `pid` is a live process (a zombie waiting for its reaper has ended).
+    static bool alive(qint64 pid)
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly)) {
+            return false;
+        }
+        const QByteArray line = stat.readAll();
+        const qsizetype close = line.lastIndexOf(')');
+        return close < 0 || line.mid(close + 2, 1) != "Z";
+    }
+
+    static qint64 readPid(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLongLong() : 0;
+    }
+
+    /// The status and sample count of the one run in the store, read with SQL: RunStore::open()
+    /// would turn a run left `running` into `interrupted` and hide what nestscope left behind.
+    static std::pair<QString, int> storedRun(const QString &path)
+    {
+        std::pair<QString, int> found { QStringLiteral("none"), -1 };
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_cli_store"));
+            db.setDatabaseName(path);
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            if (db.open()) {
+                QSqlQuery q(QStringLiteral("SELECT status, n_samples FROM runs"), db);
+                if (q.next()) {
+                    found = { q.value(0).toString(), q.value(1).toInt() };
+                }
+                if (q.next()) {
+                    found.first = QStringLiteral("more than one run");
+                }
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tst_cli_store"));
+        return found;
+    }
+
+    void signalStopsEveryPhase_data()
+    {
+        QTest::addColumn<QString>("phase");
+        QTest::addColumn<int>("signal");
+        for (const char *phase : { "instances", "discovery", "running" }) {
+            for (const auto &[name, number] :
+                { std::pair { "SIGINT", SIGINT }, std::pair { "SIGTERM", SIGTERM }, std::pair { "SIGHUP", SIGHUP } }) {
+                QTest::addRow("%s %s", phase, name) << QString::fromLatin1(phase) << number;
+            }
+        }
+    }
+
+    void signalStopsEveryPhase()
+    {
+        // Each phase is held up by a command that sleeps and says its PID: a fake `lxc` while the
+        // plan's instances are looked up, a fake `ip` while the topology is discovered, a probe
+        // while the run runs. The signal comes once that PID is written, never after a set time.
+        QFETCH(QString, phase);
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        QByteArray yaml = "name: Held up\ndefaults: {concurrency: 1, timeout: 600s}\n";
+        if (phase == QLatin1String("running")) {
+            yaml += "probes:\n"
+                    "  - {id: quick, kind: shell, command: \"true\"}\n"
+                    "  - id: sleeper\n    kind: shell\n    command: \""
+                + sleeperScript(pidFile) + "\"\n" + "  - {id: never, kind: shell, command: \"touch '" + marker.toUtf8()
+                + "'\"}\n";
+        } else {
+            if (phase == QLatin1String("instances")) {
+                yaml += "targets: [runner, vm1]\n";
+            }
+            yaml += "probes:\n  - {id: marker, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n";
+            const QString tool = phase == QLatin1String("instances") ? QStringLiteral("lxc") : QStringLiteral("ip");
+            writeFile(bin + QLatin1Char('/') + tool, "#!/bin/sh\n" + sleeperScript(pidFile) + "\n", true);
+        }
+        writeFile(plan, yaml);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan,
+                QStringLiteral("--json"), json, QStringLiteral("--markdown"), markdown, QStringLiteral("--store"),
+                store });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0);
+        QVERIFY(alive(child));
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("interrupted by SIG"), err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000); // the signal ended what the command had started
+        QVERIFY(!QFile::exists(marker)); // nothing ran after the signal
+
+        const bool running = phase == QLatin1String("running");
+        QFile f(json);
+        QVERIFY2(f.open(QIODevice::ReadOnly), err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        const QJsonArray samples = o.value(QStringLiteral("samples")).toArray();
+        QCOMPARE(samples.size(), running ? 2 : 0);
+        if (running) {
+            QCOMPARE(samples.at(0).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("pass"));
+        }
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        const QByteArray md = m.readAll();
+        QVERIFY2(!md.contains("Every expectation held"), md.constData());
+        QVERIFY2(md.contains(running ? "**The run was cancelled before it finished:** 2 of 3 samples were recorded"
+                         : phase == QLatin1String("instances")
+                         ? "**The run was cancelled before it finished:** 0 of 2 samples were recorded"
+                         : "**The run was cancelled before it finished:** 0 of 1 samples were recorded"),
+            md.constData());
+        QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), running ? 2 : 0 }));
+    }
+
+    void signalWhileConnectingStops_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << SIGINT;
+        QTest::newRow("SIGTERM") << SIGTERM;
+        QTest::newRow("SIGHUP") << SIGHUP;
+    }
+
+    void signalWhileConnectingStops()
+    {
+        // An "SSH server" on loopback that accepts and never says a word: nestscope waits in the
+        // connect for its banner; the signal comes once the connection has arrived.
+        QFETCH(int, signal);
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(
+            plan, "name: Marks\nprobes:\n  - {id: mark, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        QProcess p;
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--host"), QStringLiteral("127.0.0.1:%1").arg(silent.serverPort()),
+                QStringLiteral("--ssh-config"), QStringLiteral("/dev/null"), QStringLiteral("--known-hosts"),
+                dir.filePath(QStringLiteral("known_hosts")), QStringLiteral("--plan"), plan, QStringLiteral("--json"),
+                json, QStringLiteral("--markdown"), markdown, QStringLiteral("--store"), store });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(silent.hasPendingConnections() || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("interrupted by SIG"), err.constData());
+        QVERIFY(!QFile::exists(marker));
+        QFile f(json);
+        QVERIFY2(f.open(QIODevice::ReadOnly), err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        QVERIFY(o.value(QStringLiteral("samples")).toArray().isEmpty());
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        QVERIFY(m.readAll().contains("**The run was cancelled before it finished:** 0 of 1 samples were recorded"));
+        QCOMPARE(storedRun(store), (std::pair { QStringLiteral("cancelled"), 0 }));
+    }
+
+    void topologyStopsOnASignal_data() { signalWhileConnectingStops_data(); }
+
+    void topologyStopsOnASignal()
+    {
+        // A fake `ip` holds the discovery up; the signal comes once it has said its PID.
+        QFETCH(int, signal);
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        writeFile(bin + QStringLiteral("/ip"), "#!/bin/sh\n" + sleeperScript(pidFile) + "\n", true);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const QString json = dir.filePath(QStringLiteral("t.json"));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--json"), json });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0 && alive(child));
+        QCOMPARE(::kill(pid_t(p.processId()), signal), 0);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("nestscope topology: interrupted by SIG"), err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000);
+        QVERIFY(!QFile::exists(json)); // nothing finished, nothing is written
+    }
+
+    void childrenDoNotOutliveAKilledNestscope()
+    {
+        // SIGKILL runs no handler: the kernel has to end what nestscope started.
+        QTemporaryDir dir;
+        const QString pidFile = dir.filePath(QStringLiteral("child.pid"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Killed\ndefaults: {timeout: 600s}\nprobes:\n  - id: sleeper\n    kind: shell\n    command: \""
+                + sleeperScript(pidFile) + "\"\n");
+        QProcess p;
+        p.start(QStringLiteral(NESTSCOPE_BINARY),
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+                QStringLiteral("--plan"), plan });
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(pidFile) || p.state() == QProcess::NotRunning, 120000);
+        QVERIFY2(p.state() == QProcess::Running, p.readAllStandardError().constData());
+        const qint64 child = readPid(pidFile);
+        QVERIFY(child > 0 && alive(child));
+        p.kill();
+        QVERIFY(p.waitForFinished(60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!alive(child), 30000);
+    }
+
+    void memoryDoesNotGrowWithTheOutput()
+    {
+        // 40 samples that each print 1 MiB on stdout and on stderr (the transport's cap) used to
+        // take about 400 MB: every output kept in the run, then the whole JSON document built at
+        // once. Now the JSON is written sample by sample and the run keeps 16 KiB of each output.
+        rusage before {};
+        QCOMPARE(::getrusage(RUSAGE_CHILDREN, &before), 0);
+        constexpr long kCeilingKb = 200 * 1024;
+        QVERIFY2(before.ru_maxrss < kCeilingKb, "an earlier child already used more than the ceiling");
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Loud\ndefaults: {concurrency: 4, timeout: 300s, repeat: 40}\nprobes:\n  - id: loud\n    kind: "
+            "shell\n"
+            "    command: head -c 1048576 /dev/zero | tr '\\000' a; head -c 1048576 /dev/zero | tr '\\000' b >&2\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString junit = dir.filePath(QStringLiteral("run.xml"));
+        const auto r = nestscope::test::runNestscope(
+            { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+                QStringLiteral("--quiet"), QStringLiteral("--plan"), plan, QStringLiteral("--json"), json,
+                QStringLiteral("--junit"), junit },
+            QProcessEnvironment::systemEnvironment(), 600000);
+        QCOMPARE(r.exitCode, 0);
+        rusage after {};
+        QCOMPARE(::getrusage(RUSAGE_CHILDREN, &after), 0);
+        QVERIFY2(after.ru_maxrss < kCeilingKb, qPrintable(QStringLiteral("%1 MB").arg(after.ru_maxrss / 1024)));
+        // The JSON still has every byte of every output (40 x 2 MiB), and ends as a document does.
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY2(f.size() > 40 * 2 * 1048576, qPrintable(QString::number(f.size())));
+        QVERIFY(f.seek(f.size() - 200));
+        const QByteArray end = f.readAll();
+        QVERIFY2(end.contains("\"samples\": 40") && end.endsWith("}\n"), end.constData());
+        // JUnit shows the start of an output and says honestly that there was more.
+        QFile x(junit);
+        QVERIFY(x.open(QIODevice::ReadOnly));
+        QVERIFY(x.readAll().contains("[… at least "));
+    }
+
+    void outputsAreCheckedBeforeAnythingRuns_data()
+    {
+        QTest::addColumn<QStringList>("outputs");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("json in a missing folder")
+            << QStringList { QStringLiteral("--json"), QStringLiteral("/nonexistent-nestscope/dir/x.json") }
+            << "cannot write --json /nonexistent-nestscope/dir/x.json: the folder /nonexistent-nestscope/dir does "
+               "not exist";
+        QTest::newRow("junit over a file of /proc") << QStringList { QStringLiteral("--junit"),
+            QStringLiteral("/proc/version") } << "cannot write --junit /proc/version: cannot create a file in /proc";
+        QTest::newRow("markdown into a folder of /proc")
+            << QStringList { QStringLiteral("--markdown"), QStringLiteral("/proc/self/report.md") }
+            << "cannot write --markdown /proc/self/report.md: cannot create a file in /proc/self";
+        QTest::newRow("json is a folder") << QStringList { QStringLiteral("--json"), QStringLiteral("/tmp") }
+                                          << "cannot write --json /tmp: it is a folder";
+        QTest::newRow("store in /proc") << QStringList { QStringLiteral("--store"),
+            QStringLiteral("/proc/runs.sqlite") }
+                                        << "cannot use --store /proc/runs.sqlite";
+    }
+
+    void outputsAreCheckedBeforeAnythingRuns()
+    {
+        QFETCH(QStringList, outputs);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(
+            plan, "name: Marks\nprobes:\n  - {id: mark, kind: shell, command: \"touch '" + marker.toUtf8() + "'\"}\n");
+        const QString good = dir.filePath(QStringLiteral("good.json"));
+        const auto r
+            = nestscope(QStringList { QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan,
+                            QStringLiteral("--markdown"), dir.filePath(QStringLiteral("good.md")) }
+                + outputs);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
+        QVERIFY2(!QFile::exists(marker), r.err.constData()); // nothing ran
+        QVERIFY(!r.err.contains("Discovering"));
+    }
+
+    void topologyOutputsAreCheckedBeforeDiscovery()
+    {
+        QTemporaryDir dir;
+        const QString bin = dir.filePath(QStringLiteral("bin"));
+        QVERIFY(QDir().mkpath(bin));
+        const QString marker = dir.filePath(QStringLiteral("discovered"));
+        writeFile(bin + QStringLiteral("/ip"), "#!/bin/sh\ntouch '" + marker.toUtf8() + "'\n", true);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PATH"), bin + QLatin1Char(':') + env.value(QStringLiteral("PATH")));
+        const auto r = nestscope({ QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--json"),
+                                     dir.filePath(QStringLiteral("t.json")), QStringLiteral("--svg"),
+                                     QStringLiteral("/nonexistent-nestscope/t.svg") },
+            env);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cannot write --svg /nonexistent-nestscope/t.svg: the folder /nonexistent-nestscope "
+                                "does not exist"),
+            r.err.constData());
+        QVERIFY(!QFile::exists(marker));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("t.json"))));
+    }
+
+    void writeErrorsOnStandardOutputAreReported()
+    {
+        for (const QString &command : { QStringLiteral("run"), QStringLiteral("topology") }) {
+            QProcess p;
+            p.setStandardOutputFile(QStringLiteral("/dev/full"));
+            QStringList args { command, QStringLiteral("--local"), QStringLiteral("--json"), QStringLiteral("-") };
+            if (command == QLatin1String("run")) {
+                args << QStringLiteral("--no-topology") << QStringLiteral("--plan")
+                     << data(QStringLiteral("all-pass.yaml"));
+            }
+            p.start(QStringLiteral(NESTSCOPE_BINARY), args);
+            QVERIFY(p.waitForFinished(60000));
+            const QByteArray err = p.readAllStandardError();
+            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(p.exitCode(), 2);
+            const QByteArray expected
+                = "nestscope " + command.toUtf8() + ": cannot write to standard output: No space left on device";
+            QVERIFY2(err.contains(expected), err.constData());
+        }
+        // The same through a path: /dev/full is written into (a device) and the error is reported.
+        const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+            QStringLiteral("--quiet"), QStringLiteral("--plan"), data(QStringLiteral("all-pass.yaml")),
+            QStringLiteral("--markdown"), QStringLiteral("/dev/full") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cannot write /dev/full: No space left on device"), r.err.constData());
+    }
+
+    void aReaderThatGoesAwayIsAWriteError()
+    {
+        // `nestscope run --json - | head -c 10`: the JSON's reader is gone while the run goes on.
+        // That is a write error (exit code 2, the other outputs written), not a SIGPIPE that ends
+        // the run; and a probe still sees SIGPIPE as it would in a shell (`yes | head` ends).
+        QTemporaryDir dir;
+        const QString go = dir.filePath(QStringLiteral("go"));
+        const QString yesRc = dir.filePath(QStringLiteral("yes.rc"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Waits\nprobes:\n  - id: waits\n    kind: shell\n    command: \"while [ ! -e '" + go.toUtf8()
+                + "' ]; do sleep 0.05; done; { yes; echo $? > '" + yesRc.toUtf8() + "'; } | head -n 1\"\n");
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        const QString rc = dir.filePath(QStringLiteral("rc"));
+        // The reader closes its end of the pipe, and only then lets the probe finish.
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("GO"), go);
+        env.insert(QStringLiteral("RC"), rc);
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral("/bin/sh"),
+            { QStringLiteral("-c"),
+                QStringLiteral("( \"$0\" \"$@\"; echo $? > \"$RC\" ) | { exec <&-; touch \"$GO\"; }"),
+                QStringLiteral(NESTSCOPE_BINARY), QStringLiteral("run"), QStringLiteral("--local"),
+                QStringLiteral("--no-topology"), QStringLiteral("--quiet"), QStringLiteral("--plan"), plan,
+                QStringLiteral("--json"), QStringLiteral("-"), QStringLiteral("--markdown"), markdown });
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QFile code(rc);
+        QVERIFY(code.open(QIODevice::ReadOnly));
+        QCOMPARE(code.readAll().trimmed(), QByteArray("2"));
+        QVERIFY2(err.contains("cannot write to standard output: Broken pipe"), err.constData());
+        QVERIFY2(err.contains("Waits: 1 pass"), err.constData());
+        QFile m(markdown);
+        QVERIFY(m.open(QIODevice::ReadOnly));
+        QVERIFY(m.readAll().contains("**Every expectation held** (1 samples)."));
+        QFile yes(yesRc);
+        QVERIFY(yes.open(QIODevice::ReadOnly));
+        QCOMPARE(yes.readAll().trimmed(), QByteArray("141")); // 128 + SIGPIPE, as in a shell
+    }
+
+    void targetOutputCannotDriveTheTerminal()
+    {
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        // The plan's name carries an ESC, the probe's stderr a title change and a screen clear.
+        writeFile(plan,
+            "name: \"Evil \\e[31mplan\"\nprobes:\n"
+            "  - id: noisy\n    kind: shell\n    command: printf '\\033]0;pwned\\007\\033[2J\\n' >&2; exit 1\n");
+        const auto logged = nestscope({ QStringLiteral("run"), QStringLiteral("--local"),
+            QStringLiteral("--no-topology"), QStringLiteral("--plan"), plan });
+        QCOMPARE(logged.exitCode, 1);
+        QVERIFY2(!logged.err.contains('\x1b') && !logged.err.contains('\x07'), logged.err.constData());
+        QVERIFY2(logged.err.contains("\\x1b]0;pwned\\x07\\x1b[2J"), logged.err.constData());
+        QVERIFY2(logged.err.contains("Evil \\x1b[31mplan: 0 pass, 1 fail"), logged.err.constData());
+
+        // On a terminal only the bar's own "\r\x1b[K" remains.
+        if (QStandardPaths::findExecutable(QStringLiteral("script")).isEmpty()) {
+            QSKIP("script(1) (bsdutils) is not installed");
+        }
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TERM"), QStringLiteral("xterm"));
+        p.setProcessEnvironment(env);
+        const QString command = QStringLiteral("stty cols 100; exec '%1' run --local --no-topology --plan '%2'")
+                                    .arg(QStringLiteral(NESTSCOPE_BINARY), plan);
+        p.start(QStringLiteral("script"), { QStringLiteral("-qefc"), command, QStringLiteral("/dev/null") });
+        QVERIFY(p.waitForFinished(60000));
+        QByteArray tty = p.readAllStandardOutput();
+        QVERIFY2(tty.contains("\\x1b]0;pwned"), tty.constData());
+        tty.replace("\r\x1b[K", "");
+        QVERIFY2(!tty.contains('\x1b') && !tty.contains('\x07'), tty.constData());
     }
 };
 

@@ -99,13 +99,20 @@ private Q_SLOTS:
 
     void unwritableOutputExitsTwoButWritesTheOthers()
     {
+        // An output that cannot be written at all is found before the discovery: nothing is written.
         QTemporaryDir dir;
         const QString json = dir.filePath(QStringLiteral("t.json"));
-        const auto r = nestscope(
-            { QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--quiet"), QStringLiteral("--svg"),
-                dir.filePath(QStringLiteral("no/such/dir/t.svg")), QStringLiteral("--json"), json });
+        const QString svg = dir.filePath(QStringLiteral("no/such/dir/t.svg"));
+        auto r = nestscope({ QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+            QStringLiteral("--svg"), svg, QStringLiteral("--json"), json });
         QCOMPARE(r.exitCode, 2);
-        QVERIFY2(r.err.contains("cannot write"), r.err.constData());
+        QVERIFY2(r.err.contains(QStringLiteral("cannot write --svg %1").arg(svg).toUtf8()), r.err.constData());
+        QVERIFY(!QFile::exists(json));
+        // One whose write fails at the end (a full device) does not cost the others.
+        r = nestscope({ QStringLiteral("topology"), QStringLiteral("--local"), QStringLiteral("--quiet"),
+            QStringLiteral("--svg"), QStringLiteral("/dev/full"), QStringLiteral("--json"), json });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("cannot write /dev/full: No space left on device"), r.err.constData());
         QVERIFY(QFile::exists(json));
     }
 

@@ -953,6 +953,60 @@ private Q_SLOTS:
         QCOMPARE(runner.run().samples.size(), 2);
         QCOMPARE(runner.run().count(SampleStatus::Skipped), 2);
     }
+
+    void cancelBeforeStartEndsTheRunAtOnce()
+    {
+        Plan plan;
+        plan.name = QStringLiteral("c");
+        plan.targets = { QStringLiteral("runner") };
+        Probe p;
+        p.id = QStringLiteral("marks");
+        p.kind = ProbeKind::Shell;
+        p.timeout = 30s;
+        p.command = QStringLiteral("touch %1").arg(m_marker.filePath(QStringLiteral("cancelled-before-start")));
+        plan.probes = { p };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        runner.cancel();
+        QCOMPARE(done.size(), 1);
+        QCOMPARE(done.first().at(0).toBool(), true);
+        QVERIFY(runner.run().cancelled);
+        QVERIFY(runner.run().samples.isEmpty());
+        runner.start(); // nothing more runs
+        QVERIFY(!runner.isRunning());
+        QCOMPARE(done.size(), 1);
+        QVERIFY(!QFile::exists(m_marker.filePath(QStringLiteral("cancelled-before-start"))));
+    }
+
+    void keptOutputIsBoundedButSamplesCarryAll()
+    {
+        Plan plan;
+        plan.name = QStringLiteral("k");
+        plan.targets = { QStringLiteral("runner") };
+        Probe p;
+        p.id = QStringLiteral("loud");
+        p.kind = ProbeKind::Shell;
+        p.timeout = 30s;
+        p.command = QStringLiteral("head -c 100000 /dev/zero | tr '\\000' a; printf short >&2");
+        plan.probes = { p };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        runner.setKeptOutput(1000);
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        QList<Sample> emitted;
+        connect(&runner, &PlanRunner::sampleFinished, this, [&](const Sample &s) {
+            emitted << s;
+        });
+        runner.start();
+        QVERIFY(done.wait(30000));
+        QCOMPARE(emitted.size(), 1);
+        QCOMPARE(emitted.first().stdOut.size(), 100000);
+        const Sample &kept = runner.run().samples.first();
+        QCOMPARE(kept.stdOut, QByteArray(1000, 'a'));
+        QVERIFY(kept.stdOutTruncated);
+        QCOMPARE(kept.stdErr, QByteArray("short"));
+        QVERIFY(!kept.stdErrTruncated);
+        QCOMPARE(kept.status, SampleStatus::Pass);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProbes)

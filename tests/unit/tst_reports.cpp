@@ -107,6 +107,49 @@ private Q_SLOTS:
         QVERIFY2(md.contains(QStringLiteral("````console\n$ cmd x\n```\nnot the end\n````\n")), qPrintable(md));
         QVERIFY(md.contains(QStringLiteral("**1 of 1 samples broke an expectation.**")));
     }
+
+    void terminalSafeShowsControlCharacters()
+    {
+        QCOMPARE(terminalSafe(QStringLiteral("plain text\twith a tab\nand a newline")),
+            QStringLiteral("plain text\twith a tab\nand a newline"));
+        QCOMPARE(terminalSafe(QStringLiteral("\x1b]0;pwned\x07\x1b[2J")), QStringLiteral("\\x1b]0;pwned\\x07\\x1b[2J"));
+        QCOMPARE(terminalSafe(QStringLiteral("cr\rdel\x7f") + QChar(0x9b) + QStringLiteral("✓")),
+            QStringLiteral("cr\\x0ddel\\x7f\\x9b✓"));
+        // The sample line and the bar are safe as a whole.
+        Sample s = sample(QStringLiteral("p"), SampleStatus::Fail, {}, QStringLiteral("bad \x1b[2J"));
+        QVERIFY(!progressSampleLine(ProgressState { 1, 1, 0, 1 }, s).contains(QChar(0x1b)));
+        QVERIFY(!progressBarLine(ProgressState { 1, 2, 0, 0 }, QStringLiteral("p\x1b[31m on runner"), 200)
+                     .contains(QChar(0x1b)));
+    }
+
+    void markdownOfACancelledRunSaysSo()
+    {
+        Plan plan;
+        plan.targets = { QStringLiteral("runner") };
+        Probe p;
+        p.id = QStringLiteral("a");
+        p.repeat = 3;
+        plan.probes = { p };
+        Run run = makeRun({ sample(QStringLiteral("a"), SampleStatus::Pass) });
+        run.cancelled = true;
+        const QString md = QString::fromUtf8(runToMarkdown(plan, run));
+        QVERIFY2(!md.contains(QStringLiteral("Every expectation held")), qPrintable(md));
+        QVERIFY2(
+            md.contains(QStringLiteral("**The run was cancelled before it finished:** 1 of 3 samples were recorded.")),
+            qPrintable(md));
+    }
+
+    void clippedOutputSaysThereWasMore()
+    {
+        Plan plan;
+        plan.targets = { QStringLiteral("runner") };
+        Sample s = sample(QStringLiteral("a"), SampleStatus::Fail, QByteArray(3000, 'x'));
+        s.stdOutTruncated = true;
+        const QByteArray xml = runToJUnit(plan, makeRun({ s }));
+        QVERIFY2(xml.contains("[… at least 1000 more characters]"), xml.constData());
+        s.stdOutTruncated = false;
+        QVERIFY(runToJUnit(plan, makeRun({ s })).contains("[… 1000 more characters]"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReports)

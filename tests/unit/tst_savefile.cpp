@@ -142,6 +142,47 @@ private Q_SLOTS:
             QVERIFY(QFileInfo(target).isSymLink());
         }
     }
+
+    void cannotWriteSaysWhyBeforeWriting()
+    {
+        QTemporaryDir dir;
+        QCOMPARE(cannotWrite(dir.filePath(QStringLiteral("new.json"))), QString());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("new.json")))); // nothing was written
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+        QCOMPARE(cannotWrite(QStringLiteral("/dev/null")), QString());
+        QCOMPARE(cannotWrite(QStringLiteral("/dev/stdout")), QString());
+        QCOMPARE(cannotWrite(dir.filePath(QStringLiteral("no/such/x.json"))),
+            QStringLiteral("the folder %1 does not exist").arg(dir.filePath(QStringLiteral("no/such"))));
+        QCOMPARE(cannotWrite(dir.path()), QStringLiteral("it is a folder"));
+        // Root ignores permission bits, but cannot make files in /proc.
+        QVERIFY(
+            cannotWrite(QStringLiteral("/proc/version")).startsWith(QStringLiteral("cannot create a file in /proc")));
+    }
+
+    void anUncommittedWriterLeavesTheOldFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("run.json"));
+        QCOMPARE(writeWholeFile(path, "old"), QString());
+        {
+            WholeFileWriter out(path);
+            QCOMPARE(out.open(), QString());
+            QVERIFY(out.write("new, but never "));
+            QCOMPARE(readAll(path), QByteArray("old")); // replaced only by commit()
+        }
+        QCOMPARE(readAll(path), QByteArray("old"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList { QStringLiteral("run.json") });
+        WholeFileWriter out(path);
+        QCOMPARE(out.open(), QString());
+        QVERIFY(out.write("new "));
+        QVERIFY(out.write("and whole"));
+        QCOMPARE(out.commit(), QString());
+        QCOMPARE(readAll(path), QByteArray("new and whole"));
+        WholeFileWriter full(QStringLiteral("/dev/full"));
+        QCOMPARE(full.open(), QString());
+        full.write(QByteArray(100000, 'x'));
+        QVERIFY(!full.commit().isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSaveFile)

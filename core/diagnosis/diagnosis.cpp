@@ -1429,7 +1429,13 @@ void Engine::forwarding()
                 });
                 if (it != m_findings.end() && fam == Fam::V6) {
                     it->families << famKey(fam);
-                    it->title.replace(QStringLiteral("IPv4"), QStringLiteral("IPv4 and IPv6"));
+                    if (it->id == QLatin1String("ip-forward-off")) {
+                        it->title
+                            = QStringLiteral("The runner forwards neither IPv4 nor IPv6 (net.ipv4.ip_forward = 0, "
+                                             "net.ipv6.conf.all.forwarding = 0)");
+                    } else {
+                        it->title.replace(QStringLiteral("IPv4"), QStringLiteral("IPv4 and IPv6"));
+                    }
                     for (const Evidence &e : f.evidence) {
                         if (!it->evidence.contains(e)) {
                             it->evidence << e;
@@ -1564,6 +1570,9 @@ void Engine::dns()
                                      "not use the bridge's DNS but the servers in their resolv.conf.")
                           .arg(who, affected.size() == 1 ? QStringLiteral("s") : QString());
         }
+        // Reverts run in reverse order, so each puts its rule back where it was once the later
+        // deletions are undone: at its position among the rules still there.
+        std::map<QString, QList<int>> deleted; // chain -> original positions deleted so far
         for (const fwmodel::Decision &d : refusals) {
             for (const QString &jump : d.path) {
                 f.evidence << fact(d.source, jump, QStringLiteral("The input hook jumps here."));
@@ -1573,29 +1582,28 @@ void Engine::dns()
                            : QStringLiteral("This rule drops DNS queries from the bridge (rule %1 of %2).")
                                  .arg(d.position)
                                  .arg(d.chain));
-            if (d.source == QLatin1String("nft -j list ruleset") && !d.byPolicy && d.nftHandle >= 0) {
+            if (d.byPolicy) {
+                continue;
+            }
+            QList<int> &before = deleted[d.source + d.table + d.chain];
+            const int position = d.position - int(std::count_if(before.cbegin(), before.cend(), [&](int p) {
+                return p < d.position;
+            }));
+            before << d.position;
+            if (d.source == QLatin1String("nft -j list ruleset") && d.nftHandle >= 0) {
                 const QStringList t = d.table.split(QLatin1Char(' '));
                 const QString where = QStringLiteral("%1 %2 %3").arg(t.value(0), t.value(1), d.chain);
-                QString revert = QStringLiteral("nft insert rule %1 %2").arg(where, d.nftRuleBody);
-                // Put it back where it was: after the rule that preceded it.
-                if (d.position > 1) {
-                    if (const auto rs = fwmodel::parseNftRules(m_t.firewall.rawNftJson.toUtf8())) {
-                        if (const fwmodel::NftChain *c = rs->chain(t.value(0), t.value(1), d.chain)) {
-                            revert = QStringLiteral("nft add rule %1 position %2 %3")
-                                         .arg(where)
-                                         .arg(c->rules.at(d.position - 2).handle)
-                                         .arg(d.nftRuleBody);
-                        }
-                    }
-                }
+                const QString revert = position <= 1
+                    ? QStringLiteral("nft insert rule %1 %2").arg(where, d.nftRuleBody)
+                    : QStringLiteral("nft add rule %1 index %2 %3").arg(where).arg(position - 2).arg(d.nftRuleBody);
                 f.fix << FixStep { QStringLiteral("nft delete rule %1 handle %2").arg(where).arg(d.nftHandle), revert,
                     QStringLiteral("Remove the rule that drops DNS from the bridge.") };
-            } else if (!d.byPolicy && d.source != QLatin1String("nft -j list ruleset")) {
+            } else if (d.source != QLatin1String("nft -j list ruleset")) {
                 const QString tool = d.source.startsWith(QLatin1String("ip6")) ? QStringLiteral("ip6tables")
                                                                                : QStringLiteral("iptables");
                 const QString spec = d.ruleText.section(QLatin1Char(' '), 2);
                 f.fix << FixStep { QStringLiteral("%1 -D %2 %3").arg(tool, d.chain, spec),
-                    QStringLiteral("%1 -I %2 %3 %4").arg(tool, d.chain).arg(d.position).arg(spec),
+                    QStringLiteral("%1 -I %2 %3 %4").arg(tool, d.chain).arg(position).arg(spec),
                     QStringLiteral("Remove the rule that drops DNS from the bridge.") };
             }
         }
@@ -1767,11 +1775,15 @@ void Engine::singleInstance()
             sides.prepend(i);
             addContrast(f, { i }, fam);
             for (const QString &p : passing) {
-                for (Cell *c : ipCells(p, fam, true)) {
-                    if (c->passes() && cell(c->probe, i) && cell(c->probe, i)->fails()) {
-                        f.evidence << sampleEvidence(
-                            *c->first(false), QStringLiteral("%1 passes on %2.").arg(c->probe, p));
-                        break;
+                bool shown = false;
+                for (const Layer layer : { Layer::Tcp, Layer::Tls, Layer::Http, Layer::Icmp, Layer::Bulk }) {
+                    for (Cell *c : ipCells(p, fam, true)) {
+                        if (!shown && c->info.layer == layer && c->passes() && cell(c->probe, i)
+                            && cell(c->probe, i)->fails()) {
+                            f.evidence << sampleEvidence(
+                                *c->first(false), QStringLiteral("%1 passes on %2.").arg(c->probe, p));
+                            shown = true;
+                        }
                     }
                 }
             }

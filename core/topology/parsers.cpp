@@ -930,6 +930,18 @@ Result<NftFacts> parseNftRuleset(const QByteArray &json)
     return facts;
 }
 
+QString nftRuleText(const QJsonArray &expr)
+{
+    QStringList words;
+    for (const QJsonValue &v : expr) {
+        const QString text = nftStatement(v.toObject());
+        if (!text.isEmpty()) {
+            words << text;
+        }
+    }
+    return words.join(QLatin1Char(' '));
+}
+
 // ---- iptables -------------------------------------------------------------------------------
 
 Result<IptablesFacts> parseIptablesSave(const QByteArray &text, TopoAddress::Family family)

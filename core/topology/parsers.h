@@ -4,6 +4,7 @@
 #include "topology/topology.h"
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -57,6 +58,10 @@ struct NftFacts {
     QStringList masqueradeRules;
 };
 Result<NftFacts> parseNftRuleset(const QByteArray &json);
+
+/// A rule's statements ("expr" of `nft -j`) as nft would roughly print them, counters left out:
+/// `iifname lxdbr0 udp dport 53 drop`. For evidence and messages.
+QString nftRuleText(const QJsonArray &expr);
 
 /// What `iptables-save` (or `ip6tables-save`) says about forwarding.
 struct IptablesFacts {

@@ -1,7 +1,5 @@
 #include "problems.h"
 
-#include <QHostAddress>
-
 #include <algorithm>
 #include <tuple>
 
@@ -16,39 +14,9 @@ QString familyName(Family f)
     return f == Family::IPv4 ? QStringLiteral("IPv4") : QStringLiteral("IPv6");
 }
 
-/// A bridge's ipv4.address / ipv6.address gives it a subnet unless it is empty or "none".
-bool hasSubnet(const QString &value)
-{
-    return !value.isEmpty() && value != QLatin1String("none");
-}
-
-QHostAddress addressOf(const QString &cidr)
-{
-    return QHostAddress(cidr.section(QLatin1Char('/'), 0, 0));
-}
-
-bool isPrivateIPv4(const QString &cidr)
-{
-    if (cidr == QLatin1String("auto")) {
-        return true; // LXD picks from RFC 1918 space
-    }
-    const QHostAddress a = addressOf(cidr);
-    for (const auto &[net, len] :
-        { std::pair { "10.0.0.0", 8 }, std::pair { "172.16.0.0", 12 }, std::pair { "192.168.0.0", 16 } }) {
-        if (a.isInSubnet(QHostAddress(QString::fromLatin1(net)), len)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool isUla(const QString &cidr)
-{
-    if (cidr == QLatin1String("auto")) {
-        return true; // LXD picks a ULA
-    }
-    return addressOf(cidr).isInSubnet(QHostAddress(QStringLiteral("fc00::")), 7);
-}
+using topo::hasSubnet;
+using topo::isPrivateIPv4;
+using topo::isUla;
 
 QList<const TopoNetwork *> managedBridges(const Topology &t)
 {
@@ -267,14 +235,7 @@ private:
         }
     }
 
-    int mtuOf(const TopoNetwork &n) const
-    {
-        if (n.mtu() > 0) {
-            return n.mtu();
-        }
-        const TopoInterface *itf = m_t.interface(n.name);
-        return itf ? itf->mtu : 0;
-    }
+    int mtuOf(const TopoNetwork &n) const { return m_t.bridgeMtu(n); }
 
     void instances()
     {

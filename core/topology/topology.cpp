@@ -1,6 +1,9 @@
 #include "topology.h"
 
+#include <QHostAddress>
+
 #include <algorithm>
+#include <utility>
 
 namespace nestscope {
 
@@ -76,5 +79,55 @@ std::optional<TopoRoute> Topology::defaultRoute(TopoAddress::Family family) cons
     }
     return best;
 }
+
+int Topology::bridgeMtu(const TopoNetwork &network) const
+{
+    if (network.mtu() > 0) {
+        return network.mtu();
+    }
+    const TopoInterface *itf = interface(network.name);
+    return itf ? itf->mtu : 0;
+}
+
+namespace topo {
+
+namespace {
+
+QHostAddress addressOf(const QString &cidr)
+{
+    return QHostAddress(cidr.section(QLatin1Char('/'), 0, 0));
+}
+
+} // namespace
+
+bool hasSubnet(const QString &bridgeAddress)
+{
+    return !bridgeAddress.isEmpty() && bridgeAddress != QLatin1String("none");
+}
+
+bool isPrivateIPv4(const QString &cidr)
+{
+    if (cidr == QLatin1String("auto")) {
+        return true;
+    }
+    const QHostAddress a = addressOf(cidr);
+    for (const auto &[net, len] :
+        { std::pair { "10.0.0.0", 8 }, std::pair { "172.16.0.0", 12 }, std::pair { "192.168.0.0", 16 } }) {
+        if (a.isInSubnet(QHostAddress(QString::fromLatin1(net)), len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool isUla(const QString &cidr)
+{
+    if (cidr == QLatin1String("auto")) {
+        return true;
+    }
+    return addressOf(cidr).isInSubnet(QHostAddress(QStringLiteral("fc00::")), 7);
+}
+
+} // namespace topo
 
 } // namespace nestscope

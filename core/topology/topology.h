@@ -153,6 +153,18 @@ struct Topology {
     std::optional<TopoRoute> defaultRoute(TopoAddress::Family family) const;
     /// sysctl value, or an empty string when it was not read.
     QString sysctl(const QString &name) const { return sysctls.value(name); }
+    /// The MTU a bridge carries: its bridge.mtu, else its interface's MTU, 0 when unknown.
+    int bridgeMtu(const TopoNetwork &network) const;
 };
+
+/// Address-range checks shared by the problem badges and the diagnosis.
+namespace topo {
+/// A bridge's ipv4.address / ipv6.address gives it a subnet unless it is empty or "none".
+bool hasSubnet(const QString &bridgeAddress);
+/// RFC 1918 space ("auto" counts: LXD picks from it).
+bool isPrivateIPv4(const QString &cidr);
+/// Unique local fc00::/7 ("auto" counts: LXD picks a ULA).
+bool isUla(const QString &cidr);
+} // namespace topo
 
 } // namespace nestscope

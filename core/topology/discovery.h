@@ -57,7 +57,7 @@ private:
     void onJobFinished(const CommandResult &result);
     void onParsed();
     void finish(const Result<Topology> &result);
-    Transport *m_transport;
+    QPointer<Transport> m_transport; // null once it is going away (its jobs end with it)
     QPointer<CommandJob> m_job;
     QFutureWatcher<Topology> *m_parse = nullptr; ///< while the parse runs on the pool
     bool m_waiting = false; ///< started and finished() not emitted yet

@@ -210,7 +210,10 @@ public:
 
     ~LocalJob() override
     {
-        // Never leave a process group behind, even if the owner goes away mid-command.
+        // Never leave a process group behind, even if the owner goes away mid-command. Its end is
+        // nobody's news: waitForFinished() would otherwise emit finished() from this destructor,
+        // into receivers that may be half destroyed themselves (a transport going away with it).
+        disconnect(&m_process, nullptr, this, nullptr);
         if (m_process.state() != QProcess::NotRunning) {
             killGroup();
             m_process.waitForFinished(1000);

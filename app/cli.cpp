@@ -2,6 +2,7 @@
 
 #include "common/savefile.h"
 #include "common/signalwatcher.h"
+#include "diagnosis/diagnosis.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
 #include "plan/targetsetup.h"
@@ -25,7 +26,9 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTextStream>
 #include <QTimer>
@@ -347,7 +350,7 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
         parser.addOption(QCommandLineOption(QString::fromLatin1(name)));
     }
     const auto unexpected = [](const QString &word) {
-        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run and topology; "
+        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run, topology and diagnose; "
                                          "open a plan with --plan FILE)")
                               .arg(word),
             QString());
@@ -718,9 +721,27 @@ int runCommand(const QStringList &arguments)
         }
     }
     err().flush();
+    // The verdict, from both vantage points, with the topology the run met.
+    std::optional<Diagnosis> diagnosis;
+    if (run.topologyJson.isEmpty()) {
+        err() << "nestscope run: no diagnosis: the run has no topology snapshot"
+              << (parser.isSet(noTopologyOpt) ? " (--no-topology)\n" : "\n");
+    } else if (auto d = diagnoseRun(run); !d) {
+        err() << "nestscope run: no diagnosis: " << terminalSafe(d.error().toString()) << "\n";
+    } else {
+        diagnosis = std::move(d).value();
+        if (!quiet) {
+            err() << terminalSafe(diagnosisSummaryText(*diagnosis));
+        }
+    }
+    err().flush();
     bool written = true; // try every output: one unwritable file must not cost the others
     if (json) {
-        json->write(runJsonTail(run));
+        QJsonObject extra;
+        if (diagnosis) {
+            extra.insert(QStringLiteral("diagnosis"), toJson(*diagnosis));
+        }
+        json->write(runJsonTail(run, extra));
         if (const QString why = json->commit(); !why.isEmpty()) {
             err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
             err().flush();
@@ -729,7 +750,7 @@ int runCommand(const QStringList &arguments)
     }
     const QList<std::pair<QString, QByteArray>> outputs {
         { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(runPlan, run) : QByteArray() },
-        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run) : QByteArray() },
+        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run, diagnosis ? &*diagnosis : nullptr) : QByteArray() },
     };
     for (const auto &[path, data] : outputs) {
         QString error;
@@ -862,8 +883,18 @@ int topologyCommand(const QStringList &arguments)
 
     QList<std::pair<QString, QByteArray>> outputs;
     if (parser.isSet(jsonOpt)) {
-        outputs.append(
-            { parser.value(jsonOpt), QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Indented) });
+        // The problems the summary prints are in the JSON too, for scripts.
+        QJsonObject json = topologyToJson(topology);
+        QJsonArray problems;
+        for (const TopoProblem &p : graph.problems) {
+            problems.append(QJsonObject { { QStringLiteral("id"), p.id },
+                { QStringLiteral("severity"),
+                    p.severity == TopoProblem::Severity::Error ? QStringLiteral("error") : QStringLiteral("warning") },
+                { QStringLiteral("node"), p.nodeId }, { QStringLiteral("title"), p.title },
+                { QStringLiteral("why"), p.why } });
+        }
+        json.insert(QStringLiteral("problems"), problems);
+        outputs.append({ parser.value(jsonOpt), QJsonDocument(json).toJson(QJsonDocument::Indented) });
     }
     if (parser.isSet(svgOpt) || parser.isSet(pngOpt)) {
         // Drawn the way the GUI draws it: the same scene, laid out by Graphviz, rendered offscreen.

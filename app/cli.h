@@ -33,4 +33,9 @@ int topologyCommand(const QStringList &arguments);
 /// The usage text of `nestscope topology`.
 QString topologyUsage();
 
+/// `nestscope diagnose RUN.json ...`: the findings of a stored or imported run, offline. Returns
+/// 0 healthy, 1 findings (or unexplained failures), 2 usage, unreadable input or output error.
+int diagnoseCommand(const QStringList &arguments);
+QString diagnoseUsage();
+
 } // namespace nestscope

@@ -49,6 +49,13 @@ int main(int argc, char *argv[])
         args.removeAt(1); // "run"
         return nestscope::runCommand(args);
     }
+    if (argc >= 2 && qstrcmp(argv[1], "diagnose") == 0) {
+        QCoreApplication app(argc, argv);
+        setIdentity();
+        QStringList args = QCoreApplication::arguments();
+        args.removeAt(1); // "diagnose"
+        return nestscope::diagnoseCommand(args);
+    }
     if (argc >= 2 && qstrcmp(argv[1], "topology") == 0) {
         // Drawing the graph needs a GUI application, never a window: render offscreen unless the
         // user chose a platform.

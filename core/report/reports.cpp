@@ -61,7 +61,139 @@ QString cellText(QString text)
     return text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
 }
 
+// A fenced block that no backtick run inside the text can close early.
+QString fenced(const QString &text, const QString &language = {})
+{
+    QString fence = QStringLiteral("```");
+    while (text.contains(fence)) {
+        fence += QLatin1Char('`');
+    }
+    return fence + language + QLatin1Char('\n') + text + (text.endsWith(QLatin1Char('\n')) ? QString() : QStringLiteral("\n"))
+        + fence + QLatin1Char('\n');
+}
+
+// Long raw text folds away so the verdict stays readable; nothing is cut.
+QString rawBlock(const QString &text)
+{
+    if (text.count(QLatin1Char('\n')) < 8) {
+        return fenced(text);
+    }
+    return QStringLiteral("<details><summary>%1 lines</summary>\n\n%2\n</details>\n")
+        .arg(text.count(QLatin1Char('\n')) + 1)
+        .arg(fenced(text));
+}
+
 } // namespace
+
+QString diagnosisToMarkdown(const Diagnosis &d)
+{
+    QString md = QStringLiteral("## Diagnosis\n\n");
+    switch (d.verdict) {
+    case Diagnosis::Verdict::Healthy:
+        md += QStringLiteral("**Healthy**: %1\n\n").arg(d.summary);
+        break;
+    case Diagnosis::Verdict::Explained:
+        md += QStringLiteral("**Likely cause**: %1\n\n").arg(d.summary);
+        break;
+    case Diagnosis::Verdict::Unexplained:
+        md += QStringLiteral("**No known cause fits**: %1\n\n").arg(d.summary);
+        break;
+    case Diagnosis::Verdict::NoData:
+        md += d.summary + QStringLiteral("\n\n");
+        break;
+    }
+    int rank = 0;
+    for (const Finding &f : d.findings) {
+        md += QStringLiteral("### %1. %2\n\n%3\n\n").arg(++rank).arg(f.title, f.cause);
+        md += QStringLiteral("**Confidence: %1** — %2\n\n").arg(toText(f.confidence), f.confidenceReason);
+        QStringList affected = f.targets;
+        if (!f.families.isEmpty()) {
+            affected << QStringLiteral("families: ") + f.families.join(QStringLiteral(", "));
+        }
+        if (!affected.isEmpty()) {
+            md += QStringLiteral("**Affects**: %1\n\n").arg(affected.join(QStringLiteral(" · ")));
+        }
+        if (!f.evidence.isEmpty()) {
+            md += QStringLiteral("**Evidence**\n\n");
+            for (const Evidence &e : f.evidence) {
+                if (e.kind == Evidence::Kind::Sample) {
+                    md += QStringLiteral("- `%1` on **%2** (repetition %3): %4%5\n")
+                              .arg(e.probeId, e.target)
+                              .arg(e.repetition + 1)
+                              .arg(e.status, e.note.isEmpty() ? QString() : QStringLiteral(" — ") + e.note);
+                    QString raw = e.command.isEmpty() ? QString() : QStringLiteral("$ ") + e.command + QLatin1Char('\n');
+                    raw += e.text;
+                    if (!raw.trimmed().isEmpty()) {
+                        md += QLatin1Char('\n') + rawBlock(raw) + QLatin1Char('\n');
+                    }
+                } else {
+                    md += QStringLiteral("- %1%2\n\n").arg(e.source, e.note.isEmpty() ? QString() : QStringLiteral(" — ") + e.note);
+                    md += rawBlock(e.text) + QLatin1Char('\n');
+                }
+            }
+        }
+        if (!f.fix.isEmpty()) {
+            QString script;
+            for (const FixStep &step : f.fix) {
+                if (!step.note.isEmpty()) {
+                    script += QStringLiteral("# %1\n").arg(step.note);
+                }
+                script += step.command + QLatin1Char('\n');
+            }
+            md += QStringLiteral("**Fix** (on the runner)\n\n") + fenced(script, QStringLiteral("sh")) + QLatin1Char('\n');
+            QString revert;
+            for (auto it = f.fix.crbegin(); it != f.fix.crend(); ++it) {
+                if (!it->revert.isEmpty()) {
+                    revert += it->revert + QLatin1Char('\n');
+                }
+            }
+            if (!revert.isEmpty()) {
+                md += QStringLiteral("To undo it\n\n") + fenced(revert, QStringLiteral("sh")) + QLatin1Char('\n');
+            }
+        }
+        if (!f.checks.isEmpty()) {
+            md += QStringLiteral("**To confirm**\n\n") + fenced(f.checks.join(QLatin1Char('\n')), QStringLiteral("sh"))
+                + QLatin1Char('\n');
+        }
+        if (!f.references.isEmpty()) {
+            md += QStringLiteral("**References**\n\n");
+            for (const QString &r : f.references) {
+                md += QStringLiteral("- %1\n").arg(r);
+            }
+            md += QLatin1Char('\n');
+        }
+    }
+    if (!d.notes.isEmpty()) {
+        md += QStringLiteral("**Not read by the diagnosis**\n\n");
+        for (const QString &n : d.notes) {
+            md += QStringLiteral("- %1\n").arg(n);
+        }
+        md += QLatin1Char('\n');
+    }
+    return md;
+}
+
+QString diagnosisSummaryText(const Diagnosis &d)
+{
+    QString text = QStringLiteral("Diagnosis: %1\n").arg(d.summary);
+    int rank = 0;
+    for (const Finding &f : d.findings) {
+        ++rank;
+        text += QStringLiteral("  %1. [%2] %3%4\n")
+                    .arg(rank)
+                    .arg(toText(f.confidence), f.title,
+                        f.targets.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(f.targets.join(QStringLiteral(", "))));
+        if (rank == 1) {
+            for (const FixStep &step : f.fix) {
+                text += QStringLiteral("     fix:    %1\n").arg(step.command);
+                if (!step.revert.isEmpty()) {
+                    text += QStringLiteral("     revert: %1\n").arg(step.revert);
+                }
+            }
+        }
+    }
+    return text;
+}
 
 QByteArray runToJUnit(const Plan &plan, const Run &run)
 {
@@ -170,7 +302,7 @@ QByteArray runToJUnit(const Plan &plan, const Run &run)
     return out;
 }
 
-QByteArray runToMarkdown(const Plan &plan, const Run &run)
+QByteArray runToMarkdown(const Plan &plan, const Run &run, const Diagnosis *diagnosis)
 {
     const Matrix matrix = Matrix::fromRun(run);
     int broken = 0;
@@ -197,6 +329,10 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run)
         md += broken == 0
             ? QStringLiteral("**Every expectation held** (%1 samples).\n\n").arg(run.samples.size())
             : QStringLiteral("**%1 of %2 samples broke an expectation.**\n\n").arg(broken).arg(run.samples.size());
+    }
+    if (diagnosis) {
+        md += diagnosisToMarkdown(*diagnosis);
+        md += QStringLiteral("## Matrix\n\n");
     }
 
     md += QStringLiteral("| probe |");

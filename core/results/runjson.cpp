@@ -142,7 +142,7 @@ QByteArray runJsonSample(const Sample &sample, qsizetype index)
     return (index == 0 ? QByteArray("\n") : QByteArray(",\n")) + QByteArray(8, ' ') + jsonText(sampleToJson(sample), 8);
 }
 
-QByteArray runJsonTail(const Run &run)
+QByteArray runJsonTail(const Run &run, const QJsonObject &extra)
 {
     QJsonObject summary;
     summary.insert(QStringLiteral("samples"), static_cast<int>(run.samples.size()));
@@ -151,6 +151,9 @@ QByteArray runJsonTail(const Run &run)
         summary.insert(toText(st), run.count(st));
     }
     QByteArray tail = run.samples.isEmpty() ? QByteArray("],\n") : QByteArray("\n    ],\n");
+    for (auto it = extra.constBegin(); it != extra.constEnd(); ++it) {
+        tail += member(it.key(), it.value()) + ",\n";
+    }
     tail += member(QStringLiteral("started_at"), run.startedAt.toString(Qt::ISODateWithMs)) + ",\n";
     tail += member(QStringLiteral("finished_at"), run.finishedAt.toString(Qt::ISODateWithMs)) + ",\n";
     tail += member(QStringLiteral("status"), run.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"))
@@ -159,13 +162,13 @@ QByteArray runJsonTail(const Run &run)
     return tail;
 }
 
-QByteArray runToJson(const Run &run)
+QByteArray runToJson(const Run &run, const QJsonObject &extra)
 {
     QByteArray json = runJsonHead(run);
     for (qsizetype i = 0; i < run.samples.size(); ++i) {
         json += runJsonSample(run.samples.at(i), i);
     }
-    return json + runJsonTail(run);
+    return json + runJsonTail(run, extra);
 }
 
 Result<Run> runFromJson(const QByteArray &json, const QString &fileName)

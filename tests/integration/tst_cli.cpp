@@ -1,6 +1,7 @@
 #include "clirun.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +36,90 @@ private:
     static QString data(const QString &name) { return QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/") + name; }
 
 private Q_SLOTS:
+    // The run's JSON carries the verdict, read with the topology the run met; without a
+    // snapshot there is none, and stderr says why.
+    void runJsonCarriesTheDiagnosis()
+    {
+        const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
+            data(QStringLiteral("two-probes.yaml")), QStringLiteral("--json"), QStringLiteral("-") });
+        QCOMPARE(r.exitCode, 1);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject d = o.value(QStringLiteral("diagnosis")).toObject();
+        QCOMPARE(d.value(QStringLiteral("format")).toString(), QStringLiteral("nestscope-diagnosis"));
+        QVERIFY2(!d.value(QStringLiteral("verdict")).toString().isEmpty(), r.err.constData());
+        QVERIFY2(r.err.contains("Diagnosis: "), r.err.constData());
+
+        const auto bare = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
+            data(QStringLiteral("two-probes.yaml")), QStringLiteral("--no-topology"), QStringLiteral("--json"),
+            QStringLiteral("-") });
+        QCOMPARE(bare.exitCode, 1);
+        QVERIFY(!QJsonDocument::fromJson(bare.out).object().contains(QStringLiteral("diagnosis")));
+        QVERIFY2(bare.err.contains("no diagnosis: the run has no topology snapshot (--no-topology)"), bare.err.constData());
+    }
+
+    // `nestscope diagnose` gives a recorded lab run the same verdict offline: the exit code says
+    // healthy or not, the JSON names the cause, the Markdown has the fix and its revert.
+    void diagnoseARecordedRun_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("topFinding");
+        QTest::addColumn<bool>("revertable"); // restarting an instance has nothing to undo
+        QTest::newRow("healthy") << "healthy" << 0 << QString() << false;
+        QTest::newRow("forward-drop") << "forward-drop" << 1 << "firewall-forward-drop" << true;
+        QTest::newRow("docker-user-drop") << "docker-user-drop" << 1 << "firewall-forward-drop" << true;
+        QTest::newRow("nat-off") << "nat-off" << 1 << "nat-missing-ipv4" << true;
+        QTest::newRow("instance-no-dhcp") << "instance-no-dhcp" << 1 << "instance-no-address" << false;
+    }
+
+    void diagnoseARecordedRun()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(int, exitCode);
+        QFETCH(QString, topFinding);
+        QFETCH(bool, revertable);
+        QTemporaryDir dir;
+        const QString md = dir.filePath(QStringLiteral("findings.md"));
+        const auto r = nestscope({ QStringLiteral("diagnose"),
+            QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/scenarios/%1.json").arg(scenario), QStringLiteral("--json"),
+            QStringLiteral("-"), QStringLiteral("--markdown"), md });
+        QVERIFY2(r.exitCode == exitCode, r.err.constData());
+        const QJsonObject d = QJsonDocument::fromJson(r.out).object();
+        const QJsonArray findings = d.value(QStringLiteral("findings")).toArray();
+        QFile report(md);
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        const QByteArray text = report.readAll();
+        QVERIFY(text.startsWith("## Diagnosis"));
+        if (topFinding.isEmpty()) {
+            QCOMPARE(d.value(QStringLiteral("verdict")).toString(), QStringLiteral("healthy"));
+            QVERIFY(findings.isEmpty());
+            return;
+        }
+        QVERIFY(!findings.isEmpty());
+        QCOMPARE(findings.first().toObject().value(QStringLiteral("id")).toString(), topFinding);
+        QVERIFY2(r.err.contains("  1. [high] "), r.err.constData());
+        QVERIFY(text.contains("**Fix**"));
+        QCOMPARE(text.contains("To undo it"), revertable);
+    }
+
+    void diagnoseRefusesWhatItCannotRead()
+    {
+        const auto missing = nestscope({ QStringLiteral("diagnose"), QStringLiteral("/nonexistent/run.json") });
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.contains("/nonexistent/run.json"), missing.err.constData());
+        QTemporaryDir dir;
+        QFile garbage(dir.filePath(QStringLiteral("garbage.json")));
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write("{\"format\": \"something else\"}");
+        garbage.close();
+        const auto wrong = nestscope({ QStringLiteral("diagnose"), garbage.fileName() });
+        QCOMPARE(wrong.exitCode, 2);
+        QVERIFY2(wrong.err.contains("garbage.json"), wrong.err.constData());
+        const auto noArg = nestscope({ QStringLiteral("diagnose") });
+        QCOMPARE(noArg.exitCode, 2);
+        QVERIFY2(noArg.err.contains("nestscope diagnose RUN.json"), noArg.err.constData());
+    }
+
     void someProbesFailExitsOneWithJson()
     {
         const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"),
@@ -362,7 +447,7 @@ private Q_SLOTS:
 
         const auto command = nestscope({ QStringLiteral("rnu"), QStringLiteral("--local") }, env);
         QCOMPARE(command.exitCode, 2);
-        QVERIFY2(command.err.contains("unexpected argument \"rnu\" (the commands are run and topology"),
+        QVERIFY2(command.err.contains("unexpected argument \"rnu\" (the commands are run, topology and diagnose"),
             command.err.constData());
 
         const auto var = nestscope({ QStringLiteral("--var"), QStringLiteral("=x") }, env);

@@ -47,6 +47,8 @@ private Q_SLOTS:
         QVERIFY(doc.isObject());
         QVERIFY(!doc.object().isEmpty());
         QVERIFY(r.out.contains("\"interfaces\""));
+        // the problems the summary prints are in the JSON too
+        QVERIFY(doc.object().value(QStringLiteral("problems")).isArray());
 
         // The summary names the runner; without LXD a note says what is missing and what to do.
         QVERIFY2(r.err.contains("Runner "), r.err.constData());

@@ -1,5 +1,8 @@
 #include "report/progress.h"
 #include "report/reports.h"
+#include "results/runjson.h"
+
+#include <QFile>
 
 #include <QTest>
 #include <QXmlStreamReader>
@@ -137,6 +140,44 @@ private Q_SLOTS:
         QVERIFY2(
             md.contains(QStringLiteral("**The run was cancelled before it finished:** 1 of 3 samples were recorded.")),
             qPrintable(md));
+    }
+
+    // The findings lead the report, with the evidence's raw text and the fix as a script that
+    // can be pasted, and its revert; a healthy run says so and lists no finding.
+    void markdownStartsWithTheFindings()
+    {
+        const auto read = [](const char *scenario) {
+            QFile f(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/scenarios/%1.json").arg(QLatin1String(scenario)));
+            [&] {
+                QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName()));
+            }();
+            return runFromJson(f.readAll(), f.fileName());
+        };
+        const auto run = read("forward-drop");
+        QVERIFY(run.ok());
+        const auto diagnosis = diagnoseRun(*run);
+        QVERIFY(diagnosis.ok());
+        auto plan = parsePlan(run->planText);
+        QVERIFY(plan.ok());
+        const QString md = QString::fromUtf8(runToMarkdown(*plan, *run, &*diagnosis));
+        const qsizetype findings = md.indexOf(QStringLiteral("## Diagnosis"));
+        const qsizetype matrix = md.indexOf(QStringLiteral("## Matrix"));
+        QVERIFY(findings > 0 && matrix > findings);
+        QVERIFY(md.contains(QStringLiteral("**Likely cause**")));
+        QVERIFY(md.contains(QStringLiteral("### 1. The runner's firewall drops")));
+        QVERIFY(md.contains(QStringLiteral(":FORWARD DROP")));
+        QVERIFY(md.contains(QStringLiteral("```sh\n# Accept what lxdbr0 sends, before the policy.\niptables -I FORWARD -i lxdbr0 -j ACCEPT\n")));
+        QVERIFY(md.contains(QStringLiteral("iptables -D FORWARD -i lxdbr0 -j ACCEPT")));
+        QVERIFY(!md.contains(QStringLiteral("<details><summary>1 lines"))); // short raw text is not folded
+
+        const auto healthyRun = read("healthy");
+        QVERIFY(healthyRun.ok());
+        const auto healthy = diagnoseRun(*healthyRun);
+        QVERIFY(healthy.ok());
+        const QString ok = diagnosisToMarkdown(*healthy);
+        QVERIFY(ok.startsWith(QStringLiteral("## Diagnosis\n\n**Healthy**")));
+        QVERIFY(!ok.contains(QStringLiteral("### 1.")));
+        QCOMPARE(diagnosisSummaryText(*healthy).count(QLatin1Char('\n')), 1);
     }
 
     void clippedOutputSaysThereWasMore()

@@ -16,6 +16,17 @@ void MatrixModel::reset(const QStringList &probeIds, const QStringList &targets)
     setMatrix(Matrix(probeIds, targets));
 }
 
+void MatrixModel::setEvidence(const QSet<std::pair<QString, QString>> &cells)
+{
+    if (cells == m_evidence) {
+        return;
+    }
+    m_evidence = cells;
+    if (rowCount() > 0 && columnCount() > 0) {
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), { EvidenceRole });
+    }
+}
+
 void MatrixModel::setMatrix(const Matrix &matrix)
 {
     beginResetModel();
@@ -316,6 +327,8 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
         return c.medianMs;
     case ProbeIdRole:
         return probeId;
+    case EvidenceRole:
+        return m_evidence.contains({ probeId, target });
     case TargetRole:
         return target;
     default:

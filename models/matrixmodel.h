@@ -4,6 +4,7 @@
 #include "results/matrix.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <QAbstractTableModel>
 
@@ -26,6 +27,7 @@ public:
         MedianRole, ///< double ms
         ProbeIdRole,
         TargetRole,
+        EvidenceRole, ///< bool: the selected finding cites a sample of this cell
     };
 
     explicit MatrixModel(QObject *parent = nullptr);
@@ -36,6 +38,11 @@ public:
     /// Adds one sample as it arrives, growing rows or columns when it names new ones.
     void addSample(const Sample &sample);
     const Matrix &matrix() const { return m_matrix; }
+
+    /// The cells (probe id, target) a finding cites as evidence; they get EvidenceRole and a
+    /// mark in the view. Empty clears the marks.
+    void setEvidence(const QSet<std::pair<QString, QString>> &cells);
+    const QSet<std::pair<QString, QString>> &evidence() const { return m_evidence; }
 
     /// Which family each probe is about (see probeFamily()); probes not listed are judged by an
     /// "ipv4"/"ipv6" word in their id.
@@ -82,6 +89,7 @@ private:
 
     Matrix m_matrix;
     QHash<QString, Family> m_families;
+    QSet<std::pair<QString, QString>> m_evidence;
     bool m_split = false;
     QList<SplitRow> m_rows; // when split
     QList<SplitColumn> m_columns; // when split

@@ -6,3 +6,7 @@ target_sources(nestscope_models PRIVATE
 target_sources(nestscope_models PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/matrixfiltermodel.cpp ${CMAKE_CURRENT_LIST_DIR}/matrixfiltermodel.h
 )
+# The diagnosis's findings, for the Findings panel.
+target_sources(nestscope_models PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/findingsmodel.cpp ${CMAKE_CURRENT_LIST_DIR}/findingsmodel.h
+)

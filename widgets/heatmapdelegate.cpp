@@ -36,6 +36,12 @@ void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setFont(option.font);
         painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop, rate);
     }
+    if (index.data(MatrixModel::EvidenceRole).toBool()) {
+        // evidence of the finding selected in the Findings panel: a dashed frame of its own colour
+        QPen pen(QColor(0x6a, 0x1b, 0x9a), 3, Qt::DashLine);
+        painter->setPen(pen);
+        painter->drawPath(path);
+    }
     if (option.state & QStyle::State_Selected) {
         painter->setPen(QPen(pal.color(QPalette::Highlight), 2.5));
         painter->drawPath(path);

@@ -4,6 +4,8 @@
 #include "comparisonview.h"
 #include "connectdialog.h"
 #include "consoleview.h"
+#include "diagnosis/diagnosis.h"
+#include "findingspanel.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
@@ -125,6 +127,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_topologyView = new TopologyView(this);
     m_pages = new QTabWidget(this);
     m_pages->setDocumentMode(true);
+    // The verdict: a dock beside the matrix it is read from (see createPlanDocks()).
+    m_findings = new FindingsPanel(this);
+    m_findings->setObjectName(QStringLiteral("FindingsPanel"));
+    connect(m_findings, &FindingsPanel::evidenceChanged, this,
+        [this](const QSet<std::pair<QString, QString>> &cells, const QStringList &nodes) {
+            m_model->setEvidence(cells);
+            m_topologyView->scene()->highlightNodes(nodes);
+        });
     m_pages->addTab(split, tr("&Matrix"));
     m_pages->addTab(m_topologyView, tr("&Topology"));
     setCentralWidget(m_pages);
@@ -137,6 +147,11 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_timeLabel);
     statusBar()->addPermanentWidget(m_progress);
 
+    // Findings follow the run as it fills in, at most a few times a second.
+    m_diagnosisTimer = new QTimer(this);
+    m_diagnosisTimer->setSingleShot(true);
+    m_diagnosisTimer->setInterval(300);
+    connect(m_diagnosisTimer, &QTimer::timeout, this, &MainWindow::diagnoseCurrentRun);
     m_clockTimer->setInterval(500);
     connect(m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
 
@@ -207,12 +222,17 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // The children go after this class's part of the window: what they report on their way out
+    // (a discovery ended because its transport went away) must not reach it.
+    m_topologyView->disconnect(this);
+    m_connection->disconnect(this);
+    m_diagnosisTimer->stop();
     delete m_runner; // stops its commands before the transport goes
 }
 
 namespace {
 // Bump when docks are added or renamed: an older saved layout is then ignored, not half-applied.
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2; // 2: the Findings dock
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 } // namespace
@@ -373,6 +393,25 @@ Run MainWindow::currentRun() const
     return m_runner ? m_runner->run() : Run {};
 }
 
+void MainWindow::diagnoseCurrentRun()
+{
+    m_diagnosisTimer->stop();
+    if (!m_runner) {
+        return;
+    }
+    const Run run = m_runner->run();
+    if (run.topologyJson.isEmpty()) {
+        m_findings->clear(tr("Waiting for the runner's topology: the verdict reads the run with it."));
+        return;
+    }
+    auto diagnosis = diagnoseRun(run);
+    if (!diagnosis) {
+        m_findings->clear(tr("No verdict: %1").arg(diagnosis.error().toString()));
+        return;
+    }
+    m_findings->setDiagnosis(*diagnosis);
+}
+
 void MainWindow::choosePlan()
 {
     const QString path = QFileDialog::getOpenFileName(
@@ -445,6 +484,14 @@ void MainWindow::runResolved()
     connect(m_runner, &PlanRunner::finished, m_charts, [this] {
         m_charts->setRun(m_runner->run()); // the final state at once, not after the live throttle
     });
+    m_findings->clear(tr("Diagnosing as the samples come in…"));
+    m_findingsDock->raise(); // what a run is for: the verdict, in view while it forms
+    connect(m_runner, &PlanRunner::sampleFinished, m_diagnosisTimer, [this] {
+        if (!m_diagnosisTimer->isActive()) {
+            m_diagnosisTimer->start();
+        }
+    });
+    connect(m_runner, &PlanRunner::finished, this, &MainWindow::diagnoseCurrentRun);
     // The topology the run meets is kept with it: the Topology page's when it shows this runner and
     // was discovered moments ago; otherwise (e.g. the user changed the firewall since) the page
     // discovers now, beside the run, and the snapshot joins the run when it arrives.
@@ -477,6 +524,7 @@ void MainWindow::runResolved()
             if (recorder) {
                 recorder->setTopologySnapshot(json);
             }
+            m_diagnosisTimer->start(); // the verdict can now read the topology
         });
         m_topologyView->discover(); // (already discovering: the running one reports)
     }
@@ -553,6 +601,15 @@ void MainWindow::createPlanDocks()
         m_chartsDock->raise();
     }
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    // Findings share the right-hand area with the plan and the run list, as a tab of its own.
+    m_findingsDock = new QDockWidget(tr("Findings"), this);
+    m_findingsDock->setObjectName(QStringLiteral("FindingsDock"));
+    m_findingsDock->setWidget(m_findings);
+    addDockWidget(Qt::RightDockWidgetArea, m_findingsDock);
+    tabifyDockWidget(planDock, m_findingsDock);
+    planDock->raise();
+    m_findingsDock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    view->addAction(m_findingsDock->toggleViewAction());
     view->addAction(planDock->toggleViewAction());
     view->addAction(consoleDock->toggleViewAction());
     if (m_runsDock) {

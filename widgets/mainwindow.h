@@ -17,6 +17,7 @@ class QTimer;
 
 namespace nestscope {
 
+class FindingsPanel;
 class MatrixModel;
 class MatrixPanel;
 class PlanRunner;
@@ -68,6 +69,7 @@ public:
     RunStore *runStore() const { return m_store; }
     RunListView *runList() const { return m_runList; }
     ResultCharts *charts() const { return m_charts; }
+    FindingsPanel *findings() const { return m_findings; }
     /// Windows opened from the run list: saved runs and comparisons, newest last.
     QList<QWidget *> resultWindows() const;
 
@@ -97,6 +99,7 @@ private:
     void updateActions();
     void updateStatus();
     void showCellSamples(const QModelIndex &index);
+    void diagnoseCurrentRun();
     void createResultDocks();
     void createPlanDocks();
     void runResolved();
@@ -126,6 +129,8 @@ private:
     QLabel *m_timeLabel;
     QProgressBar *m_progress;
     QTimer *m_clockTimer;
+    QTimer *m_diagnosisTimer;
+    FindingsPanel *m_findings;
     QAction *m_openAction = nullptr;
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;
@@ -134,6 +139,7 @@ private:
     RunListView *m_runList = nullptr;
     ResultCharts *m_charts = nullptr;
     QDockWidget *m_runsDock = nullptr;
+    QDockWidget *m_findingsDock = nullptr;
     QDockWidget *m_chartsDock = nullptr;
     QList<QPointer<QWidget>> m_resultWindows;
     QTabWidget *m_pages = nullptr;

@@ -7,4 +7,5 @@ target_sources(nestscope_widgets PRIVATE
 target_sources(nestscope_widgets PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runview.cpp ${CMAKE_CURRENT_LIST_DIR}/runview.h
     ${CMAKE_CURRENT_LIST_DIR}/matrixpanel.cpp ${CMAKE_CURRENT_LIST_DIR}/matrixpanel.h
+    ${CMAKE_CURRENT_LIST_DIR}/findingspanel.cpp ${CMAKE_CURRENT_LIST_DIR}/findingspanel.h
 )

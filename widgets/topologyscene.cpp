@@ -702,8 +702,8 @@ void TopologyScene::setGraph(const TopologyGraph &graph, const TopoLayout &layou
     }
     updateBadges();
     updateEdgeLook();
-    if (!m_highlightText.isEmpty()) {
-        highlight(m_highlightText);
+    if (!m_highlightText.isEmpty() || !m_highlightIds.isEmpty()) {
+        applyHighlight();
     }
     setSceneRect(drawingRect());
 }
@@ -734,21 +734,35 @@ void TopologyScene::updateBadges()
 void TopologyScene::setSearchTerms(const QMap<QString, QStringList> &terms)
 {
     m_terms = terms;
-    if (!m_highlightText.isEmpty()) {
-        highlight(m_highlightText);
+    if (!m_highlightText.isEmpty() || !m_highlightIds.isEmpty()) {
+        applyHighlight();
     }
 }
 
 QStringList TopologyScene::highlight(const QString &searchText)
 {
     m_highlightText = searchText.trimmed();
+    m_highlightIds.clear();
+    return applyHighlight();
+}
+
+QStringList TopologyScene::highlightNodes(const QStringList &ids)
+{
+    m_highlightText.clear();
+    m_highlightIds = ids;
+    return applyHighlight();
+}
+
+QStringList TopologyScene::applyHighlight()
+{
     m_highlighted.clear();
+    const bool active = !m_highlightText.isEmpty() || !m_highlightIds.isEmpty();
     for (const TopoNode &n : std::as_const(m_graph.nodes)) {
         TopologyNodeItem *item = m_nodes.value(n.id);
         if (!item) {
             continue;
         }
-        bool match = false;
+        bool match = m_highlightIds.contains(n.id);
         if (!m_highlightText.isEmpty()) {
             QStringList haystack = n.details;
             haystack << n.id << n.label << m_terms.value(n.id);
@@ -756,12 +770,12 @@ QStringList TopologyScene::highlight(const QString &searchText)
                 return s.contains(m_highlightText, Qt::CaseInsensitive);
             });
         }
-        item->setMatch(match, !m_highlightText.isEmpty() && !match);
+        item->setMatch(match, active && !match);
         if (match) {
             m_highlighted << n.id;
         }
     }
-    const bool dimEdges = !m_highlightText.isEmpty();
+    const bool dimEdges = active;
     for (qsizetype i = 0; i < m_edges.size(); ++i) {
         const TopoEdge &e = m_edges.at(i)->m_edge;
         const bool touches = m_highlighted.contains(e.from) || m_highlighted.contains(e.to);

@@ -57,6 +57,8 @@ public:
     /// insensitive) and dims the others; an empty text clears it. Returns the matching ids.
     QStringList highlight(const QString &text);
     QStringList highlighted() const { return m_highlighted; }
+    /// Highlights exactly these nodes (a finding's evidence) and dims the rest; empty clears.
+    QStringList highlightNodes(const QStringList &ids);
 
     /// Colours the edges with the verdicts of a run: green pass, red fail, grey unknown, per family.
     /// Empty results go back to the plain look.
@@ -98,6 +100,7 @@ Q_SIGNALS:
     void nodeSelected(const QString &id);
 
 private:
+    QStringList applyHighlight();
     void updateEdgeLook();
     void updateBadges();
     void renderInto(QPainter *painter, const QRectF &target);
@@ -110,6 +113,7 @@ private:
     QMap<QString, QStringList> m_terms;
     QStringList m_highlighted;
     QString m_highlightText;
+    QStringList m_highlightIds;
     EdgeResults m_results;
     QVariantAnimation *m_motion = nullptr;
 };

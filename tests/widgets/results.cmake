@@ -1,3 +1,5 @@
 # Charts, run list and comparison views, rendered offscreen from recorded runs.
 nestscope_add_test(tst_resultviews LABEL widgets SOURCES tst_resultviews.cpp LIBRARIES Nestscope::widgets)
 nestscope_add_test(tst_mainwindowstore LABEL widgets SOURCES tst_mainwindowstore.cpp LIBRARIES Nestscope::widgets)
+# The Findings panel and model, on the recorded lab runs' diagnoses.
+nestscope_add_test(tst_findings LABEL widgets SOURCES tst_findings.cpp LIBRARIES Nestscope::widgets)

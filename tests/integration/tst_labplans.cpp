@@ -2,6 +2,7 @@
 // lab, from the CLI and from the GUI's code path. Each scenario must give its known pattern.
 #include "labfixture.h"
 #include "connectdialog.h"
+#include "findingspanel.h"
 #include "mainwindow.h"
 #include "transport/sshtransport.h"
 
@@ -44,6 +45,21 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
     QStringLiteral("registry") };
 
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
+const QString kTopFindingKey = QStringLiteral("@top-finding");
+
+// What the diagnosis must name first in each scenario ("none": no finding at all).
+const QMap<QString, QString> kTopFinding {
+    { QStringLiteral("healthy"), QStringLiteral("none") },
+    { QStringLiteral("ipv6-only"), QStringLiteral("ipv6-only-no-uplink") },
+    { QStringLiteral("forward-drop"), QStringLiteral("firewall-forward-drop") },
+    { QStringLiteral("docker-user-drop"), QStringLiteral("firewall-forward-drop") },
+    { QStringLiteral("nft-forward-drop"), QStringLiteral("firewall-forward-drop") },
+    { QStringLiteral("nat-off"), QStringLiteral("nat-missing-ipv4") },
+    { QStringLiteral("ip-forward-off"), QStringLiteral("ip-forward-off") },
+    { QStringLiteral("dns-down"), QStringLiteral("bridge-dns-down") },
+    { QStringLiteral("subnet-route"), QStringLiteral("route-overlaps-bridge") },
+    { QStringLiteral("instance-no-dhcp"), QStringLiteral("instance-no-address") },
+};
 
 QString verdict(const Verdicts &v, const QString &probe, const QString &target)
 {
@@ -103,8 +119,14 @@ private:
             QVERIFY2(p.exitCode() == 0 || p.exitCode() == 1, err.constData());
         }();
         Verdicts v;
-        for (const auto &s :
-            QJsonDocument::fromJson(p.readAllStandardOutput()).object().value(QStringLiteral("samples")).toArray()) {
+        const QJsonObject run = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        // The verdict rides along under a key no probe can have: the top finding's id, or "none".
+        const QJsonArray findings
+            = run.value(QStringLiteral("diagnosis")).toObject().value(QStringLiteral("findings")).toArray();
+        v.insert(kTopFindingKey,
+            findings.isEmpty() ? QStringLiteral("none")
+                               : findings.first().toObject().value(QStringLiteral("id")).toString());
+        for (const auto &s : run.value(QStringLiteral("samples")).toArray()) {
             const QJsonObject o = s.toObject();
             v.insert(o.value(QStringLiteral("probe")).toString() + QLatin1Char('@')
                     + o.value(QStringLiteral("target")).toString(),
@@ -120,6 +142,10 @@ private:
         const QStringList instances { QStringLiteral("vm1"), QStringLiteral("vm2") };
         if (v.isEmpty()) {
             return { QStringLiteral("%1: no samples").arg(scenario) };
+        }
+        if (kTopFinding.contains(scenario) && v.value(kTopFindingKey) != kTopFinding.value(scenario)) {
+            wrong << QStringLiteral("%1: the top finding is %2, expected %3")
+                         .arg(scenario, v.value(kTopFindingKey, QStringLiteral("missing")), kTopFinding.value(scenario));
         }
         auto expect = [&](const QString &probe, const QString &target, const QStringList &allowed) {
             const QString got = verdict(v, probe, target);
@@ -171,6 +197,14 @@ private:
                         expect(p, t, failed);
                     }
                 }
+            } else if (scenario == QLatin1String("mtu-blackhole")) {
+                // Small requests and answers pass; a bulk download stalls (the runner's passes).
+                for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("http-ipv4"),
+                         QStringLiteral("https-ipv4") }) {
+                    expect(p, t, passed);
+                }
+                expect(QStringLiteral("bulk-ipv4"), t, failed);
+                expect(QStringLiteral("bulk-ipv4"), QStringLiteral("runner"), passed);
             } else if (scenario == QLatin1String("subnet-route")) {
                 // Addresses stay, but every reply to the instances leaves through another link,
                 // the bridge's DNS answers included.
@@ -190,7 +224,8 @@ private:
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, failed);
                 expect(QStringLiteral("https-ipv4"), t, failed);
-            } else { // forward-drop, docker-user-drop, nat-off, ip-forward-off: addresses and DNS fine, traffic out is not
+            } else { // forward-drop, docker-user-drop, nft-forward-drop, nat-off, ip-forward-off: addresses and
+                     // DNS fine, traffic out is not
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, passed);
                 expect(QStringLiteral("tcp-ipv4"), t, failed);
@@ -219,7 +254,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("scenario");
         for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down",
-                 "docker-user-drop", "subnet-route", "runner-offline", "instance-no-dhcp" }) {
+                 "docker-user-drop", "subnet-route", "runner-offline", "instance-no-dhcp", "nft-forward-drop",
+                 "mtu-blackhole" }) {
             QTest::newRow(s) << QString::fromLatin1(s);
         }
     }
@@ -268,6 +304,10 @@ private Q_SLOTS:
         }
         QCOMPARE(w.currentRun().targets,
             (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+        // The Findings panel judges the finished run once its topology snapshot has joined it.
+        QTRY_VERIFY_WITH_TIMEOUT(w.findings()->diagnosis().verdict != Diagnosis::Verdict::NoData, 60000);
+        const QList<Finding> &findings = w.findings()->diagnosis().findings;
+        v.insert(kTopFindingKey, findings.isEmpty() ? QStringLiteral("none") : findings.first().id);
         checkPattern(scenario, v);
         if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
             w.resize(1400, 900);

@@ -215,6 +215,19 @@ check_out "vm2 has no global address" '^$' in_vm vm2 ip -o addr show dev eth0 sc
 check_rc "vm2 curl fails at once" 7 -- in_vm vm2 curl -sS -4 -m 3 http://10.77.100.80/
 check_out "vm1 is fine" 'nestscope lab' in_vm vm1 curl -sS -m 5 https://www.lab.test/
 
+echo "# scenario nft-forward-drop: a native nftables forward chain with policy drop"
+scenario nft-forward-drop
+check_out "an nft forward base chain drops by policy" 'hook forward priority filter; policy drop;' as_root_on_runner nft list table inet nestscope_lab
+check_out "vm1 DNS answers" '10\.77\.100\.80' in_vm vm1 getent ahosts www.lab.test
+check_rc "vm1 curl -4 times out" 28 -- in_vm vm1 curl -sS -4 -m 3 https://www.lab.test/
+check_out "runner itself is fine" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
+
+echo "# scenario mtu-blackhole: small answers pass, a bulk download stalls"
+scenario mtu-blackhole
+check_out "vm1 curl https://www.lab.test/ works (a small answer)" 'nestscope lab' in_vm vm1 curl -sS -m 5 https://www.lab.test/
+check_rc "vm1 1 MiB download stalls" 28 -- in_vm vm1 curl -sS -4 -m 5 -o /dev/null https://www.lab.test/bytes/1048576
+check_out "runner downloads 1 MiB at once" '^1048576$' on_runner curl -sS -m 10 -o /dev/null -w '%{size_download}' https://www.lab.test/bytes/1048576
+
 echo "# back to healthy, everything works again"
 scenario healthy
 check_out "vm2 has its address again" 'inet .*10\.77\.10\.' in_vm vm2 ip -o addr show dev eth0

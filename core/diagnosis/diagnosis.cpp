@@ -240,6 +240,7 @@ struct Cell {
     int bad = 0;
     int timeouts = 0;
     bool expectedToFail = false;
+    mutable std::optional<bool> resolveCache; ///< resolveFailure(), once known
     bool known() const { return pass + bad > 0; }
     bool passes() const { return pass > 0 && bad == 0; }
     bool fails() const { return bad > 0 && pass == 0; }
@@ -280,6 +281,7 @@ private:
     void claim(const QString &target, Fam fam, const std::function<bool(const Cell &)> &pred);
     void claimFamily(const QString &target, Fam fam);
     bool resolveFailure(const Cell &c) const;
+    bool computeResolveFailure(const Cell &c) const;
     /// Outward (ICMP..bulk) cells of a family on a target whose result is not about DNS.
     QList<Cell *> ipCells(const QString &target, Fam fam, bool includeClaimed = false);
     bool ipFails(const QString &target, Fam fam, bool includeClaimed = false);
@@ -318,6 +320,8 @@ private:
 
     // rules, in the order they claim symptoms
     void runnerItself();
+    void runnerDns();
+    void pathMtuBlackHole();
     void bridgeAddressing();
     void instanceFaults();
     void forwarding();
@@ -453,6 +457,14 @@ void Engine::claimFamily(const QString &target, Fam fam)
 }
 
 bool Engine::resolveFailure(const Cell &c) const
+{
+    if (!c.resolveCache) {
+        c.resolveCache = computeResolveFailure(c);
+    }
+    return *c.resolveCache;
+}
+
+bool Engine::computeResolveFailure(const Cell &c) const
 {
     if (!c.info.usesName || !c.fails()) {
         return false;
@@ -789,6 +801,151 @@ void Engine::runnerItself()
             f.targets << also;
             f.cause += QStringLiteral(" %1 fail%2 the same way.")
                            .arg(also.join(QStringLiteral(", ")), also.size() == 1 ? QStringLiteral("s") : QString());
+        } else if (f.id == QLatin1String("runner-upstream")) {
+            bool instancesPass = false;
+            for (const QString &i : m_instances) {
+                instancesPass = instancesPass || ipPasses(i, fam);
+            }
+            if (instancesPass) {
+                f.cause = QStringLiteral("The runner's own %1 probes fail while its instances pass the same ones: what "
+                                         "the runner itself sends is blocked (its OUTPUT chain, a proxy setting "
+                                         "the probes do not use, a local resolver override), not what it forwards.")
+                              .arg(famName(fam));
+                f.confidence = Confidence::Medium;
+                f.confidenceReason = QStringLiteral("only the runner fails; the run does not show what blocks it");
+                f.checks << QStringLiteral("iptables -S OUTPUT") << QStringLiteral("env | grep -i _proxy");
+            }
+        }
+        add(f);
+    }
+    runnerDns();
+}
+
+void Engine::runnerDns()
+{
+    if (!dnsFails(runner())) {
+        return;
+    }
+    Finding f;
+    f.id = QStringLiteral("runner-dns-down");
+    f.title = QStringLiteral("The runner's own resolver does not answer");
+    QStringList servers;
+    static const QRegularExpression ns(
+        QStringLiteral("^\\s*nameserver\\s+(\\S+)"), QRegularExpression::MultilineOption);
+    for (auto it = ns.globalMatch(m_t.resolvConf); it.hasNext();) {
+        servers << it.next().captured(1);
+    }
+    f.cause = QStringLiteral("Lookups fail on the runner itself%1. The instances' DNS goes through the bridge's "
+                             "dnsmasq, which asks the runner's upstream servers, so it fails with it: this is the "
+                             "runner's resolver (or the path to it), not LXD.")
+                  .arg(servers.isEmpty() ? QString()
+                                         : QStringLiteral(" (it asks %1)").arg(servers.join(QStringLiteral(", "))));
+    f.targets << runner();
+    for (Cell *c : cells(runner(), [](const Cell &c) {
+             return c.info.layer == Layer::Dns && c.fails();
+         })) {
+        f.evidence << sampleEvidence(*c->first(true), QStringLiteral("The lookup fails on the runner."));
+        break;
+    }
+    if (!m_t.resolvConf.isEmpty()) {
+        f.evidence << fact(QStringLiteral("cat /etc/resolv.conf"), m_t.resolvConf.trimmed(),
+            QStringLiteral("The servers the runner asks."));
+    }
+    claim(runner(), Fam::Any, [this](const Cell &c) {
+        return c.info.layer == Layer::Dns || resolveFailure(c);
+    });
+    for (const QString &i : m_instances) {
+        if (dnsFails(i)) {
+            f.targets << i;
+            claim(i, Fam::Any, [this](const Cell &c) {
+                return c.info.layer == Layer::Dns || resolveFailure(c);
+            });
+        }
+    }
+    const bool ipWorks = ipPasses(runner(), Fam::V4) || ipPasses(runner(), Fam::V6);
+    f.confidence = ipWorks ? Confidence::High : Confidence::Medium;
+    f.confidenceReason = ipWorks
+        ? QStringLiteral("lookups fail on the runner while its traffic to addresses works")
+        : QStringLiteral("lookups fail on the runner; every other probe needs a name, so whether IP works could "
+                         "not be checked on its own");
+    for (const QString &server : servers) {
+        f.checks << QStringLiteral("nslookup %1 %2")
+                        .arg(m_run.variables.value(QStringLiteral("dns_name"), QStringLiteral("example.com")), server);
+    }
+    f.checks << QStringLiteral("resolvectl status");
+    add(f);
+}
+
+void Engine::pathMtuBlackHole()
+{
+    for (const Fam fam : { Fam::V4, Fam::V6 }) {
+        const QList<Cell *> runnerBulk = cells(runner(), [&](const Cell &c) {
+            return c.info.layer == Layer::Bulk && c.info.fam == fam && c.passes();
+        });
+        if (runnerBulk.isEmpty()) {
+            continue; // without a bulk probe passing on the runner there is nothing to compare
+        }
+        QStringList affected;
+        QList<const Sample *> stalls;
+        QList<const Sample *> smalls;
+        for (const QString &i : m_instances) {
+            Cell *bulk = cell(runnerBulk.first()->probe, i);
+            if (!bulk || !bulk->fails() || claimed(*bulk) || resolveFailure(*bulk)) {
+                continue;
+            }
+            const QList<Cell *> small = cells(i, [&](const Cell &c) {
+                return c.info.fam == fam && (c.info.layer == Layer::Http || c.info.layer == Layer::Tcp) && c.passes();
+            });
+            if (small.isEmpty()) {
+                continue;
+            }
+            affected << i;
+            stalls << bulk->first(true);
+            smalls << small.first()->first(false);
+        }
+        if (affected.isEmpty()) {
+            continue;
+        }
+        const QString uplink = uplinkFor(fam);
+        Finding f;
+        f.id = QStringLiteral("path-mtu-black-hole");
+        f.title = QStringLiteral("Large %1 transfers stall from %2 while small requests pass")
+                      .arg(famName(fam), affected.join(QStringLiteral(", ")));
+        f.cause = QStringLiteral("Small %1 requests work from %2, but a bulk transfer stalls, and the same transfer "
+                                 "passes on the runner: full-size packets from the instances are lost on the way and "
+                                 "the \"packet too big\" messages that would make them smaller do not come back (ICMP "
+                                 "filtered somewhere, or a tunnel with a lower MTU). The runner's own connections "
+                                 "negotiate a smaller segment size from its uplink; the instances' do not.")
+                      .arg(famName(fam), affected.join(QStringLiteral(", ")));
+        f.targets = affected;
+        f.families << famKey(fam);
+        f.evidence << sampleEvidence(
+            *runnerBulk.first()->first(false), QStringLiteral("The bulk transfer passes on the runner."));
+        for (qsizetype k = 0; k < affected.size(); ++k) {
+            f.evidence << sampleEvidence(
+                *stalls.at(k), QStringLiteral("The bulk transfer stalls on %1.").arg(affected.at(k)))
+                       << sampleEvidence(
+                              *smalls.at(k), QStringLiteral("A small request passes on %1.").arg(affected.at(k)));
+        }
+        const QString tool = fam == Fam::V4 ? QStringLiteral("iptables") : QStringLiteral("ip6tables");
+        const QString rule = QStringLiteral("FORWARD%1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu")
+                                 .arg(uplink.isEmpty() ? QString() : QStringLiteral(" -o ") + uplink);
+        f.fix << FixStep { QStringLiteral("%1 -t mangle -A %2").arg(tool, rule),
+            QStringLiteral("%1 -t mangle -D %2").arg(tool, rule),
+            QStringLiteral("Clamp the TCP segment size of forwarded connections to the path MTU.") };
+        f.checks << QStringLiteral("%1 exec %2 -- ping -%3 -M do -s 1472 -c 1 %4")
+                        .arg(m_client, affected.first(), fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6"),
+                            destinationFor(fam));
+        f.references << QStringLiteral("https://www.rfc-editor.org/rfc/rfc4821")
+                     << QStringLiteral("https://wiki.nftables.org/wiki-nftables/index.php/Mangling_packet_headers");
+        f.confidence = Confidence::Medium;
+        f.confidenceReason
+            = QStringLiteral("small requests pass and bulk transfers stall only on the instances; the run "
+                             "cannot show where on the path the packets are lost");
+        for (const QString &i : affected) {
+            claim(i, fam, [](const Cell &c) {
+                return c.info.layer == Layer::Bulk || c.info.layer == Layer::Path || c.info.layer == Layer::Tls;
+            });
         }
         add(f);
     }
@@ -1843,8 +2000,38 @@ void Engine::unexplained()
             }
         }
     }
+    // Failures on every side that no rule took: a difference from a working network all the same.
+    for (const QString &p : m_cellOrder) {
+        Cell *r = cell(p, runner());
+        if (!r || !r->fails() || claimed(*r) || r->info.fam == Fam::Any || r->info.layer == Layer::App
+            || r->info.layer == Layer::Other) {
+            continue;
+        }
+        QStringList alsoFailing;
+        for (const QString &i : m_instances) {
+            Cell *c = cell(p, i);
+            if (c && c->fails() && !claimed(*c)) {
+                alsoFailing << i;
+            }
+        }
+        lines << QStringLiteral("%1 (%2, %3): fails on the runner%4")
+                     .arg(p, layerName(r->info.layer), famName(r->info.fam),
+                         alsoFailing.isEmpty() ? QString()
+                                               : QStringLiteral(" and on ") + alsoFailing.join(QStringLiteral(", ")));
+        f.evidence << sampleEvidence(*r->first(true), lines.last());
+        if (!f.targets.contains(runner())) {
+            f.targets.prepend(runner());
+        }
+        if (!f.families.contains(famKey(r->info.fam))) {
+            f.families << famKey(r->info.fam);
+        }
+    }
     if (lines.isEmpty()) {
         return;
+    }
+    for (const TopoWarning &w : m_t.warnings) {
+        f.evidence << fact(QStringLiteral("discovery"), w.message,
+            QStringLiteral("Discovery could not read this (%1), so rules that need it could not run.").arg(w.source));
     }
     const bool others = !m_findings.isEmpty();
     f.title = others ? QStringLiteral("Other differences between the runner and its instances, not explained above")
@@ -1879,6 +2066,7 @@ Diagnosis Engine::run()
     forwarding();
     dns();
     mtu();
+    pathMtuBlackHole();
     singleInstance();
     unexplained();
 

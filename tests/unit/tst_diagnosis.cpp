@@ -166,6 +166,8 @@ private Q_SLOTS:
     void instanceWithoutAddress();
     void largePacketsOnly_data();
     void largePacketsOnly();
+    void runnerResolverDown();
+    void pathMtuBlackHole();
     void earlierRunIsNamed();
     void firewallModelRuleOrder_data();
     void firewallModelRuleOrder();
@@ -651,6 +653,78 @@ void TestDiagnosis::largePacketsOnly()
         QVERIFY(hasFix(top, QStringLiteral("lxc network set lxdbr0 bridge.mtu 1500"),
             QStringLiteral("lxc network set lxdbr0 bridge.mtu 9000")));
     }
+}
+
+// Models the runner's upstream resolver (10.77.100.53 in its resolv.conf) not answering: every
+// lookup on every target times out as dns-down's vm1 recorded them, and so does everything that
+// needs a name. The runner's resolver is the cause, not the bridge's dnsmasq.
+void TestDiagnosis::runnerResolverDown()
+{
+    Recorded r = load(QStringLiteral("healthy"));
+    const Recorded dnsDown = load(QStringLiteral("dns-down"));
+    for (const QString &t : { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        copySamples(r.run, dnsDown.run, QStringLiteral("vm1"), t, [](const QString &id) {
+            return id.startsWith(QLatin1String("dns-")) || isOutwardProbe(id);
+        });
+    }
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("runner-dns-down"));
+    QCOMPARE(top.confidence, Confidence::Medium); // no probe to a literal address says IP works
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY(hasFact(top, QStringLiteral("nameserver 10.77.100.53")));
+    QVERIFY(hasSample(top, QStringLiteral("dns-a"), QStringLiteral("runner"), QStringLiteral("timeout")));
+}
+
+// Models a path-MTU black hole behind the runner (a tunnel with a smaller MTU that filters ICMP
+// "packet too big"): a bulk download per family was added to the plan (bulk-ipv4, the HTTP probe of
+// /bytes/1048576); on the runner it passes as its http-ipv4 did, on the instances the connection is
+// made and the transfer stalls, as curl reports it.
+void TestDiagnosis::pathMtuBlackHole()
+{
+    Recorded r = load(QStringLiteral("healthy"));
+    QList<Sample> added;
+    for (const Sample &s : r.run.samples) {
+        if (s.probeId != QLatin1String("http-ipv4")) {
+            continue;
+        }
+        Sample bulk = s;
+        bulk.probeId = QStringLiteral("bulk-ipv4");
+        bulk.command.replace(
+            QStringLiteral("http://www.lab.test/"), QStringLiteral("http://www.lab.test/bytes/1048576"));
+        if (s.target != QLatin1String("runner")) {
+            bulk.status = SampleStatus::Timeout;
+            bulk.exitCode = 28;
+            bulk.stdErr = QByteArrayLiteral("curl: (28) Operation timed out after 9001 milliseconds with 2896 out of "
+                                            "1048576 bytes received\n");
+            bulk.message = QStringLiteral("curl gave up after 10 s: ") + QString::fromUtf8(bulk.stdErr).trimmed();
+            bulk.latencyMs = 9001;
+        }
+        added << bulk;
+    }
+    r.run.samples << added;
+    r.run.probeIds << QStringLiteral("bulk-ipv4");
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("path-mtu-black-hole"));
+    QCOMPARE(top.confidence, Confidence::Medium);
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QCOMPARE(top.families, QStringList { QStringLiteral("ipv4") });
+    QVERIFY(hasSample(top, QStringLiteral("bulk-ipv4"), QStringLiteral("runner"), QStringLiteral("pass")));
+    QVERIFY(hasSample(top, QStringLiteral("bulk-ipv4"), QStringLiteral("vm1"), QStringLiteral("timeout")));
+    const QString rule
+        = QStringLiteral("FORWARD -o uplink0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu");
+    QVERIFY(
+        hasFix(top, QStringLiteral("iptables -t mangle -A ") + rule, QStringLiteral("iptables -t mangle -D ") + rule));
+    // The same stall without a bulk probe passing on the runner is not this finding.
+    r.run.samples.erase(std::remove_if(r.run.samples.begin(), r.run.samples.end(),
+                            [](const Sample &s) {
+                                return s.probeId == QLatin1String("bulk-ipv4") && s.target == QLatin1String("runner");
+                            }),
+        r.run.samples.end());
+    QVERIFY(!diagnose(r.topology, r.run).find(QStringLiteral("path-mtu-black-hole")));
 }
 
 void TestDiagnosis::earlierRunIsNamed()

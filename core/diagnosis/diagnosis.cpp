@@ -184,13 +184,28 @@ bool isBad(SampleStatus s)
 
 QString sampleText(const Sample &s)
 {
-    QString text = s.message;
-    if (text.isEmpty()) {
-        text = QString::fromUtf8(s.stdErr).trimmed();
+    QStringList parts;
+    if (!s.message.isEmpty()) {
+        parts << s.message;
     }
-    if (text.isEmpty()) {
-        text = QString::fromUtf8(s.stdOut).trimmed();
+    const QString err = QString::fromUtf8(s.stdErr).trimmed();
+    if (!err.isEmpty() && !s.message.contains(err)) {
+        parts << err;
     }
+    // Lines that say why, from what the tool printed (ping's "From ... Destination unreachable").
+    const QString out = QString::fromUtf8(s.stdOut);
+    QStringList why;
+    for (const QString &line : out.split(QLatin1Char('\n'))) {
+        if (line.startsWith(QLatin1String("From ")) || line.contains(QLatin1String("unreachable"))) {
+            why << line.trimmed();
+        }
+    }
+    why.removeDuplicates();
+    parts << why.mid(0, 2);
+    if (parts.isEmpty() && !out.trimmed().isEmpty()) {
+        parts << out.trimmed();
+    }
+    QString text = parts.join(QStringLiteral(" | "));
     if (text.size() > 300) {
         text = text.left(300) + QStringLiteral("...");
     }
@@ -936,7 +951,7 @@ void Engine::pathMtuBlackHole()
         f.checks << QStringLiteral("%1 exec %2 -- ping -%3 -M do -s 1472 -c 1 %4")
                         .arg(m_client, affected.first(), fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6"),
                             destinationFor(fam));
-        f.references << QStringLiteral("https://www.rfc-editor.org/rfc/rfc4821")
+        f.references << QStringLiteral("https://www.rfc-editor.org/rfc/rfc2923")
                      << QStringLiteral("https://wiki.nftables.org/wiki-nftables/index.php/Mangling_packet_headers");
         f.confidence = Confidence::Medium;
         f.confidenceReason
@@ -1049,7 +1064,7 @@ void Engine::bridgeAddressing()
         f.fix << FixStep { QStringLiteral("%1 network set %2 %3 auto").arg(m_client, bridge->name, key),
             value.isEmpty() ? QStringLiteral("%1 network unset %2 %3").arg(m_client, bridge->name, key)
                             : QStringLiteral("%1 network set %2 %3 %4").arg(m_client, bridge->name, key, value),
-            QStringLiteral("Give the bridge a %1 subnet (LXD picks a free private range); the instances get an "
+            QStringLiteral("Give the bridge an %1 subnet (LXD picks a free private range); the instances get an "
                            "address at their next DHCP renewal or restart.")
                 .arg(famName(fam)) };
         const QString natKey = fam == Fam::V4 ? QStringLiteral("ipv4.nat") : QStringLiteral("ipv6.nat");
@@ -1065,7 +1080,7 @@ void Engine::bridgeAddressing()
                             .arg(m_client, i, fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6"));
         }
         f.references << QStringLiteral("https://documentation.ubuntu.com/lxd/en/latest/reference/network_bridge/")
-                     << QStringLiteral("https://github.com/actions/runner-images/issues/668");
+                     << QStringLiteral("https://docs.kernel.org/networking/ipv6.html");
         for (const QString &i : affected) {
             claimFamily(i, fam);
             if (onlyOther) {
@@ -1405,7 +1420,9 @@ void Engine::forwarding()
                 f.checks << (fam == Fam::V4 ? QStringLiteral("iptables -S FORWARD -v")
                                             : QStringLiteral("ip6tables -S FORWARD -v"))
                          << QStringLiteral("nft list ruleset");
-                f.references << QStringLiteral("https://docs.docker.com/engine/network/packet-filtering-firewalls/")
+                f.references << QStringLiteral("https://docs.docker.com/engine/network/firewall-iptables/")
+                             << QStringLiteral("https://github.com/docker/for-linux/issues/103")
+                             << QStringLiteral("https://bugs.debian.org/cgi-bin/bugreport.cgi?bug=865975")
                              << QStringLiteral(
                                     "https://documentation.ubuntu.com/lxd/en/latest/howto/network_bridge_firewalld/");
                 if (uncertain) {

@@ -4,6 +4,7 @@
 #include "plan/plan.h"
 #include "topology/topologyjson.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 namespace nestscope {
 
@@ -256,6 +258,7 @@ struct Cell {
     int timeouts = 0;
     bool expectedToFail = false;
     mutable std::optional<bool> resolveCache; ///< resolveFailure(), once known
+    int order = 0; ///< the probe's place in the run
     bool known() const { return pass + bad > 0; }
     bool passes() const { return pass > 0 && bad == 0; }
     bool fails() const { return bad > 0 && pass == 0; }
@@ -271,6 +274,10 @@ struct Cell {
 };
 
 using CellKey = std::pair<QString, QString>; // probe, target
+
+struct CellKeyHash {
+    size_t operator()(const CellKey &k) const noexcept { return qHash(k.first) ^ (qHash(k.second) * 31u); }
+};
 
 // ---- the engine -----------------------------------------------------------------------------
 
@@ -309,9 +316,12 @@ private:
     QString runner() const { return QStringLiteral("runner"); }
     QStringList instances() const { return m_instances; }
     const TopoNetwork *bridgeOf(const QString &instance) const;
+    const TopoNetwork *findBridge(const QString &instance) const;
+    const TopoInstance *instance(const QString &name) const;
     QString instanceAddress(const QString &instance, Fam fam) const;
     std::optional<bool> instanceHasAddress(const QString &instance, Fam fam);
     QString destinationFor(Fam fam);
+    QString findDestination(Fam fam) const;
     QString uplinkFor(Fam fam) const;
     QString bridgeAddress(const TopoNetwork &n, Fam fam) const
     {
@@ -354,11 +364,15 @@ private:
     fwmodel::Firewall m_fw;
     std::optional<Plan> m_plan;
     QStringList m_instances;
-    std::map<CellKey, Cell> m_cells;
+    std::unordered_map<CellKey, Cell, CellKeyHash> m_cells; // references stay valid as it grows
     QStringList m_cellOrder;
     QSet<CellKey> m_claimed;
     QList<Finding> m_findings;
     QStringList m_notes;
+    QString m_destination[2];
+    QHash<QString, QList<Cell *>> m_byTarget;
+    QHash<QString, const TopoInstance *> m_instanceIndex;
+    mutable QHash<QString, const TopoNetwork *> m_bridgeCache;
 };
 
 void Engine::buildCells()
@@ -373,8 +387,10 @@ void Engine::buildCells()
         }
     }
     QStringList targets = m_run.targets;
+    QSet<QString> known(targets.cbegin(), targets.cend());
     for (const Sample &s : m_run.samples) {
-        if (!targets.contains(s.target)) {
+        if (!known.contains(s.target)) {
+            known.insert(s.target);
             targets << s.target;
         }
     }
@@ -424,6 +440,23 @@ void Engine::buildCells()
         }
     }
     m_cellOrder = ordered;
+    // Indexes: cells per target in probe order, instances by name (runs have thousands of them).
+    QHash<QString, int> rank;
+    for (qsizetype i = 0; i < m_cellOrder.size(); ++i) {
+        rank.insert(m_cellOrder.at(i), int(i));
+    }
+    for (auto &[key, c] : m_cells) {
+        c.order = rank.value(c.probe);
+        m_byTarget[c.target] << &c;
+    }
+    for (QList<Cell *> &list : m_byTarget) {
+        std::sort(list.begin(), list.end(), [](const Cell *a, const Cell *b) {
+            return a->order < b->order;
+        });
+    }
+    for (const TopoInstance &i : m_t.instances) {
+        m_instanceIndex.insert(i.name, &i);
+    }
 }
 
 Cell *Engine::cell(const QString &probe, const QString &target)
@@ -435,13 +468,17 @@ Cell *Engine::cell(const QString &probe, const QString &target)
 QList<Cell *> Engine::cells(const QString &target, const std::function<bool(const Cell &)> &pred)
 {
     QList<Cell *> out;
-    for (const QString &p : m_cellOrder) {
-        Cell *c = cell(p, target);
-        if (c && pred(*c)) {
+    for (Cell *c : m_byTarget.value(target)) {
+        if (pred(*c)) {
             out << c;
         }
     }
     return out;
+}
+
+const TopoInstance *Engine::instance(const QString &name) const
+{
+    return m_instanceIndex.value(name);
 }
 
 void Engine::claim(const QString &target, Fam fam, const std::function<bool(const Cell &)> &pred)
@@ -552,9 +589,20 @@ bool Engine::dnsPasses(const QString &target)
     });
 }
 
-const TopoNetwork *Engine::bridgeOf(const QString &instance) const
+const TopoNetwork *Engine::bridgeOf(const QString &name) const
 {
-    const TopoInstance *inst = m_t.instance(instance);
+    const auto it = m_bridgeCache.constFind(name);
+    if (it != m_bridgeCache.cend()) {
+        return *it;
+    }
+    const TopoNetwork *n = findBridge(name);
+    m_bridgeCache.insert(name, n);
+    return n;
+}
+
+const TopoNetwork *Engine::findBridge(const QString &instance) const
+{
+    const TopoInstance *inst = this->instance(instance);
     if (inst) {
         for (const TopoNic &nic : inst->nics) {
             const TopoNetwork *n = m_t.network(nic.network);
@@ -578,7 +626,7 @@ const TopoNetwork *Engine::bridgeOf(const QString &instance) const
 
 QString Engine::instanceAddress(const QString &instance, Fam fam) const
 {
-    if (const TopoInstance *inst = m_t.instance(instance)) {
+    if (const TopoInstance *inst = this->instance(instance)) {
         for (const TopoNic &nic : inst->nics) {
             for (const TopoAddress &a : nic.addresses) {
                 if (a.family == toAF(fam) && a.isGlobal()) {
@@ -596,7 +644,7 @@ std::optional<bool> Engine::instanceHasAddress(const QString &instance, Fam fam)
     if (probed) {
         return probed;
     }
-    const TopoInstance *inst = m_t.instance(instance);
+    const TopoInstance *inst = this->instance(instance);
     if (!inst || inst->nics.isEmpty()) {
         return std::nullopt;
     }
@@ -604,6 +652,15 @@ std::optional<bool> Engine::instanceHasAddress(const QString &instance, Fam fam)
 }
 
 QString Engine::destinationFor(Fam fam)
+{
+    QString &cached = m_destination[fam == Fam::V4 ? 0 : 1];
+    if (cached.isEmpty()) {
+        cached = findDestination(fam);
+    }
+    return cached;
+}
+
+QString Engine::findDestination(Fam fam) const
 {
     for (const Sample &s : m_run.samples) {
         const QString a = resolvedAddress(s);
@@ -973,7 +1030,7 @@ void Engine::bridgeAddressing()
         const TopoNetwork *bridge = nullptr;
         for (const QString &i : m_instances) {
             const TopoNetwork *n = bridgeOf(i);
-            if (!n || topo::hasSubnet(bridgeAddress(*n, fam)) || !m_t.instance(i)) {
+            if (!n || topo::hasSubnet(bridgeAddress(*n, fam)) || !instance(i)) {
                 continue;
             }
             if (instanceHasAddress(i, fam).value_or(true)) {
@@ -1961,7 +2018,7 @@ void Engine::singleInstance()
                     }
                 }
             }
-            if (const TopoInstance *inst = m_t.instance(i)) {
+            if (const TopoInstance *inst = instance(i)) {
                 for (const TopoNic &nic : inst->nics) {
                     if (nic.state == QLatin1String("down")) {
                         f.evidence << fact(QStringLiteral("%1 query /1.0/instances/%2/state").arg(m_client, i),

@@ -810,6 +810,19 @@ void Engine::runnerItself()
             f.confidence = Confidence::High;
             f.confidenceReason = QStringLiteral("the runner's own probes fail and the runner has no default route");
             f.checks << QStringLiteral("ip %1 route show table all").arg(v) << QStringLiteral("ip rule show");
+            if (fam == Fam::V6) {
+                // A runner without IPv6 is often meant to be so; then its bridges should not hand out
+                // IPv6 either, or programs that prefer AAAA answers fail in the instances.
+                for (const TopoNetwork &n : m_t.networks) {
+                    if (n.managed && n.type == QLatin1String("bridge") && topo::hasSubnet(n.ipv6Address())) {
+                        f.fix << FixStep { QStringLiteral("%1 network set %2 ipv6.address none").arg(m_client, n.name),
+                            QStringLiteral("%1 network set %2 ipv6.address %3").arg(m_client, n.name, n.ipv6Address()),
+                            QStringLiteral("If the runner is meant to be IPv4-only: stop handing out IPv6 on %1, so "
+                                           "the instances use IPv4 as the runner does.")
+                                .arg(n.name) };
+                    }
+                }
+            }
         } else {
             const TopoInterface *uplink = route ? m_t.interface(route->device) : nullptr;
             const bool down = uplink

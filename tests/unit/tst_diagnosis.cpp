@@ -163,6 +163,8 @@ private Q_SLOTS:
     void runnerItselfFails_data();
     void runnerItselfFails();
     void runnerWithoutDefaultRoute();
+    void runnerWithoutIpv6();
+    void clientNamedInFixes();
     void oneInstanceFailsAlone();
     void instanceWithoutAddress();
     void instanceWithoutDefaultRoute();
@@ -576,6 +578,47 @@ void TestDiagnosis::runnerWithoutDefaultRoute()
     QVERIFY(hasFact(top, QStringLiteral("(no default route in table main)")));
     QVERIFY(hasSample(top, QStringLiteral("ipv4-default-route"), QStringLiteral("runner"), QStringLiteral("fail")));
     QCOMPARE(d.findings.size(), 1);
+}
+
+// Models an IPv4-only runner (no IPv6 default route, as the ipv6-only recording's runner) under a
+// dual-stack lxdbr0: every IPv6 probe fails on every target as ipv6-only's runner recorded them.
+void TestDiagnosis::runnerWithoutIpv6()
+{
+    Recorded r = load(QStringLiteral("healthy"));
+    const Recorded v6only = load(QStringLiteral("ipv6-only"));
+    for (const QString &t : { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        copySamples(r.run, v6only.run, QStringLiteral("runner"), t, [](const QString &id) {
+            return isIpv6Probe(id) && isOutwardProbe(id);
+        });
+    }
+    copySamples(r.run, v6only.run, QStringLiteral("runner"), QStringLiteral("runner"), [](const QString &id) {
+        return id == QLatin1String("ipv6-default-route");
+    });
+    r.topology.routes.erase(std::remove_if(r.topology.routes.begin(), r.topology.routes.end(),
+                                [](const TopoRoute &route) {
+                                    return route.family == TopoAddress::Family::IPv6 && route.isDefault();
+                                }),
+        r.topology.routes.end());
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("runner-no-default-route"));
+    QCOMPARE(top.families, QStringList { QStringLiteral("ipv6") });
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY(hasFix(top, QStringLiteral("lxc network set lxdbr0 ipv6.address none"),
+        QStringLiteral("lxc network set lxdbr0 ipv6.address fd42:77:10::1/64")));
+}
+
+// The same runner managed with Incus: every fix names the client discovery found.
+void TestDiagnosis::clientNamedInFixes()
+{
+    Recorded r = load(QStringLiteral("nat-off"));
+    r.topology.lxdClient = QStringLiteral("incus");
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY(!d.findings.isEmpty());
+    QVERIFY(hasFix(d.findings.first(), QStringLiteral("incus network set lxdbr0 ipv4.nat true"),
+        QStringLiteral("incus network set lxdbr0 ipv4.nat false")));
+    QVERIFY(hasFact(d.findings.first(), QStringLiteral("ipv4.nat: false")));
 }
 
 // Models a firewall inside vm1 alone (a guest rule dropping its outgoing IPv4): vm1's IPv4

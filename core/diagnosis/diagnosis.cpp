@@ -1131,6 +1131,12 @@ void Engine::bridgeAddressing()
             : QStringLiteral("the bridge's config and the instances agree, but the runner's own %1 probes did not "
                              "run or did not pass")
                   .arg(famName(fam));
+        if (fam == Fam::V6) {
+            // A bridge without IPv6 is often meant so; with IPv4 working it costs only IPv6-only hosts.
+            f.confidence = Confidence::Low;
+            f.confidenceReason = QStringLiteral("a bridge without IPv6 is often deliberate; it matters for hosts "
+                                                "reachable over IPv6 alone, and IPv4 decides the rest");
+        }
         f.fix << FixStep { QStringLiteral("%1 network set %2 %3 auto").arg(m_client, bridge->name, key),
             value.isEmpty() ? QStringLiteral("%1 network unset %2 %3").arg(m_client, bridge->name, key)
                             : QStringLiteral("%1 network set %2 %3 %4").arg(m_client, bridge->name, key, value),

@@ -165,6 +165,7 @@ private Q_SLOTS:
     void runnerWithoutDefaultRoute();
     void runnerWithoutIpv6();
     void clientNamedInFixes();
+    void bridgeWithoutIpv6RanksLow();
     void oneInstanceFailsAlone();
     void instanceWithoutAddress();
     void instanceWithoutDefaultRoute();
@@ -607,6 +608,64 @@ void TestDiagnosis::runnerWithoutIpv6()
     QCOMPARE(top.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
     QVERIFY(hasFix(top, QStringLiteral("lxc network set lxdbr0 ipv6.address none"),
         QStringLiteral("lxc network set lxdbr0 ipv6.address fd42:77:10::1/64")));
+}
+
+// Models the forward-drop runner (FORWARD policy DROP) with a bridge that hands out no IPv6
+// (`ipv6.address none`, instances without IPv6, their IPv6 probes failing at once as ipv6-only's vm1
+// IPv4 ones did): the firewall stays the top finding, the missing IPv6 ranks below it as low.
+void TestDiagnosis::bridgeWithoutIpv6RanksLow()
+{
+    Recorded r = load(QStringLiteral("forward-drop"));
+    const Recorded v6only = load(QStringLiteral("ipv6-only"));
+    for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        for (const Sample &s : v6only.run.samples) {
+            if (s.target != vm || !isIpv4Probe(s.probeId) || !isOutwardProbe(s.probeId)) {
+                continue;
+            }
+            Sample six = s;
+            six.probeId = s.probeId.chopped(1) + QLatin1Char('6');
+            Run one;
+            one.samples << six;
+            copySamples(r.run, one, vm, vm, [&](const QString &id) {
+                return id == six.probeId;
+            });
+        }
+        copySamples(r.run, v6only.run, vm, vm, [](const QString &id) {
+            return id == QLatin1String("ipv4-address");
+        });
+        for (Sample &s : r.run.samples) {
+            if (s.target == vm && s.probeId == QLatin1String("ipv4-address")) {
+                s.probeId = QStringLiteral("ipv6-address");
+                s.message = QStringLiteral("no global IPv6 address");
+            }
+        }
+        r.run.samples.erase(std::remove_if(r.run.samples.begin(), r.run.samples.end(),
+                                [&](const Sample &s) {
+                                    return s.target == vm && s.probeId == QLatin1String("ipv6-address")
+                                        && s.status == SampleStatus::Pass;
+                                }),
+            r.run.samples.end());
+    }
+    for (TopoNetwork &n : r.topology.networks) {
+        if (n.name == QLatin1String("lxdbr0")) {
+            n.config.insert(QStringLiteral("ipv6.address"), QStringLiteral("none"));
+        }
+    }
+    for (TopoInstance &i : r.topology.instances) {
+        for (TopoNic &nic : i.nics) {
+            nic.addresses.erase(std::remove_if(nic.addresses.begin(), nic.addresses.end(),
+                                    [](const TopoAddress &a) {
+                                        return a.family == TopoAddress::Family::IPv6 && a.isGlobal();
+                                    }),
+                nic.addresses.end());
+        }
+    }
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() >= 2, qPrintable(dump(d)));
+    QCOMPARE(d.findings.at(0).id, QStringLiteral("firewall-forward-drop"));
+    QCOMPARE(d.findings.at(0).families, QStringList { QStringLiteral("ipv4") });
+    QCOMPARE(d.findings.at(1).id, QStringLiteral("bridge-no-ipv6"));
+    QCOMPARE(d.findings.at(1).confidence, Confidence::Low);
 }
 
 // The same runner managed with Incus: every fix names the client discovery found.

@@ -177,6 +177,8 @@ private Q_SLOTS:
     void earlierRunIsNamed();
     void firewallModelRuleOrder_data();
     void firewallModelRuleOrder();
+    void iptablesSaveSplit();
+    void unreadableRulesetIsNoted();
 };
 
 void TestDiagnosis::recordedScenarios_data()
@@ -1036,6 +1038,51 @@ void TestDiagnosis::firewallModelRuleOrder()
     // IPv6 has no ruleset here: nothing is refused for it.
     out.family = TopoAddress::Family::IPv6;
     QVERIFY(model.refusals(QStringLiteral("forward"), out).isEmpty());
+}
+
+// Discovery concatenates iptables-save and ip6tables-save; old versions print no header comment.
+void TestDiagnosis::iptablesSaveSplit()
+{
+    const QString v4 = filterTable(QStringLiteral("iptables-save"), QStringLiteral("DROP"), {}, {});
+    const QString v6 = filterTable(QStringLiteral("ip6tables-save"), QStringLiteral("ACCEPT"), {}, {});
+    const fwmodel::SplitSave split = fwmodel::splitIptablesSave(v4 + v6);
+    QCOMPARE(split.v4, v4);
+    QCOMPARE(split.v6, v6);
+    auto bare = [](const QString &t) {
+        QStringList lines = t.split(QLatin1Char('\n'));
+        lines.removeIf([](const QString &l) {
+            return l.startsWith(QLatin1Char('#'));
+        });
+        return lines.join(QLatin1Char('\n'));
+    };
+    const fwmodel::SplitSave headerless = fwmodel::splitIptablesSave(bare(v4) + bare(v6));
+    QVERIFY(headerless.v4.contains(QStringLiteral(":FORWARD DROP")));
+    QVERIFY(!headerless.v4.contains(QStringLiteral(":FORWARD ACCEPT")));
+    QVERIFY(headerless.v6.contains(QStringLiteral(":FORWARD ACCEPT")));
+    QCOMPARE(fwmodel::splitIptablesSave(v4).v6, QString());
+}
+
+// A ruleset that does not parse is named in the notes, not silently read as "accept everything".
+// Models iptables-save output mangled on the way (a wrapper that prints a banner into it).
+void TestDiagnosis::unreadableRulesetIsNoted()
+{
+    Recorded r = load(QStringLiteral("forward-drop"));
+    r.topology.firewall.rawIptablesSave
+        = QStringLiteral("*filter\n:FORWARD DROP [0:0]\nthis is not iptables-save\nCOMMIT\n");
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(!d.notes.isEmpty(), qPrintable(dump(d)));
+    QVERIFY(d.notes.first().contains(QStringLiteral("iptables-save")));
+    // iptables-nft keeps the same chains in nftables: the drop is still read, from there.
+    const Finding *f = d.find(QStringLiteral("firewall-forward-drop"));
+    QVERIFY2(f, qPrintable(dump(d)));
+    QVERIFY2(hasFact(*f,
+                 QStringLiteral("table ip filter chain FORWARD { type filter hook forward priority 0; policy drop; }")),
+        qPrintable(dump(d)));
+    // Without the nft view either, nothing names the firewall: the differences are listed instead.
+    r.topology.firewall.rawNftJson.clear();
+    const Diagnosis blind = diagnose(r.topology, r.run);
+    QVERIFY(!blind.find(QStringLiteral("firewall-forward-drop")));
+    QCOMPARE(blind.verdict, Diagnosis::Verdict::Unexplained);
 }
 
 QTEST_GUILESS_MAIN(TestDiagnosis)

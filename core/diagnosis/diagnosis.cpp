@@ -1446,14 +1446,20 @@ void Engine::forwarding()
                 for (const fwmodel::Decision &d : refusals) {
                     if (d.source != QLatin1String("nft -j list ruleset")) {
                         const QString tool = fam == Fam::V4 ? QStringLiteral("iptables") : QStringLiteral("ip6tables");
+                        // In the chain that decides; for FORWARD's policy under Docker, in DOCKER-USER,
+                        // which FORWARD jumps to first and Docker leaves alone when it rewrites FORWARD.
                         QString chain = d.chain;
-                        if (d.byPolicy
-                            && m_fw.iptables(toAF(fam)).chain(
-                                QStringLiteral("filter"), QStringLiteral("DOCKER-USER"))) {
-                            chain = QStringLiteral(
-                                "DOCKER-USER"); // Docker rewrites FORWARD, but leaves DOCKER-USER alone
-                        } else if (!d.byPolicy && !d.path.isEmpty()) {
-                            chain = d.chain;
+                        if (d.byPolicy && d.chain == QLatin1String("FORWARD")) {
+                            const fwmodel::IptChain *forward
+                                = m_fw.iptables(toAF(fam)).chain(QStringLiteral("filter"), QStringLiteral("FORWARD"));
+                            const bool jumps = forward
+                                && std::any_of(
+                                    forward->rules.cbegin(), forward->rules.cend(), [](const fwmodel::IptRule &r) {
+                                        return r.target == QLatin1String("DOCKER-USER");
+                                    });
+                            if (jumps) {
+                                chain = QStringLiteral("DOCKER-USER");
+                            }
                         }
                         const QString outRule = QStringLiteral("-i %1 -j ACCEPT").arg(bridgeName);
                         const QString backRule

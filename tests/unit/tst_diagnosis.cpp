@@ -155,6 +155,7 @@ private Q_SLOTS:
 
     // Classes the lab does not record yet: inputs derived from the recordings (see each test).
     void dockerUserExplicitDrop();
+    void dockerPolicyDrop();
     void acceptBeforeDropWins_data();
     void acceptBeforeDropWins();
     void answersDropped();
@@ -341,6 +342,48 @@ void TestDiagnosis::dockerUserExplicitDrop()
     QVERIFY(hasSample(top, QStringLiteral("tcp-ipv4"), QStringLiteral("runner"), QStringLiteral("pass")));
     QVERIFY(hasSample(top, QStringLiteral("tcp-ipv4"), QStringLiteral("vm1"), QStringLiteral("timeout")));
     QCOMPARE(d.findings.size(), 1); // IPv6 passes: nothing else to say
+}
+
+// Models what installing Docker does to an LXD runner: FORWARD policy DROP, Docker's chains and
+// jumps, DOCKER-USER empty but for its RETURN; ip6tables untouched (Docker's default). IPv4 fails
+// as in forward-drop, IPv6 passes as in healthy. The fix goes into DOCKER-USER, which Docker keeps.
+void TestDiagnosis::dockerPolicyDrop()
+{
+    Recorded r = load(QStringLiteral("forward-drop"));
+    const Recorded healthy = load(QStringLiteral("healthy"));
+    for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        copySamples(r.run, healthy.run, vm, vm, [](const QString &id) {
+            return isIpv6Probe(id) || id == QLatin1String("registry");
+        });
+    }
+    const QStringList docker { QStringLiteral("DOCKER"), QStringLiteral("DOCKER-ISOLATION-STAGE-1"),
+        QStringLiteral("DOCKER-ISOLATION-STAGE-2"), QStringLiteral("DOCKER-USER") };
+    const QStringList rules { QStringLiteral("-A FORWARD -j DOCKER-USER"),
+        QStringLiteral("-A FORWARD -j DOCKER-ISOLATION-STAGE-1"),
+        QStringLiteral("-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"),
+        QStringLiteral("-A FORWARD -o docker0 -j DOCKER"),
+        QStringLiteral("-A FORWARD -i docker0 ! -o docker0 -j ACCEPT"),
+        QStringLiteral("-A FORWARD -i docker0 -o docker0 -j ACCEPT"),
+        QStringLiteral("-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2"),
+        QStringLiteral("-A DOCKER-ISOLATION-STAGE-1 -j RETURN"),
+        QStringLiteral("-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP"),
+        QStringLiteral("-A DOCKER-ISOLATION-STAGE-2 -j RETURN"), QStringLiteral("-A DOCKER-USER -j RETURN") };
+    setIptables(r.topology, filterTable(QStringLiteral("iptables-save"), QStringLiteral("DROP"), docker, rules),
+        filterTable(QStringLiteral("ip6tables-save"), QStringLiteral("ACCEPT"), {}, {}));
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("firewall-forward-drop"));
+    QCOMPARE(top.confidence, Confidence::High);
+    QCOMPARE(top.families, QStringList { QStringLiteral("ipv4") });
+    QVERIFY(hasFact(top, QStringLiteral(":FORWARD DROP [0:0]")));
+    QVERIFY(top.cause.contains(QStringLiteral("DOCKER-USER")));
+    QVERIFY2(hasFix(top, QStringLiteral("iptables -I DOCKER-USER -i lxdbr0 -j ACCEPT"),
+                 QStringLiteral("iptables -D DOCKER-USER -i lxdbr0 -j ACCEPT")),
+        qPrintable(dump(d)));
+    QVERIFY(hasFix(top,
+        QStringLiteral("iptables -I DOCKER-USER -o lxdbr0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"),
+        QStringLiteral("iptables -D DOCKER-USER -o lxdbr0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")));
 }
 
 // Rule order: an ACCEPT for the bridge (and its answers) before the DROP wins; after it, it does

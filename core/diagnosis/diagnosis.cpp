@@ -352,6 +352,7 @@ private:
     void forwarding();
     void dns();
     void mtu();
+    void tlsTrust();
     void singleInstance();
     void unexplained();
 
@@ -1918,6 +1919,60 @@ void Engine::dns()
     }
 }
 
+void Engine::tlsTrust()
+{
+    static const QRegularExpression untrusted(
+        QStringLiteral("SSL certificate problem|certificate verify failed|unable to get local issuer|self[- ]signed "
+                       "certificate|certificate is not trusted|Cannot verify .* certificate"),
+        QRegularExpression::CaseInsensitiveOption);
+    Finding f;
+    f.id = QStringLiteral("tls-untrusted");
+    for (const QString &i : m_instances) {
+        for (Cell *c : cells(i, [](const Cell &c) {
+                 return (c.info.layer == Layer::Tls || c.info.layer == Layer::App) && c.fails();
+             })) {
+            Cell *r = cell(c->probe, runner());
+            const Sample *s = c->first(true);
+            if (claimed(*c) || !r || !r->passes() || !s
+                || !untrusted.match(s->message + QLatin1Char('\n') + QString::fromUtf8(s->stdErr)).hasMatch()) {
+                continue;
+            }
+            if (!f.targets.contains(i)) {
+                f.targets << i;
+                f.evidence << sampleEvidence(*r->first(false), QStringLiteral("%1 passes on the runner.").arg(c->probe))
+                           << sampleEvidence(
+                                  *s, QStringLiteral("%1 on %2 does not trust the certificate.").arg(c->probe, i));
+            }
+            if (c->info.fam != Fam::Any && !f.families.contains(famKey(c->info.fam))) {
+                f.families << famKey(c->info.fam);
+            }
+            m_claimed.insert({ c->probe, c->target });
+        }
+    }
+    if (f.targets.isEmpty()) {
+        return;
+    }
+    const QString who = f.targets.join(QStringLiteral(", "));
+    f.title = QStringLiteral("%1 do%2 not trust the certificates the runner trusts")
+                  .arg(who, f.targets.size() == 1 ? QStringLiteral("es") : QString());
+    f.cause = QStringLiteral("The connections work, but the TLS handshake fails on %1 with a certificate error while "
+                             "the runner, asking the same servers, accepts their certificates. The runner trusts a CA "
+                             "(a TLS-inspecting proxy's, a company's) that the instances do not have. Nestscope does "
+                             "not know which file holds it, so it names no fix: install that CA in the instances "
+                             "(/usr/local/share/ca-certificates/ and update-ca-certificates on Debian and Ubuntu).")
+                  .arg(who);
+    f.confidence = Confidence::High;
+    f.confidenceReason
+        = QStringLiteral("the TLS client itself reports the certificate as untrusted on the instances and "
+                         "accepts it on the runner");
+    f.checks << QStringLiteral("openssl s_client -connect %1:443 -showcerts </dev/null")
+                    .arg(m_run.variables.value(QStringLiteral("web_host"), QStringLiteral("example.com")))
+             << QStringLiteral("ls /usr/local/share/ca-certificates/");
+    f.references << QStringLiteral(
+        "https://manpages.debian.org/bookworm/ca-certificates/update-ca-certificates.8.en.html");
+    add(f);
+}
+
 void Engine::mtu()
 {
     for (const TopoNetwork &n : m_t.networks) {
@@ -2164,6 +2219,7 @@ Diagnosis Engine::run()
     instanceFaults();
     forwarding();
     dns();
+    tlsTrust();
     mtu();
     pathMtuBlackHole();
     singleInstance();

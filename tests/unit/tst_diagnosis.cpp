@@ -171,6 +171,7 @@ private Q_SLOTS:
     void instanceWithoutAddress();
     void instanceWithoutDefaultRoute();
     void instanceWithoutResolver();
+    void untrustedCertificate();
     void largePacketsOnly_data();
     void largePacketsOnly();
     void runnerResolverDown();
@@ -858,6 +859,32 @@ void TestDiagnosis::instanceWithoutResolver()
     QCOMPARE(top.targets, QStringList { QStringLiteral("vm2") });
     QVERIFY(hasSample(top, QStringLiteral("resolver"), QStringLiteral("vm2"), QStringLiteral("fail")));
     QVERIFY(hasFix(top, QStringLiteral("lxc restart vm2"), QString()));
+}
+
+// Models a TLS-inspecting proxy whose CA the runner trusts and the instances do not: the instances'
+// https probes fail as curl reports an unknown issuer (exit 60), everything else as in healthy.
+void TestDiagnosis::untrustedCertificate()
+{
+    Recorded r = load(QStringLiteral("healthy"));
+    for (Sample &s : r.run.samples) {
+        const bool tls = s.probeId.startsWith(QLatin1String("https-")) || s.probeId == QLatin1String("registry");
+        if (s.target == QLatin1String("runner") || !tls) {
+            continue;
+        }
+        s.status = SampleStatus::Fail;
+        s.exitCode = 60;
+        s.stdErr = QByteArrayLiteral("curl: (60) SSL certificate problem: unable to get local issuer certificate\n");
+        s.message = QStringLiteral("no HTTP response (curl exit 60): ") + QString::fromUtf8(s.stdErr).trimmed();
+    }
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("tls-untrusted"));
+    QCOMPARE(top.confidence, Confidence::High);
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QCOMPARE(top.families, (QStringList { QStringLiteral("ipv4"), QStringLiteral("ipv6") }));
+    QVERIFY(hasSample(top, QStringLiteral("https-ipv4"), QStringLiteral("vm1"), QStringLiteral("fail")));
+    QVERIFY(top.fix.isEmpty());
 }
 
 // Only TLS fails on the instances (handshakes are the first full-size packets), small HTTP passes,

@@ -172,6 +172,8 @@ private Q_SLOTS:
     void instanceWithoutDefaultRoute();
     void instanceWithoutResolver();
     void untrustedCertificate();
+    void bridgeDnsDropped_data();
+    void bridgeDnsDropped();
     void largePacketsOnly_data();
     void largePacketsOnly();
     void runnerResolverDown();
@@ -859,6 +861,66 @@ void TestDiagnosis::instanceWithoutResolver()
     QCOMPARE(top.targets, QStringList { QStringLiteral("vm2") });
     QVERIFY(hasSample(top, QStringLiteral("resolver"), QStringLiteral("vm2"), QStringLiteral("fail")));
     QVERIFY(hasFix(top, QStringLiteral("lxc restart vm2"), QString()));
+}
+
+// The dns-down recording with the lab's nft rule replaced: by the same drop written for iptables
+// (INPUT, as a host firewall script would add it), or by nothing (dnsmasq itself not answering,
+// which the topology cannot show).
+void TestDiagnosis::bridgeDnsDropped_data()
+{
+    QTest::addColumn<bool>("iptables");
+    QTest::addColumn<Confidence>("confidence");
+    QTest::newRow("iptables INPUT rules") << true << Confidence::High;
+    QTest::newRow("no rule") << false << Confidence::Medium;
+}
+
+void TestDiagnosis::bridgeDnsDropped()
+{
+    QFETCH(bool, iptables);
+    QFETCH(Confidence, confidence);
+    Recorded r = load(QStringLiteral("dns-down"));
+    QJsonObject root = QJsonDocument::fromJson(r.topology.firewall.rawNftJson.toUtf8()).object();
+    QJsonArray kept;
+    for (const QJsonValue &v : root.value(QStringLiteral("nftables")).toArray()) {
+        const QJsonObject o = v.toObject();
+        const QJsonObject inner = o.begin().value().toObject();
+        const QString table = o.contains(QStringLiteral("table")) ? inner.value(QStringLiteral("name")).toString()
+                                                                  : inner.value(QStringLiteral("table")).toString();
+        if (table != QLatin1String("nestscope_lab")) {
+            kept.append(v);
+        }
+    }
+    root.insert(QStringLiteral("nftables"), kept);
+    r.topology.firewall.rawNftJson = QString::fromUtf8(QJsonDocument(root).toJson(QJsonDocument::Compact));
+    const QString udp = QStringLiteral("-A INPUT -i lxdbr0 -p udp -m udp --dport 53 -j DROP");
+    const QString tcp = QStringLiteral("-A INPUT -i lxdbr0 -p tcp -m tcp --dport 53 -j DROP");
+    if (iptables) {
+        QString v4 = filterTable(QStringLiteral("iptables-save"), QStringLiteral("ACCEPT"), {}, { udp, tcp });
+        setIptables(r.topology, v4, filterTable(QStringLiteral("ip6tables-save"), QStringLiteral("ACCEPT"), {}, {}));
+    }
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(d.findings.size() == 1, qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("bridge-dns-down"));
+    QCOMPARE(top.confidence, confidence);
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY(hasSample(top, QStringLiteral("dns-a"), QStringLiteral("runner"), QStringLiteral("pass")));
+    QVERIFY(hasSample(top, QStringLiteral("dns-a"), QStringLiteral("vm1"), QStringLiteral("timeout")));
+    if (iptables) {
+        QVERIFY(hasFact(top, udp));
+        // Reverts run last step first: the udp rule goes back to position 1 after the tcp rule is
+        // back at 1, which puts them in their old order.
+        QVERIFY2(hasFix(top, QStringLiteral("iptables -D INPUT -i lxdbr0 -p udp -m udp --dport 53 -j DROP"),
+                     QStringLiteral("iptables -I INPUT 1 -i lxdbr0 -p udp -m udp --dport 53 -j DROP")),
+            qPrintable(dump(d)));
+        QVERIFY2(hasFix(top, QStringLiteral("iptables -D INPUT -i lxdbr0 -p tcp -m tcp --dport 53 -j DROP"),
+                     QStringLiteral("iptables -I INPUT 1 -i lxdbr0 -p tcp -m tcp --dport 53 -j DROP")),
+            qPrintable(dump(d)));
+    } else {
+        QVERIFY(top.fix.isEmpty());
+        QVERIFY(top.confidenceReason.contains(QStringLiteral("literal address")));
+        QVERIFY(!top.checks.isEmpty());
+    }
 }
 
 // Models a TLS-inspecting proxy whose CA the runner trusts and the instances do not: the instances'

@@ -4,6 +4,7 @@
 #include "plan/plan.h"
 #include "topology/topologyjson.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 namespace nestscope {
 
@@ -184,13 +186,28 @@ bool isBad(SampleStatus s)
 
 QString sampleText(const Sample &s)
 {
-    QString text = s.message;
-    if (text.isEmpty()) {
-        text = QString::fromUtf8(s.stdErr).trimmed();
+    QStringList parts;
+    if (!s.message.isEmpty()) {
+        parts << s.message;
     }
-    if (text.isEmpty()) {
-        text = QString::fromUtf8(s.stdOut).trimmed();
+    const QString err = QString::fromUtf8(s.stdErr).trimmed();
+    if (!err.isEmpty() && !s.message.contains(err)) {
+        parts << err;
     }
+    // Lines that say why, from what the tool printed (ping's "From ... Destination unreachable").
+    const QString out = QString::fromUtf8(s.stdOut);
+    QStringList why;
+    for (const QString &line : out.split(QLatin1Char('\n'))) {
+        if (line.startsWith(QLatin1String("From ")) || line.contains(QLatin1String("unreachable"))) {
+            why << line.trimmed();
+        }
+    }
+    why.removeDuplicates();
+    parts << why.mid(0, 2);
+    if (parts.isEmpty() && !out.trimmed().isEmpty()) {
+        parts << out.trimmed();
+    }
+    QString text = parts.join(QStringLiteral(" | "));
     if (text.size() > 300) {
         text = text.left(300) + QStringLiteral("...");
     }
@@ -240,6 +257,8 @@ struct Cell {
     int bad = 0;
     int timeouts = 0;
     bool expectedToFail = false;
+    mutable std::optional<bool> resolveCache; ///< resolveFailure(), once known
+    int order = 0; ///< the probe's place in the run
     bool known() const { return pass + bad > 0; }
     bool passes() const { return pass > 0 && bad == 0; }
     bool fails() const { return bad > 0 && pass == 0; }
@@ -255,6 +274,10 @@ struct Cell {
 };
 
 using CellKey = std::pair<QString, QString>; // probe, target
+
+struct CellKeyHash {
+    size_t operator()(const CellKey &k) const noexcept { return qHash(k.first) ^ (qHash(k.second) * 31u); }
+};
 
 // ---- the engine -----------------------------------------------------------------------------
 
@@ -280,6 +303,7 @@ private:
     void claim(const QString &target, Fam fam, const std::function<bool(const Cell &)> &pred);
     void claimFamily(const QString &target, Fam fam);
     bool resolveFailure(const Cell &c) const;
+    bool computeResolveFailure(const Cell &c) const;
     /// Outward (ICMP..bulk) cells of a family on a target whose result is not about DNS.
     QList<Cell *> ipCells(const QString &target, Fam fam, bool includeClaimed = false);
     bool ipFails(const QString &target, Fam fam, bool includeClaimed = false);
@@ -292,9 +316,12 @@ private:
     QString runner() const { return QStringLiteral("runner"); }
     QStringList instances() const { return m_instances; }
     const TopoNetwork *bridgeOf(const QString &instance) const;
+    const TopoNetwork *findBridge(const QString &instance) const;
+    const TopoInstance *instance(const QString &name) const;
     QString instanceAddress(const QString &instance, Fam fam) const;
     std::optional<bool> instanceHasAddress(const QString &instance, Fam fam);
     QString destinationFor(Fam fam);
+    QString findDestination(Fam fam) const;
     QString uplinkFor(Fam fam) const;
     QString bridgeAddress(const TopoNetwork &n, Fam fam) const
     {
@@ -318,11 +345,14 @@ private:
 
     // rules, in the order they claim symptoms
     void runnerItself();
+    void runnerDns();
+    void pathMtuBlackHole();
     void bridgeAddressing();
     void instanceFaults();
     void forwarding();
     void dns();
     void mtu();
+    void tlsTrust();
     void singleInstance();
     void unexplained();
 
@@ -335,11 +365,15 @@ private:
     fwmodel::Firewall m_fw;
     std::optional<Plan> m_plan;
     QStringList m_instances;
-    std::map<CellKey, Cell> m_cells;
+    std::unordered_map<CellKey, Cell, CellKeyHash> m_cells; // references stay valid as it grows
     QStringList m_cellOrder;
     QSet<CellKey> m_claimed;
     QList<Finding> m_findings;
     QStringList m_notes;
+    QString m_destination[2];
+    QHash<QString, QList<Cell *>> m_byTarget;
+    QHash<QString, const TopoInstance *> m_instanceIndex;
+    mutable QHash<QString, const TopoNetwork *> m_bridgeCache;
 };
 
 void Engine::buildCells()
@@ -354,8 +388,10 @@ void Engine::buildCells()
         }
     }
     QStringList targets = m_run.targets;
+    QSet<QString> known(targets.cbegin(), targets.cend());
     for (const Sample &s : m_run.samples) {
-        if (!targets.contains(s.target)) {
+        if (!known.contains(s.target)) {
+            known.insert(s.target);
             targets << s.target;
         }
     }
@@ -405,6 +441,23 @@ void Engine::buildCells()
         }
     }
     m_cellOrder = ordered;
+    // Indexes: cells per target in probe order, instances by name (runs have thousands of them).
+    QHash<QString, int> rank;
+    for (qsizetype i = 0; i < m_cellOrder.size(); ++i) {
+        rank.insert(m_cellOrder.at(i), int(i));
+    }
+    for (auto &[key, c] : m_cells) {
+        c.order = rank.value(c.probe);
+        m_byTarget[c.target] << &c;
+    }
+    for (QList<Cell *> &list : m_byTarget) {
+        std::sort(list.begin(), list.end(), [](const Cell *a, const Cell *b) {
+            return a->order < b->order;
+        });
+    }
+    for (const TopoInstance &i : m_t.instances) {
+        m_instanceIndex.insert(i.name, &i);
+    }
 }
 
 Cell *Engine::cell(const QString &probe, const QString &target)
@@ -416,13 +469,17 @@ Cell *Engine::cell(const QString &probe, const QString &target)
 QList<Cell *> Engine::cells(const QString &target, const std::function<bool(const Cell &)> &pred)
 {
     QList<Cell *> out;
-    for (const QString &p : m_cellOrder) {
-        Cell *c = cell(p, target);
-        if (c && pred(*c)) {
+    for (Cell *c : m_byTarget.value(target)) {
+        if (pred(*c)) {
             out << c;
         }
     }
     return out;
+}
+
+const TopoInstance *Engine::instance(const QString &name) const
+{
+    return m_instanceIndex.value(name);
 }
 
 void Engine::claim(const QString &target, Fam fam, const std::function<bool(const Cell &)> &pred)
@@ -453,6 +510,14 @@ void Engine::claimFamily(const QString &target, Fam fam)
 }
 
 bool Engine::resolveFailure(const Cell &c) const
+{
+    if (!c.resolveCache) {
+        c.resolveCache = computeResolveFailure(c);
+    }
+    return *c.resolveCache;
+}
+
+bool Engine::computeResolveFailure(const Cell &c) const
 {
     if (!c.info.usesName || !c.fails()) {
         return false;
@@ -525,9 +590,20 @@ bool Engine::dnsPasses(const QString &target)
     });
 }
 
-const TopoNetwork *Engine::bridgeOf(const QString &instance) const
+const TopoNetwork *Engine::bridgeOf(const QString &name) const
 {
-    const TopoInstance *inst = m_t.instance(instance);
+    const auto it = m_bridgeCache.constFind(name);
+    if (it != m_bridgeCache.cend()) {
+        return *it;
+    }
+    const TopoNetwork *n = findBridge(name);
+    m_bridgeCache.insert(name, n);
+    return n;
+}
+
+const TopoNetwork *Engine::findBridge(const QString &instance) const
+{
+    const TopoInstance *inst = this->instance(instance);
     if (inst) {
         for (const TopoNic &nic : inst->nics) {
             const TopoNetwork *n = m_t.network(nic.network);
@@ -551,7 +627,7 @@ const TopoNetwork *Engine::bridgeOf(const QString &instance) const
 
 QString Engine::instanceAddress(const QString &instance, Fam fam) const
 {
-    if (const TopoInstance *inst = m_t.instance(instance)) {
+    if (const TopoInstance *inst = this->instance(instance)) {
         for (const TopoNic &nic : inst->nics) {
             for (const TopoAddress &a : nic.addresses) {
                 if (a.family == toAF(fam) && a.isGlobal()) {
@@ -569,7 +645,7 @@ std::optional<bool> Engine::instanceHasAddress(const QString &instance, Fam fam)
     if (probed) {
         return probed;
     }
-    const TopoInstance *inst = m_t.instance(instance);
+    const TopoInstance *inst = this->instance(instance);
     if (!inst || inst->nics.isEmpty()) {
         return std::nullopt;
     }
@@ -577,6 +653,15 @@ std::optional<bool> Engine::instanceHasAddress(const QString &instance, Fam fam)
 }
 
 QString Engine::destinationFor(Fam fam)
+{
+    QString &cached = m_destination[fam == Fam::V4 ? 0 : 1];
+    if (cached.isEmpty()) {
+        cached = findDestination(fam);
+    }
+    return cached;
+}
+
+QString Engine::findDestination(Fam fam) const
 {
     for (const Sample &s : m_run.samples) {
         const QString a = resolvedAddress(s);
@@ -726,6 +811,19 @@ void Engine::runnerItself()
             f.confidence = Confidence::High;
             f.confidenceReason = QStringLiteral("the runner's own probes fail and the runner has no default route");
             f.checks << QStringLiteral("ip %1 route show table all").arg(v) << QStringLiteral("ip rule show");
+            if (fam == Fam::V6) {
+                // A runner without IPv6 is often meant to be so; then its bridges should not hand out
+                // IPv6 either, or programs that prefer AAAA answers fail in the instances.
+                for (const TopoNetwork &n : m_t.networks) {
+                    if (n.managed && n.type == QLatin1String("bridge") && topo::hasSubnet(n.ipv6Address())) {
+                        f.fix << FixStep { QStringLiteral("%1 network set %2 ipv6.address none").arg(m_client, n.name),
+                            QStringLiteral("%1 network set %2 ipv6.address %3").arg(m_client, n.name, n.ipv6Address()),
+                            QStringLiteral("If the runner is meant to be IPv4-only: stop handing out IPv6 on %1, so "
+                                           "the instances use IPv4 as the runner does.")
+                                .arg(n.name) };
+                    }
+                }
+            }
         } else {
             const TopoInterface *uplink = route ? m_t.interface(route->device) : nullptr;
             const bool down = uplink
@@ -789,6 +887,151 @@ void Engine::runnerItself()
             f.targets << also;
             f.cause += QStringLiteral(" %1 fail%2 the same way.")
                            .arg(also.join(QStringLiteral(", ")), also.size() == 1 ? QStringLiteral("s") : QString());
+        } else if (f.id == QLatin1String("runner-upstream")) {
+            bool instancesPass = false;
+            for (const QString &i : m_instances) {
+                instancesPass = instancesPass || ipPasses(i, fam);
+            }
+            if (instancesPass) {
+                f.cause = QStringLiteral("The runner's own %1 probes fail while its instances pass the same ones: what "
+                                         "the runner itself sends is blocked (its OUTPUT chain, a proxy setting "
+                                         "the probes do not use, a local resolver override), not what it forwards.")
+                              .arg(famName(fam));
+                f.confidence = Confidence::Medium;
+                f.confidenceReason = QStringLiteral("only the runner fails; the run does not show what blocks it");
+                f.checks << QStringLiteral("iptables -S OUTPUT") << QStringLiteral("env | grep -i _proxy");
+            }
+        }
+        add(f);
+    }
+    runnerDns();
+}
+
+void Engine::runnerDns()
+{
+    if (!dnsFails(runner())) {
+        return;
+    }
+    Finding f;
+    f.id = QStringLiteral("runner-dns-down");
+    f.title = QStringLiteral("The runner's own resolver does not answer");
+    QStringList servers;
+    static const QRegularExpression ns(
+        QStringLiteral("^\\s*nameserver\\s+(\\S+)"), QRegularExpression::MultilineOption);
+    for (auto it = ns.globalMatch(m_t.resolvConf); it.hasNext();) {
+        servers << it.next().captured(1);
+    }
+    f.cause = QStringLiteral("Lookups fail on the runner itself%1. The instances' DNS goes through the bridge's "
+                             "dnsmasq, which asks the runner's upstream servers, so it fails with it: this is the "
+                             "runner's resolver (or the path to it), not LXD.")
+                  .arg(servers.isEmpty() ? QString()
+                                         : QStringLiteral(" (it asks %1)").arg(servers.join(QStringLiteral(", "))));
+    f.targets << runner();
+    for (Cell *c : cells(runner(), [](const Cell &c) {
+             return c.info.layer == Layer::Dns && c.fails();
+         })) {
+        f.evidence << sampleEvidence(*c->first(true), QStringLiteral("The lookup fails on the runner."));
+        break;
+    }
+    if (!m_t.resolvConf.isEmpty()) {
+        f.evidence << fact(QStringLiteral("cat /etc/resolv.conf"), m_t.resolvConf.trimmed(),
+            QStringLiteral("The servers the runner asks."));
+    }
+    claim(runner(), Fam::Any, [this](const Cell &c) {
+        return c.info.layer == Layer::Dns || resolveFailure(c);
+    });
+    for (const QString &i : m_instances) {
+        if (dnsFails(i)) {
+            f.targets << i;
+            claim(i, Fam::Any, [this](const Cell &c) {
+                return c.info.layer == Layer::Dns || resolveFailure(c);
+            });
+        }
+    }
+    const bool ipWorks = ipPasses(runner(), Fam::V4) || ipPasses(runner(), Fam::V6);
+    f.confidence = ipWorks ? Confidence::High : Confidence::Medium;
+    f.confidenceReason = ipWorks
+        ? QStringLiteral("lookups fail on the runner while its traffic to addresses works")
+        : QStringLiteral("lookups fail on the runner; every other probe needs a name, so whether IP works could "
+                         "not be checked on its own");
+    for (const QString &server : servers) {
+        f.checks << QStringLiteral("nslookup %1 %2")
+                        .arg(m_run.variables.value(QStringLiteral("dns_name"), QStringLiteral("example.com")), server);
+    }
+    f.checks << QStringLiteral("resolvectl status");
+    add(f);
+}
+
+void Engine::pathMtuBlackHole()
+{
+    for (const Fam fam : { Fam::V4, Fam::V6 }) {
+        const QList<Cell *> runnerBulk = cells(runner(), [&](const Cell &c) {
+            return c.info.layer == Layer::Bulk && c.info.fam == fam && c.passes();
+        });
+        if (runnerBulk.isEmpty()) {
+            continue; // without a bulk probe passing on the runner there is nothing to compare
+        }
+        QStringList affected;
+        QList<const Sample *> stalls;
+        QList<const Sample *> smalls;
+        for (const QString &i : m_instances) {
+            Cell *bulk = cell(runnerBulk.first()->probe, i);
+            if (!bulk || !bulk->fails() || claimed(*bulk) || resolveFailure(*bulk)) {
+                continue;
+            }
+            const QList<Cell *> small = cells(i, [&](const Cell &c) {
+                return c.info.fam == fam && (c.info.layer == Layer::Http || c.info.layer == Layer::Tcp) && c.passes();
+            });
+            if (small.isEmpty()) {
+                continue;
+            }
+            affected << i;
+            stalls << bulk->first(true);
+            smalls << small.first()->first(false);
+        }
+        if (affected.isEmpty()) {
+            continue;
+        }
+        const QString uplink = uplinkFor(fam);
+        Finding f;
+        f.id = QStringLiteral("path-mtu-black-hole");
+        f.title = QStringLiteral("Large %1 transfers stall from %2 while small requests pass")
+                      .arg(famName(fam), affected.join(QStringLiteral(", ")));
+        f.cause = QStringLiteral("Small %1 requests work from %2, but a bulk transfer stalls, and the same transfer "
+                                 "passes on the runner: full-size packets from the instances are lost on the way and "
+                                 "the \"packet too big\" messages that would make them smaller do not come back (ICMP "
+                                 "filtered somewhere, or a tunnel with a lower MTU). The runner's own connections "
+                                 "negotiate a smaller segment size from its uplink; the instances' do not.")
+                      .arg(famName(fam), affected.join(QStringLiteral(", ")));
+        f.targets = affected;
+        f.families << famKey(fam);
+        f.evidence << sampleEvidence(
+            *runnerBulk.first()->first(false), QStringLiteral("The bulk transfer passes on the runner."));
+        for (qsizetype k = 0; k < affected.size(); ++k) {
+            f.evidence << sampleEvidence(
+                *stalls.at(k), QStringLiteral("The bulk transfer stalls on %1.").arg(affected.at(k)))
+                       << sampleEvidence(
+                              *smalls.at(k), QStringLiteral("A small request passes on %1.").arg(affected.at(k)));
+        }
+        const QString tool = fam == Fam::V4 ? QStringLiteral("iptables") : QStringLiteral("ip6tables");
+        const QString rule = QStringLiteral("FORWARD%1 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu")
+                                 .arg(uplink.isEmpty() ? QString() : QStringLiteral(" -o ") + uplink);
+        f.fix << FixStep { QStringLiteral("%1 -t mangle -A %2").arg(tool, rule),
+            QStringLiteral("%1 -t mangle -D %2").arg(tool, rule),
+            QStringLiteral("Clamp the TCP segment size of forwarded connections to the path MTU.") };
+        f.checks << QStringLiteral("%1 exec %2 -- ping -%3 -M do -s 1472 -c 1 %4")
+                        .arg(m_client, affected.first(), fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6"),
+                            destinationFor(fam));
+        f.references << QStringLiteral("https://www.rfc-editor.org/rfc/rfc2923")
+                     << QStringLiteral("https://wiki.nftables.org/wiki-nftables/index.php/Mangling_packet_headers");
+        f.confidence = Confidence::Medium;
+        f.confidenceReason
+            = QStringLiteral("small requests pass and bulk transfers stall only on the instances; the run "
+                             "cannot show where on the path the packets are lost");
+        for (const QString &i : affected) {
+            claim(i, fam, [](const Cell &c) {
+                return c.info.layer == Layer::Bulk || c.info.layer == Layer::Path || c.info.layer == Layer::Tls;
+            });
         }
         add(f);
     }
@@ -801,7 +1044,7 @@ void Engine::bridgeAddressing()
         const TopoNetwork *bridge = nullptr;
         for (const QString &i : m_instances) {
             const TopoNetwork *n = bridgeOf(i);
-            if (!n || topo::hasSubnet(bridgeAddress(*n, fam)) || !m_t.instance(i)) {
+            if (!n || topo::hasSubnet(bridgeAddress(*n, fam)) || !instance(i)) {
                 continue;
             }
             if (instanceHasAddress(i, fam).value_or(true)) {
@@ -889,10 +1132,16 @@ void Engine::bridgeAddressing()
             : QStringLiteral("the bridge's config and the instances agree, but the runner's own %1 probes did not "
                              "run or did not pass")
                   .arg(famName(fam));
+        if (fam == Fam::V6) {
+            // A bridge without IPv6 is often meant so; with IPv4 working it costs only IPv6-only hosts.
+            f.confidence = Confidence::Low;
+            f.confidenceReason = QStringLiteral("a bridge without IPv6 is often deliberate; it matters for hosts "
+                                                "reachable over IPv6 alone, and IPv4 decides the rest");
+        }
         f.fix << FixStep { QStringLiteral("%1 network set %2 %3 auto").arg(m_client, bridge->name, key),
             value.isEmpty() ? QStringLiteral("%1 network unset %2 %3").arg(m_client, bridge->name, key)
                             : QStringLiteral("%1 network set %2 %3 %4").arg(m_client, bridge->name, key, value),
-            QStringLiteral("Give the bridge a %1 subnet (LXD picks a free private range); the instances get an "
+            QStringLiteral("Give the bridge an %1 subnet (LXD picks a free private range); the instances get an "
                            "address at their next DHCP renewal or restart.")
                 .arg(famName(fam)) };
         const QString natKey = fam == Fam::V4 ? QStringLiteral("ipv4.nat") : QStringLiteral("ipv6.nat");
@@ -908,7 +1157,7 @@ void Engine::bridgeAddressing()
                             .arg(m_client, i, fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6"));
         }
         f.references << QStringLiteral("https://documentation.ubuntu.com/lxd/en/latest/reference/network_bridge/")
-                     << QStringLiteral("https://github.com/actions/runner-images/issues/668");
+                     << QStringLiteral("https://docs.kernel.org/networking/ipv6.html");
         for (const QString &i : affected) {
             claimFamily(i, fam);
             if (onlyOther) {
@@ -1198,14 +1447,20 @@ void Engine::forwarding()
                 for (const fwmodel::Decision &d : refusals) {
                     if (d.source != QLatin1String("nft -j list ruleset")) {
                         const QString tool = fam == Fam::V4 ? QStringLiteral("iptables") : QStringLiteral("ip6tables");
+                        // In the chain that decides; for FORWARD's policy under Docker, in DOCKER-USER,
+                        // which FORWARD jumps to first and Docker leaves alone when it rewrites FORWARD.
                         QString chain = d.chain;
-                        if (d.byPolicy
-                            && m_fw.iptables(toAF(fam)).chain(
-                                QStringLiteral("filter"), QStringLiteral("DOCKER-USER"))) {
-                            chain = QStringLiteral(
-                                "DOCKER-USER"); // Docker rewrites FORWARD, but leaves DOCKER-USER alone
-                        } else if (!d.byPolicy && !d.path.isEmpty()) {
-                            chain = d.chain;
+                        if (d.byPolicy && d.chain == QLatin1String("FORWARD")) {
+                            const fwmodel::IptChain *forward
+                                = m_fw.iptables(toAF(fam)).chain(QStringLiteral("filter"), QStringLiteral("FORWARD"));
+                            const bool jumps = forward
+                                && std::any_of(
+                                    forward->rules.cbegin(), forward->rules.cend(), [](const fwmodel::IptRule &r) {
+                                        return r.target == QLatin1String("DOCKER-USER");
+                                    });
+                            if (jumps) {
+                                chain = QStringLiteral("DOCKER-USER");
+                            }
                         }
                         const QString outRule = QStringLiteral("-i %1 -j ACCEPT").arg(bridgeName);
                         const QString backRule
@@ -1248,7 +1503,9 @@ void Engine::forwarding()
                 f.checks << (fam == Fam::V4 ? QStringLiteral("iptables -S FORWARD -v")
                                             : QStringLiteral("ip6tables -S FORWARD -v"))
                          << QStringLiteral("nft list ruleset");
-                f.references << QStringLiteral("https://docs.docker.com/engine/network/packet-filtering-firewalls/")
+                f.references << QStringLiteral("https://docs.docker.com/engine/network/firewall-iptables/")
+                             << QStringLiteral("https://github.com/docker/for-linux/issues/103")
+                             << QStringLiteral("https://bugs.debian.org/cgi-bin/bugreport.cgi?bug=865975")
                              << QStringLiteral(
                                     "https://documentation.ubuntu.com/lxd/en/latest/howto/network_bridge_firewalld/");
                 if (uncertain) {
@@ -1662,6 +1919,60 @@ void Engine::dns()
     }
 }
 
+void Engine::tlsTrust()
+{
+    static const QRegularExpression untrusted(
+        QStringLiteral("SSL certificate problem|certificate verify failed|unable to get local issuer|self[- ]signed "
+                       "certificate|certificate is not trusted|Cannot verify .* certificate"),
+        QRegularExpression::CaseInsensitiveOption);
+    Finding f;
+    f.id = QStringLiteral("tls-untrusted");
+    for (const QString &i : m_instances) {
+        for (Cell *c : cells(i, [](const Cell &c) {
+                 return (c.info.layer == Layer::Tls || c.info.layer == Layer::App) && c.fails();
+             })) {
+            Cell *r = cell(c->probe, runner());
+            const Sample *s = c->first(true);
+            if (claimed(*c) || !r || !r->passes() || !s
+                || !untrusted.match(s->message + QLatin1Char('\n') + QString::fromUtf8(s->stdErr)).hasMatch()) {
+                continue;
+            }
+            if (!f.targets.contains(i)) {
+                f.targets << i;
+                f.evidence << sampleEvidence(*r->first(false), QStringLiteral("%1 passes on the runner.").arg(c->probe))
+                           << sampleEvidence(
+                                  *s, QStringLiteral("%1 on %2 does not trust the certificate.").arg(c->probe, i));
+            }
+            if (c->info.fam != Fam::Any && !f.families.contains(famKey(c->info.fam))) {
+                f.families << famKey(c->info.fam);
+            }
+            m_claimed.insert({ c->probe, c->target });
+        }
+    }
+    if (f.targets.isEmpty()) {
+        return;
+    }
+    const QString who = f.targets.join(QStringLiteral(", "));
+    f.title = QStringLiteral("%1 do%2 not trust the certificates the runner trusts")
+                  .arg(who, f.targets.size() == 1 ? QStringLiteral("es") : QString());
+    f.cause = QStringLiteral("The connections work, but the TLS handshake fails on %1 with a certificate error while "
+                             "the runner, asking the same servers, accepts their certificates. The runner trusts a CA "
+                             "(a TLS-inspecting proxy's, a company's) that the instances do not have. Nestscope does "
+                             "not know which file holds it, so it names no fix: install that CA in the instances "
+                             "(/usr/local/share/ca-certificates/ and update-ca-certificates on Debian and Ubuntu).")
+                  .arg(who);
+    f.confidence = Confidence::High;
+    f.confidenceReason
+        = QStringLiteral("the TLS client itself reports the certificate as untrusted on the instances and "
+                         "accepts it on the runner");
+    f.checks << QStringLiteral("openssl s_client -connect %1:443 -showcerts </dev/null")
+                    .arg(m_run.variables.value(QStringLiteral("web_host"), QStringLiteral("example.com")))
+             << QStringLiteral("ls /usr/local/share/ca-certificates/");
+    f.references << QStringLiteral(
+        "https://manpages.debian.org/bookworm/ca-certificates/update-ca-certificates.8.en.html");
+    add(f);
+}
+
 void Engine::mtu()
 {
     for (const TopoNetwork &n : m_t.networks) {
@@ -1787,7 +2098,7 @@ void Engine::singleInstance()
                     }
                 }
             }
-            if (const TopoInstance *inst = m_t.instance(i)) {
+            if (const TopoInstance *inst = instance(i)) {
                 for (const TopoNic &nic : inst->nics) {
                     if (nic.state == QLatin1String("down")) {
                         f.evidence << fact(QStringLiteral("%1 query /1.0/instances/%2/state").arg(m_client, i),
@@ -1843,8 +2154,38 @@ void Engine::unexplained()
             }
         }
     }
+    // Failures on every side that no rule took: a difference from a working network all the same.
+    for (const QString &p : m_cellOrder) {
+        Cell *r = cell(p, runner());
+        if (!r || !r->fails() || claimed(*r) || r->info.fam == Fam::Any || r->info.layer == Layer::App
+            || r->info.layer == Layer::Other) {
+            continue;
+        }
+        QStringList alsoFailing;
+        for (const QString &i : m_instances) {
+            Cell *c = cell(p, i);
+            if (c && c->fails() && !claimed(*c)) {
+                alsoFailing << i;
+            }
+        }
+        lines << QStringLiteral("%1 (%2, %3): fails on the runner%4")
+                     .arg(p, layerName(r->info.layer), famName(r->info.fam),
+                         alsoFailing.isEmpty() ? QString()
+                                               : QStringLiteral(" and on ") + alsoFailing.join(QStringLiteral(", ")));
+        f.evidence << sampleEvidence(*r->first(true), lines.last());
+        if (!f.targets.contains(runner())) {
+            f.targets.prepend(runner());
+        }
+        if (!f.families.contains(famKey(r->info.fam))) {
+            f.families << famKey(r->info.fam);
+        }
+    }
     if (lines.isEmpty()) {
         return;
+    }
+    for (const TopoWarning &w : m_t.warnings) {
+        f.evidence << fact(QStringLiteral("discovery"), w.message,
+            QStringLiteral("Discovery could not read this (%1), so rules that need it could not run.").arg(w.source));
     }
     const bool others = !m_findings.isEmpty();
     f.title = others ? QStringLiteral("Other differences between the runner and its instances, not explained above")
@@ -1878,7 +2219,9 @@ Diagnosis Engine::run()
     instanceFaults();
     forwarding();
     dns();
+    tlsTrust();
     mtu();
+    pathMtuBlackHole();
     singleInstance();
     unexplained();
 

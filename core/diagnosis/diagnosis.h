@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace nestscope {
 
 /// How sure a finding is, with the reason kept next to it (Finding::confidenceReason).

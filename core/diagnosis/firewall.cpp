@@ -613,7 +613,6 @@ SplitSave splitIptablesSave(const QString &raw)
 
 Result<IptRuleset> parseIptRules(const QString &text, TopoAddress::Family family)
 {
-    const QString source = family == Family::IPv4 ? QStringLiteral("iptables-save") : QStringLiteral("ip6tables-save");
     // The shape is checked by the topology's own parser; this one only reads the rules in order.
     if (auto checked = topoparse::parseIptablesSave(text.toUtf8(), family); !checked) {
         return checked.error();
@@ -694,7 +693,6 @@ Result<IptRuleset> parseIptRules(const QString &text, TopoAddress::Family family
         rule.position = int(c.rules.size()) + 1;
         c.rules << rule;
     }
-    Q_UNUSED(source)
     return rs;
 }
 

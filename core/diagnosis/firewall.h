@@ -27,6 +27,7 @@ struct Packet {
     State state = State::New;
 };
 
+/// What a chain (or its policy) does with a packet.
 enum class Verdict { Accept, Drop, Reject };
 
 /// Where the firewall decided a packet's fate, with the raw text to show for it.
@@ -55,6 +56,7 @@ struct IptRule {
     int position = 0;
     QString target; ///< -j or -g argument
     bool isGoto = false;
+    /// One match option as written ("! -i docker0" is {"-i", "docker0", true}).
     struct Match {
         QString option; ///< "-i", "-o", "-s", "-d", "-p", "--dport", "--dports", "--ctstate", ...
         QString value;
@@ -90,13 +92,14 @@ SplitSave splitIptablesSave(const QString &raw);
 
 Result<IptRuleset> parseIptRules(const QString &text, TopoAddress::Family family);
 
-/// An nft rule of `nft -j list ruleset`.
+/// An nft rule of `nft -j list ruleset`, its statements kept as JSON for evaluation.
 struct NftRule {
     qint64 handle = -1;
     QJsonArray expr;
     QString text; ///< printed roughly as nft does
 };
 
+/// A chain of `nft -j list ruleset`: a base chain when it has a hook, rules in order.
 struct NftChain {
     QString family; ///< "ip", "ip6", "inet", ...
     QString table;
@@ -109,6 +112,7 @@ struct NftChain {
     bool isBase() const { return !hook.isEmpty(); }
 };
 
+/// Every chain of `nft -j list ruleset`, in the order nft listed them.
 struct NftRuleset {
     QList<NftChain> chains;
     const NftChain *chain(const QString &family, const QString &table, const QString &name) const;

@@ -302,6 +302,10 @@ private:
     bool claimed(const Cell &c) const { return m_claimed.contains({ c.probe, c.target }); }
     void claim(const QString &target, Fam fam, const std::function<bool(const Cell &)> &pred);
     void claimFamily(const QString &target, Fam fam);
+    /// The finding for a runner whose default route's link (this family) is down.
+    void describeUplinkDown(Finding &f, Fam fam, const TopoRoute &route, const TopoInterface &uplink);
+    /// The interface of this family's default route when it is down (route set), else null.
+    const TopoInterface *downUplink(Fam fam, std::optional<TopoRoute> *route) const;
     bool resolveFailure(const Cell &c) const;
     bool computeResolveFailure(const Cell &c) const;
     /// Outward (ICMP..bulk) cells of a family on a target whose result is not about DNS.
@@ -829,23 +833,7 @@ void Engine::runnerItself()
             const bool down = uplink
                 && (uplink->state == QLatin1String("DOWN") || uplink->state == QLatin1String("LOWERLAYERDOWN"));
             if (down) {
-                f.id = QStringLiteral("runner-uplink-down");
-                f.title = QStringLiteral("The runner's uplink %1 has no carrier (%2)").arg(uplink->name, famName(fam));
-                f.cause = QStringLiteral("The %1 default route leaves through %2, whose state is %3: the link has no "
-                                         "carrier, so the runner reaches nothing upstream and neither do its "
-                                         "instances.")
-                              .arg(famName(fam), uplink->name, uplink->state);
-                f.evidence << fact(QStringLiteral("ip -j %1 route show table all").arg(v), routeLine(*route),
-                    QStringLiteral("The default route uses %1.").arg(uplink->name));
-                f.evidence << fact(QStringLiteral("ip -j -d addr"),
-                    QStringLiteral("%1: state %2 mtu %3").arg(uplink->name, uplink->state).arg(uplink->mtu),
-                    QStringLiteral("The uplink is not up."));
-                f.confidence = Confidence::High;
-                f.confidenceReason = QStringLiteral("the runner's own probes fail and its uplink is down");
-                f.checks << QStringLiteral("ip link show dev %1").arg(uplink->name);
-                if (uplink->kind == QLatin1String("ether") || uplink->kind.isEmpty()) {
-                    f.checks << QStringLiteral("ethtool %1").arg(uplink->name);
-                }
+                describeUplinkDown(f, fam, *route, *uplink);
             } else {
                 f.id = QStringLiteral("runner-upstream");
                 f.title = QStringLiteral("The runner itself cannot reach the outside over %1").arg(famName(fam));
@@ -907,10 +895,75 @@ void Engine::runnerItself()
     runnerDns();
 }
 
+void Engine::describeUplinkDown(Finding &f, Fam fam, const TopoRoute &route, const TopoInterface &uplink)
+{
+    const QString v = fam == Fam::V4 ? QStringLiteral("-4") : QStringLiteral("-6");
+    f.id = QStringLiteral("runner-uplink-down");
+    f.title = QStringLiteral("The runner's uplink %1 has no carrier (%2)").arg(uplink.name, famName(fam));
+    f.cause = QStringLiteral("The %1 default route leaves through %2, whose state is %3: the link has no "
+                             "carrier, so the runner reaches nothing upstream and neither do its "
+                             "instances.")
+                  .arg(famName(fam), uplink.name, uplink.state);
+    f.evidence << fact(QStringLiteral("ip -j %1 route show table all").arg(v), routeLine(route),
+        QStringLiteral("The default route uses %1.").arg(uplink.name));
+    f.evidence << fact(QStringLiteral("ip -j -d addr"),
+        QStringLiteral("%1: state %2 mtu %3").arg(uplink.name, uplink.state).arg(uplink.mtu),
+        QStringLiteral("The uplink is not up."));
+    f.confidence = Confidence::High;
+    f.confidenceReason = QStringLiteral("the runner's own probes fail and its uplink is down");
+    f.checks << QStringLiteral("ip link show dev %1").arg(uplink.name);
+    if (uplink.kind == QLatin1String("ether") || uplink.kind.isEmpty()) {
+        f.checks << QStringLiteral("ethtool %1").arg(uplink.name);
+    }
+}
+
+const TopoInterface *Engine::downUplink(Fam fam, std::optional<TopoRoute> *route) const
+{
+    *route = m_t.defaultRoute(toAF(fam));
+    const TopoInterface *uplink = *route ? m_t.interface((*route)->device) : nullptr;
+    const bool down
+        = uplink && (uplink->state == QLatin1String("DOWN") || uplink->state == QLatin1String("LOWERLAYERDOWN"));
+    return down ? uplink : nullptr;
+}
+
 void Engine::runnerDns()
 {
     if (!dnsFails(runner())) {
         return;
+    }
+    // Every name fails on the runner, and the link its default route leaves through is down: the
+    // resolver is out of reach behind it. That is the cause, not the resolver (every probe needs a
+    // name, so the IP probes could not show the dead link on their own).
+    for (const Fam fam : { Fam::V4, Fam::V6 }) {
+        std::optional<TopoRoute> route;
+        if (const TopoInterface *uplink = downUplink(fam, &route)) {
+            Finding f;
+            f.families << famKey(fam);
+            f.targets << runner();
+            describeUplinkDown(f, fam, *route, *uplink);
+            f.cause += QStringLiteral(" Every lookup fails too: the runner's resolvers are reached through it.");
+            for (Cell *c : cells(runner(), [this](const Cell &c) {
+                     return c.info.layer == Layer::Dns || resolveFailure(c);
+                 })) {
+                if (const Sample *s = c->first(true)) {
+                    f.evidence << sampleEvidence(*s, QStringLiteral("%1 fails on the runner itself.").arg(c->probe));
+                    break;
+                }
+            }
+            claim(runner(), Fam::Any, [this](const Cell &c) {
+                return c.info.layer == Layer::Dns || resolveFailure(c) || c.fails();
+            });
+            for (const QString &i : m_instances) {
+                if (dnsFails(i) || ipFails(i, fam)) {
+                    f.targets << i;
+                    claim(i, Fam::Any, [this](const Cell &c) {
+                        return c.info.layer == Layer::Dns || resolveFailure(c) || c.fails();
+                    });
+                }
+            }
+            add(f);
+            return;
+        }
     }
     Finding f;
     f.id = QStringLiteral("runner-dns-down");

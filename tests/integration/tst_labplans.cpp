@@ -59,6 +59,8 @@ const QMap<QString, QString> kTopFinding {
     { QStringLiteral("dns-down"), QStringLiteral("bridge-dns-down") },
     { QStringLiteral("subnet-route"), QStringLiteral("route-overlaps-bridge") },
     { QStringLiteral("instance-no-dhcp"), QStringLiteral("instance-no-address") },
+    { QStringLiteral("runner-offline"), QStringLiteral("runner-uplink-down") },
+    { QStringLiteral("mtu-blackhole"), QStringLiteral("path-mtu-black-hole") },
 };
 
 QString verdict(const Verdicts &v, const QString &probe, const QString &target)

@@ -151,6 +151,9 @@ private Q_SLOTS:
     void recordedScenarios_data();
     void recordedScenarios();
     void healthyHasNoFinding();
+    void recordedRunnerOffline();
+    void recordedInstanceWithoutDhcp();
+    void recordedPathMtuBlackHole();
     void jsonRoundTrip();
 
     // Classes the lab does not record yet: inputs derived from the recordings (see each test).
@@ -228,6 +231,27 @@ void TestDiagnosis::recordedScenarios_data()
                               << QStringLiteral(
                                      "nft insert rule inet nestscope_lab input iifname lxdbr0 udp dport 53 drop")
                               << QStringList { QStringLiteral("bridge-dns-down") };
+    // The lab scenarios added for the classes beyond the first six, each recorded from the lab.
+    QTest::newRow("docker-user-drop") << QStringLiteral("docker-user-drop") << QStringLiteral("firewall-forward-drop")
+                                      << Confidence::High << vms << both
+                                      << QStringLiteral("-A DOCKER-USER -i lxdbr0 -j DROP")
+                                      << QStringLiteral("iptables -I DOCKER-USER -i lxdbr0 -j ACCEPT")
+                                      << QStringLiteral("iptables -D DOCKER-USER -i lxdbr0 -j ACCEPT")
+                                      << QStringList { QStringLiteral("firewall-forward-drop") };
+    QTest::newRow("nft-forward-drop")
+        << QStringLiteral("nft-forward-drop") << QStringLiteral("firewall-forward-drop") << Confidence::High << vms
+        << both << QStringLiteral("table inet nestscope_lab chain forward { type filter hook forward priority 0; policy drop; }")
+        << QStringLiteral("nft insert rule inet nestscope_lab forward 'iifname \"lxdbr0\" accept comment \"nestscope-lxdbr0\"'")
+        << QStringLiteral("nft -a list chain inet nestscope_lab forward | sed -n 's/.*comment \"nestscope-lxdbr0\" # handle "
+                          "\\([0-9]*\\)$/\\1/p' | xargs -r -n1 nft delete rule inet nestscope_lab forward handle")
+        << QStringList { QStringLiteral("firewall-forward-drop") };
+    QTest::newRow("subnet-route") << QStringLiteral("subnet-route") << QStringLiteral("route-overlaps-bridge")
+                                  << Confidence::High << QStringList { QStringLiteral("vm1") }
+                                  << QStringList { QStringLiteral("ipv4") } << QStringLiteral("10.77.10.0/25 dev stray0")
+                                  << QStringLiteral("ip -4 route del 10.77.10.0/25 dev stray0")
+                                  << QStringLiteral("ip -4 route add 10.77.10.0/25 dev stray0")
+                                  << QStringList { QStringLiteral("route-overlaps-bridge"),
+                                         QStringLiteral("route-overlaps-bridge"), QStringLiteral("route-overlaps-bridge") };
 }
 
 void TestDiagnosis::recordedScenarios()
@@ -272,6 +296,51 @@ void TestDiagnosis::recordedScenarios()
         ids << f.id;
     }
     QCOMPARE(ids, ranking);
+}
+
+// The runner itself cannot reach anything (the lab's runner-offline: its uplink has no carrier);
+// every probe needs a name, so the IP probes cannot show it alone: the dead link is the cause.
+void TestDiagnosis::recordedRunnerOffline()
+{
+    const Recorded r = load(QStringLiteral("runner-offline"));
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("runner-uplink-down"));
+    QCOMPARE(top.confidence, Confidence::High);
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY2(hasFact(top, QStringLiteral("uplink0: state DOWN")), qPrintable(dump(d)));
+    QCOMPARE(d.findings.size(), 1); // the resolver is not blamed besides
+}
+
+// One instance lost its DHCP client (the lab's instance-no-dhcp): that instance, not the bridge.
+void TestDiagnosis::recordedInstanceWithoutDhcp()
+{
+    const Recorded r = load(QStringLiteral("instance-no-dhcp"));
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    QCOMPARE(d.findings.first().id, QStringLiteral("instance-no-address"));
+    QCOMPARE(d.findings.first().targets, QStringList { QStringLiteral("vm2") });
+    for (const Finding &f : d.findings) {
+        QVERIFY2(!f.targets.contains(QStringLiteral("vm1")), qPrintable(dump(d)));
+    }
+}
+
+// Small requests pass, the bulk download stalls in the instances and passes on the runner (the
+// lab's mtu-blackhole): a path-MTU black hole, per family, with the clamp as the fix.
+void TestDiagnosis::recordedPathMtuBlackHole()
+{
+    const Recorded r = load(QStringLiteral("mtu-blackhole"));
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    QCOMPARE(d.findings.first().id, QStringLiteral("path-mtu-black-hole"));
+    QCOMPARE(d.findings.first().targets, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY2(hasFix(d.findings.first(),
+                 QStringLiteral("iptables -t mangle -A FORWARD -o uplink0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
+                                "--clamp-mss-to-pmtu"),
+                 QStringLiteral("iptables -t mangle -D FORWARD -o uplink0 -p tcp --tcp-flags SYN,RST SYN -j TCPMSS "
+                                "--clamp-mss-to-pmtu")),
+        qPrintable(dump(d)));
 }
 
 void TestDiagnosis::healthyHasNoFinding()

@@ -646,6 +646,32 @@ int runCommand(const QStringList &arguments)
     };
     QObject::connect(&interruption, &SignalWatcher::signalled, &runner, interrupt);
 
+    // A runner that goes away mid-run (its sshd killed, the link cut): the next command tries to
+    // connect again, so a short drop costs only the samples in flight. When that fails too nothing
+    // more can run there: the run stops, keeps what finished, says so at the end, exit code 3.
+    QString lostWhy;
+    QString reconnectWhy;
+    if (auto *ssh = qobject_cast<SshTransport *>(transportPtr.get())) {
+        QObject::connect(
+            ssh, &SshTransport::stateChanged, &runner, [&, ssh](SshTransport::State state, const QString &message) {
+                if (!runner.isRunning() || !reconnectWhy.isEmpty()) {
+                    return;
+                }
+                if (state == SshTransport::State::Disconnected && lostWhy.isEmpty()) {
+                    lostWhy = message.isEmpty() ? QStringLiteral("closed") : message;
+                } else if (state == SshTransport::State::Connected && !lostWhy.isEmpty()) {
+                    err() << (bar ? "\r\x1b[K" : "") << "nestscope run: note: the connection to " << ssh->description()
+                          << " was lost (" << terminalSafe(lostWhy)
+                          << ") and is back; the samples that were running then are errors\n";
+                    err().flush();
+                    lostWhy.clear();
+                } else if (state == SshTransport::State::Failed && !lostWhy.isEmpty()) {
+                    reconnectWhy = message.isEmpty() ? QStringLiteral("refused") : message;
+                    runner.cancel();
+                }
+            });
+    }
+
     ProgressState progress;
     progress.total = runner.total();
     QString current;
@@ -701,6 +727,14 @@ int runCommand(const QStringList &arguments)
     }
 
     const Run &run = runner.run();
+    const bool runnerGone = !reconnectWhy.isEmpty();
+    if (runnerGone) {
+        err() << "nestscope run: the connection to " << transportPtr->description() << " was lost ("
+              << terminalSafe(lostWhy) << ") and connecting again failed (" << terminalSafe(reconnectWhy)
+              << "): the run stopped after " << run.samples.size() << " of " << progress.total
+              << " samples, every one kept (those running when it was lost are errors); "
+              << progress.total - run.samples.size() << " did not run\n";
+    }
     err() << terminalSafe(QStringLiteral("%1: %2 pass, %3 fail, %4 timeout, %5 error, %6 skipped in %7 ms\n")
                               .arg(run.planName)
                               .arg(run.count(SampleStatus::Pass))
@@ -744,6 +778,9 @@ int runCommand(const QStringList &arguments)
     }
     if (interrupted) {
         return 130;
+    }
+    if (runnerGone) {
+        return 3;
     }
     const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(), [&](const Sample &s) {
         return !expectationHolds(runPlan, s);

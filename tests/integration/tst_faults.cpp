@@ -3,6 +3,7 @@
 // on a disk that is full or read-only. In each: no crash, no hang, memory bounded, every completed
 // sample kept, and a message that says what happened. The figures are in README.md ("Reliability").
 
+#include "results/runstore.h"
 #include "sshserver.h"
 
 #include <QDir>
@@ -442,6 +443,13 @@ private Q_SLOTS:
             QVERIFY(said.captured(1).toInt() < 40);
         }
         QSqlDatabase::removeDatabase(QStringLiteral("full"));
+        // Its run was left running by a process that is gone: opened again, it is interrupted.
+        nestscope::RunStore reopened;
+        QVERIFY(reopened.open(kept + QStringLiteral("/s.db")));
+        const auto info = reopened.runInfo(1);
+        QVERIFY(info);
+        QCOMPARE(info->status, nestscope::RunStatus::Interrupted);
+        QCOMPARE(info->samples, said.captured(1).toInt());
     }
 
     void storeReadOnly()

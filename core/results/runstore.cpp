@@ -686,9 +686,9 @@ Result<bool> RunStore::open(const QString &path)
         if (::access(QFile::encodeName(where).constData(), R_OK | W_OK) != 0) {
             const int error = errno;
             const QString what = where == absolute ? QStringLiteral("it") : QStringLiteral("its folder %1").arg(where);
-            return cannot(error == EROFS ? QStringLiteral("%1 is on a read-only file system").arg(what)
-                                         : QStringLiteral("%1 cannot be written: %2")
-                                               .arg(what, QString::fromLocal8Bit(std::strerror(error))));
+            return cannot(error == EROFS
+                    ? QStringLiteral("%1 is on a read-only file system").arg(what)
+                    : QStringLiteral("%1 is not writable: %2").arg(what, QString::fromLocal8Bit(std::strerror(error))));
         }
     }
     m_path = absolute;

@@ -192,6 +192,47 @@ QHash<QString, int> progressCounts(const QByteArray &err)
     return counts;
 }
 
+/// The processes an sshd that this test process started forked for its connections (and their
+/// commands): every descendant of our child named `sshd`. Killing them drops the connections and
+/// leaves the server listening, as a reset link or a restarted sshd does.
+QList<pid_t> sshdConnectionProcesses()
+{
+    QHash<pid_t, pid_t> parentOf;
+    QList<pid_t> listeners;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &e : entries) {
+        bool ok = false;
+        const auto pid = static_cast<pid_t>(e.toInt(&ok));
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(e));
+        if (!ok || !stat.open(QIODevice::ReadOnly)) {
+            continue;
+        }
+        // "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> rest = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (rest.size() < 2) {
+            continue;
+        }
+        const auto parent = static_cast<pid_t>(rest.at(1).toInt());
+        parentOf.insert(pid, parent);
+        if (parent == ::getpid() && text.contains("(sshd)")) {
+            listeners << pid;
+        }
+    }
+    QList<pid_t> found;
+    QList<pid_t> frontier = listeners;
+    while (!frontier.isEmpty()) {
+        const pid_t parent = frontier.takeFirst();
+        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
+            if (it.value() == parent && !found.contains(it.key())) {
+                found << it.key();
+                frontier << it.key();
+            }
+        }
+    }
+    return found;
+}
+
 } // namespace
 
 class TestFaults : public QObject {
@@ -283,6 +324,54 @@ private Q_SLOTS:
         const QJsonObject o = readJson(json);
         QCOMPARE(jsonCounts(o), reported);
         QCOMPARE(o.value(QStringLiteral("status")).toString(), QStringLiteral("cancelled"));
+        QHash<QString, int> stored = storeCounts(store);
+        QCOMPARE(stored.take(QString()), 1);
+        QCOMPARE(stored, reported);
+    }
+
+    void connectionDroppedMidRunComesBack()
+    {
+        // The connection is cut (sshd's processes for it killed) but sshd still listens: the
+        // next command connects again and the run goes on; only the sample in flight is lost.
+        nestscope::test::SshServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        QTemporaryDir dir;
+        const QString knownHosts = dir.filePath(QStringLiteral("known_hosts"));
+        writeFile(knownHosts, server.knownHostsLine());
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Naps\ndefaults: {repeat: 30, concurrency: 1, timeout: 10s}\nprobes:\n"
+            "  - {id: nap, kind: shell, command: \"sleep 0.1; echo awake\"}\n");
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const QString store = dir.filePath(QStringLiteral("runs.sqlite"));
+        Measured run({ nestscope(), QStringLiteral("run"), QStringLiteral("--host"),
+            QStringLiteral("%1@127.0.0.1:%2").arg(server.user()).arg(server.port()), QStringLiteral("--identity"),
+            server.clientKey(), QStringLiteral("--ssh-config"), server.emptyConfig(), QStringLiteral("--known-hosts"),
+            knownHosts, QStringLiteral("--no-topology"), QStringLiteral("--plan"), plan, QStringLiteral("--json"), json,
+            QStringLiteral("--store"), store });
+        QVERIFY(run.start());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            progressCounts(run.err()).value(QStringLiteral("pass")) >= 10 || !run.running(), 60000);
+        QVERIFY2(run.running(), run.err().constData());
+        const QList<pid_t> connection = sshdConnectionProcesses();
+        QVERIFY(!connection.isEmpty());
+        for (pid_t pid : connection) {
+            ::kill(pid, SIGKILL);
+        }
+        QVERIFY2(run.finish(60000), run.err().constData());
+        const QByteArray &err = run.err();
+        qInfo("connection cut after 10 samples, sshd still listening: exit %d in %lld ms, peak %ld KiB\n%s",
+            run.exitCode(), run.elapsedMs(), run.peakKb(), err.constData());
+        QVERIFY2(err.contains(" was lost (")
+                && err.contains(") and is back; the samples that were running then are "
+                                "errors\n"),
+            err.constData());
+        // Every sample ran and is kept; the one (or few) in flight at the cut are errors.
+        const QHash<QString, int> reported = progressCounts(err);
+        QCOMPARE(reported.value(QStringLiteral("pass")) + reported.value(QStringLiteral("error")), 30);
+        QVERIFY(reported.value(QStringLiteral("error")) >= 1);
+        QCOMPARE(run.exitCode(), 1); // an error is a probe that did not pass
+        QCOMPARE(jsonCounts(readJson(json)), reported);
         QHash<QString, int> stored = storeCounts(store);
         QCOMPARE(stored.take(QString()), 1);
         QCOMPARE(stored, reported);

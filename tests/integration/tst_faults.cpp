@@ -21,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -192,13 +193,18 @@ QHash<QString, int> progressCounts(const QByteArray &err)
     return counts;
 }
 
-/// The processes an sshd that this test process started forked for its connections (and their
-/// commands): every descendant of our child named `sshd`. Killing them drops the connections and
-/// leaves the server listening, as a reset link or a restarted sshd does.
-QList<pid_t> sshdConnectionProcesses()
+/// The sshd processes this test process started (`listeners`: our children named sshd) and the
+/// ones they forked for their connections and commands (`connections`). Killing only the latter
+/// drops the connections and leaves the server listening, as a reset link does.
+struct SshdProcesses {
+    QList<pid_t> listeners;
+    QList<pid_t> connections;
+};
+
+SshdProcesses sshdProcesses()
 {
     QHash<pid_t, pid_t> parentOf;
-    QList<pid_t> listeners;
+    SshdProcesses found;
     const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
     for (const QString &e : entries) {
         bool ok = false;
@@ -216,21 +222,31 @@ QList<pid_t> sshdConnectionProcesses()
         const auto parent = static_cast<pid_t>(rest.at(1).toInt());
         parentOf.insert(pid, parent);
         if (parent == ::getpid() && text.contains("(sshd)")) {
-            listeners << pid;
+            found.listeners << pid;
         }
     }
-    QList<pid_t> found;
-    QList<pid_t> frontier = listeners;
+    QList<pid_t> frontier = found.listeners;
     while (!frontier.isEmpty()) {
         const pid_t parent = frontier.takeFirst();
         for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
-            if (it.value() == parent && !found.contains(it.key())) {
-                found << it.key();
+            if (it.value() == parent && !found.connections.contains(it.key())) {
+                found.connections << it.key();
                 frontier << it.key();
             }
         }
     }
     return found;
+}
+
+/// Whether a process has ended (gone, or a zombie: its files, and so its sockets, are closed).
+bool ended(pid_t pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly)) {
+        return true;
+    }
+    const QByteArray text = stat.readAll();
+    return text.mid(text.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 } // namespace
@@ -290,7 +306,17 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             progressCounts(run.err()).value(QStringLiteral("pass")) >= kBeforeKill || !run.running(), 60000);
         QVERIFY2(run.running(), run.err().constData());
-        server.kill();
+        // As SshServer::kill(), but the listener first and gone before the connections go: else a
+        // loaded machine may let nestscope connect again to a listener that is still dying.
+        const SshdProcesses sshd = sshdProcesses();
+        QVERIFY(!sshd.listeners.isEmpty() && !sshd.connections.isEmpty());
+        for (pid_t pid : sshd.listeners) {
+            ::kill(pid, SIGKILL);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(sshd.listeners.cbegin(), sshd.listeners.cend(), ended), 30000);
+        for (pid_t pid : sshd.connections) {
+            ::kill(pid, SIGKILL);
+        }
         QElapsedTimer sinceKill;
         sinceKill.start();
         QVERIFY2(run.finish(60000), run.err().constData());
@@ -353,7 +379,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             progressCounts(run.err()).value(QStringLiteral("pass")) >= 10 || !run.running(), 60000);
         QVERIFY2(run.running(), run.err().constData());
-        const QList<pid_t> connection = sshdConnectionProcesses();
+        const QList<pid_t> connection = sshdProcesses().connections;
         QVERIFY(!connection.isEmpty());
         for (pid_t pid : connection) {
             ::kill(pid, SIGKILL);

@@ -677,15 +677,14 @@ Result<bool> RunStore::open(const QString &path)
     if (!dir.exists() && !QDir().mkpath(dir.absoluteFilePath())) {
         return cannot(QStringLiteral("the folder %1 cannot be created").arg(dir.absoluteFilePath()));
     }
-    // SQLite says only "unable to open database file" when it cannot write the file or make its
-    // -wal and -shm beside it: find the cause first (a read-only mount, permissions).
-    for (const QString &where : { absolute, dir.absoluteFilePath() }) {
-        if (where == absolute && !QFileInfo::exists(absolute)) {
-            continue;
-        }
+    // SQLite says only "unable to open database file" when it cannot write the file (or, for a new
+    // one, create it in its folder): find the cause first (a read-only mount, permissions).
+    {
+        const bool exists = QFileInfo::exists(absolute);
+        const QString where = exists ? absolute : dir.absoluteFilePath();
         if (::access(QFile::encodeName(where).constData(), R_OK | W_OK) != 0) {
             const int error = errno;
-            const QString what = where == absolute ? QStringLiteral("it") : QStringLiteral("its folder %1").arg(where);
+            const QString what = exists ? QStringLiteral("it") : QStringLiteral("its folder %1").arg(where);
             return cannot(error == EROFS
                     ? QStringLiteral("%1 is on a read-only file system").arg(what)
                     : QStringLiteral("%1 is not writable: %2").arg(what, QString::fromLocal8Bit(std::strerror(error))));

@@ -399,7 +399,9 @@ QString cliUsage()
         "Runs a test plan without a window and writes every sample as JSON.\n"
         "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not,\n"
         "2 usage, plan or target error or an output that cannot be written (checked before anything\n"
-        "runs), 3 cannot connect, 130 interrupted (SIGINT, SIGTERM, SIGHUP: what finished is written).\n"
+        "runs; a write that fails later, as on a full disk, too), 3 cannot connect, or the connection was\n"
+        "lost and could not be made again (the run stops, what finished is written), 130 interrupted\n"
+        "(SIGINT, SIGTERM, SIGHUP: what finished is written).\n"
         "\n"
         "Options:\n"
         "%2"
@@ -414,7 +416,8 @@ QString cliUsage()
         "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
         "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
         "                     one that cannot be opened stops the run before it starts (exit code 2);\n"
-        "                     if it cannot be written later (a full disk) the run goes on and says so\n"
+        "                     if it cannot be written later (a full disk) the run goes on, says so and\n"
+        "                     how many samples the store holds, and exits with 2\n"
         "  --no-topology      do not discover the runner's topology before the run (by default the\n"
         "                     run keeps a snapshot of it: one more round trip)\n"
         "  --no-instance-shells  run every command in an instance with its own lxc/incus exec, instead\n"
@@ -624,8 +627,10 @@ int runCommand(const QStringList &arguments)
     std::unique_ptr<RunRecorder> recorder;
     if (store.isOpen()) {
         recorder = std::make_unique<RunRecorder>(&store, &runner);
-        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [](const QString &message) {
-            err() << "nestscope run: warning: cannot store the run: " << terminalSafe(message) << "\n";
+        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [&] {
+            err() << "nestscope run: cannot write --store " << store.path()
+                  << " any more: " << terminalSafe(recorder->cause())
+                  << "; the run goes on, and its other outputs get every sample\n";
             err().flush();
         });
     }
@@ -648,6 +653,32 @@ int runCommand(const QStringList &arguments)
         runner.cancel();
     };
     QObject::connect(&interruption, &SignalWatcher::signalled, &runner, interrupt);
+
+    // A runner that goes away mid-run (its sshd killed, the link cut): the next command tries to
+    // connect again, so a short drop costs only the samples in flight. When that fails too nothing
+    // more can run there: the run stops, keeps what finished, says so at the end, exit code 3.
+    QString lostWhy;
+    QString reconnectWhy;
+    if (auto *ssh = qobject_cast<SshTransport *>(transportPtr.get())) {
+        QObject::connect(
+            ssh, &SshTransport::stateChanged, &runner, [&, ssh](SshTransport::State state, const QString &message) {
+                if (!runner.isRunning() || !reconnectWhy.isEmpty()) {
+                    return;
+                }
+                if (state == SshTransport::State::Disconnected && lostWhy.isEmpty()) {
+                    lostWhy = message.isEmpty() ? QStringLiteral("closed") : message;
+                } else if (state == SshTransport::State::Connected && !lostWhy.isEmpty()) {
+                    err() << (bar ? "\r\x1b[K" : "") << "nestscope run: note: the connection to " << ssh->description()
+                          << " was lost (" << terminalSafe(lostWhy)
+                          << ") and is back; the samples that were running then are errors\n";
+                    err().flush();
+                    lostWhy.clear();
+                } else if (state == SshTransport::State::Failed && !lostWhy.isEmpty()) {
+                    reconnectWhy = message.isEmpty() ? QStringLiteral("refused") : message;
+                    runner.cancel();
+                }
+            });
+    }
 
     ProgressState progress;
     progress.total = runner.total();
@@ -704,6 +735,14 @@ int runCommand(const QStringList &arguments)
     }
 
     const Run &run = runner.run();
+    const bool runnerGone = !reconnectWhy.isEmpty();
+    if (runnerGone) {
+        err() << "nestscope run: the connection to " << transportPtr->description() << " was lost ("
+              << terminalSafe(lostWhy) << ") and connecting again failed (" << terminalSafe(reconnectWhy)
+              << "): the run stopped after " << run.samples.size() << " of " << progress.total
+              << " samples, every one kept (those running when it was lost are errors); "
+              << progress.total - run.samples.size() << " did not run\n";
+    }
     err() << terminalSafe(QStringLiteral("%1: %2 pass, %3 fail, %4 timeout, %5 error, %6 skipped in %7 ms\n")
                               .arg(run.planName)
                               .arg(run.count(SampleStatus::Pass))
@@ -736,6 +775,17 @@ int runCommand(const QStringList &arguments)
     }
     err().flush();
     bool written = true; // try every output: one unwritable file must not cost the others
+    if (recorder && !recorder->isRecording()) {
+        // A store that failed half-way (a full disk) is an output that could not be written.
+        err() << "nestscope run: cannot write --store " << store.path() << ": " << terminalSafe(recorder->cause())
+              << "; it holds " << recorder->committed() << " of the " << run.samples.size() << " samples";
+        if (recorder->runId() > 0) {
+            err() << " (run " << recorder->runId() << ", which shows as interrupted when the store is next opened)";
+        }
+        err() << "\n";
+        written = false;
+    }
+    err().flush();
     if (json) {
         QJsonObject extra;
         if (diagnosis) {
@@ -765,6 +815,9 @@ int runCommand(const QStringList &arguments)
     }
     if (interrupted) {
         return 130;
+    }
+    if (runnerGone) {
+        return 3;
     }
     const int broken = int(std::count_if(run.samples.cbegin(), run.samples.cend(), [&](const Sample &s) {
         return !expectationHolds(runPlan, s);

@@ -105,6 +105,18 @@ QString cannotWrite(const QString &path)
     return {};
 }
 
+namespace {
+
+/// Why the last operation on `file` failed: the system's reason when there is one (Qt's error
+/// string of a failed buffered write can be "Unknown error").
+QString lastError(const QFileDevice &file)
+{
+    const int error = errno;
+    return error != 0 ? QString::fromLocal8Bit(std::strerror(error)) : file.errorString();
+}
+
+} // namespace
+
 WholeFileWriter::WholeFileWriter(const QString &path)
     : m_path(path)
 {
@@ -147,8 +159,9 @@ bool WholeFileWriter::write(const QByteArray &data)
     if (!m_file || !m_error.isEmpty()) {
         return false;
     }
+    errno = 0;
     if (m_file->write(data) != data.size()) {
-        m_error = m_file->errorString();
+        m_error = lastError(*m_file);
         return false;
     }
     return true;
@@ -162,9 +175,15 @@ QString WholeFileWriter::commit()
     if (!m_error.isEmpty()) {
         return m_error; // a QSaveFile is then dropped, never committed
     }
-    const bool done = m_replaces ? static_cast<QSaveFile *>(m_file.get())->commit() : m_file->flush();
-    if (!done) {
-        m_error = m_file->errorString();
+    // Flushed first, so that a full disk is seen here with its errno (QSaveFile::commit() then
+    // said only "Unknown error"); a file that could not be flushed is never committed.
+    errno = 0;
+    if (!m_file->flush()) {
+        m_error = lastError(*m_file);
+        return m_error;
+    }
+    if (m_replaces && !static_cast<QSaveFile *>(m_file.get())->commit()) {
+        m_error = lastError(*m_file);
     }
     return m_error;
 }

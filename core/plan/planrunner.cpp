@@ -32,6 +32,9 @@ PlanRunner::PlanRunner(Plan plan, QHash<QString, Transport *> transports, QObjec
             }
         }
     }
+    for (int i = int(m_plan.probes.size()) - 1; i >= 0; --i) {
+        m_probeIndex.insert(m_plan.probes.at(i).id, i); // the first probe of an id, as a search finds it
+    }
     for (const Probe &p : std::as_const(m_plan.probes)) {
         m_run.probeIds << p.id;
         for (const QString &target : std::as_const(m_plan.targets)) {
@@ -200,6 +203,13 @@ void PlanRunner::pump()
     bool moved = true;
     while (moved && !m_cancelled && !m_paused) {
         moved = false;
+        // Every target at its own limit: nothing in the queue can start, so do not walk it (with
+        // thousands pending, walking it on every completion made a run quadratic).
+        if (std::none_of(m_plan.targets.cbegin(), m_plan.targets.cend(), [this](const QString &t) {
+                return inFlightOn(t) < m_plan.targetConcurrency;
+            })) {
+            break;
+        }
         for (qsizetype i = 0; i < m_pending.size() && m_inFlight.size() < m_plan.concurrency; ++i) {
             QString reason;
             const Readiness r = readiness(m_pending.at(i), &reason);
@@ -275,9 +285,8 @@ Sample PlanRunner::sampleWithoutRun(const Item &item, SampleStatus status, const
 
 void PlanRunner::record(const Sample &sample)
 {
-    const int probeIndex = int(std::find_if(m_plan.probes.cbegin(), m_plan.probes.cend(), [&](const Probe &p) {
-        return p.id == sample.probeId;
-    }) - m_plan.probes.cbegin());
+    // By id through a hash: a search of the plan per sample made a plan of 10,000 probes quadratic.
+    const int probeIndex = m_probeIndex.value(sample.probeId, int(m_plan.probes.size()));
     m_results.insert(key(probeIndex, sample.target, sample.repetition), sample.status);
     ++m_done;
     if (m_keptOutput >= 0 && (sample.stdOut.size() > m_keptOutput || sample.stdErr.size() > m_keptOutput)) {

@@ -99,6 +99,7 @@ private:
     QList<Item> m_pending;
     QList<Flight> m_inFlight;
     QHash<QString, SampleStatus> m_results; // key(probe, target, repetition) -> status
+    QHash<QString, int> m_probeIndex; // probe id -> its index in the plan
     QHash<QString, int> m_nextRepetition; // probe|target -> next repetition number for reruns
     int m_done = 0;
     bool m_running = false;

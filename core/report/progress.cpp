@@ -3,6 +3,7 @@
 #include <QtMath>
 
 #include <algorithm>
+#include <tuple>
 
 namespace nestscope {
 
@@ -78,6 +79,17 @@ QString progressSampleLine(const ProgressState &state, const Sample &s)
                        .arg(qRound(s.latencyMs));
     if (!s.message.isEmpty()) {
         line += QStringLiteral(" — ") + s.message;
+    }
+    // A flood of output is not an error, but say that what is kept is only its start.
+    QStringList cut;
+    for (const auto &[name, output, truncated] : { std::tuple { "stdout", &s.stdOut, s.stdOutTruncated },
+             std::tuple { "stderr", &s.stdErr, s.stdErrTruncated } }) {
+        if (truncated) {
+            cut << QStringLiteral("%1 cut at %2 KiB").arg(QLatin1StringView(name)).arg(output->size() / 1024);
+        }
+    }
+    if (!cut.isEmpty()) {
+        line += QStringLiteral(" (%1, the rest was dropped)").arg(cut.join(QStringLiteral(", ")));
     }
     return terminalSafe(line);
 }

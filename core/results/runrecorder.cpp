@@ -29,6 +29,7 @@ RunRecorder::RunRecorder(RunStore *store, PlanRunner *runner, QObject *parent)
         // Said after the constructor returns, so whoever connects to failed() hears it.
         const QString message = id.error().toString();
         m_error = message;
+        m_cause = id.error().message;
         QTimer::singleShot(0, this, [this, message] {
             Q_EMIT failed(message);
         });
@@ -46,9 +47,14 @@ RunRecorder::RunRecorder(RunStore *store, PlanRunner *runner, QObject *parent)
                 m_runId, cancelled ? RunStatus::Cancelled : RunStatus::Finished, runner->run().finishedAt);
         }
     });
+    connect(store, &RunStore::samplesCommitted, this, [this](qint64 runId, int committed) {
+        if (runId == m_runId) {
+            m_committed = committed;
+        }
+    });
     connect(store, &RunStore::writeFailed, this, [this](qint64 runId, const QString &message) {
         if (runId == m_runId) {
-            fail(QStringLiteral("%1: %2").arg(m_store ? m_store->path() : QString(), message));
+            fail(QStringLiteral("%1: %2").arg(m_store ? m_store->path() : QString(), message), message);
         }
     });
 }
@@ -59,14 +65,15 @@ void RunRecorder::setTopologySnapshot(const QByteArray &topologyJson)
         return;
     }
     if (const auto r = m_store->setTopology(m_runId, topologyJson); !r) {
-        fail(r.error().toString());
+        fail(r.error().toString(), r.error().message);
     }
 }
 
-void RunRecorder::fail(const QString &message)
+void RunRecorder::fail(const QString &message, const QString &cause)
 {
     if (m_error.isEmpty()) {
         m_error = message;
+        m_cause = cause;
         Q_EMIT failed(message);
     }
 }

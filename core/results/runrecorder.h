@@ -21,6 +21,10 @@ public:
     bool isRecording() const { return m_runId > 0 && m_error.isEmpty(); }
     qint64 runId() const { return m_runId; }
     QString error() const { return m_error; }
+    /// Why the store failed, without its path ("database or disk is full"); empty while it works.
+    QString cause() const { return m_cause; }
+    /// How many of the run's samples the store holds for good (committed).
+    int committed() const { return m_committed; }
     /// A topology snapshot that arrived after the run began: kept with the stored run.
     void setTopologySnapshot(const QByteArray &topologyJson);
 
@@ -28,11 +32,13 @@ Q_SIGNALS:
     void failed(const QString &message);
 
 private:
-    void fail(const QString &message);
+    void fail(const QString &message, const QString &cause);
 
     QPointer<RunStore> m_store;
     qint64 m_runId = 0;
     QString m_error;
+    QString m_cause;
+    int m_committed = 0;
 };
 
 } // namespace nestscope

@@ -677,6 +677,19 @@ Result<bool> RunStore::open(const QString &path)
     if (!dir.exists() && !QDir().mkpath(dir.absoluteFilePath())) {
         return cannot(QStringLiteral("the folder %1 cannot be created").arg(dir.absoluteFilePath()));
     }
+    // SQLite says only "unable to open database file" when it cannot write the file (or, for a new
+    // one, create it in its folder): find the cause first (a read-only mount, permissions).
+    {
+        const bool exists = QFileInfo::exists(absolute);
+        const QString where = exists ? absolute : dir.absoluteFilePath();
+        if (::access(QFile::encodeName(where).constData(), R_OK | W_OK) != 0) {
+            const int error = errno;
+            const QString what = exists ? QStringLiteral("it") : QStringLiteral("its folder %1").arg(where);
+            return cannot(error == EROFS
+                    ? QStringLiteral("%1 is on a read-only file system").arg(what)
+                    : QStringLiteral("%1 is not writable: %2").arg(what, QString::fromLocal8Bit(std::strerror(error))));
+        }
+    }
     m_path = absolute;
     m_connection = QStringLiteral("nestscope-store-%1").arg(++g_connectionCounter);
     m_open = true;

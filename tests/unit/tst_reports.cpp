@@ -75,7 +75,16 @@ private Q_SLOTS:
         s.latencyMs = 3000;
         s.message = QStringLiteral("no answer in 3 s");
         st.done = 3;
-        QCOMPARE(progressSampleLine(st, s), QStringLiteral("[3/50] timeout tcp-ipv6 on vm2 #1 3000 ms — no answer in 3 s"));
+        QCOMPARE(
+            progressSampleLine(st, s), QStringLiteral("[3/50] timeout tcp-ipv6 on vm2 #1 3000 ms — no answer in 3 s"));
+        // Output cut at the transport's cap is said, with what was kept.
+        s.stdOut = QByteArray(1024 * 1024, 'y');
+        s.stdOutTruncated = true;
+        s.stdErr = QByteArray(2048, 'e');
+        s.stdErrTruncated = true;
+        QCOMPARE(progressSampleLine(st, s),
+            QStringLiteral("[3/50] timeout tcp-ipv6 on vm2 #1 3000 ms — no answer in 3 s (stdout cut at 1024 KiB, "
+                           "stderr cut at 2 KiB, the rest was dropped)"));
     }
 
     void junitIsValidXmlWithConsistentCounts()

@@ -208,10 +208,10 @@ private:
                 expect(QStringLiteral("bulk-ipv4"), t, failed);
                 expect(QStringLiteral("bulk-ipv4"), QStringLiteral("runner"), passed);
             } else if (scenario == QLatin1String("subnet-route")) {
-                // Addresses stay, but every reply to the instances leaves through another link,
-                // the bridge's DNS answers included.
+                // Addresses stay, but every forwarded reply to the instances leaves through another
+                // link. (The bridge's dnsmasq answers on the interface a query came in on, so DNS
+                // may still work: it is not part of the pattern.)
                 expect(QStringLiteral("ipv4-address"), t, passed);
-                expect(QStringLiteral("dns-a"), t, failed);
                 for (const QString &p : outbound) {
                     expect(p, t, failed);
                 }

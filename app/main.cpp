@@ -37,24 +37,26 @@ void setIdentity()
     QCoreApplication::setApplicationVersion(QStringLiteral(NESTSCOPE_VERSION));
 }
 
+// A headless command: the arguments without the command's own name, in a QCoreApplication.
+int headless(int argc, char *argv[], int (*command)(const QStringList &))
+{
+    QCoreApplication app(argc, argv);
+    setIdentity();
+    QStringList args = QCoreApplication::arguments();
+    args.removeAt(1); // the command's name
+    return command(args);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
     g_qtMessages = qInstallMessageHandler(quietQtMessages);
     if (argc >= 2 && qstrcmp(argv[1], "run") == 0) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        QStringList args = QCoreApplication::arguments();
-        args.removeAt(1); // "run"
-        return nestscope::runCommand(args);
+        return headless(argc, argv, &nestscope::runCommand);
     }
     if (argc >= 2 && qstrcmp(argv[1], "diagnose") == 0) {
-        QCoreApplication app(argc, argv);
-        setIdentity();
-        QStringList args = QCoreApplication::arguments();
-        args.removeAt(1); // "diagnose"
-        return nestscope::diagnoseCommand(args);
+        return headless(argc, argv, &nestscope::diagnoseCommand);
     }
     if (argc >= 2 && qstrcmp(argv[1], "topology") == 0) {
         // Drawing the graph needs a GUI application, never a window: render offscreen unless the

@@ -55,15 +55,7 @@ int FindingsModel::rowCount(const QModelIndex &parent) const
 
 QString FindingsModel::confidenceLabel(Confidence confidence)
 {
-    switch (confidence) {
-    case Confidence::High:
-        return tr("high");
-    case Confidence::Medium:
-        return tr("medium");
-    case Confidence::Low:
-        return tr("low");
-    }
-    return {};
+    return toText(confidence); // "high", "medium", "low": the words of the JSON and the reports
 }
 
 QVariant FindingsModel::data(const QModelIndex &index, int role) const

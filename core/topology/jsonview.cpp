@@ -66,20 +66,26 @@ void qtMembers(simdjson::dom::object o, std::vector<Object::Member> &out)
 bool hasDoubleZero(element e)
 {
     switch (e.type()) {
-    case element_type::ARRAY:
-        for (const element child : e.get_array().value_unsafe()) {
+    // The array or object is copied out first: a range-for over value_unsafe() of a temporary
+    // result would dangle.
+    case element_type::ARRAY: {
+        const simdjson::dom::array a = e.get_array().value_unsafe();
+        for (const element child : a) {
             if (hasDoubleZero(child)) {
                 return true;
             }
         }
         return false;
-    case element_type::OBJECT:
-        for (const auto member : e.get_object().value_unsafe()) {
+    }
+    case element_type::OBJECT: {
+        const simdjson::dom::object o = e.get_object().value_unsafe();
+        for (const auto member : o) {
             if (hasDoubleZero(member.value)) {
                 return true;
             }
         }
         return false;
+    }
     case element_type::DOUBLE:
         return e.get_double().value_unsafe() == 0;
     default:
@@ -270,18 +276,54 @@ bool Document::parse(const QByteArray &json)
 
 namespace {
 
+/// Writes into a buffer it grows itself: QByteArray::append() a few bytes at a time costs more
+/// than the rest of the writing.
 class Writer {
 public:
-    void put(char c) { m_out.append(c); }
-    void put(std::string_view s) { m_out.append(s.data(), qsizetype(s.size())); }
-    void indentBy(int levels) { m_out.append(4 * levels, ' '); }
+    void put(char c)
+    {
+        room(1);
+        *m_p++ = c;
+    }
+    void put(std::string_view s)
+    {
+        room(s.size());
+        std::memcpy(m_p, s.data(), s.size());
+        m_p += s.size();
+    }
+    void indentBy(int levels)
+    {
+        const size_t n = 4 * size_t(levels);
+        room(n);
+        std::memset(m_p, ' ', n);
+        m_p += n;
+    }
     void string(std::string_view s);
     void value(element e, int indent);
     void members(const std::vector<Object::Member> &members, int indent);
-    QByteArray take() { return std::move(m_out); }
+    QByteArray take()
+    {
+        if (!m_p) {
+            return {};
+        }
+        m_out.resize(m_p - m_out.data());
+        m_p = m_end = nullptr;
+        return std::move(m_out);
+    }
 
 private:
+    void room(size_t n)
+    {
+        if (size_t(m_end - m_p) < n) {
+            const qsizetype used = m_out.isEmpty() ? 0 : m_p - m_out.data();
+            m_out.resize(std::max<qsizetype>(2 * m_out.size(), used + qsizetype(n) + 4096));
+            m_p = m_out.data() + used;
+            m_end = m_out.data() + m_out.size();
+        }
+    }
     QByteArray m_out;
+    char *m_p = nullptr;
+    char *m_end = nullptr;
     std::vector<std::vector<Object::Member>> m_scratch; ///< one per level, reused
 };
 
@@ -372,7 +414,7 @@ void Writer::value(element e, int indent)
         return;
     case element_type::ARRAY: {
         put("[\n");
-        const auto a = e.get_array().value_unsafe();
+        const simdjson::dom::array a = e.get_array().value_unsafe();
         for (auto it = a.begin(); it != a.end();) {
             indentBy(indent + 1);
             value(*it, indent + 1);

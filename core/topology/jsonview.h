@@ -18,10 +18,10 @@
 ///
 /// Value, Object and Array answer as QJsonValue, QJsonObject and QJsonArray would for the same
 /// text, so one parser body runs on either: a number that is a whole qint64 is an integer (as Qt
-/// stores it), an object's keys iterate in Qt's order (UTF-16) and a repeated key reads as its
-/// last value. Document::parse() refuses what simdjson refuses and the few documents where simdjson
-/// and Qt read the same bytes differently (see there): the caller then reads them with
-/// QJsonDocument, which also words every error. Private to core/topology.
+/// stores it), an object's keys iterate in Qt's order (by code point) and a repeated key reads as
+/// its last value. Document::parse() refuses what simdjson refuses and the documents where the DOM
+/// cannot tell what Qt would read (see there): the caller then reads them with QJsonDocument,
+/// which also words every error. Private to core/topology.
 namespace nestscope::jsonview {
 
 class Object;
@@ -125,9 +125,10 @@ private:
 /// One parsed text; values refer into it and must not outlive it.
 class Document {
 public:
-    /// True when simdjson takes `json` and reads it as QJsonDocument would; false otherwise,
-    /// including for a number that simdjson reads as zero with a fraction or an exponent ("0.0",
-    /// "1e-400": Qt refuses a number that underflows, and the DOM no longer tells them apart).
+    /// True when simdjson takes `json`, its top is an object or an array, and it reads as
+    /// QJsonDocument would. False otherwise, including when a number reads as a double zero and
+    /// the text has a number that may underflow (a negative exponent, a long run of zeros): Qt
+    /// reads "0.00" as 0 but refuses "1e-400", and simdjson's DOM no longer tells them apart.
     bool parse(const QByteArray &json);
     Value root() const { return m_ok ? Value(m_root) : Value(); }
 

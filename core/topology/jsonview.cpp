@@ -334,8 +334,24 @@ void Writer::string(std::string_view s)
     const char *p = s.data();
     const char *end = p + s.size();
     while (p < end) {
-        // Runs of characters written as they are: UTF-8 stays UTF-8, as Qt writes it.
+        // Runs of characters written as they are: UTF-8 stays UTF-8, as Qt writes it. Eight at a
+        // time while none of them is a quote, a backslash or a control character (each test is
+        // exact for "some byte in the word is"; bytes beyond ASCII are let through by the mask).
         const char *run = p;
+        while (end - p >= 8) {
+            quint64 w;
+            std::memcpy(&w, p, 8);
+            constexpr quint64 ones = 0x0101010101010101ULL;
+            constexpr quint64 high = 0x8080808080808080ULL;
+            const quint64 quote = w ^ (ones * '"');
+            const quint64 backslash = w ^ (ones * '\\');
+            const quint64 special
+                = (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((w - ones * 0x20) & ~w)) & high;
+            if (special) {
+                break;
+            }
+            p += 8;
+        }
         while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') {
             ++p;
         }

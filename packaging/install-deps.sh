@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
   libqt6sql6-sqlite libxkbcommon-dev libgl-dev
-  libssh-dev libgraphviz-dev graphviz libyaml-cpp-dev libsqlite3-dev
+  libssh-dev libgraphviz-dev graphviz libyaml-cpp-dev libsqlite3-dev libsimdjson-dev
   # tests, sanitizers, fuzzing; CI's format and lint checks, its CPU hog, the metainfo check
   clang libclang-rt-14-dev clang-format clang-tidy stress-ng appstream desktop-file-utils flatpak-builder
   xvfb xauth curl wget fonts-dejavu-core

@@ -1,6 +1,6 @@
 #include "parsers.h"
 
-#include "topology/fastjson.h"
+#include "topology/jsonview.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -54,16 +54,16 @@ struct QtJson {
     using Object = QJsonObject;
     using Array = QJsonArray;
 };
-struct FastJson {
-    using Value = fastjson::Value;
-    using Object = fastjson::Object;
-    using Array = fastjson::Array;
+struct SimdJson {
+    using Value = jsonview::Value;
+    using Object = jsonview::Object;
+    using Array = jsonview::Array;
 };
 
 /// Reads one JSON document and remembers the first shape error, with the JSON path where it was.
 /// Missing and null fields read as empty: versions differ in what they send. J is the JSON
-/// flavour: QJsonValue and friends (QtJson), or fastjson's look-alikes (FastJson) for the big
-/// sections, with the same answers wherever fastjson accepts the input.
+/// flavour: QJsonValue and friends (QtJson), or the look-alikes over simdjson's DOM (SimdJson) for
+/// the big sections, with the same answers wherever jsonview::Document takes the input.
 template <class J>
 class ReaderT {
 public:
@@ -492,18 +492,18 @@ Result<QList<TopoInstance>> instancesFrom(ReaderT<J> &r, const typename J::Array
 Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
 {
     const QString source = QStringLiteral("lxc query /1.0/instances?recursion=2");
-    // The fast reader takes what LXD prints; on anything it leaves alone, or any shape error,
+    // simdjson takes what LXD prints; on anything it leaves alone, or any shape error,
     // QJsonDocument reads it again so results and errors are exactly what they always were.
     {
-        fastjson::Document doc;
+        jsonview::Document doc;
         if (doc.parse(json) && doc.root().isArray()) {
-            const fastjson::Array list = doc.root().toArray();
-            const auto rawJson = [&doc](const fastjson::Object &o) {
-                return QString::fromUtf8(doc.indentedJson(o,
-                    { QLatin1StringView("state"), QLatin1StringView("snapshots"), QLatin1StringView("backups") }));
+            const jsonview::Array list = doc.root().toArray();
+            const auto rawJson = [](const jsonview::Object &o) {
+                return QString::fromUtf8(jsonview::indentedJson(
+                    o, { QLatin1StringView("state"), QLatin1StringView("snapshots"), QLatin1StringView("backups") }));
             };
             const auto chunk = [&](qsizetype begin, qsizetype end) {
-                ReaderT<FastJson> r(source);
+                ReaderT<SimdJson> r(source);
                 return instancesFrom(r, list, rawJson, begin, end);
             };
             // Thousands of instances: the document is read-only now, so its objects are read in
@@ -537,6 +537,12 @@ Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json)
     return parseLxdInstancesWithQJson(json);
 }
 
+bool readsThroughSimdjson(const QByteArray &json)
+{
+    jsonview::Document doc;
+    return doc.parse(json);
+}
+
 Result<QList<TopoInstance>> parseLxdInstancesWithQJson(const QByteArray &json)
 {
     Reader r(QStringLiteral("lxc query /1.0/instances?recursion=2"));
@@ -552,7 +558,6 @@ Result<QList<TopoInstance>> parseLxdInstancesWithQJson(const QByteArray &json)
         return compactJson(raw);
     });
 }
-
 
 Result<QList<TopoLease>> parseLxdLeases(const QByteArray &json, const QString &network)
 {
@@ -643,9 +648,9 @@ Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json)
 {
     const QString source = QStringLiteral("ip -j -d addr");
     {
-        fastjson::Document doc;
+        jsonview::Document doc;
         if (doc.parse(json) && doc.root().isArray()) {
-            ReaderT<FastJson> r(source);
+            ReaderT<SimdJson> r(source);
             auto parsed = interfacesFrom(r, doc.root().toArray());
             if (parsed) {
                 return parsed;

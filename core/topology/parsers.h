@@ -31,11 +31,15 @@ Result<QList<TopoNetwork>> parseLxdNetworks(const QByteArray &json);
 /// NICs come from the expanded devices of type "nic", matched to the state by name, else by MAC.
 Result<QList<TopoInstance>> parseLxdInstances(const QByteArray &json);
 
-/// parseLxdInstances() and parseIpAddr() read through fastjson (core/topology/fastjson.h) and
+/// parseLxdInstances() and parseIpAddr() read through simdjson (core/topology/jsonview.h) and
 /// fall back to QJsonDocument for whatever it leaves alone and for every error; these read
 /// through QJsonDocument only, and must give the same answers: for differential tests and fuzzers.
 Result<QList<TopoInstance>> parseLxdInstancesWithQJson(const QByteArray &json);
 Result<QList<TopoInterface>> parseIpAddrWithQJson(const QByteArray &json);
+/// Whether simdjson takes `json` for parseLxdInstances() and parseIpAddr() rather than handing it
+/// to QJsonDocument straight away (a top that is not an array or a shape error still goes there):
+/// for tests.
+bool readsThroughSimdjson(const QByteArray &json);
 
 /// `lxc query /1.0/networks/<network>/leases`.
 Result<QList<TopoLease>> parseLxdLeases(const QByteArray &json, const QString &network);

@@ -1,6 +1,6 @@
 // libFuzzer target: the iproute2 parsers (`ip -j -d addr`, `ip -j route show table all`) must
 // accept or refuse any input cleanly; every route they accept has a destination. parseIpAddr
-// reads through fastjson and must answer exactly as QJsonDocument alone does.
+// reads through simdjson and must answer exactly as QJsonDocument alone does.
 #include "topology/parsers.h"
 #include "topology/topologyjson.h"
 

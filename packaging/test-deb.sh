@@ -323,7 +323,12 @@ finish() {
 
 mkdir -p "$work/cache"
 remove_root
+rm -f "$work"/*.log "$work"/*.stderr
 trap finish EXIT
+# Killed, the EXIT trap would see the status of the last command that finished: say why instead.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 share_debs /var/cache/apt/archives "$work/cache"
 
 unshare --mount --propagation private --pid --fork --kill-child --mount-proc \

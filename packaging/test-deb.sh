@@ -30,7 +30,7 @@ die() {
     exit 1
 }
 
-# --- inside the namespace -------------------------------------------------------------------
+# --- helpers, and inside(): what runs in the namespace -----------------------------------------
 
 # The Debian entries of this machine's apt sources (one-line and deb822 formats), for $suite and
 # its -updates/-security suites, as "URI SUITE COMPONENTS..." lines.
@@ -135,7 +135,7 @@ inside() {
             have=$((have + 1))
         fi
     done < <(grep "^'" <<<"$uris")
-    echo "test-deb: the package pulls $want packages, $have of them from the local cache"
+    echo "test-deb: its dependencies: $want packages to install, $have of them from the local cache"
     if ! "${in_root[@]}" apt-get install -y -q --no-install-recommends "/tmp/$debname" >>"$work/apt.log" 2>&1; then
         tail -n 40 "$work/apt.log" >&2
         die "apt-get install ./$debname failed in the clean root"

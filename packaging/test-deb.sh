@@ -203,7 +203,8 @@ PY
         return 1
     }
     # The workbench must still be running when timeout stops it (exit code 124), and say
-    # nothing about a missing plugin or a store it cannot open.
+    # nothing about a missing plugin or a store it cannot open (the status bar would say that
+    # much, stderr gets Qt's own warning).
     starts_workbench() { # starts_workbench NAME ENV...
         local name=$1 rc=0
         shift
@@ -241,6 +242,8 @@ PY
     check "the run went into the SQLite store (the Qt SQLite driver is there)" run_stored
     check "nestscope topology --local --svg (Graphviz layout, offscreen drawing)" draws_topology
     check "the workbench starts on the offscreen platform" starts_workbench offscreen QT_QPA_PLATFORM=offscreen
+    check "the workbench opened its run store (~/.local/share/Nestscope/nestscope/runs.sqlite)" \
+        test -s "$root/root/.local/share/Nestscope/nestscope/runs.sqlite"
     if command -v Xvfb >/dev/null; then
         # Xvfb's socket and lock files go to a /tmp of this namespace; the client in the root
         # reaches it through the abstract socket (same network namespace, nothing leaves it).

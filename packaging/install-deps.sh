@@ -17,6 +17,8 @@ PACKAGES=(
   lxd lxd-client dnsmasq-base busybox-static iptables nftables iproute2 procps psmisc
   dhcpcd-base iputils-ping openssl python3 bash coreutils util-linux sudo
   netcat-openbsd  # the tcp probe's nc -z path (tst_probes)
+  # the .deb: cpack's dependency list (dpkg-shlibdeps), the clean root it is installed into
+  dpkg-dev debootstrap
 )
 
 missing=()

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine, checks the formatting, builds Nestscope with warnings as errors,
-# runs every test label (unit, widgets, integration, lab), runs unit, widgets and integration a
-# second time beside a CPU hog that keeps every core busy, then builds the tests with
+# runs every test label (unit, widgets, integration, lab), builds the release .deb and installs it
+# into a clean Debian 12 root (label package: packaging/test-deb.sh), runs unit, widgets and
+# integration a second time beside a CPU hog that keeps every core busy, then builds the tests with
 # AddressSanitizer + UndefinedBehaviorSanitizer (core, models and widgets) and runs the unit and
 # widgets labels there. This is README's test command and what CI runs (.ci/run calls it).
 #
 #   NESTSCOPE_SKIP_STRESS=1   leaves out the run beside the CPU hog (a quick local check)
+#   NESTSCOPE_SKIP_PACKAGE=1  leaves out the release build and its .deb in a clean root
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +54,18 @@ bash packaging/lint.sh build/ci || status=1
 
 stage "tests: all labels"
 # ctest prints its own summary ("N% tests passed, ..."); keep going to the later stages either way.
+# (The ci preset leaves out the label package: the release build's .deb has its own stage.)
 ctest --preset ci -j "$jobs" --timeout 900 || status=1
+
+if [[ -z ${NESTSCOPE_SKIP_PACKAGE:-} ]]; then
+    stage "configure + build (release, for the .deb)"
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$jobs"
+
+    stage "package: .deb in a clean Debian 12 chroot"
+    # cpack -G DEB, debootstrap from this machine's mirror, apt-get install ./nestscope_*.deb, run it.
+    ctest --preset package || status=1
+fi
 
 if [[ -z ${NESTSCOPE_SKIP_STRESS:-} ]]; then
     stage "tests beside stress-ng --cpu $jobs (unit, widgets, integration)"

@@ -800,7 +800,8 @@ int runCommand(const QStringList &arguments)
     }
     const QList<std::pair<QString, QByteArray>> outputs {
         { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(runPlan, run) : QByteArray() },
-        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run, diagnosis ? &*diagnosis : nullptr) : QByteArray() },
+        { parser.value(markdownOpt),
+            parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run, diagnosis ? &*diagnosis : nullptr) : QByteArray() },
     };
     for (const auto &[path, data] : outputs) {
         QString error;

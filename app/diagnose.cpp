@@ -148,7 +148,8 @@ int diagnoseCommand(const QStringList &arguments)
     const QList<std::pair<QString, QByteArray>> data {
         { parser.value(jsonOpt),
             parser.isSet(jsonOpt) ? QJsonDocument(toJson(*diagnosis)).toJson(QJsonDocument::Indented) : QByteArray() },
-        { parser.value(markdownOpt), parser.isSet(markdownOpt) ? diagnosisToMarkdown(*diagnosis).toUtf8() : QByteArray() },
+        { parser.value(markdownOpt),
+            parser.isSet(markdownOpt) ? diagnosisToMarkdown(*diagnosis).toUtf8() : QByteArray() },
     };
     for (const auto &[path, bytes] : data) {
         if (path.isEmpty()) {

@@ -3,10 +3,9 @@
 #include "plan/plan.h"
 #include "results/matrix.h"
 
+#include <QAbstractTableModel>
 #include <QHash>
 #include <QSet>
-
-#include <QAbstractTableModel>
 
 namespace nestscope {
 

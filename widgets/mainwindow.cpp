@@ -15,31 +15,31 @@
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
-#include "topology/topologyjson.h"
 #include "results/runstore.h"
 #include "runlistview.h"
 #include "runview.h"
 #include "sampledetails.h"
+#include "topology/topologyjson.h"
 #include "topologyscene.h"
 #include "topologyview.h"
 #include "transport/localtransport.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
-#include <QKeySequence>
 #include <QHeaderView>
-#include <QDateTime>
 #include <QJsonDocument>
+#include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
-#include <QCloseEvent>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSplitter>
@@ -519,7 +519,8 @@ void MainWindow::runResolved()
             if (!ok || m_topologyView->topology().transport != where) {
                 return;
             }
-            const QByteArray json = QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact);
+            const QByteArray json
+                = QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact);
             runner->setTopologySnapshot(json);
             if (recorder) {
                 recorder->setTopologySnapshot(json);
@@ -585,7 +586,7 @@ void MainWindow::createPlanDocks()
                 ids << p.id;
             }
             m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
-    m_model->reset(ids, m_plan.targets);
+            m_model->reset(ids, m_plan.targets);
             updateStatus();
         }
         updateActions();

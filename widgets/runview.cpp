@@ -8,8 +8,8 @@
 #include "topologyscene.h"
 #include "topologyview.h"
 
-#include <QLabel>
 #include <QAction>
+#include <QLabel>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -82,8 +82,9 @@ void RunView::setRun(const Run &run, const QString &title)
     m_charts->setRun(run);
 
     // The topology the run met (a snapshot, not live: nothing is discovered from here).
-    const Result<Topology> topology
-        = run.topologyJson.isEmpty() ? Result<Topology>(Error { tr("no topology snapshot"), {} }) : readTopologyJson(run.topologyJson);
+    const Result<Topology> topology = run.topologyJson.isEmpty()
+        ? Result<Topology>(Error { tr("no topology snapshot"), {} })
+        : readTopologyJson(run.topologyJson);
     if (topology) {
         if (!m_topology) {
             m_topology = new TopologyView(this);

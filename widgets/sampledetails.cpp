@@ -114,7 +114,8 @@ void SampleDetails::showSample(int index)
         QStringList phases;
         for (auto it = s.phasesMs.cbegin(); it != s.phasesMs.cend(); ++it) {
             const QString measure = runstats::formatMeasure(it.key(), it.value());
-            phases << QStringLiteral("%1 %2").arg(it.key(), measure.isEmpty() ? MatrixModel::formatMs(it.value()) : measure);
+            phases << QStringLiteral("%1 %2").arg(
+                it.key(), measure.isEmpty() ? MatrixModel::formatMs(it.value()) : measure);
         }
         text += tr("phases: %1\n").arg(phases.join(QStringLiteral(", ")));
     }

@@ -976,8 +976,9 @@ private:
                 bool ok = false;
                 probe.minBytes = text.toLongLong(&ok);
                 if (!ok || probe.minBytes < 1 || probe.minBytes > (qint64(1) << 30)) {
-                    fail(mb, QStringLiteral("min_bytes must be a whole number of bytes from 1 to 1073741824, not \"%1\"")
-                                 .arg(text));
+                    fail(mb,
+                        QStringLiteral("min_bytes must be a whole number of bytes from 1 to 1073741824, not \"%1\"")
+                            .arg(text));
                 }
             }
             break;

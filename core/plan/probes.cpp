@@ -326,7 +326,8 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
             s.message = QStringLiteral("HTTP %1, expected %2").arg(code).arg(expectedStatusText(probe));
         } else if (shortBody) {
             s.status = SampleStatus::Fail;
-            s.message = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
+            s.message
+                = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
         } else {
             s.status = SampleStatus::Pass;
         }
@@ -361,7 +362,8 @@ void evaluateHttp(const Probe &probe, const CommandResult &result, Sample &s)
         }
         if (s.status == SampleStatus::Pass && bytes < probe.minBytes) {
             s.status = SampleStatus::Fail;
-            s.message = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
+            s.message
+                = QStringLiteral("HTTP %1, but only %2 of %3 bytes arrived").arg(code).arg(bytes).arg(probe.minBytes);
         }
     }
     s.phasesMs.insert(QStringLiteral("total"), s.latencyMs);

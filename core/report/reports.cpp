@@ -68,8 +68,8 @@ QString fenced(const QString &text, const QString &language = {})
     while (text.contains(fence)) {
         fence += QLatin1Char('`');
     }
-    return fence + language + QLatin1Char('\n') + text + (text.endsWith(QLatin1Char('\n')) ? QString() : QStringLiteral("\n"))
-        + fence + QLatin1Char('\n');
+    return fence + language + QLatin1Char('\n') + text
+        + (text.endsWith(QLatin1Char('\n')) ? QString() : QStringLiteral("\n")) + fence + QLatin1Char('\n');
 }
 
 // Long raw text folds away so the verdict stays readable; nothing is cut.
@@ -121,13 +121,15 @@ QString diagnosisToMarkdown(const Diagnosis &d)
                               .arg(e.probeId, e.target)
                               .arg(e.repetition + 1)
                               .arg(e.status, e.note.isEmpty() ? QString() : QStringLiteral(" — ") + e.note);
-                    QString raw = e.command.isEmpty() ? QString() : QStringLiteral("$ ") + e.command + QLatin1Char('\n');
+                    QString raw
+                        = e.command.isEmpty() ? QString() : QStringLiteral("$ ") + e.command + QLatin1Char('\n');
                     raw += e.text;
                     if (!raw.trimmed().isEmpty()) {
                         md += QLatin1Char('\n') + rawBlock(raw) + QLatin1Char('\n');
                     }
                 } else {
-                    md += QStringLiteral("- %1%2\n\n").arg(e.source, e.note.isEmpty() ? QString() : QStringLiteral(" — ") + e.note);
+                    md += QStringLiteral("- %1%2\n\n")
+                              .arg(e.source, e.note.isEmpty() ? QString() : QStringLiteral(" — ") + e.note);
                     md += rawBlock(e.text) + QLatin1Char('\n');
                 }
             }
@@ -140,7 +142,8 @@ QString diagnosisToMarkdown(const Diagnosis &d)
                 }
                 script += step.command + QLatin1Char('\n');
             }
-            md += QStringLiteral("**Fix** (on the runner)\n\n") + fenced(script, QStringLiteral("sh")) + QLatin1Char('\n');
+            md += QStringLiteral("**Fix** (on the runner)\n\n") + fenced(script, QStringLiteral("sh"))
+                + QLatin1Char('\n');
             QString revert;
             for (auto it = f.fix.crbegin(); it != f.fix.crend(); ++it) {
                 if (!it->revert.isEmpty()) {
@@ -182,7 +185,8 @@ QString diagnosisSummaryText(const Diagnosis &d)
         text += QStringLiteral("  %1. [%2] %3%4\n")
                     .arg(rank)
                     .arg(toText(f.confidence), f.title,
-                        f.targets.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(f.targets.join(QStringLiteral(", "))));
+                        f.targets.isEmpty() ? QString()
+                                            : QStringLiteral(" (%1)").arg(f.targets.join(QStringLiteral(", "))));
         if (rank == 1) {
             for (const FixStep &step : f.fix) {
                 text += QStringLiteral("     fix:    %1\n").arg(step.command);

@@ -53,6 +53,7 @@ Q_SIGNALS:
     /// A topology (possibly partial, with warnings), or an error when nothing could be run at all
     /// (connection lost, cancelled, the script's output was garbage).
     void finished(const nestscope::Result<nestscope::Topology> &result);
+
 private:
     void onJobFinished(const CommandResult &result);
     void onParsed();

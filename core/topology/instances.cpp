@@ -18,11 +18,13 @@ Result<QList<InstanceInfo>> parseInstanceList(const QByteArray &json)
     QJsonParseError perr;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError || !doc.isArray()) {
-        return Error { QStringLiteral("the instance list is not the JSON array `lxc query /1.0/instances?recursion=1` prints "
-                                      "(%1); got: %2")
-                           .arg(perr.error != QJsonParseError::NoError ? perr.errorString() : QStringLiteral("not an array"),
-                               QString::fromUtf8(json.left(120)).simplified()),
-            QString() };
+        return Error {
+            QStringLiteral("the instance list is not the JSON array `lxc query /1.0/instances?recursion=1` prints "
+                           "(%1); got: %2")
+                .arg(perr.error != QJsonParseError::NoError ? perr.errorString() : QStringLiteral("not an array"),
+                    QString::fromUtf8(json.left(120)).simplified()),
+            QString()
+        };
     }
     QList<InstanceInfo> list;
     for (const QJsonValue &v : doc.array()) {

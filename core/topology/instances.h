@@ -11,7 +11,7 @@ namespace nestscope {
 struct InstanceInfo {
     QString name;
     QString status; ///< "Running", "Stopped", ...
-    QString type;   ///< "container" or "virtual-machine"
+    QString type; ///< "container" or "virtual-machine"
     bool isRunning() const { return status.compare(QLatin1String("Running"), Qt::CaseInsensitive) == 0; }
 };
 

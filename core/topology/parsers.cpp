@@ -18,8 +18,7 @@ namespace nestscope::topoparse {
 
 namespace {
 
-template <class V>
-QString typeName(const V &v)
+template <class V> QString typeName(const V &v)
 {
     switch (v.type()) {
     case QJsonValue::Null:
@@ -64,8 +63,7 @@ struct SimdJson {
 /// Missing and null fields read as empty: versions differ in what they send. J is the JSON
 /// flavour: QJsonValue and friends (QtJson), or the look-alikes over simdjson's DOM (SimdJson) for
 /// the big sections, with the same answers wherever jsonview::Document takes the input.
-template <class J>
-class ReaderT {
+template <class J> class ReaderT {
 public:
     using V = typename J::Value;
     using O = typename J::Object;
@@ -330,8 +328,7 @@ Result<QList<TopoNetwork>> parseLxdNetworks(const QByteArray &json)
 
 namespace {
 
-template <class J>
-QList<TopoAddress> lxdAddresses(ReaderT<J> &r, const typename J::Object &state, const QString &path)
+template <class J> QList<TopoAddress> lxdAddresses(ReaderT<J> &r, const typename J::Object &state, const QString &path)
 {
     QList<TopoAddress> out;
     const typename J::Array list = r.array(state, QLatin1StringView("addresses"), path);
@@ -358,8 +355,8 @@ namespace {
 /// The body of parseLxdInstances(), on either JSON flavour; rawJson(object) gives the inspector's
 /// text of an instance object without its bulky parts.
 template <class J, class RawJson>
-Result<QList<TopoInstance>> instancesFrom(ReaderT<J> &r, const typename J::Array &list, const RawJson &rawJson,
-    qsizetype begin = 0, qsizetype end = -1)
+Result<QList<TopoInstance>> instancesFrom(
+    ReaderT<J> &r, const typename J::Array &list, const RawJson &rawJson, qsizetype begin = 0, qsizetype end = -1)
 {
     using O = typename J::Object;
     end = end < 0 ? list.size() : end;
@@ -592,8 +589,7 @@ Result<QList<TopoLease>> parseLxdLeases(const QByteArray &json, const QString &n
 
 namespace {
 
-template <class J>
-Result<QList<TopoInterface>> interfacesFrom(ReaderT<J> &r, const typename J::Array &list)
+template <class J> Result<QList<TopoInterface>> interfacesFrom(ReaderT<J> &r, const typename J::Array &list)
 {
     using O = typename J::Object;
     QList<TopoInterface> interfaces;

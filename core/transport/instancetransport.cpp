@@ -476,7 +476,8 @@ private:
         shell->outMarker = shell->errMarker = shell->rcKnown = false;
         shell->exitCode = -1;
         // stdin is /dev/null so that a command never eats the next one.
-        shell->job->write("sh -c " + shellQuote(job->request().command).toUtf8() + " </dev/null; " + trailer(shell->token));
+        shell->job->write(
+            "sh -c " + shellQuote(job->request().command).toUtf8() + " </dev/null; " + trailer(shell->token));
     }
 
     void feed(Shell *shell, bool isStdErr, const QByteArray &data)
@@ -554,7 +555,8 @@ private:
             failedToStart();
         } else if (job) {
             job->finish(rcKnown ? CommandOutcome::Exited : CommandOutcome::FailedToStart, exitCode,
-                rcKnown ? QString() : QStringLiteral("the shell in instance %1 lost its output").arg(m_owner->m_instance));
+                rcKnown ? QString()
+                        : QStringLiteral("the shell in instance %1 lost its output").arg(m_owner->m_instance));
         }
         schedulePump();
     }
@@ -566,8 +568,8 @@ private:
         shell->command = nullptr;
         remove(shell, false);
         if (starting) {
-            qCInfo(lcTransport) << "no shell in instance" << m_owner->m_instance << "(" << toText(r.outcome) << r.exitCode
-                                << "); running commands with lxc exec";
+            qCInfo(lcTransport) << "no shell in instance" << m_owner->m_instance << "(" << toText(r.outcome)
+                                << r.exitCode << "); running commands with lxc exec";
             failedToStart();
         }
         if (job) {
@@ -621,10 +623,7 @@ private:
         }
     }
 
-    void schedulePump()
-    {
-        QMetaObject::invokeMethod(this, &InstanceShells::pump, Qt::QueuedConnection);
-    }
+    void schedulePump() { QMetaObject::invokeMethod(this, &InstanceShells::pump, Qt::QueuedConnection); }
 
     /// Gives waiting commands to idle shells; those no shell will take go to plain exec.
     void pump()

@@ -405,8 +405,7 @@ void SshWorker::startQueued()
     const quint64 opens = m_opensSent;
     const bool probing = m_probeOutstanding;
     startQueuedNow();
-    if (m_state == State::Connected && (m_opensSent != opens || (m_probeOutstanding && !probing))
-        && !m_recheckQueued) {
+    if (m_state == State::Connected && (m_opensSent != opens || (m_probeOutstanding && !probing)) && !m_recheckQueued) {
         m_recheckQueued = true;
         QMetaObject::invokeMethod(
             this,

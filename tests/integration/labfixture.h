@@ -41,7 +41,8 @@ inline LabUp bringUpLab()
 {
     const bool ci = qgetenv("CI") == "true";
     if (::geteuid() != 0) {
-        return ci ? LabUp { LabUp::Outcome::Fail, QStringLiteral("the lab needs root, and CI=true requires the lab tests to run") }
+        return ci ? LabUp { LabUp::Outcome::Fail,
+            QStringLiteral("the lab needs root, and CI=true requires the lab tests to run") }
                   : LabUp { LabUp::Outcome::Skip, QStringLiteral("the lab needs root (sudo ctest -L lab)") };
     }
     QString out;
@@ -59,7 +60,8 @@ inline LabUp bringUpLab()
         return {};
     }
     return ci ? LabUp { LabUp::Outcome::Fail, QStringLiteral("the lab did not come up:\n") + out }
-              : LabUp { LabUp::Outcome::Skip, QStringLiteral("the lab did not come up (is LXD installed?):\n") + out.right(2000) };
+              : LabUp { LabUp::Outcome::Skip,
+                    QStringLiteral("the lab did not come up (is LXD installed?):\n") + out.right(2000) };
 }
 
 } // namespace nestscope::test

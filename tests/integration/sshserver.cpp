@@ -60,8 +60,8 @@ public:
     UserLock()
     {
         ::mkdir(QFile::encodeName(kStateDir).constData(), 0700);
-        m_fd = ::open(QFile::encodeName(kStateDir + QStringLiteral("/lock")).constData(), O_RDWR | O_CREAT | O_CLOEXEC,
-            0600);
+        m_fd = ::open(
+            QFile::encodeName(kStateDir + QStringLiteral("/lock")).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (m_fd >= 0) {
             ::flock(m_fd, LOCK_EX);
         }

@@ -54,7 +54,8 @@ private Q_SLOTS:
             QStringLiteral("-") });
         QCOMPARE(bare.exitCode, 1);
         QVERIFY(!QJsonDocument::fromJson(bare.out).object().contains(QStringLiteral("diagnosis")));
-        QVERIFY2(bare.err.contains("no diagnosis: the run has no topology snapshot (--no-topology)"), bare.err.constData());
+        QVERIFY2(
+            bare.err.contains("no diagnosis: the run has no topology snapshot (--no-topology)"), bare.err.constData());
     }
 
     // `nestscope diagnose` gives a recorded lab run the same verdict offline: the exit code says

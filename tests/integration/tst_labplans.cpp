@@ -1,8 +1,8 @@
 // The built-in "Nested VM network" plan against every lab scenario, over SSH into the real LXD
 // lab, from the CLI and from the GUI's code path. Each scenario must give its known pattern.
-#include "labfixture.h"
 #include "connectdialog.h"
 #include "findingspanel.h"
+#include "labfixture.h"
 #include "mainwindow.h"
 #include "transport/sshtransport.h"
 
@@ -41,8 +41,8 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
     QStringLiteral("ipv4-default-route"), QStringLiteral("ipv6-default-route"), QStringLiteral("resolver"),
     QStringLiteral("dns-a"), QStringLiteral("dns-aaaa"), QStringLiteral("icmp-ipv4"), QStringLiteral("icmp-ipv6"),
     QStringLiteral("tcp-ipv4"), QStringLiteral("tcp-ipv6"), QStringLiteral("http-ipv4"), QStringLiteral("http-ipv6"),
-    QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("bulk-ipv4"), QStringLiteral("bulk-ipv6"),
-    QStringLiteral("registry") };
+    QStringLiteral("https-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("bulk-ipv4"),
+    QStringLiteral("bulk-ipv6"), QStringLiteral("registry") };
 
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
 const QString kTopFindingKey = QStringLiteral("@top-finding");
@@ -79,12 +79,12 @@ private:
     // them (but instance-no-dhcp's vm2); if it never happens the pattern check says what is missing.
     static void waitForInstanceNetwork(const QString &scenario)
     {
-        const QString vms = scenario == QLatin1String("instance-no-dhcp") ? QStringLiteral("vm1")
-                                                                           : QStringLiteral("vm1 vm2");
-        const QString check = QStringLiteral(
-            "for vm in %1; do lxc exec $vm -- sh -c 'ip -6 route show default | grep -q default && "
-            "ip -6 -o addr show scope global -tentative -dadfailed | grep -q inet6' || exit 1; done")
-                                  .arg(vms);
+        const QString vms
+            = scenario == QLatin1String("instance-no-dhcp") ? QStringLiteral("vm1") : QStringLiteral("vm1 vm2");
+        const QString check
+            = QStringLiteral("for vm in %1; do lxc exec $vm -- sh -c 'ip -6 route show default | grep -q default && "
+                             "ip -6 -o addr show scope global -tentative -dadfailed | grep -q inet6' || exit 1; done")
+                  .arg(vms);
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 60000) {
@@ -147,7 +147,8 @@ private:
         }
         if (kTopFinding.contains(scenario) && v.value(kTopFindingKey) != kTopFinding.value(scenario)) {
             wrong << QStringLiteral("%1: the top finding is %2, expected %3")
-                         .arg(scenario, v.value(kTopFindingKey, QStringLiteral("missing")), kTopFinding.value(scenario));
+                         .arg(
+                             scenario, v.value(kTopFindingKey, QStringLiteral("missing")), kTopFinding.value(scenario));
         }
         auto expect = [&](const QString &probe, const QString &target, const QStringList &allowed) {
             const QString got = verdict(v, probe, target);
@@ -201,8 +202,8 @@ private:
                 }
             } else if (scenario == QLatin1String("mtu-blackhole")) {
                 // Small requests and answers pass; a bulk download stalls (the runner's passes).
-                for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("http-ipv4"),
-                         QStringLiteral("https-ipv4") }) {
+                for (const QString &p :
+                    { QStringLiteral("dns-a"), QStringLiteral("http-ipv4"), QStringLiteral("https-ipv4") }) {
                     expect(p, t, passed);
                 }
                 expect(QStringLiteral("bulk-ipv4"), t, failed);
@@ -247,17 +248,14 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        NESTSCOPE_REQUIRE_LAB();
-    }
+    void initTestCase() { NESTSCOPE_REQUIRE_LAB(); }
 
     void cliGivesEachScenarioItsPattern_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down",
-                 "docker-user-drop", "subnet-route", "runner-offline", "instance-no-dhcp", "nft-forward-drop",
-                 "mtu-blackhole" }) {
+        for (const char *s :
+            { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down", "docker-user-drop",
+                "subnet-route", "runner-offline", "instance-no-dhcp", "nft-forward-drop", "mtu-blackhole" }) {
             QTest::newRow(s) << QString::fromLatin1(s);
         }
     }

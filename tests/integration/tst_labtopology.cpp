@@ -3,8 +3,8 @@
 // through the same SSH alias, and as root on the runner. Both see the same; each scenario must
 // show its problem marker; healthy shows no error. (Without sudo the firewall is missing with a
 // warning that says how to get it: tst_topology runs discovery as `nobody` for that.)
-#include "labfixture.h"
 #include "common/shellquote.h"
+#include "labfixture.h"
 #include "topology/discovery.h"
 #include "topology/problems.h"
 #include "transport/localtransport.h"

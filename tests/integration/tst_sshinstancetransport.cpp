@@ -144,7 +144,8 @@ private Q_SLOTS:
         InstanceTransport t(&m_local, QStringLiteral("vm1"));
         QCOMPARE(t.maxShells(), 3);
         for (int i = 0; i < 20; ++i) {
-            const CommandResult r = runOne(t, QStringLiteral("printf 'out %s' %1; printf 'err' >&2; exit %2").arg(i).arg(i % 4));
+            const CommandResult r
+                = runOne(t, QStringLiteral("printf 'out %s' %1; printf 'err' >&2; exit %2").arg(i).arg(i % 4));
             QCOMPARE(r.outcome, CommandOutcome::Exited);
             QCOMPARE(r.exitCode, i % 4);
             QCOMPARE(r.stdOut, QByteArray("out ") + QByteArray::number(i));

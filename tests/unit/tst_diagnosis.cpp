@@ -240,18 +240,24 @@ void TestDiagnosis::recordedScenarios_data()
                                       << QStringList { QStringLiteral("firewall-forward-drop") };
     QTest::newRow("nft-forward-drop")
         << QStringLiteral("nft-forward-drop") << QStringLiteral("firewall-forward-drop") << Confidence::High << vms
-        << both << QStringLiteral("table inet nestscope_lab chain forward { type filter hook forward priority 0; policy drop; }")
-        << QStringLiteral("nft insert rule inet nestscope_lab forward 'iifname \"lxdbr0\" accept comment \"nestscope-lxdbr0\"'")
-        << QStringLiteral("nft -a list chain inet nestscope_lab forward | sed -n 's/.*comment \"nestscope-lxdbr0\" # handle "
-                          "\\([0-9]*\\)$/\\1/p' | xargs -r -n1 nft delete rule inet nestscope_lab forward handle")
+        << both
+        << QStringLiteral(
+               "table inet nestscope_lab chain forward { type filter hook forward priority 0; policy drop; }")
+        << QStringLiteral(
+               "nft insert rule inet nestscope_lab forward 'iifname \"lxdbr0\" accept comment \"nestscope-lxdbr0\"'")
+        << QStringLiteral(
+               "nft -a list chain inet nestscope_lab forward | sed -n 's/.*comment \"nestscope-lxdbr0\" # handle "
+               "\\([0-9]*\\)$/\\1/p' | xargs -r -n1 nft delete rule inet nestscope_lab forward handle")
         << QStringList { QStringLiteral("firewall-forward-drop") };
     QTest::newRow("subnet-route") << QStringLiteral("subnet-route") << QStringLiteral("route-overlaps-bridge")
                                   << Confidence::High << QStringList { QStringLiteral("vm1") }
-                                  << QStringList { QStringLiteral("ipv4") } << QStringLiteral("10.77.10.0/25 dev stray0")
+                                  << QStringList { QStringLiteral("ipv4") }
+                                  << QStringLiteral("10.77.10.0/25 dev stray0")
                                   << QStringLiteral("ip -4 route del 10.77.10.0/25 dev stray0")
                                   << QStringLiteral("ip -4 route add 10.77.10.0/25 dev stray0")
                                   << QStringList { QStringLiteral("route-overlaps-bridge"),
-                                         QStringLiteral("route-overlaps-bridge"), QStringLiteral("route-overlaps-bridge") };
+                                         QStringLiteral("route-overlaps-bridge"),
+                                         QStringLiteral("route-overlaps-bridge") };
 }
 
 void TestDiagnosis::recordedScenarios()

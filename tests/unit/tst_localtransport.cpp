@@ -8,7 +8,6 @@
 
 #include <csignal>
 #include <memory>
-
 #include <sys/stat.h>
 
 using namespace nestscope;
@@ -60,8 +59,12 @@ private Q_SLOTS:
         QVERIFY(job);
         QByteArray out;
         QByteArray err;
-        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) { out += d; });
-        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) { err += d; });
+        connect(job, &CommandJob::stdOutChunk, this, [&](const QByteArray &d) {
+            out += d;
+        });
+        connect(job, &CommandJob::stdErrChunk, this, [&](const QByteArray &d) {
+            err += d;
+        });
         QSignalSpy done(job, &CommandJob::finished);
         job->write("a\n"); // before the process has started: kept until then
         QTRY_COMPARE_WITH_TIMEOUT(out, QByteArray("<a>\n"), 30000);

@@ -46,7 +46,8 @@ public:
                         const qint64 n = path.mid(7).toLongLong();
                         const bool stall = path.startsWith("/stall/");
                         sock->write("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-                            + QByteArray::number(n) + "\r\n\r\n" + QByteArray(stall ? std::min<qint64>(n, 1000) : n, 'x'));
+                            + QByteArray::number(n) + "\r\n\r\n"
+                            + QByteArray(stall ? std::min<qint64>(n, 1000) : n, 'x'));
                         if (!stall) {
                             sock->disconnectFromHost();
                         }
@@ -516,7 +517,8 @@ private Q_SLOTS:
         p.timeout = 2s;
         const Sample stalled = runProbe(p);
         QCOMPARE(stalled.status, SampleStatus::Timeout);
-        QVERIFY2(stalled.message.startsWith(QStringLiteral("HTTP 200, then the transfer stalled: 1000 of 500000 bytes")),
+        QVERIFY2(
+            stalled.message.startsWith(QStringLiteral("HTTP 200, then the transfer stalled: 1000 of 500000 bytes")),
             qPrintable(stalled.message));
     }
 

@@ -3,7 +3,6 @@
 #include "results/runjson.h"
 
 #include <QFile>
-
 #include <QTest>
 #include <QXmlStreamReader>
 
@@ -175,7 +174,8 @@ private Q_SLOTS:
         QVERIFY(md.contains(QStringLiteral("**Likely cause**")));
         QVERIFY(md.contains(QStringLiteral("### 1. The runner's firewall drops")));
         QVERIFY(md.contains(QStringLiteral(":FORWARD DROP")));
-        QVERIFY(md.contains(QStringLiteral("```sh\n# Accept what lxdbr0 sends, before the policy.\niptables -I FORWARD -i lxdbr0 -j ACCEPT\n")));
+        QVERIFY(md.contains(QStringLiteral(
+            "```sh\n# Accept what lxdbr0 sends, before the policy.\niptables -I FORWARD -i lxdbr0 -j ACCEPT\n")));
         QVERIFY(md.contains(QStringLiteral("iptables -D FORWARD -i lxdbr0 -j ACCEPT")));
         QVERIFY(!md.contains(QStringLiteral("<details><summary>1 lines"))); // short raw text is not folded
 

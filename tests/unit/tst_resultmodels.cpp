@@ -97,8 +97,8 @@ private Q_SLOTS:
         s.target = QStringLiteral("runner");
         s.status = SampleStatus::Pass;
         store.addSample(live, s);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            model.index(model.rowOf(live), RunListModel::Outcome).data().toString(), QStringLiteral("1 / 1 pass"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.index(model.rowOf(live), RunListModel::Outcome).data().toString(),
+            QStringLiteral("1 / 1 pass"), 30000);
         QVERIFY(!changed.isEmpty());
 
         QVERIFY(store.deleteRun(after).ok());

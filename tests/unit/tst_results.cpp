@@ -133,9 +133,9 @@ private Q_SLOTS:
 
     void jsonErrorsSayWhere()
     {
-        const auto badTopology = runFromJson(
-            QByteArrayLiteral("{\"format\": \"nestscope-run\", \"version\": 1, \"topology\": [1, 2]}"),
-            QStringLiteral("run.json"));
+        const auto badTopology
+            = runFromJson(QByteArrayLiteral("{\"format\": \"nestscope-run\", \"version\": 1, \"topology\": [1, 2]}"),
+                QStringLiteral("run.json"));
         QVERIFY(!badTopology.ok());
         QVERIFY2(badTopology.error().toString().contains(QStringLiteral("topology")),
             qPrintable(badTopology.error().toString()));

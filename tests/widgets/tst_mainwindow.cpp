@@ -10,17 +10,17 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QGuiApplication>
 #include <QLabel>
 #include <QLogValueAxis>
-#include <QDockWidget>
 #include <QPlainTextEdit>
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
-#include <QTableView>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
@@ -108,14 +108,19 @@ private Q_SLOTS:
             const auto *y = qobject_cast<QLogValueAxis *>(axes.first());
             QVERIFY(y);
             QVERIFY2(y->min() <= pass.minMs && y->max() >= fail.maxMs,
-                qPrintable(QStringLiteral("axis %1..%2, samples %3..%4").arg(y->min()).arg(y->max()).arg(pass.minMs).arg(fail.maxMs)));
+                qPrintable(QStringLiteral("axis %1..%2, samples %3..%4")
+                               .arg(y->min())
+                               .arg(y->max())
+                               .arg(pass.minMs)
+                               .arg(fail.maxMs)));
         }
         saveScreenshot(&w, QStringLiteral("main-window-run.png"));
 
         // The live matrix filters by status and copies what it shows as Markdown.
         w.matrixPanel()->showFilter()->setCurrentIndex(1); // probes with problems
         QCOMPARE(w.matrixView()->model()->rowCount(), 1);
-        QCOMPARE(w.matrixView()->currentIndex().data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("shell-false"));
+        QCOMPARE(
+            w.matrixView()->currentIndex().data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("shell-false"));
         w.matrixPanel()->copyMarkdown();
         const QString md = QGuiApplication::clipboard()->text();
         QVERIFY2(md.contains(QStringLiteral("| shell-false | **0/2 pass**")), qPrintable(md));
@@ -141,8 +146,12 @@ private Q_SLOTS:
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, config.path());
         const QString organization = QCoreApplication::organizationName();
         QCoreApplication::setOrganizationName(QStringLiteral("NestscopeLayoutTest"));
-        const auto restore = qScopeGuard([&] { QCoreApplication::setOrganizationName(organization); });
-        const auto chartsDock = [](MainWindow &w) { return w.findChild<QDockWidget *>(QStringLiteral("ChartsDock")); };
+        const auto restore = qScopeGuard([&] {
+            QCoreApplication::setOrganizationName(organization);
+        });
+        const auto chartsDock = [](MainWindow &w) {
+            return w.findChild<QDockWidget *>(QStringLiteral("ChartsDock"));
+        };
         {
             // The default layout gives the matrix most of the height, and a window that was not
             // asked to remember (a test, a second window) saves nothing when it closes.
@@ -151,7 +160,8 @@ private Q_SLOTS:
             QVERIFY(QTest::qWaitForWindowExposed(&w));
             QVERIFY(chartsDock(w)->isVisible());
             QVERIFY2(w.pages()->height() > chartsDock(w)->height(),
-                qPrintable(QStringLiteral("pages %1, charts %2").arg(w.pages()->height()).arg(chartsDock(w)->height())));
+                qPrintable(
+                    QStringLiteral("pages %1, charts %2").arg(w.pages()->height()).arg(chartsDock(w)->height())));
             w.close();
             QVERIFY(!QSettings().contains(QStringLiteral("mainWindow/state")));
         }

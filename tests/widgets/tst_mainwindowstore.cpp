@@ -10,12 +10,12 @@
 #include <QAction>
 #include <QChart>
 #include <QDir>
-#include <QRegularExpression>
-#include <QSignalSpy>
-#include <QTableView>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QSignalSpy>
 #include <QSysInfo>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 

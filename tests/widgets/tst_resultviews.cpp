@@ -13,6 +13,7 @@
 #include "topologyview.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -26,6 +27,7 @@
 #include <QDir>
 #include <QFile>
 #include <QGuiApplication>
+#include <QJsonDocument>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPlainTextEdit>
@@ -34,8 +36,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
-#include <QJsonDocument>
-#include <QAction>
 #include <QTest>
 #include <QValueAxis>
 
@@ -287,7 +287,8 @@ private Q_SLOTS:
         // Each keeps the topology `nestscope run` discovered before it started.
         const Run before = fixtureRun(QStringLiteral("lab-ipv6-only.json"));
         const Run after = fixtureRun(QStringLiteral("lab-healthy.json"));
-        QCOMPARE(before.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
+        QCOMPARE(
+            before.targets, (QStringList { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") }));
 
         // The stored run, split by family: runner passes IPv4 and fails IPv6, the instances fail both.
         RunView run;
@@ -345,7 +346,8 @@ private Q_SLOTS:
         compare.setRuns(before, QStringLiteral("ipv6-only"), after, QStringLiteral("healthy"));
         QCOMPARE(compare.comparison().count(CellChange::Fixed), 29);
         QCOMPARE(compare.comparison().count(CellChange::Broke), 0);
-        QVERIFY2(compare.summary().startsWith(QStringLiteral("29 cells fixed, 0 broke")), qPrintable(compare.summary()));
+        QVERIFY2(
+            compare.summary().startsWith(QStringLiteral("29 cells fixed, 0 broke")), qPrintable(compare.summary()));
         const Comparison &c = compare.comparison();
         const int httpsRow = int(c.probeIds().indexOf(QStringLiteral("https-ipv4")));
         const int vm1 = int(c.targets().indexOf(QStringLiteral("vm1")));

@@ -658,11 +658,20 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
     if (ssh_options_set(s, SSH_OPTIONS_HOST, host.constData()) != SSH_OK) {
         return refused(QStringLiteral("the host name \"%1\"").arg(target.host));
     }
-    const QByteArray configFile = QFile::encodeName(target.configFile);
-    if (ssh_options_parse_config(s, target.configFile.isEmpty() ? nullptr : configFile.constData()) != SSH_OK) {
-        return giveUp(
-            QStringLiteral("cannot read the ssh config %1: %2")
-                .arg(target.configFile.isEmpty() ? SshConfigFile::defaultPath() : target.configFile, sshError(s)));
+    // The config the connect dialog and the jump logic read (SshConfigFile::defaultPath(), under
+    // $HOME) is the one libssh reads too: left to itself, libssh looks in the passwd entry's home,
+    // and the dialog would show one destination while the connection went to another. Without a
+    // file of its own, the system-wide config follows, as in ssh.
+    QStringList configs { target.configFile };
+    if (target.configFile.isEmpty()) {
+        configs = { SshConfigFile::defaultPath(), QStringLiteral("/etc/ssh/ssh_config") };
+    }
+    for (const QString &config : std::as_const(configs)) {
+        if (!target.configFile.isEmpty() || QFile::exists(config)) {
+            if (ssh_options_parse_config(s, QFile::encodeName(config).constData()) != SSH_OK) {
+                return giveUp(QStringLiteral("cannot read the ssh config %1: %2").arg(config, sshError(s)));
+            }
+        }
     }
     // What was asked for explicitly wins over the config, as on ssh's command line.
     if (!target.user.isEmpty() && ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData()) != SSH_OK) {

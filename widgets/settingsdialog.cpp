@@ -152,14 +152,37 @@ void SettingsDialog::planActivated(int index)
 
 void applyTheme(AppSettings::Theme theme)
 {
-    // The style the application started with, named once, so Light and System can go back to it.
-    static const QString original = QApplication::style()->name();
-    const QString wanted = theme == AppSettings::Theme::Dark ? QStringLiteral("fusion") : original;
+    // What the application started with, kept once, so Light and System can go back to it. The
+    // platform theme gives menus and the menu bar palettes of their own, which an application-wide
+    // palette does not replace: they are set (and restored) by class too.
+    static const char *const kOwnPalettes[] = { "QMenuBar", "QMenu" };
+    static const QString originalStyle = QApplication::style()->name();
+    static const QPalette originalPalette = QApplication::palette();
+    static const QList<QPalette> originalOwn = [] {
+        QList<QPalette> own;
+        for (const char *className : kOwnPalettes) {
+            own << QApplication::palette(className);
+        }
+        return own;
+    }();
+    const QString wanted = theme == AppSettings::Theme::Dark ? QStringLiteral("fusion") : originalStyle;
     if (QApplication::style()->name().compare(wanted, Qt::CaseInsensitive) != 0) {
         QApplication::setStyle(QStyleFactory::create(wanted));
     }
-    if (theme != AppSettings::Theme::Dark) {
-        QApplication::setPalette(QApplication::style()->standardPalette());
+    if (theme == AppSettings::Theme::System) {
+        QApplication::setPalette(originalPalette);
+        for (qsizetype i = 0; i < originalOwn.size(); ++i) {
+            QApplication::setPalette(originalOwn.at(i), kOwnPalettes[i]);
+        }
+        return;
+    }
+    if (theme == AppSettings::Theme::Light) {
+        // The style's own palette, which is light whatever the desktop's colours are.
+        const QPalette light = QApplication::style()->standardPalette();
+        QApplication::setPalette(light);
+        for (const char *className : kOwnPalettes) {
+            QApplication::setPalette(light, className);
+        }
         return;
     }
     QPalette dark;
@@ -191,6 +214,9 @@ void applyTheme(AppSettings::Theme theme)
         dark.setColor(QPalette::Disabled, role, disabled);
     }
     QApplication::setPalette(dark);
+    for (const char *className : kOwnPalettes) {
+        QApplication::setPalette(dark, className);
+    }
 }
 
 } // namespace nestscope

@@ -42,9 +42,9 @@ private:
     int m_lastPlanIndex = 0;
 };
 
-/// Applies a theme to the whole application at once: Dark is the Fusion style with a dark palette;
-/// Light and System bring back the style the application started with and its own palette
-/// (Qt 6.4 has no QStyleHints::setColorScheme, so "System" is whatever that style follows).
+/// Applies a theme to the whole application at once (Qt 6.4 has no QStyleHints::setColorScheme):
+/// Dark is the Fusion style with a dark palette; Light is the starting style with its own standard
+/// (light) palette; System brings back the style and palettes the application started with.
 void applyTheme(AppSettings::Theme theme);
 
 } // namespace nestscope

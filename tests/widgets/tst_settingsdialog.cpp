@@ -6,6 +6,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -43,6 +44,7 @@ class TestSettingsDialog : public QObject {
 
 private:
     QTemporaryDir m_config;
+    QPalette m_startPalette;
 
     /// Opens File > Settings… on `w` and returns the dialog it shows.
     static SettingsDialog *openSettings(MainWindow &w)
@@ -60,6 +62,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        m_startPalette = QApplication::palette();
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_config.isValid());
         QSettings::setDefaultFormat(QSettings::IniFormat);
@@ -137,8 +140,12 @@ private Q_SLOTS:
         // The theme at once: Fusion with a dark window colour.
         QCOMPARE(QApplication::style()->name(), QStringLiteral("fusion"));
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 100);
+        QVERIFY(w.menuBar()->palette().color(QPalette::Window).lightness() < 100);
         applyTheme(AppSettings::Theme::Light);
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
+        QVERIFY(w.menuBar()->palette().color(QPalette::Window).lightness() > 150);
+        applyTheme(AppSettings::Theme::System);
+        QCOMPARE(QApplication::palette(), m_startPalette);
     }
 
     void theNextRunUsesThem()

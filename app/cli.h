@@ -7,7 +7,7 @@ namespace nestscope {
 
 /// What `nestscope [--plan SPEC] [--var K=V]...` asks the workbench to open.
 struct WorkbenchOptions {
-    QString plan = QStringLiteral("builtin:local-basics");
+    QString plan; ///< empty: the default plan of File > Settings (builtin:local-basics unless changed)
     QMap<QString, QString> vars;
     bool platformChosen = false; ///< Qt's -platform NAME was given (offscreen, vnc, ...)
 };

@@ -1,9 +1,11 @@
 #include "cli.h"
 #include "mainwindow.h"
 #include "results/runstore.h"
+#include "settingsdialog.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QSettings>
 #include <QTextStream>
 
 #include <cstdio>
@@ -98,11 +100,21 @@ int main(int argc, char *argv[])
     setIdentity();
     QApplication::setApplicationDisplayName(QStringLiteral("Nestscope"));
 
+    QSettings stored;
+    const auto settings = nestscope::AppSettings::load(stored);
+    nestscope::applyTheme(settings.theme);
+
     nestscope::MainWindow window;
+    window.setAppSettings(settings);
     // Every run is kept as it goes; a store that cannot be opened is a warning, not a stop.
     window.openStore(nestscope::RunStore::defaultPath());
-    if (const auto ok = window.openPlan(options.plan, options.vars); !ok) {
+    const QString plan = options.plan.isEmpty() ? settings.defaultPlan : options.plan;
+    if (const auto ok = window.openPlan(plan, options.vars); !ok) {
         QTextStream(stderr) << "nestscope: " << ok.error().toString() << "\n";
+        // A default plan file that moved away should not leave the window without a plan.
+        if (options.plan.isEmpty() && plan != nestscope::AppSettings().defaultPlan) {
+            window.openPlan(nestscope::AppSettings().defaultPlan, options.vars);
+        }
     }
     window.rememberLayout();
     window.show();

@@ -19,6 +19,7 @@
 #include "runlistview.h"
 #include "runview.h"
 #include "sampledetails.h"
+#include "settingsdialog.h"
 #include "topology/topologyjson.h"
 #include "topologyscene.h"
 #include "topologyview.h"
@@ -315,6 +316,12 @@ void MainWindow::createActions()
     m_savePlanAction->setStatusTip(tr("Save the plan text to a file (built-in plans are edited as copies)"));
     connect(m_savePlanAction, &QAction::triggered, this, &MainWindow::savePlanAs);
 
+    m_settingsAction = new QAction(tr("Se&ttings…"), this);
+    m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    m_settingsAction->setStatusTip(tr("Default plan, concurrency, timeouts, LXD or Incus, output caps, theme"));
+    connect(m_settingsAction, &QAction::triggered, this, &MainWindow::editSettings);
+
     auto *quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -335,6 +342,8 @@ void MainWindow::createActions()
             a->setEnabled(m_topologyView->exportPngAction()->isEnabled());
         }
     });
+    file->addSeparator();
+    file->addAction(m_settingsAction);
     file->addSeparator();
     file->addAction(quit);
     runMenu->addAction(m_runAction);
@@ -451,9 +460,25 @@ void MainWindow::startRun()
         updateActions();
         QMessageBox::warning(this, tr("Cannot start the run"), tr("%1\n\nNothing was run.").arg(message));
     });
+    setup->setClient(m_appSettings.client);
     statusBar()->showMessage(tr("Looking up the runner's instances…"));
     setup->start(m_plan, m_transport);
     updateActions();
+}
+
+void MainWindow::editSettings()
+{
+    auto *dialog = new SettingsDialog(m_appSettings, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_appSettings = dialog->settings();
+        QSettings settings;
+        m_appSettings.save(settings);
+        applyTheme(m_appSettings.theme);
+        statusBar()->showMessage(tr("Settings saved; the next run uses them"), 5000);
+    });
+    dialog->open();
 }
 
 void MainWindow::runResolved()
@@ -464,12 +489,15 @@ void MainWindow::runResolved()
     delete m_setup;
     m_setup = m_pendingSetup;
     m_pendingSetup = nullptr;
-    const Plan &resolved = m_setup->plan();
+    // The settings apply here, to each run, so a plan opened or edited later gets them too.
+    Plan resolved = m_setup->plan();
+    m_appSettings.applyTo(resolved);
     for (const QString &warning : m_setup->warnings()) {
         statusBar()->showMessage(warning, 8000);
     }
     m_console->setTargets(m_setup->transports(), resolved.targets);
     m_runner = new PlanRunner(resolved, m_setup->transports(), this);
+    m_runner->setOutputCap(m_appSettings.outputCapBytes);
     QStringList ids;
     for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/appsettings.h"
 #include "plan/plan.h"
 #include "results/sample.h"
 
@@ -78,8 +79,16 @@ public:
     /// window) the window starts from the default layout and leaves the saved one alone.
     void rememberLayout();
 
+    /// What File > Settings… holds; the next run uses its concurrency, timeout, client and output
+    /// cap. Setting it neither saves it nor applies the theme (the app and the dialog do).
+    const AppSettings &appSettings() const { return m_appSettings; }
+    void setAppSettings(const AppSettings &settings) { m_appSettings = settings; }
+    QAction *settingsAction() const { return m_settingsAction; }
+
 public Q_SLOTS:
     void startRun();
+    /// Opens File > Settings… (window-modal); OK saves to QSettings and applies.
+    void editSettings();
     void cancelRun();
     void openStoredRuns(const QList<qint64> &runIds);
     void compareStoredRuns(qint64 beforeId, qint64 afterId);
@@ -119,6 +128,8 @@ private:
     QAction *m_rerunFailedAction = nullptr;
     QAction *m_savePlanAction = nullptr;
     QAction *m_variablesAction = nullptr;
+    QAction *m_settingsAction = nullptr;
+    AppSettings m_appSettings;
     QMap<QString, QString> m_overrides;
     MatrixPanel *m_matrixPanel;
     MatrixModel *m_model;

@@ -99,6 +99,13 @@ int Plan::sampleCount() const
     return n;
 }
 
+std::chrono::milliseconds defaultTimeoutFor(const Probe &probe, std::chrono::milliseconds planDefault)
+{
+    // Package managers fetch indexes from several mirrors; a short default would only measure impatience.
+    const bool slow = probe.kind == ProbeKind::Package || (probe.kind == ProbeKind::Docker && !probe.image.isEmpty());
+    return slow ? std::max(planDefault, std::chrono::milliseconds(120000)) : planDefault;
+}
+
 std::optional<std::chrono::milliseconds> parseDuration(const QString &text)
 {
     static const QRegularExpression re(QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?\\s*$"));
@@ -1054,12 +1061,9 @@ private:
         if (node["description"]) {
             probe.description = scalar(node["description"], QStringLiteral("description"));
         }
-        // Package managers fetch indexes from several mirrors; a short default would only measure impatience.
-        const auto kindDefault
-            = probe.kind == ProbeKind::Package || (probe.kind == ProbeKind::Docker && !probe.image.isEmpty())
-            ? std::max(m_plan.defaultTimeout, std::chrono::milliseconds(120000))
-            : m_plan.defaultTimeout;
-        probe.timeout = node["timeout"] ? duration(node["timeout"], QStringLiteral("timeout")) : kindDefault;
+        probe.timeoutSet = bool(node["timeout"]);
+        probe.timeout = probe.timeoutSet ? duration(node["timeout"], QStringLiteral("timeout"))
+                                         : defaultTimeoutFor(probe, m_plan.defaultTimeout);
         probe.repeat
             = node["repeat"] ? integer(node["repeat"], QStringLiteral("repeat"), 1, 10000) : m_plan.defaultRepeat;
         if (const YAML::Node w = node["when"]) {

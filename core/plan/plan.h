@@ -42,6 +42,7 @@ struct Probe {
     QString description;
     ProbeKind kind = ProbeKind::Shell;
     std::chrono::milliseconds timeout { 0 };
+    bool timeoutSet = false; ///< the plan gave this probe its own timeout (else the default applies)
     int repeat = 1;
     Guard when;
     Family family = Family::Any;
@@ -123,6 +124,10 @@ Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrid
 /// `instances`, a glob or `all` picks from `runningInstances`. Order follows the plan; no duplicates.
 Result<QStringList> resolveTargets(
     const QStringList &specs, const QStringList &instances, const QStringList &runningInstances);
+
+/// The timeout a probe without its own gets from the plan's default: package managers and image
+/// pulls get at least two minutes (they fetch from several mirrors).
+std::chrono::milliseconds defaultTimeoutFor(const Probe &probe, std::chrono::milliseconds planDefault);
 
 /// "10s", "500ms", "2m", "1.5s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parseDuration(const QString &text);

@@ -254,6 +254,7 @@ void PlanRunner::launch(const Item &item)
     CommandRequest request;
     request.command = command;
     request.timeout = probe.timeout;
+    request.outputCap = m_outputCap;
     CommandJob *job = transport->start(request);
     m_inFlight.append(Flight { job, item });
     connect(job, &CommandJob::finished, this, [this, job, item, command, startedAt](const CommandResult &result) {

@@ -2,6 +2,7 @@
 
 #include "plan.h"
 #include "results/sample.h"
+#include "transport/transport.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -34,6 +35,9 @@ public:
     /// whole sample. For a caller that writes every sample as it completes (the CLI), so that a
     /// run's memory does not grow with its output. Negative (the default): everything is kept.
     void setKeptOutput(qsizetype bytes) { m_keptOutput = bytes; }
+    /// The output cap of every command (CommandRequest::outputCap, per stream): what a target
+    /// prints beyond it never reaches the sample, which is marked truncated. Call before start().
+    void setOutputCap(qsizetype bytes) { m_outputCap = bytes; }
     /// Keeps the runner's topology (topologyToJson(), compact) with the run. Call before start().
     void setTopologySnapshot(const QByteArray &json) { m_run.topologyJson = json; }
 
@@ -108,6 +112,7 @@ private:
     bool m_shuffle = false;
     quint32 m_seed = 0;
     qsizetype m_keptOutput = -1;
+    qsizetype m_outputCap = CommandRequest().outputCap;
     QElapsedTimer m_clock;
     Run m_run;
 };

@@ -31,7 +31,18 @@ void TargetSetup::start(const Plan &plan, Transport *runner)
         return;
     }
     CommandRequest request;
-    request.command = instanceListCommand();
+    // The instances are listed by the client that will exec in them, so both see the same daemon.
+    switch (m_client) {
+    case InstanceTransport::Client::Auto:
+        request.command = instanceListCommand();
+        break;
+    case InstanceTransport::Client::Lxc:
+        request.command = QStringLiteral("lxc query '/1.0/instances?recursion=1'");
+        break;
+    case InstanceTransport::Client::Incus:
+        request.command = QStringLiteral("incus query '/1.0/instances?recursion=1'");
+        break;
+    }
     request.timeout = std::chrono::seconds(30);
     CommandJob *job = runner->start(request);
     connect(job, &CommandJob::finished, this, [this](const CommandResult &result) {
@@ -93,7 +104,7 @@ void TargetSetup::resolve(const QList<InstanceInfo> &instances)
         if (t == QLatin1String("runner")) {
             m_transports.insert(t, m_runner);
         } else {
-            auto *instance = new InstanceTransport(m_runner, t, InstanceTransport::Client::Auto, this);
+            auto *instance = new InstanceTransport(m_runner, t, m_client, this);
             instance->setMaxShells(m_instanceShells);
             m_transports.insert(t, instance);
         }

@@ -2,6 +2,7 @@
 
 #include "plan.h"
 #include "topology/instances.h"
+#include "transport/instancetransport.h"
 
 #include <QHash>
 #include <QObject>
@@ -27,6 +28,9 @@ public:
     /// Long-lived shells per instance (InstanceTransport::setMaxShells); 0 runs an `lxc exec` per
     /// command. Set before start().
     void setInstanceShells(int perInstance) { m_instanceShells = perInstance; }
+    /// Which client the instance transports use (`lxc`, `incus`, or whichever the runner has).
+    /// Set before start().
+    void setClient(InstanceTransport::Client client) { m_client = client; }
 
     /// After ready(): the plan with concrete targets, and where each runs (owned by this object).
     const Plan &plan() const { return m_plan; }
@@ -47,6 +51,7 @@ private:
     QStringList m_warnings;
     QString m_noClientReason; ///< set when the runner has neither lxc nor incus
     int m_instanceShells = 3;
+    InstanceTransport::Client m_client = InstanceTransport::Client::Auto;
 };
 
 } // namespace nestscope

@@ -42,6 +42,7 @@ public:
     CommandJob *start(const CommandRequest &request) override;
 
     QString instance() const { return m_instance; }
+    Client client() const { return m_client; }
     /// LXD's rules: 1-63 letters, digits and dashes, starting with a letter, not ending with a dash.
     static bool isValidInstanceName(const QString &name);
     /// The command line the runner executes for `command` (exposed for tests and the console view).

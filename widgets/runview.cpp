@@ -1,5 +1,7 @@
 #include "runview.h"
 
+#include "diagnosis/diagnosis.h"
+#include "findingspanel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
 #include "resultcharts.h"
@@ -24,9 +26,19 @@ RunView::RunView(QWidget *parent)
     , m_details(new SampleDetails(this))
     , m_charts(new ResultCharts(this))
     , m_lower(new QTabWidget(this))
+    , m_findings(new FindingsPanel(this))
 {
     m_lower->setDocumentMode(true);
+    // The verdict first: it is what a stored or imported run is opened for.
+    m_lower->addTab(m_findings, tr("&Findings"));
     m_lower->addTab(m_charts, tr("&Charts"));
+    connect(m_findings, &FindingsPanel::evidenceChanged, this,
+        [this](const QSet<std::pair<QString, QString>> &cells, const QStringList &nodes) {
+            matrixModel()->setEvidence(cells);
+            if (m_topology) {
+                m_topology->scene()->highlightNodes(nodes);
+            }
+        });
     connect(m_panel, &MatrixPanel::currentCellChanged, this, &RunView::showCell);
 
     auto *top = new QWidget(this);
@@ -80,6 +92,14 @@ void RunView::setRun(const Run &run, const QString &title)
     matrixModel()->setMatrix(Matrix::fromRun(run));
     m_details->clear();
     m_charts->setRun(run);
+    if (run.topologyJson.isEmpty()) {
+        m_findings->clear(tr("No verdict: this run kept no topology snapshot (nestscope diagnose RUN.json "
+                             "--topology FILE can judge it with one)."));
+    } else if (const auto diagnosis = diagnoseRun(run)) {
+        m_findings->setDiagnosis(*diagnosis);
+    } else {
+        m_findings->clear(tr("No verdict: %1").arg(diagnosis.error().toString()));
+    }
 
     // The topology the run met (a snapshot, not live: nothing is discovered from here).
     const Result<Topology> topology = run.topologyJson.isEmpty()

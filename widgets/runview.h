@@ -10,6 +10,7 @@ class QTabWidget;
 
 namespace nestscope {
 
+class FindingsPanel;
 class MatrixFilterModel;
 class MatrixModel;
 class MatrixPanel;
@@ -18,8 +19,8 @@ class TopologyView;
 class SampleDetails;
 
 /// One stored run on its own: the matrix (filter by status, copy as Markdown, click a cell for
-/// its samples) above its charts and, when the run kept one, the topology it met, its edges
-/// coloured by the run's results.
+/// its samples) above its findings, its charts and, when the run kept one, the topology it met,
+/// its edges coloured by the run's results.
 class RunView final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RunView)
@@ -38,6 +39,8 @@ public:
     /// The topology snapshot kept with the run; null when the run has none.
     TopologyView *topologyView() const { return m_topology; }
     QTabWidget *lowerTabs() const { return m_lower; }
+    /// The run's findings (diagnosed with its own topology snapshot).
+    FindingsPanel *findings() const { return m_findings; }
 
 public Q_SLOTS:
     /// Puts the matrix on the clipboard as a Markdown table.
@@ -52,6 +55,7 @@ private:
     ResultCharts *m_charts;
     QTabWidget *m_lower;
     TopologyView *m_topology = nullptr;
+    FindingsPanel *m_findings;
 };
 
 } // namespace nestscope

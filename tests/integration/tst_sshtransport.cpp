@@ -1057,7 +1057,8 @@ private Q_SLOTS:
             QVERIFY2(r.errorString.contains(QStringLiteral("Password")), qPrintable(r.errorString));
             QCOMPARE(interaction.prompts.size(), 1);
             QVERIFY(interaction.passwordQuestions.isEmpty());
-            QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
+            // It ends with the cancel, not at the 15 s connect timeout (loose: a busy machine is slow).
+            QVERIFY2(clock.elapsed() < 14500, qPrintable(QString::number(clock.elapsed())));
             QTRY_COMPARE_WITH_TIMEOUT(transport.state(), SshTransport::State::Failed, 30000);
             QVERIFY2(transport.lastError().contains(QStringLiteral("cancelled")), qPrintable(transport.lastError()));
         }

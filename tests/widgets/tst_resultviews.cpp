@@ -1,5 +1,6 @@
 #include "comparisonmodel.h"
 #include "comparisonview.h"
+#include "findingspanel.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
@@ -315,9 +316,13 @@ private Q_SLOTS:
         QCOMPARE(cell(https, QStringLiteral("vm1 · IPv6")).passRate(), 0.0);
         QVERIFY(!cell(https, QStringLiteral("vm2 · IPv6")).isEmpty());
         QCOMPARE(cell(QStringLiteral("address"), QStringLiteral("vm1 · IPv4")).passRate(), 0.0); // no IPv4 at all
+        // The verdict comes first, from the run and the topology it kept.
+        QCOMPARE(run.lowerTabs()->widget(0), static_cast<QWidget *>(run.findings()));
+        QCOMPARE(run.findings()->currentId(), QStringLiteral("ipv6-only-no-uplink"));
+        QVERIFY(!run.matrixModel()->evidence().isEmpty()); // the top finding's cells are marked
         // The run kept its topology: a tab draws it, as it was, coloured by this run.
         QVERIFY(run.topologyView());
-        QCOMPARE(run.lowerTabs()->count(), 2);
+        QCOMPARE(run.lowerTabs()->count(), 3);
         QCOMPARE(run.topologyView()->topology().hostname, QStringLiteral("lab-runner"));
         QTRY_VERIFY_WITH_TIMEOUT(run.topologyView()->scene()->nodeItem(QStringLiteral("inst:vm1")), 30000);
         QVERIFY(!run.topologyView()->discoverAction()->isEnabled()); // a snapshot: nothing to discover
@@ -338,7 +343,10 @@ private Q_SLOTS:
         withoutSnapshot.topologyJson.clear(); // as runs made with --no-topology are
         run.setRun(withoutSnapshot, QStringLiteral("no snapshot"));
         QVERIFY(!run.topologyView()); // a run without a snapshot has no such tab
-        QCOMPARE(run.lowerTabs()->count(), 1);
+        QCOMPARE(run.lowerTabs()->count(), 2);
+        QVERIFY2(run.findings()->headline().contains(QStringLiteral("no topology snapshot")),
+            qPrintable(run.findings()->headline())); // and says why it has no verdict
+        QVERIFY(run.matrixModel()->evidence().isEmpty());
 
         // The comparison: only fixes, no breakage; the instances' HTTPS over IPv4 among them.
         ComparisonView compare;

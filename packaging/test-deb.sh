@@ -14,7 +14,7 @@
 #
 # Needs root (debootstrap, chroot). Without it the test skips (exit code 77), under CI=true it
 # fails. Safe to rerun: every run starts from a new root. Everything it mounts (the root's /proc,
-# a /tmp for Xvfb) is mounted in a private mount and PID namespace (unshare), so the mounts and
+# a /tmp/.X11-unix for Xvfb) is mounted in a private mount and PID namespace (unshare), so the mounts and
 # every process started vanish with the namespace, however the test ends. Nothing is written
 # outside the work folder; /var/cache/apt/archives is only read (hard-linked or copied into the
 # work folder's cache so that debootstrap and apt download only what the machine does not have).
@@ -245,11 +245,14 @@ PY
     check "the workbench opened its run store (~/.local/share/Nestscope/nestscope/runs.sqlite)" \
         test -s "$root/root/.local/share/Nestscope/nestscope/runs.sqlite"
     if command -v Xvfb >/dev/null; then
-        # Xvfb's socket and lock files go to a /tmp of this namespace; the client in the root
-        # reaches it through the abstract socket (same network namespace, nothing leaves it).
-        mount -t tmpfs tmpfs /tmp
+        # Xvfb's socket goes to a /tmp/.X11-unix of this namespace (a tmpfs over that folder
+        # only: a tmpfs over /tmp would hide the work folder when it lies under /tmp, as in a
+        # clone there), no lock file is written; the client in the root reaches the server
+        # through the abstract socket (same network namespace, nothing leaves it).
+        mkdir -p /tmp/.X11-unix
+        mount -t tmpfs -o mode=1777 tmpfs /tmp/.X11-unix
         local display=:97 xvfb i
-        Xvfb "$display" -nolisten tcp -screen 0 1280x800x24 >"$work/xvfb.log" 2>&1 &
+        Xvfb "$display" -nolock -nolisten tcp -screen 0 1280x800x24 >"$work/xvfb.log" 2>&1 &
         xvfb=$!
         for ((i = 0; i < 100; i++)); do
             [[ -S /tmp/.X11-unix/X${display#:} ]] && break

@@ -413,12 +413,19 @@ void MainWindow::diagnoseCurrentRun()
         m_findings->clear(tr("Waiting for the runner's topology: the verdict reads the run with it."));
         return;
     }
-    auto diagnosis = diagnoseRun(run);
-    if (!diagnosis) {
-        m_findings->clear(tr("No verdict: %1").arg(diagnosis.error().toString()));
+    // The snapshot is parsed once per run, not at every live update (a large runner's takes tens
+    // of milliseconds on this thread).
+    if (run.topologyJson != m_diagnosedTopologyJson) {
+        m_diagnosedTopologyJson = run.topologyJson;
+        auto topology = readTopologyJson(run.topologyJson);
+        m_diagnosedTopology = topology ? std::optional<Topology>(std::move(topology).value()) : std::nullopt;
+        m_diagnosedTopologyError = topology ? QString() : topology.error().toString();
+    }
+    if (!m_diagnosedTopology) {
+        m_findings->clear(tr("No verdict: %1").arg(m_diagnosedTopologyError));
         return;
     }
-    m_findings->setDiagnosis(*diagnosis);
+    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
 }
 
 void MainWindow::choosePlan()

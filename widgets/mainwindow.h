@@ -3,10 +3,13 @@
 #include "common/appsettings.h"
 #include "plan/plan.h"
 #include "results/sample.h"
+#include "topology/topology.h"
 
 #include <QMainWindow>
 #include <QMap>
 #include <QPointer>
+
+#include <optional>
 
 class QAction;
 class QDockWidget;
@@ -142,6 +145,9 @@ private:
     QTimer *m_clockTimer;
     QTimer *m_diagnosisTimer;
     FindingsPanel *m_findings;
+    QByteArray m_diagnosedTopologyJson; ///< the snapshot m_diagnosedTopology was read from
+    std::optional<Topology> m_diagnosedTopology;
+    QString m_diagnosedTopologyError;
     QAction *m_openAction = nullptr;
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;

@@ -425,7 +425,21 @@ void MainWindow::diagnoseCurrentRun()
         m_findings->clear(tr("No verdict: %1").arg(m_diagnosedTopologyError));
         return;
     }
-    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
+    if (!m_earlyVerdict || !m_runner->isRunning()) {
+        m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
+        return;
+    }
+    // While the run goes on, an instance's connection still unanswered long after the runner's
+    // passed is evidence already; look again soon even when no sample arrives meanwhile.
+    QList<RunningProbe> running;
+    for (const PlanRunner::Running &r : m_runner->running()) {
+        running << RunningProbe { r.probeId, r.target, r.elapsedMs,
+            r.kind == ProbeKind::Tcp || r.kind == ProbeKind::Dns };
+    }
+    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, withStalledProbes(run, running)));
+    if (!running.isEmpty()) {
+        m_diagnosisTimer->start();
+    }
 }
 
 void MainWindow::choosePlan()
@@ -505,6 +519,9 @@ void MainWindow::runResolved()
     m_console->setTargets(m_setup->transports(), resolved.targets);
     m_runner = new PlanRunner(resolved, m_setup->transports(), this);
     m_runner->setOutputCap(m_appSettings.outputCapBytes);
+    if (!m_earlyVerdict) {
+        m_runner->keepPlanOrder();
+    }
     QStringList ids;
     for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;

@@ -74,6 +74,10 @@ public:
     RunListView *runList() const { return m_runList; }
     ResultCharts *charts() const { return m_charts; }
     FindingsPanel *findings() const { return m_findings; }
+    /// On (the default): a run's first repetition in verdict order and the live verdict counting
+    /// instance probes still unanswered long after the runner's passed (withStalledProbes()). Off:
+    /// the plan's order and finished samples only, what bench_verdict measures against.
+    void setEarlyVerdict(bool on) { m_earlyVerdict = on; }
     /// Windows opened from the run list: saved runs and comparisons, newest last.
     QList<QWidget *> resultWindows() const;
 
@@ -148,6 +152,7 @@ private:
     QByteArray m_diagnosedTopologyJson; ///< the snapshot m_diagnosedTopology was read from
     std::optional<Topology> m_diagnosedTopology;
     QString m_diagnosedTopologyError;
+    bool m_earlyVerdict = true;
     QAction *m_openAction = nullptr;
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;

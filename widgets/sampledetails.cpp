@@ -63,6 +63,11 @@ SampleDetails::SampleDetails(QWidget *parent)
     clear();
 }
 
+QString SampleDetails::title() const
+{
+    return m_title->text();
+}
+
 void SampleDetails::clear()
 {
     m_samples.clear();

@@ -432,8 +432,10 @@ void RunnerConnection::onCandidateState(SshTransport::State state, const QString
         const QString why = message.isEmpty() ? tr("the connection closed before it was ready") : message;
         abandonCandidate();
         m_label->setToolTip(tr("The last connect, to %1, failed: %2").arg(name, why));
-        const QString text
-            = tr("Could not connect to %1:\n%2\n\nThe runner is still %3.").arg(name, why, currentName());
+        // The transport's own message names the host and user already ("cannot connect to u@h:22: …").
+        QString first = why.contains(name) ? why : tr("cannot connect to %1: %2").arg(name, why);
+        first[0] = first.at(0).toUpper();
+        const QString text = tr("%1\n\nThe runner is still %2.").arg(first, currentName());
         if (m_dialog) {
             m_dialog->showError(text);
         } else {

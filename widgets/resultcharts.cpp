@@ -16,6 +16,7 @@
 #include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -174,6 +175,23 @@ qsizetype nearest(const QList<QPointF> &points, const QPointF &p)
         }
     }
     return best;
+}
+
+/// Hides the legend entry of `series` when an earlier series of the chart has the same name; true if hidden.
+bool hideRepeatedLegendEntry(QChart *chart, QAbstractSeries *series)
+{
+    for (QAbstractSeries *other : chart->series()) {
+        if (other == series) {
+            return false;
+        }
+        if (other->name() == series->name()) {
+            for (QLegendMarker *marker : chart->legend()->markers(series)) {
+                marker->setVisible(false);
+            }
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -485,7 +503,9 @@ void ResultCharts::buildLatency()
                 if (points.isEmpty()) {
                     continue;
                 }
-                QScatterSeries *series = problemSeries(kProblemKinds[k], seriesName(r, tr(kProblemKinds[k].name)));
+                // One legend entry per outcome: the marks of both runs look alike, their column and
+                // the hover tell the runs apart (the legend is already long with two runs' targets).
+                QScatterSeries *series = problemSeries(kProblemKinds[k], tr(kProblemKinds[k].name));
                 series->replace(points);
                 connect(series, &QScatterSeries::hovered, this, [this, points, texts](const QPointF &p, bool on) {
                     if (const qsizetype i = nearest(points, p); on && i >= 0) {
@@ -495,6 +515,7 @@ void ResultCharts::buildLatency()
                 chart->addSeries(series);
                 series->attachAxis(x);
                 series->attachAxis(y);
+                hideRepeatedLegendEntry(chart, series);
             }
         }
     }
@@ -744,7 +765,9 @@ void ResultCharts::buildTimeline()
                 if (points.isEmpty()) {
                     continue;
                 }
-                QScatterSeries *series = problemSeries(kProblemKinds[k], seriesName(r, tr(kProblemKinds[k].name)));
+                // One legend entry per outcome: the marks of both runs look alike, their column and
+                // the hover tell the runs apart (the legend is already long with two runs' targets).
+                QScatterSeries *series = problemSeries(kProblemKinds[k], tr(kProblemKinds[k].name));
                 series->setMarkerSize(points.size() > 200 ? 6 : 9);
                 series->replace(points);
                 // Several probes can miss the same repetition: the hover lists every one there.
@@ -764,7 +787,7 @@ void ResultCharts::buildTimeline()
                 chart->addSeries(series);
                 series->attachAxis(x);
                 series->attachAxis(y);
-                ++markSeries;
+                markSeries += hideRepeatedLegendEntry(chart, series) ? 0 : 1;
             }
         }
     }

@@ -30,6 +30,8 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QJsonDocument>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -320,7 +322,13 @@ private Q_SLOTS:
         }
         QCOMPARE(names,
             (QStringList { QStringLiteral("runner (before)"), QStringLiteral("runner (after)"),
-                QStringLiteral("failed (before)"), QStringLiteral("failed (after)") }));
+                QStringLiteral("failed"), QStringLiteral("failed") }));
+        // ... and the legend names each outcome once.
+        int legendEntries = 0;
+        for (QLegendMarker *marker : latency->legend()->markers()) {
+            legendEntries += marker->isVisible() ? 1 : 0;
+        }
+        QCOMPARE(legendEntries, 3);
 
         // The painted diff matrix: the fixed cell is green, the broken one red.
         const auto *model = view.model();

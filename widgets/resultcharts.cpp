@@ -735,7 +735,8 @@ void ResultCharts::buildTimeline()
     }
     auto *x = new QValueAxis;
     x->setTitleText(tr("repetition"));
-    x->setRange(1, std::max(2.0, maxX));
+    // A little room either side: the marks and points of the first and last repetition are not cut in half.
+    x->setRange(0.85, std::max(2.0, maxX) + 0.15);
     x->setLabelFormat(QStringLiteral("%d"));
     x->setTickType(QValueAxis::TicksDynamic);
     x->setTickAnchor(1);

@@ -70,7 +70,8 @@ QLogValueAxis *logAxis(const QString &title, double min, double max)
     axis->setTitleText(title);
     axis->setBase(10);
     axis->setLabelFormat(QStringLiteral("%g"));
-    const double lo = std::pow(10.0, std::floor(std::log10(onLog(min))));
+    // (a little below the smallest value, so a box starting at 10 ms is not drawn on the axis line)
+    const double lo = std::pow(10.0, std::floor(std::log10(onLog(min) / 1.5)));
     const double hi = std::pow(10.0, std::ceil(std::log10(onLog(std::max(max, min * 10)))));
     axis->setRange(lo, std::max(hi, lo * 10));
     axis->setMinorTickCount(-1);
@@ -530,7 +531,7 @@ void ResultCharts::buildPhases()
         chart->removeAxis(a);
         delete a;
     }
-    chart->setTitle(tr("Where the time goes: mean of each phase (HTTP probes)"));
+    chart->setTitle(tr("Where the time goes: mean of each phase over the passing samples (HTTP probes)"));
     const QStringList probes = allProbes();
     const QStringList targets = allTargets();
     QStringList categories;

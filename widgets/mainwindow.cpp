@@ -181,11 +181,12 @@ MainWindow::MainWindow(QWidget *parent)
         m_findings->clear(tr("Run the plan (F5) on %1 for a verdict.").arg(transport->description()));
         m_progress->setValue(0);
         m_console->setTargets({ { QStringLiteral("runner"), transport } }, { QStringLiteral("runner") });
-        m_topologyView->setTransport(transport);
+        const bool hadTopology = m_topologyView->hasTopology();
+        m_topologyView->setTransport(transport); // (forgets the last runner's graph)
         // The last run's verdicts were about the old runner's targets; its "runner" and instance
         // names would colour the new runner's edges.
         m_topologyView->setEdgeResults({});
-        if (m_pages->currentWidget() == m_topologyView || m_topologyView->hasTopology()) {
+        if (m_pages->currentWidget() == m_topologyView || hadTopology) {
             // the page shows the runner it is connected to, not the last one (also when not in view)
             m_topologyView->discover();
         }

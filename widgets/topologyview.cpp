@@ -333,7 +333,21 @@ void TopologyView::setTransport(Transport *transport)
         m_discovery = nullptr;
     }
     m_cancelling = false; // a Cancel of the dropped one must not make the next error read "cancelled"
+    const bool switched = m_transport != nullptr;
     m_transport = transport;
+    if (switched && m_hasTopology) {
+        // The graph was the last runner's: under the new runner's name (and, should its discovery
+        // fail, under a red banner) it would pass for this one's. The page starts over.
+        m_topology = Topology {};
+        m_hasTopology = false;
+        m_error.clear();
+        m_pendingGraph = {};
+        m_dropLayout = m_layingOut;
+        m_layoutAgain = false;
+        m_scene->clearGraph();
+        updateBanner();
+        showInspector(QString());
+    }
     updateState();
 }
 
@@ -429,6 +443,15 @@ void TopologyView::startLayout()
 void TopologyView::onLayoutDone()
 {
     m_layingOut = false;
+    if (m_dropLayout) {
+        m_dropLayout = false;
+        if (m_layoutAgain) {
+            startLayout(); // a topology of the new runner arrived meanwhile
+        } else {
+            updateState();
+        }
+        return;
+    }
     if (m_layoutAgain) {
         startLayout();
         return;

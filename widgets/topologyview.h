@@ -155,6 +155,7 @@ private:
     bool m_layingOut = false;
     bool m_cancelling = false;
     bool m_layoutAgain = false; ///< a newer topology arrived while laying out
+    bool m_dropLayout = false; ///< the runner changed while laying out: the result is not drawn
     bool m_fitAfterLayout = true;
 };
 

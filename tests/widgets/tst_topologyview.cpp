@@ -518,6 +518,36 @@ private Q_SLOTS:
         QVERIFY(qAbs(view.graphicsView()->zoom() - before) < 1e-6);
     }
 
+    void anotherRunnerStartsWithoutTheLastGraph()
+    {
+        // Issue 14: after a runner switch the old runner's graph stayed, under the new one's name
+        // and, when its discovery failed, under a red banner, as if it were the new runner's.
+        LocalTransport first;
+        LocalTransport second;
+        TopologyView view;
+        view.setTransport(&first);
+        QVERIFY(show(view, QStringLiteral("forward-drop")));
+        QVERIFY(view.hasTopology());
+        QVERIFY(!view.scene()->nodeIds().isEmpty());
+        view.scene()->selectNode(QStringLiteral("runner"));
+        view.setTransport(&second);
+        QVERIFY(!view.hasTopology());
+        QVERIFY(view.scene()->nodeIds().isEmpty());
+        QCOMPARE(view.inspectorTitle()->text(), QStringLiteral("No topology yet"));
+        QVERIFY(!view.warningBanner()->isVisibleTo(&view));
+        // A topology of the new runner is drawn as usual, also right after the switch.
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QVERIFY(view.scene()->nodeItem(QStringLiteral("inst:vm1")));
+
+        // Switched while a layout was under way: that layout is not drawn.
+        view.setTopology(labTopology(QStringLiteral("forward-drop")));
+        QVERIFY(view.isLayingOut());
+        view.setTransport(&first);
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isLayingOut(), 30000);
+        QVERIFY(view.scene()->nodeIds().isEmpty());
+        QVERIFY(!view.hasTopology());
+    }
+
     void cancelKeepsThePageQuiet()
     {
         LocalTransport local;

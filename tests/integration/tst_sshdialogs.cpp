@@ -367,6 +367,67 @@ private Q_SLOTS:
         QVERIFY(qobject_cast<SshTransport *>(connection.transport()) == nullptr);
     }
 
+    void connectDialogStaysOpenUntilConnectedThenSwitches()
+    {
+        // The dialog the user sees (Runner > Connect): Connect locks it while connecting, the
+        // host-key question appears over it, and only a connect that succeeded closes it and
+        // switches the runner.
+        nestscope::test::SshServer server;
+        QVERIFY2(server.start(), qPrintable(server.error()));
+        qunsetenv("SSH_AUTH_SOCK");
+        QWidget window;
+        window.resize(800, 600);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunnerConnection connection(&window);
+        QSignalSpy changed(&connection, &RunnerConnection::transportChanged);
+        connection.openConnectDialog();
+        QPointer<ConnectDialog> dialog = connection.dialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->isVisible(), 30000);
+        dialog->findChild<QComboBox *>(QStringLiteral("host"))->setCurrentText(QStringLiteral("127.0.0.1"));
+        dialog->findChild<QSpinBox *>(QStringLiteral("port"))->setValue(server.port());
+        dialog->findChild<QLineEdit *>(QStringLiteral("user"))->setText(server.user());
+        dialog->findChild<QLineEdit *>(QStringLiteral("identity"))->setText(server.clientKey());
+
+        // The host key is new to this known_hosts: trusted once (nothing written), asked over the dialog.
+        bool asked = false;
+        bool askedOverTheDialog = false;
+        bool lockedWhileAsked = false;
+        auto *watch = new QTimer(this);
+        watch->setInterval(20);
+        connect(watch, &QTimer::timeout, watch, [&, watch] {
+            if (auto *question = qobject_cast<HostKeyDialog *>(QApplication::activeModalWidget())) {
+                watch->stop();
+                asked = true;
+                askedOverTheDialog = question->parentWidget() == dialog.data();
+                lockedWhileAsked = dialog && dialog->isConnecting();
+                question->findChild<QPushButton *>(QStringLiteral("acceptOnce"))->click();
+            }
+        });
+        watch->start();
+        QPushButton *connectButton = nullptr;
+        for (QPushButton *b : dialog->findChildren<QPushButton *>()) {
+            if (b->text() == QStringLiteral("&Connect")) {
+                connectButton = b;
+            }
+        }
+        QVERIFY(connectButton);
+        connectButton->click();
+        QVERIFY(dialog->isConnecting());
+        QVERIFY(!dialog->findChild<QComboBox *>(QStringLiteral("host"))->isEnabled());
+        QCOMPARE(changed.size(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog, 30000); // closed (and deleted) once connected
+        QVERIFY(asked); // (a fresh server key on a fresh port: unknown to known_hosts)
+        QVERIFY(askedOverTheDialog);
+        QVERIFY(lockedWhileAsked);
+        auto *ssh = qobject_cast<SshTransport *>(connection.transport());
+        QVERIFY(ssh);
+        QCOMPARE(ssh->state(), SshTransport::State::Connected);
+        QVERIFY(connection.statusLabel()->text().contains(QStringLiteral("ssh://%1@127.0.0.1").arg(server.user())));
+    }
+
     void runOnADroppedRunnerRunsNothing()
     {
         // A runner that was connected and dropped: a run would only record "could not reach it"

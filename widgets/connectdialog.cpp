@@ -226,6 +226,7 @@ void ConnectDialog::setConnecting(bool connecting)
     }
     m_connectButton->setEnabled(!connecting && !m_host->currentText().trimmed().isEmpty());
     if (connecting) {
+        m_errorMessage.clear();
         m_error->setStyleSheet(QString());
         m_error->setText(
             tr("Connecting to %1… (Cancel stops trying; the runner stays as it is)").arg(effectiveName(target())));
@@ -238,6 +239,7 @@ void ConnectDialog::showError(const QString &message)
     setConnecting(false);
     // Red on the window's own background reads on light and dark themes alike.
     m_error->setStyleSheet(QStringLiteral("QLabel { color: #c01c28; font-weight: bold; }"));
+    m_errorMessage = message;
     m_error->setText(message);
     m_error->show();
     m_host->setFocus();
@@ -245,7 +247,7 @@ void ConnectDialog::showError(const QString &message)
 
 QString ConnectDialog::errorText() const
 {
-    return m_error->isVisible() || !m_error->isHidden() ? m_error->text() : QString();
+    return m_errorMessage;
 }
 
 QString ConnectDialog::effectiveName(const SshTarget &t)

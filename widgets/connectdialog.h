@@ -43,6 +43,7 @@ public:
     bool isConnecting() const { return m_connecting; }
     /// A connect failed: the dialog stays open with what was typed and says why, in the dialog.
     void showError(const QString &message);
+    /// Why the last connect failed, as shown; empty while connecting or before any failure.
     QString errorText() const;
 
     /// "user@host:port" specs, most recent first.
@@ -68,7 +69,8 @@ private:
     QLineEdit *m_jump;
     QCheckBox *m_shells;
     QLabel *m_resolved;
-    QLabel *m_error;
+    QLabel *m_error; ///< "Connecting to …" while connecting, else why the last connect failed
+    QString m_errorMessage;
     QPushButton *m_connectButton = nullptr;
     bool m_connecting = false;
 };

@@ -237,6 +237,7 @@ private Q_SLOTS:
             }
         }
         QVERIFY(connectButton);
+        QVERIFY(dialog->errorText().isEmpty());
         QTest::mouseClick(connectButton, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 30000);
 

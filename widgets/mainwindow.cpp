@@ -816,14 +816,7 @@ void MainWindow::updateStatus()
     const qint64 elapsed = m_runner->elapsedMs();
     const int done = m_runner->done();
     const int total = m_runner->total();
-    QString time = tr("elapsed %1").arg(formatDuration(elapsed));
-    if (m_runner->isRunning() && done > 0 && done < total) {
-        // Under a second by the average is no promise while a probe with a 10 s timeout is still out.
-        const qint64 eta = elapsed * (total - done) / done;
-        time += eta < 1000 ? tr(" · finishing the last %n", nullptr, total - done)
-                           : tr(" · ETA %1").arg(formatDuration(eta));
-    }
-    m_timeLabel->setText(time);
+    m_timeLabel->setText(runTimeText(elapsed, done, total, m_runner->isRunning()));
     // After a cancel the skipped samples are not progress: the bar shows what ran, and says why it stopped.
     if (!m_runner->isRunning() && run.cancelled) {
         m_progress->setFormat(tr("%v / %m · cancelled"));
@@ -833,6 +826,18 @@ void MainWindow::updateStatus()
     } else {
         m_progress->setFormat(tr("%v / %m"));
     }
+}
+
+QString MainWindow::runTimeText(qint64 elapsedMs, int done, int total, bool running)
+{
+    QString time = tr("elapsed %1").arg(formatDuration(elapsedMs));
+    if (running && done > 0 && done < total) {
+        // Under a second by the average is no promise while a probe with a 10 s timeout is still out.
+        const qint64 eta = elapsedMs * (total - done) / done;
+        time += eta < 1000 ? tr(" · finishing the last %n", nullptr, total - done)
+                           : tr(" · ETA %1").arg(formatDuration(eta));
+    }
+    return time;
 }
 
 void MainWindow::showCellSamples(const QModelIndex &index)

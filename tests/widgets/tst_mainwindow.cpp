@@ -279,6 +279,34 @@ private Q_SLOTS:
         QCOMPARE(w.currentRun().count(SampleStatus::Error), 0);
     }
 
+    void timeLineNeverPromisesZeroSeconds_data()
+    {
+        QTest::addColumn<qint64>("elapsed");
+        QTest::addColumn<int>("done");
+        QTest::addColumn<int>("total");
+        QTest::addColumn<bool>("running");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("halfway") << qint64(30000) << 12 << 24 << true << QStringLiteral("elapsed 30 s · ETA 30 s");
+        QTest::newRow("long") << qint64(63000) << 10 << 20 << true << QStringLiteral("elapsed 1:03 · ETA 1:03");
+        // 23 quick samples in 0.5 s, one with a 10 s timeout still out: "ETA 0 s" was the old line.
+        QTest::newRow("last ones out") << qint64(500) << 23 << 24 << true
+                                       << QStringLiteral("elapsed 0 s · finishing the last 1");
+        QTest::newRow("several out") << qint64(900) << 20 << 24 << true
+                                     << QStringLiteral("elapsed 0 s · finishing the last 4");
+        QTest::newRow("finished") << qint64(12000) << 24 << 24 << false << QStringLiteral("elapsed 12 s");
+        QTest::newRow("nothing done yet") << qint64(2000) << 0 << 24 << true << QStringLiteral("elapsed 2 s");
+    }
+
+    void timeLineNeverPromisesZeroSeconds()
+    {
+        QFETCH(qint64, elapsed);
+        QFETCH(int, done);
+        QFETCH(int, total);
+        QFETCH(bool, running);
+        QFETCH(QString, text);
+        QCOMPARE(MainWindow::runTimeText(elapsed, done, total, running), text);
+    }
+
     void cancelStopsTheRun()
     {
         QTemporaryFile plan;

@@ -311,8 +311,10 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
         if (c.failed + c.timeouts + c.errors > 0) {
             tip += QStringLiteral("<br>%1 failed, %2 timed out, %3 errors").arg(c.failed).arg(c.timeouts).arg(c.errors);
         }
-        tip += QStringLiteral("<br>p50 %1 · p95 %2 · min %3 · max %4")
-                   .arg(formatMs(c.medianMs), formatMs(c.p95Ms), formatMs(c.minMs), formatMs(c.maxMs));
+        // With failures these are times to finish, not latencies of the service: say so.
+        tip += QStringLiteral("<br>%5p50 %1 · p95 %2 · min %3 · max %4")
+                   .arg(formatMs(c.medianMs), formatMs(c.p95Ms), formatMs(c.minMs), formatMs(c.maxMs),
+                       c.passed < c.total ? QStringLiteral("time to finish, failures included: ") : QString());
         if (!c.lastProblem.isEmpty()) {
             tip += QStringLiteral("<br>last problem: %1").arg(c.lastProblem.toHtmlEscaped());
         }

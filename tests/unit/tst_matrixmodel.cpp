@@ -58,6 +58,11 @@ private Q_SLOTS:
         QCOMPARE(pass.data(MatrixModel::TargetRole).toString(), QStringLiteral("runner"));
         QVERIFY(fail.data(Qt::ToolTipRole).toString().contains(QStringLiteral("last problem: exit code 1")));
         QVERIFY(pass.data(Qt::ToolTipRole).toString().contains(QStringLiteral("2 of 2 passed (100%)")));
+        QVERIFY(pass.data(Qt::ToolTipRole).toString().contains(QStringLiteral("<br>p50 6.0 ms")));
+        // A failing cell's times are how long it took to fail: the tooltip does not call them latencies.
+        QVERIFY2(
+            fail.data(Qt::ToolTipRole).toString().contains(QStringLiteral("time to finish, failures included: p50")),
+            qPrintable(fail.data(Qt::ToolTipRole).toString()));
         const QColor green = pass.data(Qt::BackgroundRole).value<QColor>();
         const QColor red = fail.data(Qt::BackgroundRole).value<QColor>();
         QVERIFY(green.green() > green.red());

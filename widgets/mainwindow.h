@@ -92,6 +92,10 @@ public:
     void setAppSettings(const AppSettings &settings) { m_appSettings = settings; }
     QAction *settingsAction() const { return m_settingsAction; }
 
+    /// The status bar's time line of a run in progress: "elapsed 0:42 · ETA 1:03", or "… · finishing
+    /// the last 2" when the average promises under a second (a 10 s probe may still be out).
+    static QString runTimeText(qint64 elapsedMs, int done, int total, bool running);
+
 public Q_SLOTS:
     void startRun();
     /// Opens File > Settings… (window-modal); OK saves to QSettings and applies.

@@ -5,18 +5,18 @@
 #include "diagnosis/diagnosis.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
-#include "plan/targetsetup.h"
 #include "report/progress.h"
 #include "report/reports.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
+#include "session/runsession.h"
 #include "topology/discovery.h"
 #include "topology/graph.h"
 #include "topology/layout.h"
+#include "topology/topologyinspect.h"
 #include "topology/topologyjson.h"
-#include "topologyinspect.h"
-#include "topologyscene.h"
+#include "topologyscene.h" // the graph drawn for --svg/--png is the workbench's scene
 #include "transport/localtransport.h"
 #include "transport/sshtransport.h"
 
@@ -546,95 +546,20 @@ int runCommand(const QStringList &arguments)
         return 3;
     }
 
-    // Instances named by the plan (names, globs, all) are looked up on the runner first.
-    TargetSetup targets;
+    // The run itself (targets, topology snapshot, scheduler, store, diagnosis) is the session's,
+    // the same as the workbench's; what is here is how the command line shows it and writes it.
+    RunSession session;
+    session.setStore(store.isOpen() ? &store : nullptr);
     if (parser.isSet(noInstanceShellsOpt)) {
-        targets.setInstanceShells(0);
+        session.setInstanceShells(0);
     }
-    bool resolved = false;
-    if (transportPtr && SignalWatcher::caught() == 0) {
-        QEventLoop wait;
-        QString failure;
-        QObject::connect(&targets, &TargetSetup::ready, &wait, &QEventLoop::quit);
-        QObject::connect(&targets, &TargetSetup::failed, &wait, [&](const QString &message) {
-            failure = message;
-            wait.quit();
-        });
-        QObject::connect(&interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
-        targets.start(plan.value(), transportPtr.get());
-        wait.exec();
-        if (SignalWatcher::caught() == 0) {
-            if (!failure.isEmpty()) {
-                err() << "nestscope run: " << terminalSafe(failure) << "\n";
-                err().flush();
-                return 2;
-            }
-            resolved = true;
-            for (const QString &warning : targets.warnings()) {
-                err() << "nestscope run: note: " << terminalSafe(warning) << "\n";
-            }
-        }
-    }
-    // Interrupted before the targets were known, the run is the plan as written, with no samples.
-    QHash<QString, Transport *> transports;
-    if (resolved) {
-        transports = targets.transports();
-    } else if (transportPtr) {
-        transports.insert(QStringLiteral("runner"), transportPtr.get());
-    }
-    const Plan &runPlan = resolved ? targets.plan() : plan.value();
-    PlanRunner runner(runPlan, transports);
-    // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
-    // A discovery that fails costs a note, never the run.
-    if (!parser.isSet(noTopologyOpt) && SignalWatcher::caught() == 0) {
-        if (!quiet) {
-            err() << "Discovering the topology of " << transportPtr->description() << " (--no-topology skips it)\n";
-            err().flush();
-        }
-        const Result<Topology> topology = discoverTopology(transportPtr.get(), &interruption);
-        if (topology) {
-            runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));
-        } else if (SignalWatcher::caught() == 0) {
-            err() << "nestscope run: note: no topology snapshot: " << terminalSafe(topology.error().toString()) << "\n";
-        }
-    }
-    if (seed) {
-        runner.setShuffle(true, *seed);
-        err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
-    }
-
+    session.setTopologySource(
+        parser.isSet(noTopologyOpt) ? RunSession::TopologySource::None : RunSession::TopologySource::Discover);
+    session.setShuffle(seed);
     // --json is written sample by sample as they complete, and the run keeps in memory only the
     // start of each output, which is all the summary, JUnit and Markdown use: a run's memory does
     // not grow with what its commands print. A regular file is still replaced only when complete.
-    runner.setKeptOutput(kKeptOutputBytes);
-    std::unique_ptr<WholeFileWriter> json;
-    qsizetype jsonSamples = 0;
-    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
-    if (!jsonPath.isEmpty()) {
-        json = std::make_unique<WholeFileWriter>(
-            jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
-        if (const QString why = json->open(); !why.isEmpty()) {
-            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
-            err().flush();
-            return 2;
-        }
-        json->write(runJsonHead(runner.run()));
-        QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-            json->write(runJsonSample(s, jsonSamples++));
-        });
-    }
-
-    // Every sample goes to the store as it completes.
-    std::unique_ptr<RunRecorder> recorder;
-    if (store.isOpen()) {
-        recorder = std::make_unique<RunRecorder>(&store, &runner);
-        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [&] {
-            err() << "nestscope run: cannot write --store " << store.path()
-                  << " any more: " << terminalSafe(recorder->cause())
-                  << "; the run goes on, and its other outputs get every sample\n";
-            err().flush();
-        });
-    }
+    session.setKeptOutput(kKeptOutputBytes);
 
     // On a terminal a bar that redraws in place, with the problems printed above it as they come;
     // in a log (not a terminal) one line per sample.
@@ -648,13 +573,51 @@ int runCommand(const QStringList &arguments)
             return;
         }
         interrupted = true;
+        const bool running = session.runner() && session.runner()->isRunning();
         err() << (bar ? "\r\x1b[K" : "") << "nestscope run: interrupted by " << signalName(SignalWatcher::caught())
-              << (runner.isRunning() ? ", stopping the commands in flight\n" : ", nothing more will run\n");
+              << (running ? ", stopping the commands in flight\n" : ", nothing more will run\n");
         err().flush();
-        runner.cancel();
+        session.cancel();
     };
-    QObject::connect(&interruption, &SignalWatcher::signalled, &runner, interrupt);
+    QObject::connect(&interruption, &SignalWatcher::signalled, &session, interrupt);
+    if (SignalWatcher::caught() != 0) {
+        interrupt(); // while connecting: the run ends at once, with no samples
+    }
 
+    QString failure;
+    QObject::connect(&session, &RunSession::error, &session, [&](const QString &message) {
+        failure = message;
+        QCoreApplication::exit(0);
+    });
+    QObject::connect(&session, &RunSession::note, &session, [](const QString &message) {
+        err() << "nestscope run: note: " << terminalSafe(message) << "\n";
+        err().flush();
+    });
+    QObject::connect(&session, &RunSession::topologyDiscoveryStarted, &session, [&] {
+        if (!quiet) {
+            err() << "Discovering the topology of " << transportPtr->description() << " (--no-topology skips it)\n";
+            err().flush();
+        }
+    });
+    QObject::connect(&session, &RunSession::storeFailed, &session, [&] {
+        err() << "nestscope run: cannot write --store " << store.path()
+              << " any more: " << terminalSafe(session.recorder()->cause())
+              << "; the run goes on, and its other outputs get every sample\n";
+        err().flush();
+    });
+
+    std::unique_ptr<WholeFileWriter> json;
+    qsizetype jsonSamples = 0;
+    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
+    QString jsonOpenError;
+    ProgressState progress;
+    QString current;
+    QTimer clock; // the elapsed time moves on while a slow probe runs
+    const auto drawBar = [&] {
+        progress.elapsedMs = session.runner()->elapsedMs();
+        err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
+        err().flush();
+    };
     // A runner that goes away mid-run (its sshd killed, the link cut): the next command tries to
     // connect again, so a short drop costs only the samples in flight. When that fails too nothing
     // more can run there: the run stops, keeps what finished, says so at the end, exit code 3.
@@ -662,8 +625,8 @@ int runCommand(const QStringList &arguments)
     QString reconnectWhy;
     if (auto *ssh = qobject_cast<SshTransport *>(transportPtr.get())) {
         QObject::connect(
-            ssh, &SshTransport::stateChanged, &runner, [&, ssh](SshTransport::State state, const QString &message) {
-                if (!runner.isRunning() || !reconnectWhy.isEmpty()) {
+            ssh, &SshTransport::stateChanged, &session, [&, ssh](SshTransport::State state, const QString &message) {
+                if (!session.runner() || !session.runner()->isRunning() || !reconnectWhy.isEmpty()) {
                     return;
                 }
                 if (state == SshTransport::State::Disconnected && lostWhy.isEmpty()) {
@@ -676,66 +639,87 @@ int runCommand(const QStringList &arguments)
                     lostWhy.clear();
                 } else if (state == SshTransport::State::Failed && !lostWhy.isEmpty()) {
                     reconnectWhy = message.isEmpty() ? QStringLiteral("refused") : message;
-                    runner.cancel();
+                    session.cancel();
                 }
             });
     }
 
-    ProgressState progress;
-    progress.total = runner.total();
-    QString current;
-    QTimer clock; // the elapsed time moves on while a slow probe runs
-    const auto drawBar = [&] {
-        progress.elapsedMs = runner.elapsedMs();
-        err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
-        err().flush();
-    };
-    if (SignalWatcher::caught() != 0) {
-        interrupt(); // before the run began: it ends at once, with no samples
-    } else {
-        if (!quiet) {
-            err() << "Running " << terminalSafe(plan->name) << ": " << runner.total() << " samples on "
-                  << transportPtr->description() << "\n";
-            err().flush();
-            QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-                progress.done = runner.done();
-                progress.elapsedMs = runner.elapsedMs();
-                const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
-                    || s.status == SampleStatus::Error;
-                progress.problems += problem ? 1 : 0;
-                if (!bar) {
-                    err() << progressSampleLine(progress, s) << "\n";
-                    err().flush();
-                    return;
-                }
-                if (problem) {
-                    err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
-                }
-                current = s.probeId + QStringLiteral(" on ") + s.target;
-                drawBar();
-            });
-            if (bar) {
-                clock.setInterval(500);
-                QObject::connect(&clock, &QTimer::timeout, &runner, drawBar);
-                clock.start();
-                drawBar();
+    QObject::connect(&session, &RunSession::runnerReady, &session, [&] {
+        PlanRunner *runner = session.runner();
+        if (seed && !session.isCancelled()) {
+            err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
+        }
+        if (!jsonPath.isEmpty()) {
+            json = std::make_unique<WholeFileWriter>(
+                jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
+            if (const QString why = json->open(); !why.isEmpty()) {
+                jsonOpenError = why;
+                json.reset();
+                session.cancel();
+                return;
             }
+            json->write(runJsonHead(runner->run()));
+            QObject::connect(runner, &PlanRunner::sampleFinished, runner, [&](const Sample &s) {
+                json->write(runJsonSample(s, jsonSamples++));
+            });
         }
-        QObject::connect(
-            &runner, &PlanRunner::finished, QCoreApplication::instance(),
-            [] {
-                QCoreApplication::exit(0);
-            },
-            Qt::QueuedConnection);
-        QMetaObject::invokeMethod(&runner, &PlanRunner::start, Qt::QueuedConnection);
-        QCoreApplication::exec();
-        clock.stop();
+        progress.total = runner->total();
+        if (quiet || session.isCancelled()) {
+            return;
+        }
+        err() << "Running " << terminalSafe(plan->name) << ": " << runner->total() << " samples on "
+              << (transportPtr ? transportPtr->description() : runner->run().host) << "\n";
+        err().flush();
+        QObject::connect(runner, &PlanRunner::sampleFinished, runner, [&, runner](const Sample &s) {
+            progress.done = runner->done();
+            progress.elapsedMs = runner->elapsedMs();
+            const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
+                || s.status == SampleStatus::Error;
+            progress.problems += problem ? 1 : 0;
+            if (!bar) {
+                err() << progressSampleLine(progress, s) << "\n";
+                err().flush();
+                return;
+            }
+            if (problem) {
+                err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
+            }
+            current = s.probeId + QStringLiteral(" on ") + s.target;
+            drawBar();
+        });
         if (bar) {
-            err() << "\r\x1b[K"; // the summary replaces the bar
+            clock.setInterval(500);
+            QObject::connect(&clock, &QTimer::timeout, runner, drawBar);
+            clock.start();
+            drawBar();
         }
+    });
+    QObject::connect(
+        &session, &RunSession::finished, QCoreApplication::instance(),
+        [] {
+            QCoreApplication::exit(0);
+        },
+        Qt::QueuedConnection);
+    session.start(plan.value(), transportPtr.get());
+    QCoreApplication::exec();
+    clock.stop();
+    if (bar) {
+        err() << "\r\x1b[K"; // the summary replaces the bar
+    }
+    if (!failure.isEmpty()) {
+        err() << "nestscope run: " << terminalSafe(failure) << "\n";
+        err().flush();
+        return 2;
+    }
+    if (!jsonOpenError.isEmpty()) {
+        err() << "nestscope run: cannot write " << jsonWhere << ": " << jsonOpenError << "\n";
+        err().flush();
+        return 2;
     }
 
-    const Run &run = runner.run();
+    const Run &run = session.run();
+    const Plan &runPlan = session.plan();
+    RunRecorder *recorder = session.recorder();
     const bool runnerGone = !reconnectWhy.isEmpty();
     if (runnerGone) {
         err() << "nestscope run: the connection to " << transportPtr->description() << " was lost ("
@@ -751,7 +735,7 @@ int runCommand(const QStringList &arguments)
                               .arg(run.count(SampleStatus::Timeout))
                               .arg(run.count(SampleStatus::Error))
                               .arg(run.count(SampleStatus::Skipped))
-                              .arg(runner.elapsedMs()));
+                              .arg(session.runner()->elapsedMs()));
     if (recorder) {
         store.flush();
         QCoreApplication::processEvents(); // deliver a late writeFailed() before saying it was stored
@@ -762,17 +746,14 @@ int runCommand(const QStringList &arguments)
     }
     err().flush();
     // The verdict, from both vantage points, with the topology the run met.
-    std::optional<Diagnosis> diagnosis;
+    const std::optional<Diagnosis> &diagnosis = session.diagnosis();
     if (run.topologyJson.isEmpty()) {
         err() << "nestscope run: no diagnosis: the run has no topology snapshot"
               << (parser.isSet(noTopologyOpt) ? " (--no-topology)\n" : "\n");
-    } else if (auto d = diagnoseRun(run); !d) {
-        err() << "nestscope run: no diagnosis: " << terminalSafe(d.error().toString()) << "\n";
-    } else {
-        diagnosis = std::move(d).value();
-        if (!quiet) {
-            err() << terminalSafe(diagnosisSummaryText(*diagnosis));
-        }
+    } else if (!diagnosis) {
+        err() << "nestscope run: no diagnosis: " << terminalSafe(session.diagnosisError()) << "\n";
+    } else if (!quiet) {
+        err() << terminalSafe(diagnosisSummaryText(*diagnosis));
     }
     err().flush();
     bool written = true; // try every output: one unwritable file must not cost the others

@@ -18,6 +18,7 @@
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -207,6 +208,43 @@ private Q_SLOTS:
         QVERIFY(!w.isRunning());
         QVERIFY(w.currentRun().cancelled);
         QCOMPARE(w.currentRun().count(SampleStatus::Skipped), 2);
+    }
+
+    void anUnreachableLxdDoesNotBlockTheRunner()
+    {
+        // Issue 14, item 3: a plan on `runner` and `all`, the LXD daemon not there (the real client
+        // pointed at an empty LXD_DIR). The matrix never has an `all` column; the runner's probes
+        // run; the instances are said to be not run, once, with the reason.
+        if (QStandardPaths::findExecutable(QStringLiteral("lxc")).isEmpty()) {
+            QSKIP("lxc is not installed here (tst_runsession covers the message)");
+        }
+        QTemporaryDir lxdDir;
+        const QByteArray oldLxdDir = qgetenv("LXD_DIR");
+        const bool hadLxdDir = qEnvironmentVariableIsSet("LXD_DIR");
+        qputenv("LXD_DIR", lxdDir.path().toUtf8());
+        const auto restore = qScopeGuard([&] {
+            hadLxdDir ? qputenv("LXD_DIR", oldLxdDir) : qunsetenv("LXD_DIR");
+        });
+        QTemporaryFile plan;
+        QVERIFY(plan.open());
+        plan.write("name: Runner and instances\ntargets: [runner, all]\n"
+                   "probes:\n  - {id: a, kind: shell, command: \"true\"}\n");
+        plan.close();
+        MainWindow w;
+        QVERIFY(w.openPlan(plan.fileName()).ok());
+        QCOMPARE(w.matrixModel()->matrix().targets(), QStringList { QStringLiteral("runner") });
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        QCOMPARE(w.currentRun().targets, QStringList { QStringLiteral("runner") });
+        QCOMPARE(w.currentRun().count(SampleStatus::Pass), 1);
+        QCOMPARE(w.matrixModel()->matrix().targets(), QStringList { QStringLiteral("runner") });
+        QLabel *title = w.matrixPanel()->title();
+        QVERIFY2(title->text().contains(QStringLiteral("not run on all")), qPrintable(title->text()));
+        QVERIFY2(
+            title->toolTip().startsWith(QStringLiteral("LXD is not reachable (Error:")), qPrintable(title->toolTip()));
+        QVERIFY(!title->toolTip().contains(QStringLiteral("first time")));
     }
 
     void badPlanKeepsTheCurrentOne()

@@ -36,9 +36,9 @@ bool RunSession::isActive() const
     case Phase::Topology:
         return true;
     case Phase::Running:
+    case Phase::Finished: // a rerun of cells runs again
         return m_runner && m_runner->isRunning();
     case Phase::Idle:
-    case Phase::Finished:
     case Phase::Failed:
         return false;
     }

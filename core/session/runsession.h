@@ -86,7 +86,7 @@ public:
     void setTopologySnapshot(const QByteArray &json);
 
     Phase phase() const { return m_phase; }
-    /// Looking up targets, discovering or running.
+    /// Looking up targets, discovering or running (also a rerun of cells after the end).
     bool isActive() const;
     bool isCancelled() const { return m_cancelled; }
     /// From runnerReady() on: the run's scheduler (owned by the session), for pause, reruns, progress.

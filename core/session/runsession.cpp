@@ -253,8 +253,8 @@ void RunSession::diagnoseNow()
     if (current.topologyJson != m_diagnosedTopologyJson) {
         m_diagnosedTopologyJson = current.topologyJson;
         auto topology = readTopologyJson(current.topologyJson);
-        m_diagnosedTopology = topology ? std::optional<Topology>(std::move(topology).value()) : std::nullopt;
         m_topologyError = topology ? QString() : topology.error().toString();
+        m_diagnosedTopology = topology ? std::optional<Topology>(std::move(topology).value()) : std::nullopt;
     }
     if (!m_diagnosedTopology) {
         m_diagnosis.reset();

@@ -377,7 +377,9 @@ Result<bool> MainWindow::openPlan(const QString &spec, const QMap<QString, QStri
     m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
     m_model->reset(ids, knownTargets(m_plan)); // not `all`: its instances are known once a run looks
     m_details->clear();
-    m_progress->setRange(0, m_plan.sampleCount());
+    Plan known = m_plan; // the samples the matrix can show now: `all` and globs count once resolved
+    known.targets = knownTargets(m_plan);
+    m_progress->setRange(0, known.sampleCount());
     m_progress->setValue(0);
     setWindowFilePath(m_plan.sourceFile);
     setWindowTitle(tr("%1 — Nestscope").arg(m_plan.name));
@@ -754,11 +756,13 @@ void MainWindow::updateStatus()
     if (m_plan.probes.isEmpty()) {
         m_planLabel->setText(tr("No plan — open one with Ctrl+O"));
     } else {
-        m_planLabel->setText(tr("%1 · %2 probes × %3 target(s) on %4")
+        // The targets by name while they are few: "2 target(s)" for [runner, all] counted `all` as one.
+        const QString targets = m_plan.targets.size() <= 3 ? m_plan.targets.join(QStringLiteral(", "))
+                                                           : tr("%1 targets").arg(m_plan.targets.size());
+        m_planLabel->setText(tr("%1 · %2 probes × %3 on %4")
                                  .arg(m_plan.name)
                                  .arg(m_plan.probes.size())
-                                 .arg(m_plan.targets.size())
-                                 .arg(m_transport->description()));
+                                 .arg(targets, m_transport->description()));
     }
     // Targets the last run could not reach are said once, here, where the run's columns are read.
     const bool notRun = m_session && !m_session->notRun().isEmpty();

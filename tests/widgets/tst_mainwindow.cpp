@@ -233,6 +233,9 @@ private Q_SLOTS:
         MainWindow w;
         QVERIFY(w.openPlan(plan.fileName()).ok());
         QCOMPARE(w.matrixModel()->matrix().targets(), QStringList { QStringLiteral("runner") });
+        // The heading names the plan's targets, not a count that takes `all` for one.
+        QVERIFY2(w.matrixPanel()->title()->text().contains(QStringLiteral("× runner, all on ")),
+            qPrintable(w.matrixPanel()->title()->text()));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runAction()->trigger();
         QVERIFY(finished.wait(60000));

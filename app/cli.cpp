@@ -147,7 +147,8 @@ QString cliUsage()
         "         [--concurrency N] [--json FILE|-] [--junit FILE] [--markdown FILE] [--store FILE] [--quiet]\n"
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
-        "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not,\n"
+        "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not, or\n"
+        "instance targets could not be run (the runner's LXD/Incus did not answer; the rest ran),\n"
         "2 usage, plan or target error or an output that cannot be written (checked before anything\n"
         "runs; a write that fails later, as on a full disk, too), 3 cannot connect, or the connection was\n"
         "lost and could not be made again (the run stops, what finished is written), 130 interrupted\n"
@@ -564,7 +565,14 @@ int runCommand(const QStringList &arguments)
         err() << QStringLiteral("%1 samples broke an expectation\n").arg(broken);
         err().flush();
     }
-    return broken == 0 && !run.samples.isEmpty() ? 0 : 1;
+    // A CI job that asked for its instances must not pass on the runner's results alone.
+    const QStringList notRun = session.notRun();
+    if (!notRun.isEmpty()) {
+        err() << "Exit code 1: " << terminalSafe(notRun.join(QStringLiteral(", ")))
+              << (notRun.size() == 1 ? " was" : " were") << " not run (see the note above)\n";
+        err().flush();
+    }
+    return broken == 0 && notRun.isEmpty() && !run.samples.isEmpty() ? 0 : 1;
 }
 
 QString topologyUsage()

@@ -58,19 +58,23 @@ QString instanceListFailure(const QString &clientStderr)
         error = error.left(400) + QStringLiteral("…");
     }
     const QString lower = error.toLower();
+    const bool incus = lower.contains(QLatin1String("incus"));
+    const QString daemon = incus ? QStringLiteral("Incus") : QStringLiteral("LXD");
     QString advice;
     if (lower.contains(QLatin1String("permission denied"))) {
         advice = QStringLiteral("the user may not use the daemon: add it to the lxd (or incus-admin) group, e.g. "
                                 "`sudo usermod -aG lxd $USER`, and log in again");
     } else if (lower.contains(QLatin1String("unix.socket")) || lower.contains(QLatin1String("no such file"))
         || lower.contains(QLatin1String("connection refused"))) {
-        advice = QStringLiteral("the LXD daemon is not running there: start it (`sudo systemctl start lxd`, or `sudo "
-                                "snap start lxd`), or set LXD_DIR to the folder of the one that runs");
+        advice = incus
+            ? QStringLiteral("the Incus daemon is not running there: start it (`sudo systemctl start incus`)")
+            : QStringLiteral("the LXD daemon is not running there: start it (`sudo systemctl start lxd`, or "
+                             "`sudo snap start lxd`), or set LXD_DIR to the folder of the one that runs");
     } else {
         advice = QStringLiteral("is the LXD/Incus daemon running, and is the user in its group?");
     }
-    return QStringLiteral("LXD is not reachable (%1); %2")
-        .arg(error.isEmpty() ? QStringLiteral("the client failed and said nothing") : error, advice);
+    return QStringLiteral("%1 is not reachable (%2); %3")
+        .arg(daemon, error.isEmpty() ? QStringLiteral("the client failed and said nothing") : error, advice);
 }
 
 TargetSetup::~TargetSetup()

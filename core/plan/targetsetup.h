@@ -18,8 +18,9 @@ class Transport;
 /// instances it names, not `all` or a glob, which stand for instances only the runner knows.
 QStringList knownTargets(const Plan &plan);
 
-/// What a failed `lxc query` / `incus query` means, for a person: the client's own error line
-/// (not its first-start advice), what is likely wrong and what to do.
+/// What a failed `lxc query` / `incus query` means, for a person: "LXD (or Incus) is not
+/// reachable", the client's own error line (not its first-start advice), what is likely wrong
+/// and what to do.
 QString instanceListFailure(const QString &clientStderr);
 
 /// Prepares a plan to run on a runner: lists the runner's instances when the plan names any

@@ -408,6 +408,14 @@ private Q_SLOTS:
             << QStringLiteral("sudo usermod -aG lxd $USER");
         QTest::newRow("silent") << QString() << QStringLiteral("the client failed and said nothing")
                                 << QStringLiteral("is the LXD/Incus daemon running");
+        QTest::newRow("incus not running")
+            << QStringLiteral(
+                   "Error: Get \"http://unix.socket/1.0\": dial unix /var/lib/incus/unix.socket: connect: no "
+                   "such file or directory")
+            << QStringLiteral(
+                   "Error: Get \"http://unix.socket/1.0\": dial unix /var/lib/incus/unix.socket: connect: no "
+                   "such file or directory")
+            << QStringLiteral("sudo systemctl start incus");
     }
 
     void instanceListFailureReadsLxcsError()
@@ -416,7 +424,9 @@ private Q_SLOTS:
         QFETCH(QString, error);
         QFETCH(QString, advice);
         const QString message = instanceListFailure(stderrText);
-        QVERIFY2(message.startsWith(QStringLiteral("LXD is not reachable (") + error + QStringLiteral("); ")),
+        const QString daemon
+            = error.contains(QStringLiteral("incus")) ? QStringLiteral("Incus") : QStringLiteral("LXD");
+        QVERIFY2(message.startsWith(daemon + QStringLiteral(" is not reachable (") + error + QStringLiteral("); ")),
             qPrintable(message));
         QVERIFY2(message.contains(advice), qPrintable(message));
         QVERIFY(!message.contains(QStringLiteral("first time")));

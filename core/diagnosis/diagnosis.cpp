@@ -584,7 +584,12 @@ std::optional<bool> Engine::fact(const QString &target, Layer layer, Fam fam)
     if (list.isEmpty()) {
         return std::nullopt;
     }
-    return list.first()->passes();
+    const Cell *c = list.first();
+    if (c->fails() && c->timeouts == c->bad) {
+        // A fact that only timed out (a loaded runner, a slow lxc exec) says nothing about the fact.
+        return std::nullopt;
+    }
+    return c->passes();
 }
 
 bool Engine::dnsFails(const QString &target)

@@ -189,6 +189,7 @@ private Q_SLOTS:
     void stalledProbesAreEvidenceWhileTheRunGoesOn();
     void proxyMissingInInstances();
     void policyRuleOrder();
+    void factThatTimedOutIsUnknown();
 };
 
 void TestDiagnosis::recordedScenarios_data()
@@ -1476,6 +1477,31 @@ void TestDiagnosis::policyRuleOrder()
     });
     const Diagnosis after = diagnose(late.topology, late.run);
     QVERIFY2(!after.find(QStringLiteral("policy-rule-diverts")), qPrintable(dump(after)));
+}
+
+// A fact probe that timed out (lxc exec slow on a loaded runner) is not evidence that the fact does
+// not hold: forward-drop stays the firewall; in a healthy run it is a difference, not a cause.
+void TestDiagnosis::factThatTimedOutIsUnknown()
+{
+    for (const QString &scenario : { QStringLiteral("forward-drop"), QStringLiteral("healthy") }) {
+        Recorded r = load(scenario);
+        int changed = 0;
+        for (Sample &s : r.run.samples) {
+            if (s.target == QLatin1String("vm1") && s.probeId.endsWith(QLatin1String("-default-route"))) {
+                s.status = SampleStatus::Timeout;
+                s.message = QStringLiteral("no answer within 10000 ms; the command was killed");
+                ++changed;
+            }
+        }
+        QVERIFY(changed > 0);
+        const Diagnosis d = diagnose(r.topology, r.run);
+        QVERIFY2(!d.find(QStringLiteral("instance-no-default-route")), qPrintable(dump(d)));
+        if (scenario == QLatin1String("healthy")) {
+            QVERIFY2(d.verdict != Diagnosis::Verdict::Explained, qPrintable(dump(d))); // a difference, no cause
+        } else {
+            QCOMPARE(d.findings.first().id, QStringLiteral("firewall-forward-drop"));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDiagnosis)

@@ -1,46 +1,33 @@
 #include "cli.h"
 
+#include "clisupport.h"
 #include "common/savefile.h"
 #include "common/signalwatcher.h"
 #include "diagnosis/diagnosis.h"
 #include "plan/planrunner.h"
 #include "plan/probes.h"
-#include "plan/targetsetup.h"
 #include "report/progress.h"
 #include "report/reports.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
-#include "topology/discovery.h"
-#include "topology/graph.h"
-#include "topology/layout.h"
-#include "topology/topologyjson.h"
-#include "topologyinspect.h"
-#include "topologyscene.h"
-#include "transport/localtransport.h"
+#include "session/runsession.h"
 #include "transport/sshtransport.h"
 
-#include <QBuffer>
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QEventLoop>
-#include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTextStream>
 #include <QTimer>
 
 #include <csignal>
-#include <cstdio>
 #include <optional>
-#include <sys/ioctl.h>
-#include <termios.h>
-#include <unistd.h>
 
 namespace nestscope {
+
+using namespace cli;
 
 namespace {
 
@@ -50,38 +37,6 @@ namespace {
 /// finished sample plus 2 MiB per command in flight (and what the store's writer has not
 /// committed yet).
 constexpr qsizetype kKeptOutputBytes = 16 * 1024;
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-/// The width of the terminal standard error is, or 0 when it is not a terminal (a log, a pipe)
-/// or TERM says it cannot redraw a line.
-int terminalColumns()
-{
-    if (::isatty(STDERR_FILENO) == 0 || qgetenv("TERM") == "dumb") {
-        return 0;
-    }
-    winsize size {};
-    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
-        return size.ws_col;
-    }
-    const int fromEnv = qEnvironmentVariableIntValue("COLUMNS");
-    return fromEnv > 0 ? fromEnv : 80;
-}
-
-/// A usage error of `nestscope COMMAND` (empty: the workbench): what is wrong, where to read
-/// more; exit code 2.
-int usageError(const QString &message, const QString &command = QStringLiteral("run"))
-{
-    const QString name = command.isEmpty() ? QStringLiteral("nestscope") : QStringLiteral("nestscope ") + command;
-    err() << name << ": " << message << "\n"
-          << "Try '" << name << " --help'.\n";
-    err().flush();
-    return 2;
-}
 
 /// The plan variables of repeated `--var NAME=VALUE`; false (and *bad is the offender) when one
 /// has no name.
@@ -101,212 +56,6 @@ bool parseVars(const QStringList &values, QMap<QString, QString> *vars, QString 
 QString varUsage(const QString &bad)
 {
     return QStringLiteral("--var wants NAME=VALUE, not \"%1\"").arg(bad);
-}
-
-/// Writes one output; "-" is standard output. A write that fails (a full disk, `>/dev/full`, a
-/// closed descriptor) is an error with its reason, never a silent success; a regular file is
-/// replaced only by a complete one (writeWholeFile()).
-bool writeOutput(const QString &path, const QByteArray &data, QString *error)
-{
-    const bool toStdout = path == QLatin1String("-");
-    if (const QString why = writeWholeFile(toStdout ? QStringLiteral("/dev/stdout") : path, data); !why.isEmpty()) {
-        *error = toStdout ? QStringLiteral("cannot write to standard output: %1").arg(why)
-                          : QStringLiteral("cannot write %1: %2").arg(path, why);
-        return false;
-    }
-    return true;
-}
-
-/// Checks, before anything runs, that each (option, path) can be written; says why not for
-/// every one that cannot, as "nestscope COMMAND: cannot write --json PATH: why".
-bool outputsWritable(const QList<std::pair<QString, QString>> &outputs, const QString &command)
-{
-    bool ok = true;
-    for (const auto &[option, path] : outputs) {
-        if (path.isEmpty()) {
-            continue;
-        }
-        const bool toStdout = path == QLatin1String("-");
-        if (const QString why = cannotWrite(toStdout ? QStringLiteral("/dev/stdout") : path); !why.isEmpty()) {
-            err() << "nestscope " << command << ": cannot write " << option << ' '
-                  << (toStdout ? QStringLiteral("to standard output") : path) << ": " << why << "\n";
-            ok = false;
-        }
-    }
-    err().flush();
-    return ok;
-}
-
-QString signalName(int signal)
-{
-    switch (signal) {
-    case SIGINT:
-        return QStringLiteral("SIGINT");
-    case SIGTERM:
-        return QStringLiteral("SIGTERM");
-    case SIGHUP:
-        return QStringLiteral("SIGHUP");
-    default:
-        return QStringLiteral("signal %1").arg(signal);
-    }
-}
-
-/// Asks on the controlling terminal, as ssh does; with no terminal (a CI job) the answer is "no".
-/// Unknown host keys are never asked about here: --accept-new-host-key decides.
-class TerminalInteraction final : public SshInteraction {
-public:
-    std::optional<QString> passphrase(const QString &keyFile) override
-    {
-        return ask(QStringLiteral("Enter passphrase for key '%1': ").arg(keyFile));
-    }
-    std::optional<QString> password(const QString &userAtHost) override
-    {
-        return ask(QStringLiteral("%1's password: ").arg(userAtHost));
-    }
-    QString noPromptReason() const override
-    {
-        // A CI job has no controlling terminal: say so, rather than report a cancel nobody made.
-        FILE *tty = std::fopen("/dev/tty", "r+");
-        if (!tty) {
-            return QStringLiteral("without a terminal");
-        }
-        std::fclose(tty);
-        return {};
-    }
-    QString noPromptAdvice() const override
-    {
-        return QStringLiteral("Use --identity with a key the server accepts (without a passphrase), or ssh-agent");
-    }
-
-private:
-    static std::optional<QString> ask(const QString &prompt)
-    {
-        FILE *tty = std::fopen("/dev/tty", "r+");
-        if (!tty) {
-            return std::nullopt;
-        }
-        std::fputs(prompt.toLocal8Bit().constData(), tty);
-        std::fflush(tty);
-        termios saved {};
-        const bool isTerminal = ::tcgetattr(::fileno(tty), &saved) == 0;
-        if (isTerminal) {
-            termios quiet = saved;
-            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-            ::tcsetattr(::fileno(tty), TCSAFLUSH, &quiet);
-        }
-        char line[1024] = {};
-        const bool got = std::fgets(line, sizeof line, tty) != nullptr;
-        if (isTerminal) {
-            ::tcsetattr(::fileno(tty), TCSAFLUSH, &saved);
-        }
-        std::fputs("\n", tty);
-        std::fclose(tty);
-        QString answer = QString::fromLocal8Bit(line);
-        std::fill(std::begin(line), std::end(line), '\0');
-        if (!got) {
-            return std::nullopt;
-        }
-        if (answer.endsWith(QLatin1Char('\n'))) {
-            answer.chop(1);
-        }
-        return answer;
-    }
-};
-
-/// Where the runner is: this machine, or an SSH host and how to reach it. `run` and `topology`
-/// take the same options and connect the same way.
-struct RunnerOptions {
-    QCommandLineOption local { QStringLiteral("local") };
-    QCommandLineOption host { QStringLiteral("host"), QString(), QStringLiteral("HOST") };
-    QCommandLineOption sshConfig { QStringLiteral("ssh-config"), QString(), QStringLiteral("FILE") };
-    QCommandLineOption identity { QStringLiteral("identity"), QString(), QStringLiteral("FILE") };
-    QCommandLineOption knownHosts { QStringLiteral("known-hosts"), QString(), QStringLiteral("FILE") };
-    QCommandLineOption acceptNew { QStringLiteral("accept-new-host-key") };
-    QCommandLineOption shells { QStringLiteral("persistent-shells") };
-
-    QList<QCommandLineOption> all() const
-    {
-        return { local, host, sshConfig, identity, knownHosts, acceptNew, shells };
-    }
-    bool chosen(const QCommandLineParser &parser) const { return parser.isSet(local) != parser.isSet(host); }
-
-    static QString help()
-    {
-        return QStringLiteral(
-            "  --local            the runner is this machine\n"
-            "  --host HOST        the runner is HOST, over SSH: [user@]host[:port] or a Host alias from the ssh "
-            "config\n"
-            "  --ssh-config FILE  read FILE instead of ~/.ssh/config (like ssh -F)\n"
-            "  --identity FILE    try this private key first (like ssh -i)\n"
-            "  --known-hosts FILE check host keys against FILE instead of ~/.ssh/known_hosts\n"
-            "  --accept-new-host-key  trust and record a host key seen for the first time (a changed\n"
-            "                     key is always refused)\n"
-            "  --persistent-shells  run commands through one long-lived shell per channel instead of a\n"
-            "                     new exec channel each (much faster when the login shell is slow)\n");
-    }
-};
-
-/// The transport to the runner the options name. An SSH host is connected here, before anything
-/// runs, so that a refused host key is one clear message rather than one per command. On failure
-/// the reason goes to standard error as "nestscope <command>: ..." and the result is null.
-std::unique_ptr<Transport> connectRunner(const QCommandLineParser &parser, const RunnerOptions &options,
-    SshInteraction *interaction, const QString &command, SignalWatcher *interruption)
-{
-    if (!parser.isSet(options.host)) {
-        return std::make_unique<LocalTransport>();
-    }
-    SshTarget target = SshTarget::fromSpec(parser.value(options.host));
-    target.configFile = parser.value(options.sshConfig);
-    target.identityFile = parser.value(options.identity);
-    target.knownHostsFile = parser.value(options.knownHosts);
-    target.acceptNewHostKey = parser.isSet(options.acceptNew);
-    target.persistentShells = parser.isSet(options.shells);
-    auto ssh = std::make_unique<SshTransport>(target);
-    ssh->setInteraction(interaction);
-    QEventLoop wait;
-    QObject::connect(ssh.get(), &SshTransport::stateChanged, &wait, [&wait](SshTransport::State state) {
-        if (state == SshTransport::State::Connected || state == SshTransport::State::Failed
-            || state == SshTransport::State::Disconnected) {
-            wait.quit();
-        }
-    });
-    QObject::connect(interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
-    ssh->connectToHost();
-    if (SignalWatcher::caught() == 0) {
-        wait.exec();
-    }
-    if (SignalWatcher::caught() != 0) {
-        return nullptr; // interrupted while connecting: the caller says so
-    }
-    if (ssh->state() != SshTransport::State::Connected) {
-        err() << "nestscope " << command << ": " << terminalSafe(ssh->lastError()) << "\n";
-        err().flush();
-        return nullptr;
-    }
-    return ssh;
-}
-
-/// Discovers the runner's topology over `transport`, waiting for it (the CLI has nothing else to
-/// do) or for a signal, which cancels it (its commands are killed) and gives an error.
-Result<Topology> discoverTopology(Transport *transport, SignalWatcher *interruption)
-{
-    TopologyDiscovery discovery(transport);
-    std::optional<Result<Topology>> found;
-    QEventLoop wait;
-    QObject::connect(&discovery, &TopologyDiscovery::finished, &wait, [&](const Result<Topology> &result) {
-        found = result;
-        wait.quit();
-    });
-    QObject::connect(interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
-    discovery.start();
-    if (!found && SignalWatcher::caught() == 0) {
-        wait.exec();
-    }
-    if (!found) {
-        discovery.cancel();
-        return Error { QStringLiteral("discovery on %1 was interrupted").arg(transport->description()), QString() };
-    }
-    return *found;
 }
 
 } // namespace
@@ -398,7 +147,8 @@ QString cliUsage()
         "         [--concurrency N] [--json FILE|-] [--junit FILE] [--markdown FILE] [--store FILE] [--quiet]\n"
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
-        "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not,\n"
+        "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not, or\n"
+        "instance targets could not be run (the runner's LXD/Incus did not answer; the rest ran),\n"
         "2 usage, plan or target error or an output that cannot be written (checked before anything\n"
         "runs; a write that fails later, as on a full disk, too), 3 cannot connect, or the connection was\n"
         "lost and could not be made again (the run stops, what finished is written), 130 interrupted\n"
@@ -546,95 +296,20 @@ int runCommand(const QStringList &arguments)
         return 3;
     }
 
-    // Instances named by the plan (names, globs, all) are looked up on the runner first.
-    TargetSetup targets;
+    // The run itself (targets, topology snapshot, scheduler, store, diagnosis) is the session's,
+    // the same as the workbench's; what is here is how the command line shows it and writes it.
+    RunSession session;
+    session.setStore(store.isOpen() ? &store : nullptr);
     if (parser.isSet(noInstanceShellsOpt)) {
-        targets.setInstanceShells(0);
+        session.setInstanceShells(0);
     }
-    bool resolved = false;
-    if (transportPtr && SignalWatcher::caught() == 0) {
-        QEventLoop wait;
-        QString failure;
-        QObject::connect(&targets, &TargetSetup::ready, &wait, &QEventLoop::quit);
-        QObject::connect(&targets, &TargetSetup::failed, &wait, [&](const QString &message) {
-            failure = message;
-            wait.quit();
-        });
-        QObject::connect(&interruption, &SignalWatcher::signalled, &wait, &QEventLoop::quit);
-        targets.start(plan.value(), transportPtr.get());
-        wait.exec();
-        if (SignalWatcher::caught() == 0) {
-            if (!failure.isEmpty()) {
-                err() << "nestscope run: " << terminalSafe(failure) << "\n";
-                err().flush();
-                return 2;
-            }
-            resolved = true;
-            for (const QString &warning : targets.warnings()) {
-                err() << "nestscope run: note: " << terminalSafe(warning) << "\n";
-            }
-        }
-    }
-    // Interrupted before the targets were known, the run is the plan as written, with no samples.
-    QHash<QString, Transport *> transports;
-    if (resolved) {
-        transports = targets.transports();
-    } else if (transportPtr) {
-        transports.insert(QStringLiteral("runner"), transportPtr.get());
-    }
-    const Plan &runPlan = resolved ? targets.plan() : plan.value();
-    PlanRunner runner(runPlan, transports);
-    // The topology the run met, kept with it: what the bridge, firewall and instances looked like.
-    // A discovery that fails costs a note, never the run.
-    if (!parser.isSet(noTopologyOpt) && SignalWatcher::caught() == 0) {
-        if (!quiet) {
-            err() << "Discovering the topology of " << transportPtr->description() << " (--no-topology skips it)\n";
-            err().flush();
-        }
-        const Result<Topology> topology = discoverTopology(transportPtr.get(), &interruption);
-        if (topology) {
-            runner.setTopologySnapshot(QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact));
-        } else if (SignalWatcher::caught() == 0) {
-            err() << "nestscope run: note: no topology snapshot: " << terminalSafe(topology.error().toString()) << "\n";
-        }
-    }
-    if (seed) {
-        runner.setShuffle(true, *seed);
-        err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
-    }
-
+    session.setTopologySource(
+        parser.isSet(noTopologyOpt) ? RunSession::TopologySource::None : RunSession::TopologySource::Discover);
+    session.setShuffle(seed);
     // --json is written sample by sample as they complete, and the run keeps in memory only the
     // start of each output, which is all the summary, JUnit and Markdown use: a run's memory does
     // not grow with what its commands print. A regular file is still replaced only when complete.
-    runner.setKeptOutput(kKeptOutputBytes);
-    std::unique_ptr<WholeFileWriter> json;
-    qsizetype jsonSamples = 0;
-    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
-    if (!jsonPath.isEmpty()) {
-        json = std::make_unique<WholeFileWriter>(
-            jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
-        if (const QString why = json->open(); !why.isEmpty()) {
-            err() << "nestscope run: cannot write " << jsonWhere << ": " << why << "\n";
-            err().flush();
-            return 2;
-        }
-        json->write(runJsonHead(runner.run()));
-        QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-            json->write(runJsonSample(s, jsonSamples++));
-        });
-    }
-
-    // Every sample goes to the store as it completes.
-    std::unique_ptr<RunRecorder> recorder;
-    if (store.isOpen()) {
-        recorder = std::make_unique<RunRecorder>(&store, &runner);
-        QObject::connect(recorder.get(), &RunRecorder::failed, &runner, [&] {
-            err() << "nestscope run: cannot write --store " << store.path()
-                  << " any more: " << terminalSafe(recorder->cause())
-                  << "; the run goes on, and its other outputs get every sample\n";
-            err().flush();
-        });
-    }
+    session.setKeptOutput(kKeptOutputBytes);
 
     // On a terminal a bar that redraws in place, with the problems printed above it as they come;
     // in a log (not a terminal) one line per sample.
@@ -648,13 +323,57 @@ int runCommand(const QStringList &arguments)
             return;
         }
         interrupted = true;
+        const bool running = session.runner() && session.runner()->isRunning();
         err() << (bar ? "\r\x1b[K" : "") << "nestscope run: interrupted by " << signalName(SignalWatcher::caught())
-              << (runner.isRunning() ? ", stopping the commands in flight\n" : ", nothing more will run\n");
+              << (running ? ", stopping the commands in flight\n" : ", nothing more will run\n");
         err().flush();
-        runner.cancel();
+        session.cancel();
     };
-    QObject::connect(&interruption, &SignalWatcher::signalled, &runner, interrupt);
+    QObject::connect(&interruption, &SignalWatcher::signalled, &session, interrupt);
+    if (SignalWatcher::caught() != 0) {
+        interrupt(); // while connecting: the run ends at once, with no samples
+    }
 
+    QString failure;
+    QObject::connect(&session, &RunSession::error, &session, [&](const QString &message) {
+        failure = message;
+    });
+    // Queued, like finished() below: exit() only ends an event loop that is already running.
+    QObject::connect(
+        &session, &RunSession::error, QCoreApplication::instance(),
+        [] {
+            QCoreApplication::exit(0);
+        },
+        Qt::QueuedConnection);
+    QObject::connect(&session, &RunSession::note, &session, [](const QString &message) {
+        err() << "nestscope run: note: " << terminalSafe(message) << "\n";
+        err().flush();
+    });
+    QObject::connect(&session, &RunSession::topologyDiscoveryStarted, &session, [&] {
+        if (!quiet) {
+            err() << "Discovering the topology of " << transportPtr->description() << " (--no-topology skips it)\n";
+            err().flush();
+        }
+    });
+    QObject::connect(&session, &RunSession::storeFailed, &session, [&] {
+        err() << "nestscope run: cannot write --store " << store.path()
+              << " any more: " << terminalSafe(session.recorder()->cause())
+              << "; the run goes on, and its other outputs get every sample\n";
+        err().flush();
+    });
+
+    std::unique_ptr<WholeFileWriter> json;
+    qsizetype jsonSamples = 0;
+    const QString jsonWhere = jsonPath == QLatin1String("-") ? QStringLiteral("to standard output") : jsonPath;
+    QString jsonOpenError;
+    ProgressState progress;
+    QString current;
+    QTimer clock; // the elapsed time moves on while a slow probe runs
+    const auto drawBar = [&] {
+        progress.elapsedMs = session.runner()->elapsedMs();
+        err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
+        err().flush();
+    };
     // A runner that goes away mid-run (its sshd killed, the link cut): the next command tries to
     // connect again, so a short drop costs only the samples in flight. When that fails too nothing
     // more can run there: the run stops, keeps what finished, says so at the end, exit code 3.
@@ -662,8 +381,8 @@ int runCommand(const QStringList &arguments)
     QString reconnectWhy;
     if (auto *ssh = qobject_cast<SshTransport *>(transportPtr.get())) {
         QObject::connect(
-            ssh, &SshTransport::stateChanged, &runner, [&, ssh](SshTransport::State state, const QString &message) {
-                if (!runner.isRunning() || !reconnectWhy.isEmpty()) {
+            ssh, &SshTransport::stateChanged, &session, [&, ssh](SshTransport::State state, const QString &message) {
+                if (!session.runner() || !session.runner()->isRunning() || !reconnectWhy.isEmpty()) {
                     return;
                 }
                 if (state == SshTransport::State::Disconnected && lostWhy.isEmpty()) {
@@ -676,66 +395,87 @@ int runCommand(const QStringList &arguments)
                     lostWhy.clear();
                 } else if (state == SshTransport::State::Failed && !lostWhy.isEmpty()) {
                     reconnectWhy = message.isEmpty() ? QStringLiteral("refused") : message;
-                    runner.cancel();
+                    session.cancel();
                 }
             });
     }
 
-    ProgressState progress;
-    progress.total = runner.total();
-    QString current;
-    QTimer clock; // the elapsed time moves on while a slow probe runs
-    const auto drawBar = [&] {
-        progress.elapsedMs = runner.elapsedMs();
-        err() << "\r\x1b[K" << progressBarLine(progress, current, columns);
-        err().flush();
-    };
-    if (SignalWatcher::caught() != 0) {
-        interrupt(); // before the run began: it ends at once, with no samples
-    } else {
-        if (!quiet) {
-            err() << "Running " << terminalSafe(plan->name) << ": " << runner.total() << " samples on "
-                  << transportPtr->description() << "\n";
-            err().flush();
-            QObject::connect(&runner, &PlanRunner::sampleFinished, &runner, [&](const Sample &s) {
-                progress.done = runner.done();
-                progress.elapsedMs = runner.elapsedMs();
-                const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
-                    || s.status == SampleStatus::Error;
-                progress.problems += problem ? 1 : 0;
-                if (!bar) {
-                    err() << progressSampleLine(progress, s) << "\n";
-                    err().flush();
-                    return;
-                }
-                if (problem) {
-                    err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
-                }
-                current = s.probeId + QStringLiteral(" on ") + s.target;
-                drawBar();
-            });
-            if (bar) {
-                clock.setInterval(500);
-                QObject::connect(&clock, &QTimer::timeout, &runner, drawBar);
-                clock.start();
-                drawBar();
+    QObject::connect(&session, &RunSession::runnerReady, &session, [&] {
+        PlanRunner *runner = session.runner();
+        if (seed && !session.isCancelled()) {
+            err() << "Shuffled with seed " << *seed << " (--seed " << *seed << " repeats the order)\n";
+        }
+        if (!jsonPath.isEmpty()) {
+            json = std::make_unique<WholeFileWriter>(
+                jsonPath == QLatin1String("-") ? QStringLiteral("/dev/stdout") : jsonPath);
+            if (const QString why = json->open(); !why.isEmpty()) {
+                jsonOpenError = why;
+                json.reset();
+                session.cancel();
+                return;
             }
+            json->write(runJsonHead(runner->run()));
+            QObject::connect(runner, &PlanRunner::sampleFinished, runner, [&](const Sample &s) {
+                json->write(runJsonSample(s, jsonSamples++));
+            });
         }
-        QObject::connect(
-            &runner, &PlanRunner::finished, QCoreApplication::instance(),
-            [] {
-                QCoreApplication::exit(0);
-            },
-            Qt::QueuedConnection);
-        QMetaObject::invokeMethod(&runner, &PlanRunner::start, Qt::QueuedConnection);
-        QCoreApplication::exec();
-        clock.stop();
+        progress.total = runner->total();
+        if (quiet || session.isCancelled()) {
+            return;
+        }
+        err() << "Running " << terminalSafe(plan->name) << ": " << runner->total() << " samples on "
+              << (transportPtr ? transportPtr->description() : runner->run().host) << "\n";
+        err().flush();
+        QObject::connect(runner, &PlanRunner::sampleFinished, runner, [&, runner](const Sample &s) {
+            progress.done = runner->done();
+            progress.elapsedMs = runner->elapsedMs();
+            const bool problem = s.status == SampleStatus::Fail || s.status == SampleStatus::Timeout
+                || s.status == SampleStatus::Error;
+            progress.problems += problem ? 1 : 0;
+            if (!bar) {
+                err() << progressSampleLine(progress, s) << "\n";
+                err().flush();
+                return;
+            }
+            if (problem) {
+                err() << "\r\x1b[K" << progressSampleLine(progress, s) << "\n";
+            }
+            current = s.probeId + QStringLiteral(" on ") + s.target;
+            drawBar();
+        });
         if (bar) {
-            err() << "\r\x1b[K"; // the summary replaces the bar
+            clock.setInterval(500);
+            QObject::connect(&clock, &QTimer::timeout, runner, drawBar);
+            clock.start();
+            drawBar();
         }
+    });
+    QObject::connect(
+        &session, &RunSession::finished, QCoreApplication::instance(),
+        [] {
+            QCoreApplication::exit(0);
+        },
+        Qt::QueuedConnection);
+    session.start(plan.value(), transportPtr.get());
+    QCoreApplication::exec();
+    clock.stop();
+    if (bar) {
+        err() << "\r\x1b[K"; // the summary replaces the bar
+    }
+    if (!failure.isEmpty()) {
+        err() << "nestscope run: " << terminalSafe(failure) << "\n";
+        err().flush();
+        return 2;
+    }
+    if (!jsonOpenError.isEmpty()) {
+        err() << "nestscope run: cannot write " << jsonWhere << ": " << jsonOpenError << "\n";
+        err().flush();
+        return 2;
     }
 
-    const Run &run = runner.run();
+    const Run &run = session.run();
+    const Plan &runPlan = session.plan();
+    RunRecorder *recorder = session.recorder();
     const bool runnerGone = !reconnectWhy.isEmpty();
     if (runnerGone) {
         err() << "nestscope run: the connection to " << transportPtr->description() << " was lost ("
@@ -751,7 +491,7 @@ int runCommand(const QStringList &arguments)
                               .arg(run.count(SampleStatus::Timeout))
                               .arg(run.count(SampleStatus::Error))
                               .arg(run.count(SampleStatus::Skipped))
-                              .arg(runner.elapsedMs()));
+                              .arg(session.runner()->elapsedMs()));
     if (recorder) {
         store.flush();
         QCoreApplication::processEvents(); // deliver a late writeFailed() before saying it was stored
@@ -762,17 +502,14 @@ int runCommand(const QStringList &arguments)
     }
     err().flush();
     // The verdict, from both vantage points, with the topology the run met.
-    std::optional<Diagnosis> diagnosis;
+    const std::optional<Diagnosis> &diagnosis = session.diagnosis();
     if (run.topologyJson.isEmpty()) {
         err() << "nestscope run: no diagnosis: the run has no topology snapshot"
               << (parser.isSet(noTopologyOpt) ? " (--no-topology)\n" : "\n");
-    } else if (auto d = diagnoseRun(run); !d) {
-        err() << "nestscope run: no diagnosis: " << terminalSafe(d.error().toString()) << "\n";
-    } else {
-        diagnosis = std::move(d).value();
-        if (!quiet) {
-            err() << terminalSafe(diagnosisSummaryText(*diagnosis));
-        }
+    } else if (!diagnosis) {
+        err() << "nestscope run: no diagnosis: " << terminalSafe(session.diagnosisError()) << "\n";
+    } else if (!quiet) {
+        err() << terminalSafe(diagnosisSummaryText(*diagnosis));
     }
     err().flush();
     bool written = true; // try every output: one unwritable file must not cost the others
@@ -828,7 +565,14 @@ int runCommand(const QStringList &arguments)
         err() << QStringLiteral("%1 samples broke an expectation\n").arg(broken);
         err().flush();
     }
-    return broken == 0 && !run.samples.isEmpty() ? 0 : 1;
+    // A CI job that asked for its instances must not pass on the runner's results alone.
+    const QStringList notRun = session.notRun();
+    if (!notRun.isEmpty()) {
+        err() << "Exit code 1: " << terminalSafe(notRun.join(QStringLiteral(", ")))
+              << (notRun.size() == 1 ? " was" : " were") << " not run (see the note above)\n";
+        err().flush();
+    }
+    return broken == 0 && notRun.isEmpty() && !run.samples.isEmpty() ? 0 : 1;
 }
 
 QString topologyUsage()
@@ -851,142 +595,6 @@ QString topologyUsage()
         "  --quiet            print no summary, only errors\n"
         "  -h, --help         show this help\n")
         .arg(RunnerOptions::help());
-}
-
-int topologyCommand(const QStringList &arguments)
-{
-    const auto usageError = [](const QString &message) {
-        return nestscope::usageError(message, QStringLiteral("topology"));
-    };
-    QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const RunnerOptions where;
-    const QCommandLineOption jsonOpt(QStringLiteral("json"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption svgOpt(QStringLiteral("svg"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption pngOpt(QStringLiteral("png"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption quietOpt(QStringLiteral("quiet"));
-    const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
-    parser.addOptions(where.all());
-    parser.addOptions({ jsonOpt, svgOpt, pngOpt, quietOpt, helpOpt });
-    if (!parser.parse(arguments)) {
-        return usageError(parser.errorText());
-    }
-    if (parser.isSet(helpOpt)) {
-        QTextStream(stdout) << topologyUsage();
-        return 0;
-    }
-    if (!parser.positionalArguments().isEmpty()) {
-        return usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
-    }
-    if (!where.chosen(parser)) {
-        return usageError(QStringLiteral("say which runner to discover: --local or --host HOST (one of them)"));
-    }
-    if (parser.value(svgOpt) == QLatin1String("-") || parser.value(pngOpt) == QLatin1String("-")) {
-        return usageError(QStringLiteral("--svg and --png want a file name; only --json can write to standard output"));
-    }
-
-    // A signal while connecting or discovering stops it: nothing has finished, nothing is written.
-    SignalWatcher interruption;
-    const auto interrupted = [] {
-        err() << "nestscope topology: interrupted by " << signalName(SignalWatcher::caught()) << "\n";
-        err().flush();
-        return 130;
-    };
-    // Every output is checked before discovery: a mistyped folder costs a message, not a discovery.
-    if (!outputsWritable(
-            { { QStringLiteral("--json"), parser.value(jsonOpt) }, { QStringLiteral("--svg"), parser.value(svgOpt) },
-                { QStringLiteral("--png"), parser.value(pngOpt) } },
-            QStringLiteral("topology"))) {
-        return 2;
-    }
-
-    TerminalInteraction terminal; // declared first: the SSH transport keeps a pointer to it
-    const std::unique_ptr<Transport> transport
-        = connectRunner(parser, where, &terminal, QStringLiteral("topology"), &interruption);
-    if (SignalWatcher::caught() != 0) {
-        return interrupted();
-    }
-    if (!transport) {
-        return 3;
-    }
-    const bool quiet = parser.isSet(quietOpt);
-    if (!quiet) {
-        err() << "Discovering the topology of " << transport->description() << "\n";
-        err().flush();
-    }
-    const Result<Topology> found = discoverTopology(transport.get(), &interruption);
-    if (SignalWatcher::caught() != 0) {
-        return interrupted();
-    }
-    if (!found.ok()) {
-        err() << "nestscope topology: discovery on " << transport->description()
-              << " failed: " << terminalSafe(found.error().toString()) << "\n";
-        err().flush();
-        return 1;
-    }
-    const Topology &topology = found.value();
-    const TopologyGraph graph = buildTopologyGraph(topology);
-    if (!quiet) {
-        err() << terminalSafe(topologySummary(topology, graph.problems));
-        err().flush();
-    } else {
-        for (const TopoWarning &w : topology.warnings) {
-            err() << "nestscope topology: note (" << w.source << "): " << terminalSafe(w.message) << "\n";
-        }
-        err().flush();
-    }
-
-    QList<std::pair<QString, QByteArray>> outputs;
-    if (parser.isSet(jsonOpt)) {
-        // The problems the summary prints are in the JSON too, for scripts.
-        QJsonObject json = topologyToJson(topology);
-        QJsonArray problems;
-        for (const TopoProblem &p : graph.problems) {
-            problems.append(QJsonObject { { QStringLiteral("id"), p.id },
-                { QStringLiteral("severity"),
-                    p.severity == TopoProblem::Severity::Error ? QStringLiteral("error") : QStringLiteral("warning") },
-                { QStringLiteral("node"), p.nodeId }, { QStringLiteral("title"), p.title },
-                { QStringLiteral("why"), p.why } });
-        }
-        json.insert(QStringLiteral("problems"), problems);
-        outputs.append({ parser.value(jsonOpt), QJsonDocument(json).toJson(QJsonDocument::Indented) });
-    }
-    if (parser.isSet(svgOpt) || parser.isSet(pngOpt)) {
-        // Drawn the way the GUI draws it: the same scene, laid out by Graphviz, rendered offscreen.
-        TopologyScene scene;
-        const auto layout = layoutTopology(graph, scene.nodeSizes(graph));
-        if (!layout) {
-            err() << "nestscope topology: cannot lay the graph out: " << layout.error().toString() << "\n";
-            err().flush();
-            return 2;
-        }
-        scene.setGraph(graph, *layout);
-        if (parser.isSet(svgOpt)) {
-            const QString title = QStringLiteral("Topology of %1")
-                                      .arg(topology.hostname.isEmpty() ? transport->description() : topology.hostname);
-            outputs.append({ parser.value(svgOpt), scene.toSvg(title) });
-        }
-        if (parser.isSet(pngOpt)) {
-            QByteArray png;
-            QBuffer buffer(&png);
-            buffer.open(QIODevice::WriteOnly);
-            scene.toImage(2.0).save(&buffer, "PNG");
-            outputs.append({ parser.value(pngOpt), png });
-        }
-    }
-    bool written = true; // try every output: one unwritable file must not cost the others
-    for (const auto &[path, data] : std::as_const(outputs)) {
-        QString error;
-        if (data.isEmpty()) {
-            err() << "nestscope topology: nothing to write to " << path << "\n";
-            written = false;
-        } else if (!writeOutput(path, data, &error)) {
-            err() << "nestscope topology: " << error << "\n";
-            written = false;
-        }
-    }
-    err().flush();
-    return written ? 0 : 2;
 }
 
 } // namespace nestscope

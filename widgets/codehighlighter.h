@@ -1,15 +1,13 @@
 #pragma once
 
+#include "common/codelanguage.h"
+
 #include <QString>
 
 class QSyntaxHighlighter;
 class QTextDocument;
 
 namespace nestscope {
-
-/// The languages Nestscope shows: plans (YAML), commands (shell), raw configuration (JSON)
-/// and command output (log).
-enum class CodeLanguage { Yaml, Shell, Json, Log };
 
 /// Attaches a highlighter for `language` to `document` and returns it (owned by the document).
 /// Uses KSyntaxHighlighting (KF6) when the build found it, else Nestscope's own small

@@ -14,11 +14,11 @@
 #include "planeditor.h"
 #include "resultcharts.h"
 #include "results/runjson.h"
-#include "results/runrecorder.h"
 #include "results/runstore.h"
 #include "runlistview.h"
 #include "runview.h"
 #include "sampledetails.h"
+#include "session/runsession.h"
 #include "settingsdialog.h"
 #include "topology/topologyjson.h"
 #include "topologyscene.h"
@@ -148,11 +148,6 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_timeLabel);
     statusBar()->addPermanentWidget(m_progress);
 
-    // Findings follow the run as it fills in, at most a few times a second.
-    m_diagnosisTimer = new QTimer(this);
-    m_diagnosisTimer->setSingleShot(true);
-    m_diagnosisTimer->setInterval(300);
-    connect(m_diagnosisTimer, &QTimer::timeout, this, &MainWindow::diagnoseCurrentRun);
     m_clockTimer->setInterval(500);
     connect(m_clockTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
 
@@ -167,15 +162,14 @@ MainWindow::MainWindow(QWidget *parent)
         m_transport = transport;
         // Instances belong to the runner: until the next run looks them up, the console has the runner only.
         // (The connection cannot change during a run, so no runner uses the old setup's transports.)
-        delete m_runner;
-        delete m_setup;
+        delete m_session;
         // Everything on screen came from the last runner's run: it goes together, so no pane keeps
         // samples the matrix no longer shows (the run itself stays in the Runs dock).
         QStringList ids;
         for (const Probe &p : std::as_const(m_plan.probes)) {
             ids << p.id;
         }
-        m_model->reset(ids, m_plan.targets);
+        m_model->reset(ids, knownTargets(m_plan));
         m_details->clear();
         m_charts->clear();
         m_findings->clear(tr("Run the plan (F5) on %1 for a verdict.").arg(transport->description()));
@@ -239,8 +233,8 @@ MainWindow::~MainWindow()
     // (a discovery ended because its transport went away) must not reach it.
     m_topologyView->disconnect(this);
     m_connection->disconnect(this);
-    m_diagnosisTimer->stop();
-    delete m_runner; // stops its commands before the transport goes
+    delete m_pendingSession;
+    delete m_session; // stops its commands before the transport goes
 }
 
 namespace {
@@ -391,11 +385,13 @@ Result<bool> MainWindow::openPlan(const QString &spec, const QMap<QString, QStri
     for (const Probe &p : std::as_const(m_plan.probes)) {
         ids << p.id;
     }
-    delete m_runner;
+    delete m_session;
     m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
-    m_model->reset(ids, m_plan.targets);
+    m_model->reset(ids, knownTargets(m_plan)); // not `all`: its instances are known once a run looks
     m_details->clear();
-    m_progress->setRange(0, m_plan.sampleCount());
+    Plan known = m_plan; // the samples the matrix can show now: `all` and globs count once resolved
+    known.targets = knownTargets(m_plan);
+    m_progress->setRange(0, known.sampleCount());
     m_progress->setValue(0);
     setWindowFilePath(m_plan.sourceFile);
     setWindowTitle(tr("%1 — Nestscope").arg(m_plan.name));
@@ -414,43 +410,17 @@ Run MainWindow::currentRun() const
     return m_runner ? m_runner->run() : Run {};
 }
 
-void MainWindow::diagnoseCurrentRun()
+void MainWindow::showDiagnosis()
 {
-    m_diagnosisTimer->stop();
-    if (!m_runner) {
+    if (!m_session) {
         return;
     }
-    const Run run = m_runner->run();
-    if (run.topologyJson.isEmpty()) {
+    if (const auto &diagnosis = m_session->diagnosis()) {
+        m_findings->setDiagnosis(*diagnosis);
+    } else if (m_session->run().topologyJson.isEmpty()) {
         m_findings->clear(tr("Waiting for the runner's topology: the verdict reads the run with it."));
-        return;
-    }
-    // The snapshot is parsed once per run, not at every live update (a large runner's takes tens
-    // of milliseconds on this thread).
-    if (run.topologyJson != m_diagnosedTopologyJson) {
-        m_diagnosedTopologyJson = run.topologyJson;
-        auto topology = readTopologyJson(run.topologyJson);
-        m_diagnosedTopology = topology ? std::optional<Topology>(std::move(topology).value()) : std::nullopt;
-        m_diagnosedTopologyError = topology ? QString() : topology.error().toString();
-    }
-    if (!m_diagnosedTopology) {
-        m_findings->clear(tr("No verdict: %1").arg(m_diagnosedTopologyError));
-        return;
-    }
-    if (!m_earlyVerdict || !m_runner->isRunning()) {
-        m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
-        return;
-    }
-    // While the run goes on, an instance's connection still unanswered long after the runner's
-    // passed is evidence already; look again soon even when no sample arrives meanwhile.
-    QList<RunningProbe> running;
-    for (const PlanRunner::Running &r : m_runner->running()) {
-        running << RunningProbe { r.probeId, r.target, r.elapsedMs,
-            r.kind == ProbeKind::Tcp || r.kind == ProbeKind::Dns };
-    }
-    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, withStalledProbes(run, running)));
-    if (!running.isEmpty()) {
-        m_diagnosisTimer->start();
+    } else {
+        m_findings->clear(tr("No verdict: %1").arg(m_session->diagnosisError()));
     }
 }
 
@@ -470,7 +440,7 @@ void MainWindow::choosePlan()
 
 void MainWindow::startRun()
 {
-    if (isRunning() || m_pendingSetup || m_plan.probes.isEmpty()) {
+    if (isRunning() || m_pendingSession || m_plan.probes.isEmpty()) {
         return;
     }
     // A runner that is not connected would only give a run of "could not reach it" errors that
@@ -488,20 +458,48 @@ void MainWindow::startRun()
             return;
         }
         m_plan = std::move(edited).value();
-    } // Instances named by the plan are looked up on the runner first; the run starts when they are.
-    auto *setup = new TargetSetup(this);
-    m_pendingSetup = setup;
-    connect(setup, &TargetSetup::ready, this, &MainWindow::runResolved);
-    connect(setup, &TargetSetup::failed, this, [this, setup](const QString &message) {
-        setup->deleteLater();
-        m_pendingSetup = nullptr;
+    }
+    // One session from the plan to the verdict, as `nestscope run` has: instances named by the plan
+    // are looked up on the runner first; the run starts when they are.
+    auto *session = new RunSession(this);
+    m_pendingSession = session;
+    session->setStore(m_store);
+    session->setClient(m_appSettings.client);
+    session->setOutputCap(m_appSettings.outputCapBytes);
+    session->setLiveDiagnosis(300); // findings follow the run as it fills in, a few times a second
+    session->setEarlyVerdict(m_earlyVerdict);
+    session->setTopologySource(RunSession::TopologySource::Provided);
+    // The topology the run meets is kept with it: the Topology page's when it shows this runner and
+    // was discovered moments ago; otherwise (e.g. the user changed the firewall since) the page
+    // discovers when the run starts, beside it, and the snapshot joins the run when it arrives.
+    constexpr qint64 kFreshSecs = 30;
+    const Topology &shown = m_topologyView->topology();
+    const bool fresh = m_topologyView->hasTopology() && shown.transport == m_transport->description()
+        && shown.discoveredAt.isValid() && shown.discoveredAt.secsTo(QDateTime::currentDateTimeUtc()) < kFreshSecs;
+    if (fresh) {
+        session->setTopologySnapshot(QJsonDocument(topologyToJson(shown)).toJson(QJsonDocument::Compact));
+    }
+    connect(session, &RunSession::runnerReady, this, &MainWindow::runResolved);
+    connect(session, &RunSession::started, this, [this] {
+        updateActions();
+        if (m_view->model()->rowCount() > 0 && m_view->model()->columnCount() > 0
+            && !m_view->currentIndex().isValid()) {
+            m_view->setCurrentIndex(m_view->model()->index(0, 0));
+        }
+    });
+    connect(session, &RunSession::error, this, [this, session](const QString &message) {
+        session->deleteLater();
+        m_pendingSession = nullptr;
         statusBar()->clearMessage();
         updateActions();
         QMessageBox::warning(this, tr("Cannot start the run"), tr("%1\n\nNothing was run.").arg(message));
     });
-    setup->setClient(m_appSettings.client);
+    connect(session, &RunSession::storeFailed, this, &MainWindow::showStoreWarning);
+    // The settings apply here, to each run, so a plan opened or edited later gets them too.
+    Plan plan = m_plan;
+    m_appSettings.applyTo(plan);
     statusBar()->showMessage(tr("Looking up the runner's instances…"));
-    setup->start(m_plan, m_transport);
+    session->start(plan, m_transport);
     updateActions();
 }
 
@@ -523,23 +521,16 @@ void MainWindow::editSettings()
 void MainWindow::runResolved()
 {
     statusBar()->clearMessage();
-    // The old runner uses the old setup's instance transports: both go, in that order.
-    delete m_runner;
-    delete m_setup;
-    m_setup = m_pendingSetup;
-    m_pendingSetup = nullptr;
-    // The settings apply here, to each run, so a plan opened or edited later gets them too.
-    Plan resolved = m_setup->plan();
-    m_appSettings.applyTo(resolved);
-    for (const QString &warning : m_setup->warnings()) {
-        statusBar()->showMessage(warning, 8000);
+    // The old run (its runner uses the old session's instance transports) goes with its session.
+    delete m_session;
+    m_session = m_pendingSession;
+    m_pendingSession = nullptr;
+    m_runner = m_session->runner();
+    const Plan &resolved = m_session->plan();
+    for (const QString &note : m_session->notes()) {
+        statusBar()->showMessage(note, 15000);
     }
-    m_console->setTargets(m_setup->transports(), resolved.targets);
-    m_runner = new PlanRunner(resolved, m_setup->transports(), this);
-    m_runner->setOutputCap(m_appSettings.outputCapBytes);
-    if (!m_earlyVerdict) {
-        m_runner->keepPlanOrder();
-    }
+    m_console->setTargets(m_session->transports(), resolved.targets);
     QStringList ids;
     for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;
@@ -556,46 +547,20 @@ void MainWindow::runResolved()
     });
     m_findings->clear(tr("Diagnosing as the samples come in…"));
     m_findingsDock->raise(); // what a run is for: the verdict, in view while it forms
-    connect(m_runner, &PlanRunner::sampleFinished, m_diagnosisTimer, [this] {
-        if (!m_diagnosisTimer->isActive()) {
-            m_diagnosisTimer->start();
-        }
-    });
-    connect(m_runner, &PlanRunner::finished, this, &MainWindow::diagnoseCurrentRun);
-    // The topology the run meets is kept with it: the Topology page's when it shows this runner and
-    // was discovered moments ago; otherwise (e.g. the user changed the firewall since) the page
-    // discovers now, beside the run, and the snapshot joins the run when it arrives.
-    constexpr qint64 kFreshSecs = 30;
-    const Topology &shown = m_topologyView->topology();
-    const bool fresh = m_topologyView->hasTopology() && shown.transport == m_transport->description()
-        && shown.discoveredAt.isValid() && shown.discoveredAt.secsTo(QDateTime::currentDateTimeUtc()) < kFreshSecs;
-    if (fresh) {
-        m_runner->setTopologySnapshot(QJsonDocument(topologyToJson(shown)).toJson(QJsonDocument::Compact));
-    }
-    QPointer<RunRecorder> recorder;
-    if (m_store && m_store->isOpen()) {
-        // Owned by the runner: the recording ends with the run.
-        recorder = new RunRecorder(m_store, m_runner, m_runner);
-        connect(recorder, &RunRecorder::failed, this, &MainWindow::showStoreWarning);
-    }
-    if (!fresh) {
-        PlanRunner *runner = m_runner;
+    connect(m_session, &RunSession::diagnosisChanged, this, &MainWindow::showDiagnosis);
+    if (m_session->run().topologyJson.isEmpty()) {
+        RunSession *session = m_session;
         const QString where = m_transport->description();
         auto once = std::make_shared<QMetaObject::Connection>();
-        // In the runner's context: the lambda runs only while the runner lives, and a discovery
+        // In the session's context: the lambda runs only while the session lives, and a discovery
         // dropped by a runner switch (it never reports) does not leave connections behind.
-        *once = connect(m_topologyView, &TopologyView::discoveryFinished, runner, [=, this](bool ok) {
+        *once = connect(m_topologyView, &TopologyView::discoveryFinished, session, [=, this](bool ok) {
             disconnect(*once);
             if (!ok || m_topologyView->topology().transport != where) {
                 return;
             }
-            const QByteArray json
-                = QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact);
-            runner->setTopologySnapshot(json);
-            if (recorder) {
-                recorder->setTopologySnapshot(json);
-            }
-            m_diagnosisTimer->start(); // the verdict can now read the topology
+            session->setTopologySnapshot(
+                QJsonDocument(topologyToJson(m_topologyView->topology())).toJson(QJsonDocument::Compact));
         });
         m_topologyView->discover(); // (already discovering: the running one reports)
     }
@@ -609,13 +574,13 @@ void MainWindow::runResolved()
         m_pauseAction->setChecked(paused);
         statusBar()->showMessage(paused ? tr("Paused — commands in flight finish, nothing new starts") : QString());
     });
-    connect(m_runner, &PlanRunner::finished, this, [this](bool cancelled) {
+    connect(m_session, &RunSession::finished, this, [this](bool cancelled) {
         m_clockTimer->stop();
         updateActions();
         updateStatus();
         statusBar()->showMessage(cancelled ? tr("Run cancelled") : tr("Run finished"), 5000);
         // The graph's edges show, per address family, whether this run got out from each target.
-        m_topologyView->setEdgeResults(edgeResultsFromRun(m_runner->run(), m_setup ? &m_setup->plan() : nullptr));
+        m_topologyView->setEdgeResults(m_session->edgeResults());
         Q_EMIT runFinished(cancelled);
     });
     {
@@ -623,11 +588,7 @@ void MainWindow::runResolved()
         m_pauseAction->setChecked(false);
     }
     m_clockTimer->start();
-    m_runner->start();
-    updateActions();
-    if (m_view->model()->rowCount() > 0 && m_view->model()->columnCount() > 0 && !m_view->currentIndex().isValid()) {
-        m_view->setCurrentIndex(m_view->model()->index(0, 0));
-    }
+    updateStatus(); // the session starts the runner once this returns (see started())
 }
 
 void MainWindow::createPlanDocks()
@@ -656,7 +617,7 @@ void MainWindow::createPlanDocks()
                 ids << p.id;
             }
             m_matrixPanel->setProbeFamilies(probeFamilies(m_plan));
-            m_model->reset(ids, m_plan.targets);
+            m_model->reset(ids, knownTargets(m_plan));
             updateStatus();
         }
         updateActions();
@@ -761,9 +722,10 @@ void MainWindow::savePlanAs()
 
 void MainWindow::cancelRun()
 {
-    if (m_pendingSetup) {
-        // Still looking up the instances: nothing has run yet, so just stop looking.
-        delete m_pendingSetup;
+    if (m_pendingSession) {
+        // Still looking up the instances: nothing has run yet, so just stop looking (and the
+        // lookup's command with it).
+        delete m_pendingSession;
         statusBar()->showMessage(tr("Run cancelled before it started"), 5000);
         updateActions();
         return;
@@ -795,7 +757,7 @@ void MainWindow::saveResults()
 
 void MainWindow::updateActions()
 {
-    const bool running = isRunning() || m_pendingSetup;
+    const bool running = isRunning() || m_pendingSession;
     m_runAction->setEnabled(
         !running && !m_plan.probes.isEmpty() && (!m_planEditor || m_planEditor->errorText().isEmpty()));
     m_pauseAction->setEnabled(isRunning());
@@ -813,12 +775,22 @@ void MainWindow::updateStatus()
     if (m_plan.probes.isEmpty()) {
         m_planLabel->setText(tr("No plan — open one with Ctrl+O"));
     } else {
-        m_planLabel->setText(tr("%1 · %2 probes × %3 target(s) on %4")
+        // The targets by name while they are few: "2 target(s)" for [runner, all] counted `all` as one.
+        const QString targets = m_plan.targets.size() <= 3 ? m_plan.targets.join(QStringLiteral(", "))
+                                                           : tr("%1 targets").arg(m_plan.targets.size());
+        m_planLabel->setText(tr("%1 · %2 probes × %3 on %4")
                                  .arg(m_plan.name)
                                  .arg(m_plan.probes.size())
-                                 .arg(m_plan.targets.size())
-                                 .arg(m_transport->description()));
+                                 .arg(targets, m_transport->description()));
     }
+    // Targets the last run could not reach are said once, here, where the run's columns are read.
+    const bool notRun = m_session && !m_session->notRun().isEmpty();
+    if (notRun) {
+        m_planLabel->setText(m_planLabel->text()
+            + tr(" · not run on %1 (the instances could not be listed)")
+                  .arg(m_session->notRun().join(QStringLiteral(", "))));
+    }
+    m_planLabel->setToolTip(notRun ? m_session->notRunReason() : QString());
     if (!m_runner) {
         m_summaryLabel->clear();
         m_timeLabel->clear();
@@ -838,7 +810,7 @@ void MainWindow::updateStatus()
     if (!m_runner->isRunning() && run.cancelled) {
         m_progress->setFormat(tr("%v / %m · cancelled"));
         // (the runner drops what had not started from its total; the plan still says what was asked)
-        m_progress->setRange(0, std::max(int(run.samples.size()), m_setup ? m_setup->plan().sampleCount() : 0));
+        m_progress->setRange(0, std::max(int(run.samples.size()), m_session ? m_session->plan().sampleCount() : 0));
         m_progress->setValue(int(run.samples.size()) - run.count(SampleStatus::Skipped));
     } else {
         m_progress->setFormat(tr("%v / %m"));

@@ -32,7 +32,7 @@ class RunStore;
 class ConsoleView;
 class PlanEditor;
 class SampleDetails;
-class TargetSetup;
+class RunSession;
 class TopologyView;
 class Transport;
 
@@ -119,7 +119,7 @@ private:
     void updateActions();
     void updateStatus();
     void showCellSamples(const QModelIndex &index);
-    void diagnoseCurrentRun();
+    void showDiagnosis();
     void createResultDocks();
     void createPlanDocks();
     void runResolved();
@@ -130,9 +130,9 @@ private:
     Plan m_plan;
     Transport *m_transport;
     RunnerConnection *m_connection = nullptr;
-    QPointer<PlanRunner> m_runner;
-    QPointer<TargetSetup> m_setup; // the instances and transports of the current run
-    QPointer<TargetSetup> m_pendingSetup; // looking up the instances for the next run
+    QPointer<RunSession> m_session; // the current run: its targets, runner, store and verdict
+    QPointer<RunSession> m_pendingSession; // looking up the instances for the next run
+    QPointer<PlanRunner> m_runner; // m_session's runner
     PlanEditor *m_planEditor = nullptr;
     ConsoleView *m_console = nullptr;
     QAction *m_pauseAction = nullptr;
@@ -151,11 +151,7 @@ private:
     QLabel *m_timeLabel;
     QProgressBar *m_progress;
     QTimer *m_clockTimer;
-    QTimer *m_diagnosisTimer;
     FindingsPanel *m_findings;
-    QByteArray m_diagnosedTopologyJson; ///< the snapshot m_diagnosedTopology was read from
-    std::optional<Topology> m_diagnosedTopology;
-    QString m_diagnosedTopologyError;
     bool m_earlyVerdict = true;
     QAction *m_openAction = nullptr;
     QAction *m_runAction = nullptr;

@@ -4,7 +4,7 @@
 #include "common/savefile.h"
 #include "topology/discovery.h"
 #include "topology/layout.h"
-#include "topologyinspect.h"
+#include "topology/topologyinspect.h"
 #include "transport/transport.h"
 
 #include <QAction>

@@ -4,6 +4,8 @@
 #include "transport/instancetransport.h"
 #include "transport/transport.h"
 
+#include <algorithm>
+
 namespace nestscope {
 
 TargetSetup::TargetSetup(QObject *parent)
@@ -11,7 +13,78 @@ TargetSetup::TargetSetup(QObject *parent)
 {
 }
 
-TargetSetup::~TargetSetup() = default;
+namespace {
+
+bool isInstanceSpec(const QString &target)
+{
+    return target != QLatin1String("runner");
+}
+
+bool isPattern(const QString &target)
+{
+    return target == QLatin1String("all") || target.contains(QLatin1Char('*')) || target.contains(QLatin1Char('?'))
+        || target.contains(QLatin1Char('['));
+}
+
+} // namespace
+
+QStringList knownTargets(const Plan &plan)
+{
+    QStringList out;
+    for (const QString &t : plan.targets) {
+        if (!isPattern(t) && !out.contains(t)) {
+            out << t;
+        }
+    }
+    return out;
+}
+
+QString instanceListFailure(const QString &clientStderr)
+{
+    // lxc prints a first-start blurb ("If this is your first time running LXD ...") before its
+    // error; the line that says what happened starts with "Error:".
+    const QStringList lines = clientStderr.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QString error;
+    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
+        if (it->trimmed().startsWith(QLatin1String("Error:"))) {
+            error = it->trimmed();
+            break;
+        }
+    }
+    if (error.isEmpty() && !lines.isEmpty()) {
+        error = lines.constLast().trimmed();
+    }
+    if (error.size() > 400) {
+        error = error.left(400) + QStringLiteral("…");
+    }
+    const QString lower = error.toLower();
+    const bool incus = lower.contains(QLatin1String("incus"));
+    const QString daemon = incus ? QStringLiteral("Incus") : QStringLiteral("LXD");
+    QString advice;
+    if (lower.contains(QLatin1String("permission denied"))) {
+        advice = QStringLiteral("the user may not use the daemon: add it to the lxd (or incus-admin) group, e.g. "
+                                "`sudo usermod -aG lxd $USER`, and log in again");
+    } else if (lower.contains(QLatin1String("unix.socket")) || lower.contains(QLatin1String("no such file"))
+        || lower.contains(QLatin1String("connection refused"))) {
+        advice = incus
+            ? QStringLiteral("the Incus daemon is not running there: start it (`sudo systemctl start incus`)")
+            : QStringLiteral("the LXD daemon is not running there: start it (`sudo systemctl start lxd`, or "
+                             "`sudo snap start lxd`), or set LXD_DIR to the folder of the one that runs");
+    } else {
+        advice = QStringLiteral("is the LXD/Incus daemon running, and is the user in its group?");
+    }
+    return QStringLiteral("%1 is not reachable (%2); %3")
+        .arg(daemon, error.isEmpty() ? QStringLiteral("the client failed and said nothing") : error, advice);
+}
+
+TargetSetup::~TargetSetup()
+{
+    // A setup dropped while the instances are listed (a cancelled run) stops the listing too.
+    if (m_job) {
+        disconnect(m_job, nullptr, this, nullptr);
+        m_job->cancel();
+    }
+}
 
 void TargetSetup::start(const Plan &plan, Transport *runner)
 {
@@ -44,35 +117,52 @@ void TargetSetup::start(const Plan &plan, Transport *runner)
         break;
     }
     request.timeout = std::chrono::seconds(30);
-    CommandJob *job = runner->start(request);
-    connect(job, &CommandJob::finished, this, [this](const CommandResult &result) {
-        if (result.outcome != CommandOutcome::Exited) {
-            // The runner itself did not answer (SSH down, timeout): say that, not an LXD hint.
-            Q_EMIT failed(QStringLiteral("cannot list the runner's instances: %1")
-                              .arg(result.errorString.isEmpty() ? toText(result.outcome) : result.errorString));
+    m_job = runner->start(request);
+    connect(m_job, &CommandJob::finished, this, &TargetSetup::listed);
+}
+
+void TargetSetup::listed(const CommandResult &result)
+{
+    m_job = nullptr;
+    if (result.outcome != CommandOutcome::Exited) {
+        // The runner itself did not answer (SSH down, timeout): say that, not an LXD hint.
+        Q_EMIT failed(QStringLiteral("cannot list the runner's instances: %1")
+                          .arg(result.errorString.isEmpty() ? toText(result.outcome) : result.errorString));
+        return;
+    }
+    const QString err = QString::fromUtf8(result.stdErr).trimmed();
+    if (result.exitCode != 0) {
+        // The runner answers, its LXD does not: what runs on the runner still runs, and the
+        // instance targets are not run, for one reason said once.
+        m_notRunReason = instanceListFailure(err);
+        for (const QString &t : std::as_const(m_plan.targets)) {
+            if (isInstanceSpec(t) && !m_notRun.contains(t)) {
+                m_notRun << t;
+            }
+        }
+        if (!m_plan.targets.contains(QStringLiteral("runner"))) {
+            Q_EMIT failed(QStringLiteral("cannot list the runner's instances, and the plan runs only on them: %1")
+                              .arg(m_notRunReason));
             return;
         }
-        const QString err = QString::fromUtf8(result.stdErr).trimmed();
-        if (result.exitCode != 0) {
-            Q_EMIT failed(QStringLiteral("cannot list the runner's instances (%1); is the LXD/Incus daemon running "
-                                         "and is the user in its group?")
-                              .arg(err.left(300)));
-            return;
-        }
-        const auto list = parseInstanceList(result.stdOut);
-        if (!list) {
-            Q_EMIT failed(list.error().message);
-            return;
-        }
-        // Without lxc or incus there are no instances; if the plan names one, that is the reason.
-        if (err.startsWith(QLatin1String("nestscope: "))) {
-            m_noClientReason = err.mid(int(qstrlen("nestscope: ")));
-        }
-        if (!err.isEmpty()) {
-            m_warnings << err;
-        }
-        resolve(list.value());
-    });
+        m_warnings << QStringLiteral("the instance targets (%1) are not run: %2. The runner's own probes run.")
+                          .arg(m_notRun.join(QStringLiteral(", ")), m_notRunReason);
+        m_plan.targets.removeIf(isInstanceSpec);
+        resolve({});
+        return;
+    }
+    const auto list = parseInstanceList(result.stdOut);
+    if (!list) {
+        Q_EMIT failed(list.error().message);
+        return;
+    }
+    // Without lxc or incus there are no instances; if the plan names one, that is the reason.
+    if (err.startsWith(QLatin1String("nestscope: "))) {
+        m_noClientReason = err.mid(int(qstrlen("nestscope: ")));
+    } else if (!err.isEmpty()) {
+        m_warnings << err;
+    }
+    resolve(list.value());
 }
 
 void TargetSetup::resolve(const QList<InstanceInfo> &instances)
@@ -96,7 +186,17 @@ void TargetSetup::resolve(const QList<InstanceInfo> &instances)
         Q_EMIT failed(QStringLiteral("the runner's connection went away while its instances were looked up"));
         return;
     }
-    if (m_plan.targets.contains(QStringLiteral("all")) && running.isEmpty()) {
+    QStringList patterns;
+    for (const QString &t : std::as_const(m_plan.targets)) {
+        if (isPattern(t)) {
+            patterns << QLatin1Char('"') + t + QLatin1Char('"');
+        }
+    }
+    if (!m_noClientReason.isEmpty() && !patterns.isEmpty()) {
+        m_warnings << QStringLiteral("%1 %2 no target: %3")
+                          .arg(patterns.join(QStringLiteral(", ")),
+                              patterns.size() == 1 ? QStringLiteral("adds") : QStringLiteral("add"), m_noClientReason);
+    } else if (m_plan.targets.contains(QStringLiteral("all")) && running.isEmpty()) {
         m_warnings << QStringLiteral("no instance is running on the runner, so \"all\" adds no target");
     }
     m_plan.targets = targets.value();

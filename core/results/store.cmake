@@ -15,3 +15,7 @@ target_sources(nestscope_core PRIVATE
 target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/runrecorder.cpp ${CMAKE_CURRENT_LIST_DIR}/runrecorder.h
 )
+# How a run's results colour the topology's edges (the graph, the CLI and the reports).
+target_sources(nestscope_core PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/edgeresults.cpp ${CMAKE_CURRENT_LIST_DIR}/edgeresults.h
+)

@@ -372,6 +372,41 @@ private Q_SLOTS:
             instance.err.constData());
     }
 
+    void anUnreachableLxdStillRunsTheRunner()
+    {
+        // Issue 14, item 3: `all` on a runner whose LXD daemon is not there (the real client, an
+        // empty LXD_DIR) runs the runner's probes and says once, readably, what did not run.
+        if (QStandardPaths::findExecutable(QStringLiteral("lxc")).isEmpty()) {
+            QSKIP("lxc is not installed here (tst_runsession covers the message)");
+        }
+        QTemporaryDir dir;
+        const QString plan = dir.filePath(QStringLiteral("plan.yaml"));
+        writeFile(plan,
+            "name: Runner and instances\ntargets: [runner, all]\n"
+            "probes:\n  - {id: a, kind: shell, command: \"true\"}\n");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LXD_DIR"), dir.filePath(QStringLiteral("no-daemon")));
+        const QString json = dir.filePath(QStringLiteral("run.json"));
+        const auto r = nestscope({ QStringLiteral("run"), QStringLiteral("--local"), QStringLiteral("--plan"), plan,
+                                     QStringLiteral("--no-topology"), QStringLiteral("--json"), json },
+            env);
+        // The runner's probes passed, but the instances a CI job asked for were not run.
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.endsWith("Exit code 1: all was not run (see the note above)\n"), r.err.constData());
+        QCOMPARE(r.err.count("LXD is not reachable"), 1);
+        QVERIFY2(r.err.contains("nestscope run: note: the instance targets (all) are not run: LXD is not reachable "
+                                "(Error: "),
+            r.err.constData());
+        QVERIFY2(r.err.contains("The runner's own probes run.\n"), r.err.constData());
+        QVERIFY2(!r.err.contains("first time"), r.err.constData());
+        QVERIFY2(!r.err.contains("Nothing was run"), r.err.constData());
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value(QStringLiteral("targets")).toArray(), QJsonArray { QStringLiteral("runner") });
+        QCOMPARE(o.value(QStringLiteral("samples")).toArray().size(), 1);
+    }
+
     void shuffleWithASeedRepeatsTheOrder()
     {
         auto order = [&](const QString &seed) {

@@ -23,6 +23,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -333,6 +334,46 @@ private Q_SLOTS:
         QCOMPARE(bar->maximum(), 4);
         QCOMPARE(bar->value(), 0); // the two in flight were cut short, the other two never started
         QVERIFY2(bar->text().endsWith(QStringLiteral("· cancelled")), qPrintable(bar->text()));
+    }
+
+    void anUnreachableLxdDoesNotBlockTheRunner()
+    {
+        // Issue 14, item 3: a plan on `runner` and `all`, the LXD daemon not there (the real client
+        // pointed at an empty LXD_DIR). The matrix never has an `all` column; the runner's probes
+        // run; the instances are said to be not run, once, with the reason.
+        if (QStandardPaths::findExecutable(QStringLiteral("lxc")).isEmpty()) {
+            QSKIP("lxc is not installed here (tst_runsession covers the message)");
+        }
+        QTemporaryDir lxdDir;
+        const QByteArray oldLxdDir = qgetenv("LXD_DIR");
+        const bool hadLxdDir = qEnvironmentVariableIsSet("LXD_DIR");
+        qputenv("LXD_DIR", lxdDir.path().toUtf8());
+        const auto restore = qScopeGuard([&] {
+            hadLxdDir ? qputenv("LXD_DIR", oldLxdDir) : qunsetenv("LXD_DIR");
+        });
+        QTemporaryFile plan;
+        QVERIFY(plan.open());
+        plan.write("name: Runner and instances\ntargets: [runner, all]\n"
+                   "probes:\n  - {id: a, kind: shell, command: \"true\"}\n");
+        plan.close();
+        MainWindow w;
+        QVERIFY(w.openPlan(plan.fileName()).ok());
+        QCOMPARE(w.matrixModel()->matrix().targets(), QStringList { QStringLiteral("runner") });
+        // The heading names the plan's targets, not a count that takes `all` for one.
+        QVERIFY2(w.matrixPanel()->title()->text().contains(QStringLiteral("× runner, all on ")),
+            qPrintable(w.matrixPanel()->title()->text()));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().at(0).toBool(), false);
+        QCOMPARE(w.currentRun().targets, QStringList { QStringLiteral("runner") });
+        QCOMPARE(w.currentRun().count(SampleStatus::Pass), 1);
+        QCOMPARE(w.matrixModel()->matrix().targets(), QStringList { QStringLiteral("runner") });
+        QLabel *title = w.matrixPanel()->title();
+        QVERIFY2(title->text().contains(QStringLiteral("not run on all")), qPrintable(title->text()));
+        QVERIFY2(
+            title->toolTip().startsWith(QStringLiteral("LXD is not reachable (Error:")), qPrintable(title->toolTip()));
+        QVERIFY(!title->toolTip().contains(QStringLiteral("first time")));
     }
 
     void badPlanKeepsTheCurrentOne()

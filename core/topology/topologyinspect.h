@@ -1,6 +1,6 @@
 #pragma once
 
-#include "codehighlighter.h"
+#include "common/codelanguage.h"
 #include "topology/graph.h"
 #include "topology/topology.h"
 

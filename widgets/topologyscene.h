@@ -1,5 +1,6 @@
 #pragma once
 
+#include "report/report.h" // EdgeResults, edgeResultsFromRun(): the report colours its figure alike
 #include "topology/graph.h"
 
 #include <QColor>
@@ -18,16 +19,6 @@ struct Run;
 class TopologyNodeItem;
 class TopologyEdgeItem;
 class TopologyEdgeLabelItem;
-
-/// Per target ("runner" or an instance name) and address family (IPv4/IPv6 only): whether the
-/// last run's HTTP and TCP probes of that family passed there. A family that is absent is unknown.
-using EdgeResults = QMap<QString, QMap<TopoEdge::Family, bool>>;
-
-/// Reads a run's HTTP/TCP samples per target and family: a family passes on a target when every
-/// sample that ran passed, and fails when one failed, timed out or could not run. The probes'
-/// kinds and families come from `plan`; without one, from the run's own plan text, and failing
-/// that from ids ending in "-ipv4"/"-ipv6".
-EdgeResults edgeResultsFromRun(const Run &run, const Plan *plan = nullptr);
 
 /// The topology graph drawn: a rounded box per node (its kind as a coloured stripe and a tag),
 /// Graphviz's splines as Bézier edges with their labels, a red or amber badge on each node with

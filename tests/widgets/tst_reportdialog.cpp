@@ -1,0 +1,113 @@
+#include "mainwindow.h"
+#include "reportdialog.h"
+#include "results/runjson.h"
+
+#include <QAction>
+#include <QClipboard>
+#include <QFile>
+#include <QGuiApplication>
+#include <QMenuBar>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace nestscope;
+
+namespace {
+
+Result<Run> recorded(const QString &scenario)
+{
+    QFile f(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/scenarios/") + scenario + QStringLiteral(".json"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { f.errorString(), f.fileName() };
+    }
+    return runFromJson(f.readAll(), f.fileName());
+}
+
+QList<ReportDialog::Source> lab()
+{
+    return {
+        { QStringLiteral("ipv6-only"),
+            [] {
+                return recorded(QStringLiteral("ipv6-only"));
+            } },
+        { QStringLiteral("healthy"),
+            [] {
+                return recorded(QStringLiteral("healthy"));
+            } },
+        { QStringLiteral("missing"),
+            [] {
+                return recorded(QStringLiteral("no-such-scenario"));
+            } },
+    };
+}
+
+} // namespace
+
+class TestReportDialog : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void previewShowsTheReportBeforeSaving()
+    {
+        ReportDialog dialog(lab());
+        dialog.select(0, 1);
+        QVERIFY(dialog.report());
+        const Report &report = *dialog.report();
+        QVERIFY(report.verification && report.verification->fixed > 0);
+        const QString preview = dialog.previewText();
+        QVERIFY2(preview.contains(report.diagnosis->findings.constFirst().title), qPrintable(preview.left(500)));
+        QVERIFY(preview.contains(QStringLiteral("Verification")));
+        QVERIFY(preview.contains(QStringLiteral("Partly verified.")));
+
+        dialog.setFormat(ReportDialog::Format::Markdown);
+        QVERIFY(dialog.previewText().startsWith(QStringLiteral("# ")));
+        QVERIFY(dialog.previewText().contains(QStringLiteral("## Verification")));
+    }
+
+    void savesEachFormat()
+    {
+        ReportDialog dialog(lab());
+        dialog.select(0, 1);
+        QTemporaryDir dir;
+        const QList<std::pair<ReportDialog::Format, QByteArray>> formats { { ReportDialog::Format::Markdown, "# " },
+            { ReportDialog::Format::Html, "<!DOCTYPE html>" }, { ReportDialog::Format::Pdf, "%PDF-" } };
+        for (const auto &[format, start] : formats) {
+            dialog.setFormat(format);
+            const QString path = dir.filePath(QStringLiteral("report-%1").arg(int(format)));
+            QCOMPARE(dialog.saveTo(path), QString());
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QVERIFY2(f.readAll().startsWith(start), start.constData());
+        }
+        // A folder that does not exist is said before anything is rendered.
+        QVERIFY(!dialog.saveTo(dir.filePath(QStringLiteral("no/such/folder/report.pdf"))).isEmpty());
+    }
+
+    void aRunThatCannotBeReadIsSaid()
+    {
+        ReportDialog dialog(lab());
+        dialog.select(2);
+        QVERIFY(!dialog.report());
+        QVERIFY(!dialog.saveTo(QStringLiteral("/tmp/never-written.md")).isEmpty());
+        ReportDialog none({});
+        QVERIFY(!none.report());
+    }
+
+    void fileMenuOpensIt()
+    {
+        MainWindow window;
+        QAction *action = window.findChild<QAction *>(QStringLiteral("exportReportAction"));
+        QVERIFY(action);
+        QVERIFY(action->text().startsWith(QStringLiteral("Export &Report")));
+        const QMenu *file = window.menuBar()->findChildren<QMenu *>().value(0);
+        QVERIFY(file && file->actions().contains(action));
+        // The current run: none yet, so the dialog offers only the store's (none here).
+        QVERIFY(ReportDialog::sourcesFor(window.currentRun(), window.runStore()).isEmpty());
+        auto run = recorded(QStringLiteral("ipv6-only"));
+        QVERIFY(run);
+        QCOMPARE(ReportDialog::sourcesFor(*run, nullptr).size(), 1);
+    }
+};
+
+QTEST_MAIN(TestReportDialog)
+#include "tst_reportdialog.moc"

@@ -155,6 +155,9 @@ QString listText(const QStringList &items)
         + items.constLast();
 }
 
+// Above this many targets, instances with the same verdicts share a column of the symptoms.
+constexpr int kMaxColumns = 8;
+
 QString summaryOf(const Report &r)
 {
     QString text;
@@ -163,14 +166,16 @@ QString summaryOf(const Report &r)
         text = QStringLiteral("The run recorded no sample, so nothing can be said about the network yet.");
     } else if (r.run.broken == 0) {
         text = QStringLiteral("Every expectation held on %1 (%2 samples).")
-                   .arg(listText(r.matrix.targets()))
+                   .arg(r.matrix.columnCount() > 6 ? targetList(r.matrix.targets()) : listText(r.matrix.targets()))
                    .arg(r.run.samples);
     } else {
         QStringList failingTargets;
         QStringList failingProbes;
         for (const Report::Failure &f : r.failures) {
-            if (!failingTargets.contains(f.target)) {
-                failingTargets << f.target;
+            for (const QString &t : f.targets) {
+                if (!failingTargets.contains(t)) {
+                    failingTargets << t;
+                }
             }
             if (!failingProbes.contains(f.probeId)) {
                 failingProbes << f.probeId;
@@ -184,7 +189,7 @@ QString summaryOf(const Report &r)
         text = QStringLiteral("%1 of %2 samples broke an expectation, on %3 (%4).")
                    .arg(r.run.broken)
                    .arg(r.run.samples)
-                   .arg(listText(failingTargets), probes);
+                   .arg(failingTargets.size() > 6 ? targetList(failingTargets) : listText(failingTargets), probes);
     }
     if (r.run.cancelled) {
         text += QStringLiteral(" The run was cancelled before it finished, so what did not run proves nothing.");
@@ -249,6 +254,16 @@ QString summaryOf(const Report &r)
 }
 
 } // namespace
+
+QString targetList(const QStringList &targets)
+{
+    if (targets.size() <= 6) {
+        return targets.join(QStringLiteral(", "));
+    }
+    return QStringLiteral("%1, %2, %3 … %4 (%5 targets)")
+        .arg(targets.at(0), targets.at(1), targets.at(2), targets.constLast())
+        .arg(targets.size());
+}
 
 EdgeResults edgeResultsFromRun(const Run &run, const Plan *plan)
 {
@@ -428,53 +443,128 @@ Report buildReport(const ReportInput &input)
             r.differences << d;
         }
     }
+    // Columns: on a large runner, instances whose verdict is the same on every probe read as one
+    // column (a table of 238 columns informs nobody); the runner always has its own.
+    QHash<QString, QString> columnOf; // target -> its column's label
+    if (r.matrix.columnCount() > kMaxColumns) {
+        QMap<QString, QStringList> byVerdicts;
+        QStringList order;
+        for (int c = 0; c < r.matrix.columnCount(); ++c) {
+            const QString &target = r.matrix.targets().at(c);
+            QString key = target == QLatin1String("runner") ? QStringLiteral("runner") : QString();
+            if (key.isEmpty()) {
+                for (int row = 0; row < r.matrix.rowCount(); ++row) {
+                    const MatrixCell &cell = r.matrix.cell(row, c);
+                    key += cell.isEmpty()  ? (cell.skipped > 0 ? QLatin1Char('s') : QLatin1Char('-'))
+                        : cellPasses(cell) ? QLatin1Char('p')
+                        : cell.passed == 0 ? QLatin1Char('f')
+                                           : QLatin1Char('m');
+                }
+            }
+            if (!byVerdicts.contains(key)) {
+                order << key;
+            }
+            byVerdicts[key] << target;
+        }
+        for (const QString &key : std::as_const(order)) {
+            const QStringList &targets = byVerdicts[key];
+            const QString label = targets.size() == 1 ? targets.constFirst() : targetList(targets);
+            if (targets.size() > 1) {
+                r.mergedColumns.insert(label, targets);
+            }
+            for (const QString &t : targets) {
+                columnOf.insert(t, label);
+            }
+        }
+    }
+    const auto column = [&columnOf](const QString &target) {
+        return columnOf.value(target, target);
+    };
+    QStringList columns;
+    for (const QString &target : r.matrix.targets()) {
+        if (!columns.contains(column(target))) {
+            columns << column(target);
+        }
+    }
+    r.symptoms = Matrix(r.matrix.probeIds(), columns); // the run's order, not the samples'
+
     QSet<QString> seenCells;
-    QSet<QString> seenCommands;
+    QHash<QString, qsizetype> failureOf; // probe, status and message -> index in failures
+    QHash<QString, QList<Report::Command>> commandsOf;
+    QStringList commandOrder;
     QHash<QString, std::vector<double>> passLatencies; // per cell: the chart plots passing samples only
     for (const Sample &s : run.samples) {
         const QString key = s.target + QChar(0) + s.probeId;
+        Sample shown = s;
+        shown.target = column(s.target);
+        r.symptoms.add(shown);
         if (s.status == SampleStatus::Pass) {
-            passLatencies[key].push_back(s.latencyMs);
+            passLatencies[shown.target + QChar(0) + s.probeId].push_back(s.latencyMs);
         }
-        if (!seenCommands.contains(key + QChar(0) + s.command)) {
-            seenCommands.insert(key + QChar(0) + s.command);
-            if (!r.commands.contains(s.target)) {
-                r.commandTargets << s.target;
-            }
-            r.commands[s.target] << Report::Command { s.probeId, s.command, 1 };
+        if (!commandsOf.contains(s.target)) {
+            commandOrder << s.target;
+        }
+        QList<Report::Command> &commands = commandsOf[s.target];
+        const auto known = std::find_if(commands.begin(), commands.end(), [&](const Report::Command &c) {
+            return c.probeId == s.probeId && c.command == s.command;
+        });
+        if (known == commands.end()) {
+            commands << Report::Command { s.probeId, s.command, 1 };
         } else {
-            auto &list = r.commands[s.target];
-            for (auto it = list.rbegin(); it != list.rend(); ++it) {
-                if (it->probeId == s.probeId && it->command == s.command) {
-                    ++it->times;
-                    break;
-                }
-            }
+            ++known->times;
         }
         const bool holds = plan ? expectationHolds(*plan, s) : s.status == SampleStatus::Pass;
         if (holds || seenCells.contains(key)) {
             continue;
         }
         seenCells.insert(key);
-        Report::Failure f { s.probeId, s.target, s,
-            s.message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail") : s.message };
-        r.failures << f;
+        // The same failure on several targets (the same probe, verdict and message) is told once.
+        const QString why = s.message.isEmpty() ? QStringLiteral("passed, but the plan expects it to fail") : s.message;
+        const QString failureKey = s.probeId + QChar(0) + toText(s.status) + QChar(0) + why;
+        if (const auto it = failureOf.constFind(failureKey); it != failureOf.cend()) {
+            Report::Failure &f = r.failures[*it];
+            f.targets << s.target;
+            // The output shown is the first target's in the matrix's order, whatever order they ran in.
+            if (r.matrix.targets().indexOf(s.target) < r.matrix.targets().indexOf(f.sample.target)) {
+                f.sample = s;
+            }
+            continue;
+        }
+        failureOf.insert(failureKey, r.failures.size());
+        r.failures << Report::Failure { s.probeId, { s.target }, s, why };
     }
     // In the matrix's order (probe, then target), which is the order a reader scans the table in.
+    for (Report::Failure &f : r.failures) {
+        std::sort(f.targets.begin(), f.targets.end(), [&](const QString &a, const QString &b) {
+            return r.matrix.targets().indexOf(a) < r.matrix.targets().indexOf(b);
+        });
+    }
     std::stable_sort(r.failures.begin(), r.failures.end(), [&](const Report::Failure &a, const Report::Failure &b) {
         const auto ra = r.matrix.probeIds().indexOf(a.probeId);
         const auto rb = r.matrix.probeIds().indexOf(b.probeId);
         if (ra != rb) {
             return ra < rb;
         }
-        return r.matrix.targets().indexOf(a.target) < r.matrix.targets().indexOf(b.target);
+        return r.matrix.targets().indexOf(a.targets.constFirst()) < r.matrix.targets().indexOf(b.targets.constFirst());
     });
+    // The appendix: targets that ran the same commands as often are listed once.
+    for (const QString &target : std::as_const(commandOrder)) {
+        const QList<Report::Command> &commands = commandsOf.value(target);
+        const auto same = std::find_if(r.commands.begin(), r.commands.end(), [&](const Report::CommandGroup &g) {
+            return g.commands == commands;
+        });
+        if (same != r.commands.end()) {
+            same->targets << target;
+        } else {
+            r.commands << Report::CommandGroup { { target }, commands };
+        }
+    }
 
-    for (int row = 0; row < r.matrix.rowCount(); ++row) {
-        for (int c = 0; c < r.matrix.columnCount(); ++c) {
-            const QString &probe = r.matrix.probeIds().at(row);
-            const QString &target = r.matrix.targets().at(c);
-            const MatrixCell &cell = r.matrix.cell(row, c);
+    for (int row = 0; row < r.symptoms.rowCount(); ++row) {
+        for (int c = 0; c < r.symptoms.columnCount(); ++c) {
+            const QString &probe = r.symptoms.probeIds().at(row);
+            const QString &target = r.symptoms.targets().at(c);
+            const MatrixCell &cell = r.symptoms.cell(row, c);
             if (cell.isEmpty()) {
                 continue;
             }

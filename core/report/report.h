@@ -97,11 +97,12 @@ struct Report {
         QStringList instancesFailing;
     };
 
-    /// The first sample of a cell that broke its expectation, whole (as far as the run kept it).
+    /// The first sample of a cell that broke its expectation, whole (as far as the run kept it);
+    /// the other targets where the probe broke the same way (same verdict, same message) with it.
     struct Failure {
         QString probeId;
-        QString target;
-        Sample sample;
+        QStringList targets;
+        Sample sample; ///< the first target's
         QString why; ///< the message, or "passed, but the plan expects it to fail"
     };
 
@@ -126,6 +127,12 @@ struct Report {
         QString probeId;
         QString command;
         int times = 0;
+        friend bool operator==(const Command &, const Command &) = default;
+    };
+    /// Targets that ran the same commands (as often): an instance fleet is listed once.
+    struct CommandGroup {
+        QStringList targets;
+        QList<Command> commands;
     };
 
     /// One chart row: a probe on a target.
@@ -141,15 +148,18 @@ struct Report {
     QString summary;
     RunInfo run;
     Environment environment;
-    Matrix matrix;
+    Matrix matrix; ///< probes x every target
+    /// The matrix as the report shows it: with more than 8 targets, the instances whose verdict is
+    /// the same on every probe share one column, labelled by targetList() (see mergedColumns).
+    Matrix symptoms;
+    QMap<QString, QStringList> mergedColumns; ///< a shared column's label -> its targets
     QList<Difference> differences;
     QList<Failure> failures;
     std::optional<Diagnosis> diagnosis; ///< empty when the run could not be diagnosed
     QString noDiagnosisWhy;
     std::optional<Verification> verification;
-    QMap<QString, QList<Command>> commands; ///< target -> commands (targets in the run's order below)
-    QStringList commandTargets;
-    QList<ChartRow> chart;
+    QList<CommandGroup> commands; ///< in the run's order
+    QList<ChartRow> chart; ///< per probe and column of `symptoms`
 
     // The topology figure: the graph, its layout and the run's verdicts on each edge.
     TopologyGraph graph;
@@ -170,6 +180,9 @@ struct ReportInput {
 };
 
 Report buildReport(const ReportInput &input);
+
+/// "vm1, vm2" for up to six targets, else "vm0001, vm0002, vm0003 … vm0238 (238 targets)".
+QString targetList(const QStringList &targets);
 
 /// The report as GitHub-flavoured Markdown: tables with escaped pipes, long outputs folded in
 /// <details>, nothing cut in the middle of a message. No figures (GitHub cannot show inline SVG).

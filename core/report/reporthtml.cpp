@@ -3,6 +3,7 @@
 // (every element closed, only the five XML entities), so a strict XML parser reads it.
 #include "report.h"
 
+#include <QRegularExpression>
 #include <QStringList>
 
 #include <algorithm>
@@ -332,7 +333,10 @@ void HtmlWriter::write()
                               "th{background-color:#eeeeee;} .caption{color:#555555;}</style>\n");
     }
     out += QStringLiteral("</head>\n<body>\n");
-    out += QStringLiteral("<h1>%1</h1>\n<p class=\"summary\">%2</p>\n").arg(esc(r.title), esc(r.summary));
+    // The summary marks commands as Markdown code (`...`); here they become <code>.
+    static const QRegularExpression code(QStringLiteral("`([^`]+)`"));
+    out += QStringLiteral("<h1>%1</h1>\n<p class=\"summary\">%2</p>\n")
+               .arg(esc(r.title), esc(r.summary).replace(code, QStringLiteral("<code>\\1</code>")));
     out += QStringLiteral("<p class=\"meta\">Run: %1.").arg(runLine(r.run));
     if (r.verification) {
         out += QStringLiteral("<br/>Later run: %1.").arg(runLine(r.verification->later));
@@ -395,7 +399,7 @@ void HtmlWriter::write()
 
     // Symptoms.
     out += QStringLiteral("<h2 id=\"symptoms\">Symptoms</h2>\n");
-    const Matrix &m = r.matrix;
+    const Matrix &m = r.symptoms;
     if (m.rowCount() == 0) {
         out += QStringLiteral("<p>The run has no samples.</p>\n");
     } else {
@@ -412,6 +416,10 @@ void HtmlWriter::write()
             out += QStringLiteral("</tr>\n");
         }
         out += QStringLiteral("</tbody></table>\n");
+        for (auto it = r.mergedColumns.cbegin(); it != r.mergedColumns.cend(); ++it) {
+            folded(it.key() + QStringLiteral(": the same verdicts on every probe"),
+                QStringLiteral("<p>%1</p>").arg(esc(it.value().join(QStringLiteral(", ")))));
+        }
         figure(QStringLiteral("success"), successChartSvg(r),
             QStringLiteral("Success per probe and target: the share of the samples that ran and passed."));
         figure(QStringLiteral("latency"), latencyChartSvg(r),
@@ -422,9 +430,9 @@ void HtmlWriter::write()
         out += QStringLiteral("<h3>Where the runner and the instances differ</h3>\n<ul>\n");
         for (const Report::Difference &d : r.differences) {
             out += d.runnerPassed ? QStringLiteral("<li><code>%1</code> passes on the runner, fails on %2</li>\n")
-                                        .arg(esc(d.probeId), esc(d.instancesFailing.join(QStringLiteral(", "))))
+                                        .arg(esc(d.probeId), esc(targetList(d.instancesFailing)))
                                   : QStringLiteral("<li><code>%1</code> fails on the runner, passes on %2</li>\n")
-                                        .arg(esc(d.probeId), esc(d.instancesPassing.join(QStringLiteral(", "))));
+                                        .arg(esc(d.probeId), esc(targetList(d.instancesPassing)));
         }
         out += QStringLiteral("</ul>\n");
     }
@@ -432,12 +440,15 @@ void HtmlWriter::write()
         out += QStringLiteral("<h3>What did not go as expected</h3>\n<p>The first sample of each cell that broke its "
                               "expectation, with its command and output.</p>\n");
         for (const Report::Failure &f : r.failures) {
-            out += QStringLiteral("<p><b>%1</b> on <b>%2</b> (repetition %3): %4 after %5, exit code %6 — %7</p>\n")
-                       .arg(esc(f.probeId), esc(f.target))
+            out += QStringLiteral("<p><b>%1</b> on <b>%2</b> (repetition %3): %4 after %5, exit code %6 — %7%8</p>\n")
+                       .arg(esc(f.probeId), esc(targetList(f.targets)))
                        .arg(f.sample.repetition + 1)
                        .arg(esc(toText(f.sample.status)), ms(f.sample.latencyMs))
                        .arg(f.sample.exitCode)
-                       .arg(esc(f.why));
+                       .arg(esc(f.why),
+                           f.targets.size() > 1
+                               ? QStringLiteral(" (the output below is %1's)").arg(esc(f.targets.constFirst()))
+                               : QString());
             QString body = QStringLiteral("$ %1\n").arg(f.sample.command);
             for (const auto &[part, truncated, name] :
                 { std::tuple { f.sample.stdOut, f.sample.stdOutTruncated, "stdout" },
@@ -462,7 +473,9 @@ void HtmlWriter::write()
     if (!r.diagnosis) {
         out += QStringLiteral("<p>No diagnosis: %1.</p>\n").arg(esc(r.noDiagnosisWhy));
     } else if (r.diagnosis->findings.isEmpty()) {
-        out += QStringLiteral("<p>No findings yet. %1</p>\n").arg(esc(r.diagnosis->summary));
+        out += (r.diagnosis->isHealthy() ? QStringLiteral("<p>No finding: %1</p>\n")
+                                         : QStringLiteral("<p>No findings yet. %1</p>\n"))
+                   .arg(esc(r.diagnosis->summary));
     } else {
         findings();
     }
@@ -534,15 +547,19 @@ void HtmlWriter::write()
 
     // Appendix.
     out += QStringLiteral("<h2 id=\"appendix\">Appendix: every command that ran</h2>\n");
-    for (const QString &target : r.commandTargets) {
-        const QList<Report::Command> &commands = r.commands.value(target);
+    for (const Report::CommandGroup &group : r.commands) {
         QString text;
-        for (const Report::Command &c : commands) {
+        for (const Report::Command &c : group.commands) {
             text
                 += QStringLiteral("# %1%2\n%3\n")
                        .arg(c.probeId, c.times > 1 ? QStringLiteral(" (%1 times)").arg(c.times) : QString(), c.command);
         }
-        folded(QStringLiteral("%1: %2 commands").arg(target).arg(commands.size()), preText(text));
+        folded(
+            QStringLiteral("%1: %2 commands").arg(targetList(group.targets)).arg(group.commands.size()), preText(text));
+        if (group.targets.size() > 6) {
+            out += QStringLiteral("<p>The same commands ran on: %1.</p>\n")
+                       .arg(esc(group.targets.join(QStringLiteral(", "))));
+        }
     }
     out += QStringLiteral("<p class=\"meta\">Written by Nestscope %1.</p>\n</body>\n</html>\n")
                .arg(QStringLiteral(NESTSCOPE_VERSION));

@@ -136,7 +136,7 @@ QByteArray reportToMarkdown(const Report &r)
 
     // Symptoms.
     out += QStringLiteral("## Symptoms\n\n");
-    const Matrix &m = r.matrix;
+    const Matrix &m = r.symptoms;
     if (m.rowCount() == 0) {
         out += QStringLiteral("The run has no samples.\n\n");
     } else {
@@ -158,13 +158,18 @@ QByteArray reportToMarkdown(const Report &r)
         }
         out += QLatin1Char('\n');
     }
+    for (auto it = r.mergedColumns.cbegin(); it != r.mergedColumns.cend(); ++it) {
+        out += QStringLiteral(
+            "<details><summary>%1: the same verdicts on every probe</summary>\n\n%2\n\n</details>\n\n")
+                   .arg(it.key(), it.value().join(QStringLiteral(", ")));
+    }
     if (!r.differences.isEmpty()) {
         out += QStringLiteral("### Where the runner and the instances differ\n\n");
         for (const Report::Difference &d : r.differences) {
             out += d.runnerPassed ? QStringLiteral("- `%1` passes on the runner, fails on %2\n")
-                                        .arg(d.probeId, d.instancesFailing.join(QStringLiteral(", ")))
+                                        .arg(d.probeId, targetList(d.instancesFailing))
                                   : QStringLiteral("- `%1` fails on the runner, passes on %2\n")
-                                        .arg(d.probeId, d.instancesPassing.join(QStringLiteral(", ")));
+                                        .arg(d.probeId, targetList(d.instancesPassing));
         }
         out += QLatin1Char('\n');
     }
@@ -173,12 +178,15 @@ QByteArray reportToMarkdown(const Report &r)
         out += QStringLiteral(
             "The first sample of each cell that broke its expectation, with its command and output.\n\n");
         for (const Report::Failure &f : r.failures) {
-            out += QStringLiteral("**%1** on **%2** (repetition %3): %4 after %5, exit code %6 — %7\n\n")
-                       .arg(f.probeId, f.target)
+            out += QStringLiteral("**%1** on **%2** (repetition %3): %4 after %5, exit code %6 — %7%8\n\n")
+                       .arg(f.probeId, targetList(f.targets))
                        .arg(f.sample.repetition + 1)
                        .arg(toText(f.sample.status), ms(f.sample.latencyMs))
                        .arg(f.sample.exitCode)
-                       .arg(f.why);
+                       .arg(f.why,
+                           f.targets.size() > 1
+                               ? QStringLiteral(" (the output below is %1's)").arg(f.targets.constFirst())
+                               : QString());
             out += rawBlock(outputText(f.sample)) + QLatin1Char('\n');
         }
     }
@@ -188,7 +196,9 @@ QByteArray reportToMarkdown(const Report &r)
     if (!r.diagnosis) {
         out += QStringLiteral("No diagnosis: %1.\n\n").arg(r.noDiagnosisWhy);
     } else if (r.diagnosis->findings.isEmpty()) {
-        out += QStringLiteral("No findings yet. %1\n\n").arg(r.diagnosis->summary);
+        out += (r.diagnosis->isHealthy() ? QStringLiteral("No finding: %1\n\n")
+                                         : QStringLiteral("No findings yet. %1\n\n"))
+                   .arg(r.diagnosis->summary);
     } else {
         out += findingsToMarkdown(*r.diagnosis, 3);
     }
@@ -253,18 +263,20 @@ QByteArray reportToMarkdown(const Report &r)
 
     // Appendix.
     out += QStringLiteral("## Appendix: every command that ran\n\n");
-    for (const QString &target : r.commandTargets) {
-        const QList<Report::Command> &commands = r.commands.value(target);
+    for (const Report::CommandGroup &group : r.commands) {
         QString text;
-        for (const Report::Command &c : commands) {
+        for (const Report::Command &c : group.commands) {
             text
                 += QStringLiteral("# %1%2\n%3\n")
                        .arg(c.probeId, c.times > 1 ? QStringLiteral(" (%1 times)").arg(c.times) : QString(), c.command);
         }
         out += QStringLiteral("<details><summary>%1: %2 commands</summary>\n\n%3\n</details>\n\n")
-                   .arg(target)
-                   .arg(commands.size())
+                   .arg(targetList(group.targets))
+                   .arg(group.commands.size())
                    .arg(fenced(text, QStringLiteral("sh")));
+        if (group.targets.size() > 6) {
+            out += QStringLiteral("The same commands ran on: %1.\n\n").arg(group.targets.join(QStringLiteral(", ")));
+        }
     }
     return out.toUtf8();
 }

@@ -371,6 +371,61 @@ private Q_SLOTS:
         QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     }
 
+    void aFleetOfInstancesReadsAsOneColumn()
+    {
+        // A runner with 12 instances: 11 fail the same way, one passes. The symptoms show three
+        // columns, the failure is told once for the 11, and the appendix lists their commands once.
+        QList<Sample> samples { sample(QStringLiteral("http-ipv4"), SampleStatus::Pass) };
+        QStringList fleet;
+        for (int i = 1; i <= 12; ++i) {
+            Sample s = sample(QStringLiteral("http-ipv4"), i == 7 ? SampleStatus::Pass : SampleStatus::Fail, {},
+                i == 7 ? QString() : QStringLiteral("connection refused"));
+            s.target = QStringLiteral("vm%1").arg(i, 2, 10, QLatin1Char('0'));
+            if (i != 7) {
+                fleet << s.target;
+            }
+            samples << s;
+        }
+        Run run = makeRun(samples);
+        run.targets = { QStringLiteral("runner") };
+        for (const Sample &s : samples.mid(1)) {
+            run.targets << s.target;
+        }
+        ReportInput input;
+        input.run = &run;
+        input.withFigure = false;
+        const Report report = buildReport(input);
+        QCOMPARE(report.matrix.columnCount(), 13);
+        const QString fleetLabel = targetList(fleet);
+        QCOMPARE(fleetLabel, QStringLiteral("vm01, vm02, vm03 … vm12 (11 targets)"));
+        QCOMPARE(
+            report.symptoms.targets(), (QStringList { QStringLiteral("runner"), fleetLabel, QStringLiteral("vm07") }));
+        QCOMPARE(report.mergedColumns.value(fleetLabel), fleet);
+        QCOMPARE(report.symptoms.cell(0, 1).total, 11);
+        QCOMPARE(report.failures.size(), 1);
+        QCOMPARE(report.failures.constFirst().targets, fleet);
+        QCOMPARE(report.commands.size(), 1); // every target ran the same command once
+        QCOMPARE(report.commands.constFirst().targets.size(), 13);
+        const QString md = QString::fromUtf8(reportToMarkdown(report));
+        QVERIFY2(md.contains(QStringLiteral("| probe | runner | vm01, vm02, vm03 … vm12 (11 targets) | vm07 |")),
+            qPrintable(md));
+        QVERIFY(md.contains(fleet.join(QStringLiteral(", ")))); // every name is still in the report
+    }
+
+    void reportOfAHealthyRunSaysSo()
+    {
+        const Run healthy = loadRecorded(QStringLiteral("healthy"));
+        ReportInput input;
+        input.run = &healthy;
+        input.withFigure = false;
+        const Report report = buildReport(input);
+        QVERIFY(report.diagnosis && report.diagnosis->isHealthy());
+        const QString md = QString::fromUtf8(reportToMarkdown(report));
+        QVERIFY2(md.contains(QStringLiteral("## Findings\n\nNo finding: ")), qPrintable(md.left(3000)));
+        QVERIFY(!md.contains(QStringLiteral("## The fix")));
+        QVERIFY(md.contains(QStringLiteral("No later run was given.")));
+    }
+
     void reportHtmlIsStrictSelfContainedAndHoldsTheGraph()
     {
         const Report report = ipv6OnlyToHealthy(true);
@@ -429,6 +484,8 @@ private Q_SLOTS:
         QVERIFY(!style.contains(QLatin1String("@import")));
         QVERIFY(style.contains(QLatin1String("@media (prefers-color-scheme: dark)")));
         QVERIFY(style.contains(QLatin1String("@media print")));
+        // The summary's command is code, not Markdown backticks.
+        QVERIFY(html.contains("<code>lxc network set lxdbr0 ipv4.address auto</code>"));
         QCOMPARE(svgs, 3); // the topology, success and latency
         QCOMPARE(topologyPaths, int(report.graph.edges.size()));
         // ipv6-only: the instances' IPv4 HTTP fails, so their links are drawn red.

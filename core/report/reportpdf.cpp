@@ -86,27 +86,29 @@ QByteArray reportToPdf(const Report &report, QString *error)
         const qreal textWidthCss = writer.width() * cssPerDevice;
         const qreal footerHeight = writer.resolution() * 0.35; // about 9 mm
         const qreal bodyHeight = writer.height() - footerHeight;
-        for (const QString &figure :
-            { QStringLiteral("topology"), QStringLiteral("latency"), QStringLiteral("success") }) {
-            const QImage image = reportFigureImage(report, figure, 3.0);
-            if (!image.isNull()) {
-                doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("figure:") + figure), image);
-            }
-        }
         QString html = QString::fromUtf8(reportToHtml(report, HtmlFlavour::TextDocument));
-        // Each <img src="figure:NAME"/> gets its size: the figure's, shrunk to the text width and
-        // to most of a page's height.
+        // Each figure is shown at its own size, shrunk to the text width and to most of a page's
+        // height, and drawn for that size at the writer's resolution: a figure of a large runner
+        // drawn at its full size would cost seconds and megabytes for pixels nobody sees.
         for (const QString &figure :
             { QStringLiteral("topology"), QStringLiteral("latency"), QStringLiteral("success") }) {
-            const QImage image
-                = doc.resource(QTextDocument::ImageResource, QUrl(QStringLiteral("figure:") + figure)).value<QImage>();
-            if (image.isNull()) {
+            const QByteArray svg = figureSvg(report, figure);
+            QSvgRenderer renderer(svg);
+            const QSizeF natural = renderer.viewBoxF().size(); // SVG units as CSS pixels
+            if (svg.isEmpty() || !renderer.isValid() || natural.isEmpty()) {
                 continue;
             }
-            const qreal natural = image.width() / 3.0; // SVG units as CSS pixels
-            const qreal aspect = qreal(image.height()) / image.width();
-            qreal w = std::min(natural, textWidthCss);
-            w = std::min(w, bodyHeight * cssPerDevice * 0.85 / aspect);
+            const qreal aspect = natural.height() / natural.width();
+            const qreal w = std::min({ natural.width(), textWidthCss, bodyHeight * cssPerDevice * 0.85 / aspect });
+            const QSize pixels = (QSizeF(w, w * aspect) / cssPerDevice).toSize().expandedTo(QSize(1, 1));
+            QImage image(pixels, QImage::Format_RGB32);
+            image.fill(Qt::white);
+            QPainter painter(&image);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setRenderHint(QPainter::TextAntialiasing);
+            renderer.render(&painter, QRectF(QPointF(0, 0), QSizeF(pixels)));
+            painter.end();
+            doc.addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("figure:") + figure), image);
             html.replace(QStringLiteral("<img src=\"figure:%1\"/>").arg(figure),
                 QStringLiteral("<img src=\"figure:%1\" width=\"%2\" height=\"%3\"/>")
                     .arg(figure)

@@ -175,7 +175,12 @@ void ReportDialog::updatePreview()
     // The HTML and the PDF as QTextDocument lays them out: the PDF is made from exactly this.
     QTextDocument *doc = m_preview->document();
     for (const QString &figure : { QStringLiteral("topology"), QStringLiteral("latency"), QStringLiteral("success") }) {
-        const QImage image = reportFigureImage(*m_report, figure, 1.0);
+        QImage image = reportFigureImage(*m_report, figure, 1.0);
+        // As on paper, a figure is at most as wide as the text.
+        const int width = std::max(200, m_preview->viewport()->width() - 40);
+        if (image.width() > width) {
+            image = image.scaledToWidth(width, Qt::SmoothTransformation);
+        }
         if (!image.isNull()) {
             doc->addResource(QTextDocument::ImageResource, QUrl(QStringLiteral("figure:") + figure), image);
         }

@@ -195,11 +195,18 @@ struct HtmlWriter {
     }
     void table(const QStringList &headers, const QList<QStringList> &rows)
     {
-        out += QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><thead><tr>");
-        for (const QString &h : headers) {
-            out += QStringLiteral("<th>%1</th>").arg(esc(h));
+        out += QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\">");
+        // A table of names and values (the environment) has no header row to show.
+        if (std::any_of(headers.cbegin(), headers.cend(), [](const QString &h) {
+                return !h.isEmpty();
+            })) {
+            out += QStringLiteral("<thead><tr>");
+            for (const QString &h : headers) {
+                out += QStringLiteral("<th>%1</th>").arg(esc(h));
+            }
+            out += QStringLiteral("</tr></thead>");
         }
-        out += QStringLiteral("</tr></thead><tbody>\n");
+        out += QStringLiteral("<tbody>\n");
         for (const QStringList &row : rows) {
             out += QStringLiteral("<tr>");
             for (const QString &cell : row) {

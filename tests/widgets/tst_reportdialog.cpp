@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "reportdialog.h"
 #include "results/runjson.h"
+#include "topologyscene.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -91,6 +92,52 @@ private Q_SLOTS:
         QVERIFY(!dialog.saveTo(QStringLiteral("/tmp/never-written.md")).isEmpty());
         ReportDialog none({});
         QVERIFY(!none.report());
+    }
+
+    void reportFigureColoursEdgesAsTheTopologyViewDoes()
+    {
+        // The report's figure (core) and the Topology page (widgets) read a run's verdicts per edge
+        // alike: same graph, same run, same colour on every edge.
+        for (const QString &scenario :
+            { QStringLiteral("ipv6-only"), QStringLiteral("forward-drop"), QStringLiteral("healthy") }) {
+            auto run = recorded(scenario);
+            QVERIFY(run);
+            ReportInput input;
+            input.run = &*run;
+            const Report report = buildReport(input);
+            QVERIFY(report.hasFigure());
+            TopologyScene scene;
+            scene.setGraph(report.graph, report.layout);
+            scene.setEdgeResults(edgeResultsFromRun(*run));
+            QCOMPARE(scene.edgeCount(), int(report.edges.size()));
+            int coloured = 0;
+            for (int i = 0; i < scene.edgeCount(); ++i) {
+                QColor expected = TopologyScene::unknownColor();
+                switch (report.edges.at(i).look) {
+                case EdgeVerdict::Look::Pass:
+                    expected = TopologyScene::passColor();
+                    break;
+                case EdgeVerdict::Look::Fail:
+                    expected = TopologyScene::failColor();
+                    break;
+                case EdgeVerdict::Look::Mixed:
+                    expected = TopologyScene::warningColor();
+                    break;
+                case EdgeVerdict::Look::Plain:
+                    expected = TopologyScene::plainEdgeColor();
+                    break;
+                case EdgeVerdict::Look::Unknown:
+                    break;
+                }
+                coloured += expected != TopologyScene::unknownColor();
+                QVERIFY2(scene.edgeColor(i) == expected,
+                    qPrintable(QStringLiteral("%1: edge %2 (%3 -> %4)")
+                                   .arg(scenario)
+                                   .arg(i)
+                                   .arg(report.graph.edges.at(i).from, report.graph.edges.at(i).to)));
+            }
+            QVERIFY2(coloured > 0, qPrintable(scenario));
+        }
     }
 
     void fileMenuOpensIt()

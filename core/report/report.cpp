@@ -2,6 +2,7 @@
 
 #include "plan/probes.h"
 #include "topology/layout.h"
+#include "topology/problems.h"
 #include "topology/topologyjson.h"
 
 #include <QHash>
@@ -129,6 +130,10 @@ Report::Environment environmentOf(const Topology &t)
         }
         env.bridges << b;
     }
+    env.problems = findProblems(t);
+    std::stable_sort(env.problems.begin(), env.problems.end(), [](const TopoProblem &a, const TopoProblem &b) {
+        return a.severity == TopoProblem::Severity::Error && b.severity != TopoProblem::Severity::Error;
+    });
     for (const TopoInstance &i : t.instances) {
         Report::Instance inst;
         inst.name = i.name;

@@ -87,6 +87,7 @@ struct Report {
         QString defaultRoutes; ///< "IPv4 via 10.0.2.2 dev eth0; IPv6 none"
         QList<Bridge> bridges;
         QList<Instance> instances;
+        QList<TopoProblem> problems; ///< what the topology alone shows (findProblems()), errors first
     };
 
     /// A probe whose verdict on the runner differs from one on an instance.

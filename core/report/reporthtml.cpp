@@ -3,6 +3,7 @@
 // (every element closed, only the five XML entities), so a strict XML parser reads it.
 #include "report.h"
 
+#include <QHash>
 #include <QRegularExpression>
 #include <QStringList>
 
@@ -396,6 +397,17 @@ void HtmlWriter::write()
                 rows);
         }
     }
+    if (!env.problems.isEmpty()) {
+        out += QStringLiteral("<p>What the topology alone shows:</p>\n<ul>\n");
+        for (const TopoProblem &p : env.problems) {
+            const bool isError = p.severity == TopoProblem::Severity::Error;
+            out += QStringLiteral("<li><font color=\"%1\">%2</font> <b>%3</b> (<code>%4</code>): %5</li>\n")
+                       .arg(QLatin1String(isError ? kFail : kMixed),
+                           isError ? QStringLiteral("✘") : QStringLiteral("⚠"), esc(p.title), esc(p.nodeId),
+                           esc(p.why));
+        }
+        out += QStringLiteral("</ul>\n");
+    }
     if (r.hasFigure()) {
         figure(QStringLiteral("topology"), topologyFigureSvg(r),
             r.edges.isEmpty() || r.edges.constFirst().look == EdgeVerdict::Look::Plain
@@ -635,6 +647,11 @@ QByteArray topologyFigureSvg(const Report &r)
                      .arg(x(c.x()), y(c.y() + 3), edgeColour(v.look), esc(e.label));
         }
     }
+    // Problems about a node the graph lacks are drawn on the runner, as the Topology page does.
+    QHash<QString, QList<TopoProblem>> problemsOn;
+    for (const TopoProblem &p : r.graph.problems) {
+        problemsOn[r.graph.node(p.nodeId) ? p.nodeId : QStringLiteral("runner")] << p;
+    }
     for (const TopoNode &n : r.graph.nodes) {
         const auto it = r.layout.nodes.constFind(n.id);
         if (it == r.layout.nodes.cend()) {
@@ -655,6 +672,21 @@ QByteArray topologyFigureSvg(const Report &r)
             line += 13;
             s += QStringLiteral("<text class=\"d\" x=\"%1\" y=\"%2\" font-size=\"9\" fill=\"#59636e\">%3</text>")
                      .arg(x(box.left() + 9), y(line), esc(detail));
+        }
+        if (const auto problems = problemsOn.value(n.id); !problems.isEmpty()) {
+            // A badge as on the Topology page: red for an error, amber for a warning, titles on hover.
+            const bool isError = std::any_of(problems.cbegin(), problems.cend(), [](const TopoProblem &p) {
+                return p.severity == TopoProblem::Severity::Error;
+            });
+            QStringList titles;
+            for (const TopoProblem &p : problems) {
+                titles << p.title;
+            }
+            s += QStringLiteral("<g><title>%1</title><circle cx=\"%2\" cy=\"%3\" r=\"7\" fill=\"%4\"/>"
+                                "<text x=\"%2\" y=\"%5\" font-size=\"10\" font-weight=\"bold\" "
+                                "text-anchor=\"middle\" fill=\"#ffffff\">!</text></g>")
+                     .arg(esc(titles.join(QStringLiteral("; "))), x(box.right() - 2), y(box.top() + 2),
+                         QLatin1String(isError ? kFail : kMixed), y(box.top() + 5.5));
         }
         s += QStringLiteral("</g>");
     }

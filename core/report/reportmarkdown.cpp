@@ -132,6 +132,16 @@ QByteArray reportToMarkdown(const Report &r)
             }
             out += QLatin1Char('\n');
         }
+        if (!env.problems.isEmpty()) {
+            out += QStringLiteral("What the topology alone shows:\n\n");
+            for (const TopoProblem &p : env.problems) {
+                out += QStringLiteral("- %1 **%2** (`%3`): %4\n")
+                           .arg(p.severity == TopoProblem::Severity::Error ? QStringLiteral("❌")
+                                                                           : QStringLiteral("⚠️"),
+                               p.title, p.nodeId, p.why);
+            }
+            out += QLatin1Char('\n');
+        }
     }
 
     // Symptoms.

@@ -535,7 +535,7 @@ private Q_SLOTS:
         QVERIFY2(dark > 200, "the first page is blank");
     }
 
-    void pdfNeedsNoDisplayButSaysWhenItCannotBeMade()
+    void figuresAreImagesOfTheirSvg()
     {
         // The figures are images of the SVG the HTML inlines: a figure exists, has the graph's size.
         const Report report = ipv6OnlyToHealthy(true);

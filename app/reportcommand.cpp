@@ -160,6 +160,12 @@ int reportCommand(const QStringList &arguments)
                     << "; the report has no environment, figure or diagnosis\n";
     }
 
+    if (report.verification) {
+        for (const QString &caveat : report.verification->caveats) {
+            errStream() << "nestscope report: note: " << terminalSafe(caveat) << "\n";
+        }
+    }
+
     bool written = true;
     const auto write = [&](const QCommandLineOption &opt, const QByteArray &bytes) {
         const QString path = parser.value(opt);

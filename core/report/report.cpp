@@ -610,6 +610,22 @@ Report buildReport(const ReportInput &input)
                 }
             }
         }
+        if (v.later.host != r.run.host) {
+            v.caveats << QStringLiteral("The later run is from another runner (%1, this one from %2): the cells "
+                                        "compare different machines.")
+                             .arg(v.later.host, r.run.host);
+        }
+        if (v.later.planName != r.run.planName) {
+            v.caveats << QStringLiteral("The later run ran another plan (%1, this one %2): only the probes both "
+                                        "have compare.")
+                             .arg(v.later.planName, r.run.planName);
+        }
+        if (v.later.startedAt.isValid() && r.run.startedAt.isValid() && v.later.startedAt < r.run.startedAt) {
+            v.caveats << QStringLiteral("The later run started before this one (%1 against %2): check that the two "
+                                        "runs are given in the right order.")
+                             .arg(v.later.startedAt.toUTC().toString(Qt::ISODate),
+                                 r.run.startedAt.toUTC().toString(Qt::ISODate));
+        }
         v.fixed = v.comparison.count(CellChange::Fixed);
         v.broke = v.comparison.count(CellChange::Broke);
         if (input.laterDiagnosis) {

@@ -116,6 +116,9 @@ struct Report {
         int fixed = 0;
         int broke = 0;
         std::optional<Diagnosis> laterDiagnosis;
+        /// What makes the comparison doubtful, in words: another runner or plan, or a "later" run
+        /// that started before the run (two files given in the wrong order). Empty when none.
+        QStringList caveats;
         /// Verified: cells were fixed, none broke and none still fails. Partly: fixed, none broke,
         /// but some fail in both runs (often a probe the fix was not about). Otherwise not verified.
         enum class Outcome { Verified, Partly, NotVerified };

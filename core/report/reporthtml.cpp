@@ -532,6 +532,9 @@ void HtmlWriter::write()
                            : v.outcome == Report::Verification::Outcome::Partly ? QStringLiteral("Partly verified.")
                                                                                 : QStringLiteral("Not verified."),
                        esc(v.comparison.summary()));
+        for (const QString &caveat : v.caveats) {
+            out += QStringLiteral("<p><b>Note:</b> %1</p>\n").arg(esc(caveat));
+        }
         out += QStringLiteral("<p>%1 fixed · %2 broke · %3 still failing · %4 slower · %5 faster</p>\n")
                    .arg(v.fixed)
                    .arg(v.broke)

@@ -244,6 +244,9 @@ QByteArray reportToMarkdown(const Report &r)
                            : v.outcome == Report::Verification::Outcome::Partly ? QStringLiteral("**Partly verified.**")
                                                                                 : QStringLiteral("**Not verified.**"),
                        v.comparison.summary());
+        for (const QString &caveat : v.caveats) {
+            out += QStringLiteral("> **Note:** %1\n\n").arg(caveat);
+        }
         out += QStringLiteral("%1 fixed · %2 broke · %3 still failing · %4 slower · %5 faster\n\n")
                    .arg(v.fixed)
                    .arg(v.broke)

@@ -9,6 +9,7 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGuiApplication>
 #include <QLabel>
 #include <QMessageBox>
@@ -16,6 +17,7 @@
 #include <QTextBrowser>
 #include <QUrl>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
@@ -123,6 +125,8 @@ ReportDialog::Format ReportDialog::format() const
 void ReportDialog::rebuild()
 {
     m_report.reset();
+    m_building = false;
+    ++m_generation; // a report still being built for the previous choice is not shown
     const int runIndex = m_run->currentIndex();
     const int laterIndex = m_later->currentIndex() - 1;
     if (runIndex < 0 || runIndex >= m_sources.size()) {
@@ -153,11 +157,28 @@ void ReportDialog::rebuild()
                 ? tr("The later run is the run itself: pick the run made after the fix to verify it.")
                 : QString());
     }
-    ReportInput input;
-    input.run = &*run;
-    input.later = later ? &*later : nullptr;
-    m_report = buildReport(input);
+    // The diagnosis and the Graphviz layout of a large runner take a while: off the GUI thread. A
+    // result that a newer choice has overtaken is dropped.
+    const int generation = ++m_generation;
+    m_building = true;
     updatePreview();
+    auto *watcher = new QFutureWatcher<Report>(this);
+    connect(watcher, &QFutureWatcher<Report>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_generation) {
+            return;
+        }
+        m_building = false;
+        m_report = watcher->result();
+        updatePreview();
+        Q_EMIT reportReady();
+    });
+    watcher->setFuture(QtConcurrent::run([run = std::move(run).value(), later = std::move(later)] {
+        ReportInput input;
+        input.run = &run;
+        input.later = later ? &*later : nullptr;
+        return buildReport(input);
+    }));
 }
 
 void ReportDialog::updatePreview()
@@ -165,7 +186,11 @@ void ReportDialog::updatePreview()
     m_save->setEnabled(m_report.has_value());
     m_copy->setEnabled(m_report.has_value());
     if (!m_report) {
-        m_preview->clear();
+        if (m_building) {
+            m_preview->setPlainText(tr("Preparing the report…"));
+        } else {
+            m_preview->clear();
+        }
         return;
     }
     if (format() == Format::Markdown) {

@@ -37,7 +37,8 @@ public:
     static QList<Source> sourcesFor(const Run &current, const RunStore *store);
     ~ReportDialog() override;
 
-    /// Picks the run (index into the sources) and the later run (-1: none).
+    /// Picks the run (index into the sources) and the later run (-1: none). The report is built
+    /// on a worker thread; reportReady() says when report() has it.
     void select(int run, int later = -1);
     void setFormat(Format format);
     Format format() const;
@@ -49,6 +50,9 @@ public:
     QString saveTo(const QString &path) const;
     /// The bytes saveTo() writes.
     QByteArray rendered() const;
+
+Q_SIGNALS:
+    void reportReady();
 
 private:
     void rebuild();
@@ -65,6 +69,8 @@ private:
     QPushButton *m_save = nullptr;
     QPushButton *m_copy = nullptr;
     std::optional<Report> m_report;
+    bool m_building = false;
+    int m_generation = 0;
 };
 
 } // namespace nestscope

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QMenuBar>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -51,7 +52,11 @@ private Q_SLOTS:
     void previewShowsTheReportBeforeSaving()
     {
         ReportDialog dialog(lab());
+        QSignalSpy ready(&dialog, &ReportDialog::reportReady);
         dialog.select(0, 1);
+        QVERIFY(!dialog.report()); // built on a worker thread
+        QVERIFY(dialog.previewText().startsWith(QStringLiteral("Preparing the report")));
+        QVERIFY(ready.wait(30000));
         QVERIFY(dialog.report());
         const Report &report = *dialog.report();
         QVERIFY(report.verification && report.verification->fixed > 0);
@@ -68,7 +73,9 @@ private Q_SLOTS:
     void savesEachFormat()
     {
         ReportDialog dialog(lab());
+        QSignalSpy ready(&dialog, &ReportDialog::reportReady);
         dialog.select(0, 1);
+        QVERIFY(ready.wait(30000));
         QTemporaryDir dir;
         const QList<std::pair<ReportDialog::Format, QByteArray>> formats { { ReportDialog::Format::Markdown, "# " },
             { ReportDialog::Format::Html, "<!DOCTYPE html>" }, { ReportDialog::Format::Pdf, "%PDF-" } };
@@ -87,9 +94,19 @@ private Q_SLOTS:
     void aRunThatCannotBeReadIsSaid()
     {
         ReportDialog dialog(lab());
+        QSignalSpy ready(&dialog, &ReportDialog::reportReady);
         dialog.select(2);
         QVERIFY(!dialog.report());
-        QVERIFY(!dialog.saveTo(QStringLiteral("/tmp/never-written.md")).isEmpty());
+        QVERIFY(dialog.previewText().isEmpty());
+        QTemporaryDir dir;
+        QVERIFY(!dialog.saveTo(dir.filePath(QStringLiteral("never-written.md"))).isEmpty());
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("never-written.md"))));
+        // A newer choice wins over one still being built: only its report arrives.
+        dialog.select(0);
+        dialog.select(1);
+        QVERIFY(ready.wait(30000));
+        QVERIFY(dialog.report());
+        QCOMPARE(dialog.report()->run.startedAt, recorded(QStringLiteral("healthy"))->startedAt);
         ReportDialog none({});
         QVERIFY(!none.report());
     }

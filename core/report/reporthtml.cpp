@@ -258,7 +258,7 @@ QString css()
         ".confidence{font-weight:bold}\n"
         "@media print{:root{--bg:#ffffff;--fg:#000000;--muted:#444444;--border:#999999;--code:#ffffff;"
         "--node:#ffffff;--nodetext:#000000}body{max-width:none;padding:0;font-size:11pt}"
-        "h2{break-after:avoid}pre,table,.figure{break-inside:avoid}summary{display:none}"
+        "h2{break-after:avoid}pre,table,.figure{break-inside:avoid}"
         "a{color:inherit;text-decoration:none}}\n");
 }
 

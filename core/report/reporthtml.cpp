@@ -46,6 +46,14 @@ QString esc(const QString &text)
     return out;
 }
 
+/// Prose from the diagnosis and the topology rules marks commands as Markdown code (`...`): escaped
+/// for XML, with those spans as <code>.
+QString inl(const QString &text)
+{
+    static const QRegularExpression code(QStringLiteral("`([^`]+)`"));
+    return esc(text).replace(code, QStringLiteral("<code>\\1</code>"));
+}
+
 QString num(double v)
 {
     return QString::number(v, 'f', 1);
@@ -269,9 +277,9 @@ void HtmlWriter::findings()
     int rank = 0;
     for (const Finding &f : d.findings) {
         out += QStringLiteral("<h3 id=\"finding-%1\">%2. %3</h3>\n").arg(esc(f.id)).arg(++rank).arg(esc(f.title));
-        out += QStringLiteral("<p>%1</p>\n").arg(esc(f.cause));
+        out += QStringLiteral("<p>%1</p>\n").arg(inl(f.cause));
         out += QStringLiteral("<p><span class=\"confidence\">Confidence: %1</span> — %2</p>\n")
-                   .arg(esc(toText(f.confidence)), esc(f.confidenceReason));
+                   .arg(esc(toText(f.confidence)), inl(f.confidenceReason));
         QStringList affected = f.targets;
         if (!f.families.isEmpty()) {
             affected << QStringLiteral("families: ") + f.families.join(QStringLiteral(", "));
@@ -341,10 +349,7 @@ void HtmlWriter::write()
                               "th{background-color:#eeeeee;} .caption{color:#555555;}</style>\n");
     }
     out += QStringLiteral("</head>\n<body>\n");
-    // The summary marks commands as Markdown code (`...`); here they become <code>.
-    static const QRegularExpression code(QStringLiteral("`([^`]+)`"));
-    out += QStringLiteral("<h1>%1</h1>\n<p class=\"summary\">%2</p>\n")
-               .arg(esc(r.title), esc(r.summary).replace(code, QStringLiteral("<code>\\1</code>")));
+    out += QStringLiteral("<h1>%1</h1>\n<p class=\"summary\">%2</p>\n").arg(esc(r.title), inl(r.summary));
     out += QStringLiteral("<p class=\"meta\">Run: %1.").arg(runLine(r.run));
     if (r.verification) {
         out += QStringLiteral("<br/>Later run: %1.").arg(runLine(r.verification->later));
@@ -403,8 +408,8 @@ void HtmlWriter::write()
             const bool isError = p.severity == TopoProblem::Severity::Error;
             out += QStringLiteral("<li><font color=\"%1\">%2</font> <b>%3</b> (<code>%4</code>): %5</li>\n")
                        .arg(QLatin1String(isError ? kFail : kMixed),
-                           isError ? QStringLiteral("✘") : QStringLiteral("⚠"), esc(p.title), esc(p.nodeId),
-                           esc(p.why));
+                           isError ? QStringLiteral("✘") : QStringLiteral("⚠"), inl(p.title), esc(p.nodeId),
+                           inl(p.why));
         }
         out += QStringLiteral("</ul>\n");
     }

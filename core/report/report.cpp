@@ -130,10 +130,30 @@ Report::Environment environmentOf(const Topology &t)
         }
         env.bridges << b;
     }
-    env.problems = findProblems(t);
-    std::stable_sort(env.problems.begin(), env.problems.end(), [](const TopoProblem &a, const TopoProblem &b) {
+    QList<TopoProblem> problems = findProblems(t);
+    std::stable_sort(problems.begin(), problems.end(), [](const TopoProblem &a, const TopoProblem &b) {
         return a.severity == TopoProblem::Severity::Error && b.severity != TopoProblem::Severity::Error;
     });
+    // The same rule on the same kind of node ("no-ipv4" on instances, not the bridge's "no-ipv4").
+    const auto ruleKey = [](const TopoProblem &p) -> QString {
+        return p.id + QLatin1Char(' ') + p.nodeId.section(QLatin1Char(':'), 0, 0);
+    };
+    QHash<QString, int> count;
+    for (const TopoProblem &p : std::as_const(problems)) {
+        ++count[ruleKey(p)];
+    }
+    QHash<QString, qsizetype> first; // rule -> its entry, for a rule that holds on more than 3 nodes
+    for (const TopoProblem &p : std::as_const(problems)) {
+        const QString key = ruleKey(p);
+        if (count.value(key) > 3) {
+            if (const auto it = first.constFind(key); it != first.cend()) {
+                env.problems[*it].alsoOn << p.nodeId;
+                continue;
+            }
+            first.insert(key, env.problems.size());
+        }
+        env.problems << Report::Environment::Problem { p, {} };
+    }
     for (const TopoInstance &i : t.instances) {
         Report::Instance inst;
         inst.name = i.name;

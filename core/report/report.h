@@ -87,7 +87,13 @@ struct Report {
         QString defaultRoutes; ///< "IPv4 via 10.0.2.2 dev eth0; IPv6 none"
         QList<Bridge> bridges;
         QList<Instance> instances;
-        QList<TopoProblem> problems; ///< what the topology alone shows (findProblems()), errors first
+        /// What the topology alone shows (findProblems()), errors first; the same rule on many
+        /// instances is told once, with the other nodes it holds for.
+        struct Problem {
+            TopoProblem problem;
+            QStringList alsoOn; ///< node ids
+        };
+        QList<Problem> problems;
     };
 
     /// A probe whose verdict on the runner differs from one on an instance.

@@ -404,12 +404,16 @@ void HtmlWriter::write()
     }
     if (!env.problems.isEmpty()) {
         out += QStringLiteral("<p>What the topology alone shows:</p>\n<ul>\n");
-        for (const TopoProblem &p : env.problems) {
+        for (const Report::Environment::Problem &entry : env.problems) {
+            const TopoProblem &p = entry.problem;
             const bool isError = p.severity == TopoProblem::Severity::Error;
-            out += QStringLiteral("<li><font color=\"%1\">%2</font> <b>%3</b> (<code>%4</code>): %5</li>\n")
+            out += QStringLiteral("<li><font color=\"%1\">%2</font> <b>%3</b> (<code>%4</code>): %5%6</li>\n")
                        .arg(QLatin1String(isError ? kFail : kMixed),
-                           isError ? QStringLiteral("✘") : QStringLiteral("⚠"), inl(p.title), esc(p.nodeId),
-                           inl(p.why));
+                           isError ? QStringLiteral("✘") : QStringLiteral("⚠"), inl(p.title), esc(p.nodeId), inl(p.why),
+                           entry.alsoOn.isEmpty() ? QString()
+                                                  : QStringLiteral(" The same on %1 more: %2.")
+                                                        .arg(entry.alsoOn.size())
+                                                        .arg(esc(entry.alsoOn.join(QStringLiteral(", ")))));
         }
         out += QStringLiteral("</ul>\n");
     }

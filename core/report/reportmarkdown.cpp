@@ -134,11 +134,16 @@ QByteArray reportToMarkdown(const Report &r)
         }
         if (!env.problems.isEmpty()) {
             out += QStringLiteral("What the topology alone shows:\n\n");
-            for (const TopoProblem &p : env.problems) {
-                out += QStringLiteral("- %1 **%2** (`%3`): %4\n")
+            for (const Report::Environment::Problem &entry : env.problems) {
+                const TopoProblem &p = entry.problem;
+                out += QStringLiteral("- %1 **%2** (`%3`): %4%5\n")
                            .arg(p.severity == TopoProblem::Severity::Error ? QStringLiteral("❌")
                                                                            : QStringLiteral("⚠️"),
-                               p.title, p.nodeId, p.why);
+                               p.title, p.nodeId, p.why,
+                               entry.alsoOn.isEmpty() ? QString()
+                                                      : QStringLiteral(" The same on %1 more: %2.")
+                                                            .arg(entry.alsoOn.size())
+                                                            .arg(entry.alsoOn.join(QStringLiteral(", "))));
             }
             out += QLatin1Char('\n');
         }

@@ -79,6 +79,8 @@ QByteArray reportToPdf(const Report &report, QString *error)
         doc.documentLayout()->setPaintDevice(&writer);
         QFont font(QStringLiteral("DejaVu Sans"));
         font.setPointSizeF(9);
+        // Hinting snaps glyphs to a screen's pixels; at 300 dpi it only costs time (FreeType's bytecode).
+        font.setHintingPreference(QFont::PreferNoHinting);
         doc.setDefaultFont(font);
         // Figures: the same SVG the HTML inlines, drawn at about 300 dpi; the document shows them at
         // most as wide as the text (in CSS pixels, which QTextDocument scales to the writer).

@@ -415,6 +415,42 @@ private Q_SLOTS:
         QVERIFY(md.contains(fleet.join(QStringLiteral(", ")))); // every name is still in the report
     }
 
+    void aProblemOnManyInstancesIsToldOnce()
+    {
+        // ipv6-only's runner with vm1 stamped out six times: "vmN has no IPv4 address" six times
+        // over would bury the bridge's own problem.
+        Run run = loadRecorded(QStringLiteral("ipv6-only"));
+        auto parsed = topologyFromJson(QJsonDocument::fromJson(run.topologyJson).object());
+        QVERIFY(parsed);
+        Topology topology = parsed.value();
+        const TopoInstance vm1 = *topology.instance(QStringLiteral("vm1"));
+        topology.instances.clear();
+        for (int i = 1; i <= 6; ++i) {
+            TopoInstance copy = vm1;
+            copy.name = QStringLiteral("vm%1").arg(i);
+            topology.instances << copy;
+        }
+        run.topologyJson = QJsonDocument(topologyToJson(topology)).toJson(QJsonDocument::Compact);
+        ReportInput input;
+        input.run = &run;
+        input.withFigure = false;
+        const Report report = buildReport(input);
+        int noIpv4 = 0;
+        for (const Report::Environment::Problem &p : report.environment.problems) {
+            // The bridge's own "no-ipv4" (no IPv4 subnet) stays apart from its instances'.
+            if (p.problem.id == QLatin1String("no-ipv4") && p.problem.nodeId.startsWith(QLatin1String("inst:"))) {
+                ++noIpv4;
+                QCOMPARE(p.problem.nodeId, QStringLiteral("inst:vm1"));
+                QCOMPARE(p.alsoOn,
+                    (QStringList { QStringLiteral("inst:vm2"), QStringLiteral("inst:vm3"), QStringLiteral("inst:vm4"),
+                        QStringLiteral("inst:vm5"), QStringLiteral("inst:vm6") }));
+            }
+        }
+        QCOMPARE(noIpv4, 1);
+        QVERIFY(
+            reportToMarkdown(report).contains("The same on 5 more: inst:vm2, inst:vm3, inst:vm4, inst:vm5, inst:vm6."));
+    }
+
     void reportOfAHealthyRunSaysSo()
     {
         const Run healthy = loadRecorded(QStringLiteral("healthy"));

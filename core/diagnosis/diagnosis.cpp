@@ -1,5 +1,6 @@
 #include "diagnosis.h"
 
+#include "common/shellquote.h"
 #include "diagnosis/firewall.h"
 #include "plan/plan.h"
 #include "topology/topologyjson.h"
@@ -346,9 +347,21 @@ private:
     void addContrast(Finding &f, const QStringList &targets, Fam fam);
     QString configLine(const TopoNetwork &n, const QString &key) const;
     QString routeLine(const TopoRoute &r) const;
+    /// Where policy routing sends a packet before the main table is asked: the first rule that
+    /// decides (an action, or a table with a route for the destination) and that route; nothing
+    /// when the main table (or no rule discovery knows) decides.
+    struct Detour {
+        const TopoRule *rule = nullptr;
+        std::optional<TopoRoute> route; ///< empty for a rule action (blackhole, unreachable, prohibit)
+    };
+    std::optional<Detour> policyDetour(
+        Fam fam, const QString &source, const QString &destination, const QString &inInterface) const;
+    std::optional<Finding> policyRouting(
+        Fam fam, const QString &bridgeName, const QStringList &affected, const QString &uplink);
 
     // rules, in the order they claim symptoms
     void runnerItself();
+    void proxyMissing();
     void runnerDns();
     void pathMtuBlackHole();
     void bridgeAddressing();
@@ -571,7 +584,12 @@ std::optional<bool> Engine::fact(const QString &target, Layer layer, Fam fam)
     if (list.isEmpty()) {
         return std::nullopt;
     }
-    return list.first()->passes();
+    const Cell *c = list.first();
+    if (c->fails() && c->timeouts == c->bad) {
+        // A fact that only timed out (a loaded runner, a slow lxc exec) says nothing about the fact.
+        return std::nullopt;
+    }
+    return c->passes();
 }
 
 bool Engine::dnsFails(const QString &target)
@@ -748,6 +766,150 @@ QString Engine::configLine(const TopoNetwork &n, const QString &key) const
 {
     const QString v = n.config.value(key);
     return QStringLiteral("%1: %2").arg(key, v.isEmpty() ? QStringLiteral("(not set)") : v);
+}
+
+std::optional<Engine::Detour> Engine::policyDetour(
+    Fam fam, const QString &source, const QString &destination, const QString &inInterface) const
+{
+    const auto af = toAF(fam);
+    const auto covers = [&](const TopoRoute &r) {
+        if (r.family != af) {
+            return false;
+        }
+        if (r.isDefault()) {
+            return true;
+        }
+        const auto net = QHostAddress::parseSubnet(r.destination);
+        return !net.first.isNull() && QHostAddress(destination).isInSubnet(net);
+    };
+    const auto prefix = [](const TopoRoute &r) {
+        return r.isDefault() ? 0 : QHostAddress::parseSubnet(r.destination).second;
+    };
+    for (const TopoRule &rule : m_t.rules) {
+        if (rule.family != af || rule.table == QLatin1String("local")
+            || !rule.selects(source, destination, inInterface)) {
+            continue;
+        }
+        if (rule.table == QLatin1String("main") || rule.action == QLatin1String("nop")
+            || rule.action == QLatin1String("goto")) {
+            return std::nullopt; // the main table decides (goto: not followed)
+        }
+        if (!rule.action.isEmpty()) {
+            return Detour { &rule, std::nullopt };
+        }
+        std::optional<TopoRoute> best;
+        for (const TopoRoute &r : m_t.routes) {
+            if (r.table == rule.table && covers(r) && (!best || prefix(r) > prefix(*best))) {
+                best = r;
+            }
+        }
+        if (!best) {
+            continue; // the table has no route for it: the kernel goes on with the next rule
+        }
+        return Detour { &rule, best };
+    }
+    return std::nullopt;
+}
+
+std::optional<Finding> Engine::policyRouting(
+    Fam fam, const QString &bridgeName, const QStringList &affected, const QString &uplink)
+{
+    if (m_t.rules.isEmpty()) {
+        return std::nullopt;
+    }
+    const QString v = fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6");
+    const QString upstream = destinationFor(fam);
+    const std::optional<TopoRoute> mainDefault = m_t.defaultRoute(toAF(fam));
+    const auto offPath = [&](const Detour &d, const QString &ownDevice) {
+        if (!d.route) {
+            return true; // blackhole, unreachable, prohibit
+        }
+        const QString &type = d.route->type;
+        if (type == QLatin1String("blackhole") || type == QLatin1String("unreachable")
+            || type == QLatin1String("prohibit")) {
+            return true;
+        }
+        return d.route->device != ownDevice;
+    };
+    const TopoRule *rule = nullptr;
+    std::optional<TopoRoute> route;
+    bool replies = false;
+    QStringList covered;
+    for (const QString &i : affected) {
+        const QString a = instanceAddress(i, fam);
+        if (a.isEmpty() || upstream.isEmpty()) {
+            continue;
+        }
+        // out: from the instance, in on the bridge, towards upstream; back: the answer to it
+        std::optional<Detour> d = policyDetour(fam, a, upstream, bridgeName);
+        bool back = false;
+        if (!d || !offPath(*d, mainDefault ? mainDefault->device : uplink)) {
+            d = policyDetour(fam, upstream, a, uplink);
+            back = true;
+            if (!d || !offPath(*d, bridgeName)) {
+                continue;
+            }
+        }
+        if (!rule) {
+            rule = d->rule;
+            route = d->route;
+            replies = back;
+        }
+        if (d->rule == rule) {
+            covered << i;
+        }
+    }
+    if (!rule) {
+        return std::nullopt;
+    }
+    const QString source = QStringLiteral("ip -j -%1 rule show").arg(v);
+    Finding f;
+    f.id = QStringLiteral("policy-rule-diverts");
+    f.title = QStringLiteral("A policy-routing rule sends %1's %2 traffic off the runner's path (%3)")
+                  .arg(bridgeName, famName(fam), rule->line());
+    const QString where = !route ? QStringLiteral("to \"%1\", which drops it").arg(rule->action)
+        : route->device.isEmpty()
+        ? QStringLiteral("to table %1, whose route \"%2\" drops it").arg(rule->table, routeLine(*route))
+        : QStringLiteral("to table %1, whose route \"%2\" leaves through %3 instead of %4")
+              .arg(rule->table, routeLine(*route), route->device,
+                  replies ? bridgeName : (mainDefault ? mainDefault->device : uplink));
+    f.cause = QStringLiteral("The runner's rule \"%1\" comes before the main table (priority 32766), so %2 from "
+                             "%3 is routed %4. The runner's own traffic does not match the rule and goes out "
+                             "through the main table, which is why the runner passes. Such rules come from VPN "
+                             "clients (WireGuard, Tailscale, OpenVPN), source-based routing for a second uplink, "
+                             "or a leftover of an earlier setup.")
+                  .arg(rule->line(), replies ? QStringLiteral("every answer to") : QStringLiteral("what leaves"),
+                      covered.join(QStringLiteral(", ")), where);
+    f.targets = covered;
+    f.families << famKey(fam);
+    f.evidence << fact(source, rule->line(),
+        QStringLiteral("Selects %1 traffic %2 %3.")
+            .arg(famName(fam), replies ? QStringLiteral("to") : QStringLiteral("from"),
+                covered.join(QStringLiteral(", "))));
+    if (route) {
+        f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(*route),
+            QStringLiteral("The route the rule's table gives for %1.").arg(replies ? covered.first() : upstream));
+    }
+    if (mainDefault) {
+        f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(*mainDefault),
+            QStringLiteral("The main table's default, which the runner's own traffic takes."));
+    }
+    const QString selector = rule->line().section(QStringLiteral(": "), 1);
+    const auto net = QHostAddress::parseSubnet(bridgeAddress(*m_t.network(bridgeName), fam));
+    const QString subnet = net.first.isNull() ? QStringLiteral("<subnet>")
+                                              : net.first.toString() + QLatin1Char('/') + QString::number(net.second);
+    f.fix << FixStep { QStringLiteral("ip -%1 rule del priority %2").arg(v).arg(rule->priority),
+        QStringLiteral("ip -%1 rule add %2 priority %3").arg(v, selector).arg(rule->priority),
+        QStringLiteral("Remove the rule (and find what adds it: a VPN client's configuration, a netplan or "
+                       "ifupdown routing policy, a script). To keep it, exempt the bridge's subnet with a rule "
+                       "that comes first: ip -%1 rule add from %2 lookup main priority %3.")
+            .arg(v, subnet)
+            .arg(qMax(1, rule->priority - 1)) };
+    f.checks << QStringLiteral("ip -%1 rule show").arg(v)
+             << QStringLiteral("ip -%1 route get %2 from %3 iif %4")
+                    .arg(v, upstream, instanceAddress(covered.first(), fam), bridgeName);
+    f.references << QStringLiteral("https://man7.org/linux/man-pages/man8/ip-rule.8.html");
+    return f;
 }
 
 QString Engine::routeLine(const TopoRoute &r) const
@@ -1674,6 +1836,9 @@ void Engine::forwarding()
                     if (covered.isEmpty()) {
                         continue;
                     }
+                    if (r.table != QLatin1String("main") && !m_t.rules.isEmpty()) {
+                        continue; // the rules are known: policyRouting() says whether one selects this table
+                    }
                     Finding f;
                     f.id = QStringLiteral("route-overlaps-bridge");
                     f.title = QStringLiteral("A route sends part of %1's subnet elsewhere (%2)")
@@ -1718,6 +1883,18 @@ void Engine::forwarding()
                               .arg(r.table);
                     found << f;
                 }
+            }
+
+            // a policy rule that hands the instances' traffic (or its replies) to another table
+            if (auto f = policyRouting(fam, bridgeName, affected, uplink)) {
+                f->confidence = all ? Confidence::High : Confidence::Medium;
+                f->confidenceReason = all
+                    ? QStringLiteral("every instance on %1 fails %2 beyond the runner, the runner passes, and "
+                                     "the rule sends their packets off the runner's own path")
+                          .arg(bridgeName, famName(fam))
+                    : QStringLiteral("the rule covers the failing instances, but not every instance on %1 fails")
+                          .arg(bridgeName);
+                found << *f;
             }
 
             if (found.isEmpty()) {
@@ -1970,6 +2147,125 @@ void Engine::dns()
         }
         add(f);
     }
+}
+
+// The runner reaches the web through a proxy (its session's or /etc/environment's *_proxy), and
+// `lxc exec` does not pass the caller's environment on: an instance gets only its config's
+// environment.* keys. Web requests that pass on the runner fail in instances without those keys.
+void Engine::proxyMissing()
+{
+    QList<TopoProxy> proxies; // one per variable name, the session's before /etc/environment's
+    QStringList names;
+    for (const TopoProxy &p : m_t.proxies) {
+        const bool noProxy = p.name.compare(QLatin1String("no_proxy"), Qt::CaseInsensitive) == 0;
+        if ((p.isClientVariable() || (noProxy && p.source != QLatin1String("apt"))) && !names.contains(p.name)) {
+            names << p.name;
+            proxies << p;
+        }
+    }
+    const bool anyClient = std::any_of(proxies.cbegin(), proxies.cend(), [](const TopoProxy &p) {
+        return p.isClientVariable();
+    });
+    if (!anyClient) {
+        return;
+    }
+    auto webLayer = [](Layer l) {
+        return l == Layer::Http || l == Layer::Tls || l == Layer::Bulk || l == Layer::App;
+    };
+    Finding f;
+    f.id = QStringLiteral("proxy-missing-in-instances");
+    bool runnerEvidence = false;
+    for (const QString &i : m_instances) {
+        const TopoInstance *inst = instance(i);
+        const bool hasProxy = inst && std::any_of(proxies.cbegin(), proxies.cend(), [&](const TopoProxy &p) {
+            return p.isClientVariable() && !inst->environment.value(p.name).isEmpty();
+        });
+        if (!inst || hasProxy) {
+            continue;
+        }
+        QList<Cell *> affected;
+        for (Cell *c : cells(i, [&](const Cell &c) {
+                 return webLayer(c.info.layer) && c.fails() && !claimed(c);
+             })) {
+            Cell *r = cell(c->probe, runner());
+            if (r && r->passes()) {
+                affected << c;
+            }
+        }
+        if (affected.isEmpty()) {
+            continue;
+        }
+        f.targets << i;
+        for (Cell *c : std::as_const(affected)) {
+            if (!runnerEvidence) {
+                f.evidence << sampleEvidence(*cell(c->probe, runner())->first(false),
+                    QStringLiteral("%1 passes on the runner, through its proxy.").arg(c->probe));
+                runnerEvidence = true;
+            }
+            if (c == affected.first()) {
+                f.evidence << sampleEvidence(*c->first(true), QStringLiteral("%1 fails on %2.").arg(c->probe, i));
+            }
+            if (c->info.fam != Fam::Any && !f.families.contains(famKey(c->info.fam))) {
+                f.families << famKey(c->info.fam);
+            }
+            m_claimed.insert({ c->probe, c->target });
+        }
+        f.evidence << fact(QStringLiteral("%1 query /1.0/instances?recursion=2").arg(m_client),
+            QStringLiteral("%1: no environment.*_proxy in its expanded config").arg(i),
+            QStringLiteral("Commands run with `%1 exec %2` get no proxy.").arg(m_client, i));
+        for (const TopoProxy &p : std::as_const(proxies)) {
+            // A masked value (it carries a password) is taken from the runner's own variable.
+            const QString value
+                = p.value.contains(QLatin1String("***@")) ? QStringLiteral("\"$%1\"").arg(p.name) : shellQuote(p.value);
+            f.fix << FixStep { QStringLiteral("%1 config set %2 environment.%3 %4").arg(m_client, i, p.name, value),
+                QStringLiteral("%1 config unset %2 environment.%3").arg(m_client, i, p.name),
+                QStringLiteral("Give %1 the runner's %2.").arg(i, p.name) };
+        }
+    }
+    if (f.targets.isEmpty()) {
+        return;
+    }
+    qsizetype at = 0; // the runner's settings first
+    for (const TopoProxy &p : std::as_const(proxies)) {
+        f.evidence.insert(at++,
+            fact(QStringLiteral("proxy-env (the session's environment, /etc/environment, apt-config dump)"), p.line(),
+                QStringLiteral("The runner's commands go through this proxy.")));
+    }
+    // Direct connections that fail on the runner too: the proxy is the only way out.
+    QStringList directFails;
+    for (Cell *c : cells(runner(), [this](const Cell &c) {
+             return c.info.layer == Layer::Tcp && c.fails() && !claimed(c);
+         })) {
+        directFails << c->probe;
+        f.evidence << sampleEvidence(*c->first(true),
+            QStringLiteral("A direct connection from the runner (%1) fails: only the proxy gets out.").arg(c->probe));
+        m_claimed.insert({ c->probe, c->target });
+        for (const QString &i : std::as_const(f.targets)) {
+            if (Cell *ic = cell(c->probe, i); ic && ic->fails()) {
+                m_claimed.insert({ ic->probe, ic->target });
+            }
+        }
+    }
+    const QString who = f.targets.join(QStringLiteral(", "));
+    f.title = QStringLiteral("The runner goes through a proxy that %1 do%2 not have")
+                  .arg(who, f.targets.size() == 1 ? QStringLiteral("es") : QString());
+    f.cause = QStringLiteral("The runner's web requests pass because its commands get a proxy (%1); %2 exec does not "
+                             "pass the caller's environment on, so the same requests from %3 go out directly and fail. "
+                             "Give the instances the proxy in their environment.* configuration (curl, wget and apt in "
+                             "them read it from there), or configure it in their images.")
+                  .arg(proxies.first().line(), m_client, who);
+    f.confidence = directFails.isEmpty() ? Confidence::Medium : Confidence::High;
+    f.confidenceReason = directFails.isEmpty()
+        ? QStringLiteral("the runner has a proxy the instances lack and only their web requests fail, but direct "
+                         "connections from the runner work too: the proxy may not be required")
+        : QStringLiteral("the runner's own direct connections fail as well (%1) while its requests through the proxy "
+                         "pass, and the instances have no proxy")
+              .arg(directFails.join(QStringLiteral(", ")));
+    f.checks << QStringLiteral("%1 exec %2 -- env | grep -i _proxy").arg(m_client, f.targets.first())
+             << QStringLiteral("env | grep -i _proxy");
+    f.references << QStringLiteral("https://documentation.ubuntu.com/lxd/en/latest/reference/instance_options/")
+                 << QStringLiteral("https://curl.se/docs/manpage.html#ENVIRONMENT");
+    add(f);
 }
 
 void Engine::tlsTrust()
@@ -2269,6 +2565,7 @@ Diagnosis Engine::run()
     }
     bridgeAddressing();
     runnerItself();
+    proxyMissing();
     instanceFaults();
     forwarding();
     dns();
@@ -2514,6 +2811,45 @@ Result<Diagnosis> diagnosisFromJson(const QJsonObject &json)
         d.findings << f;
     }
     return d;
+}
+
+Run withStalledProbes(const Run &run, const QList<RunningProbe> &running, qint64 stallMs)
+{
+    if (running.isEmpty()) {
+        return run;
+    }
+    QHash<QString, double> runnerPass; // probe -> the runner's fastest passing sample, ms
+    QSet<QString> finished; // probe|target with a finished sample
+    for (const Sample &s : run.samples) {
+        finished.insert(s.probeId + QLatin1Char('|') + s.target);
+        if (s.target == QLatin1String("runner") && s.status == SampleStatus::Pass) {
+            const auto it = runnerPass.find(s.probeId);
+            if (it == runnerPass.end() || s.latencyMs < *it) {
+                runnerPass.insert(s.probeId, s.latencyMs);
+            }
+        }
+    }
+    Run out = run;
+    QSet<QString> added;
+    for (const RunningProbe &p : running) {
+        const QString cell = p.probeId + QLatin1Char('|') + p.target;
+        const auto reference = runnerPass.constFind(p.probeId);
+        if (p.target == QLatin1String("runner") || reference == runnerPass.cend() || finished.contains(cell)
+            || added.contains(cell) || p.elapsedMs < stallMs || double(p.elapsedMs) < 4 * *reference) {
+            continue;
+        }
+        added.insert(cell);
+        Sample s;
+        s.probeId = p.probeId;
+        s.target = p.target;
+        s.status = SampleStatus::Timeout;
+        s.latencyMs = double(p.elapsedMs);
+        s.message = QStringLiteral("still running: no answer after %1 s, while the runner's passed in %2 ms")
+                        .arg(double(p.elapsedMs) / 1000.0, 0, 'f', 1)
+                        .arg(*reference, 0, 'f', 0);
+        out.samples << s;
+    }
+    return out;
 }
 
 } // namespace nestscope

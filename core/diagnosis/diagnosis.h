@@ -97,6 +97,21 @@ QString toText(Diagnosis::Verdict verdict);
 /// and fail now are named in the evidence. Pure function: same input, same output.
 Diagnosis diagnose(const Topology &topology, const Run &run, const Run *earlier = nullptr);
 
+/// A probe still running when a verdict is asked for (PlanRunner::running()).
+struct RunningProbe {
+    QString probeId;
+    QString target;
+    qint64 elapsedMs = 0;
+};
+
+/// The run as a verdict made while it still runs reads it: a probe that has been running on an
+/// instance for at least `stallMs`, and at least four times as long as the same probe took to pass
+/// on the runner, counts as unanswered (a timeout sample whose message says it is still running)
+/// as long as its cell has no finished sample. A connection the runner made in 5 ms that is still
+/// unanswered after 2 s will time out; waiting out the 10 s tells nobody anything new. These samples
+/// are for the verdict only and are never stored.
+Run withStalledProbes(const Run &run, const QList<RunningProbe> &running, qint64 stallMs = 2000);
+
 /// Reads the run's own topology snapshot (Run::topologyJson) and diagnoses with it; an Error when
 /// the run has no snapshot or it does not parse.
 Result<Diagnosis> diagnoseRun(const Run &run, const Run *earlier = nullptr);

@@ -23,6 +23,9 @@ const QByteArray kMagic = QByteArrayLiteral("nestscope-discovery ");
 //   hostname, uname-r, resolv.conf        cat /proc/sys/kernel/hostname, uname -r, cat /etc/resolv.conf
 //   ip-addr, ip-route-4, ip-route-6       ip -j -d addr (links with kind and master, and addresses),
 //                                         ip -j -4|-6 route show table all
+//   ip-rule-4, ip-rule-6                  ip -j -4|-6 rule show (policy routing: which table a packet gets)
+//   proxy-env                             the session's *_proxy variables, /etc/environment's, apt's
+//                                         Acquire::*::Proxy; user and password masked before they leave
 //   sysctl:<name>                         cat /proc/sys/<name with dots as slashes>
 //   nft, iptables-save, ip6tables-save    as root, or through `sudo -n` when the user may
 //   iptables-version                      iptables -V (the backend: nf_tables or legacy)
@@ -79,6 +82,9 @@ sec resolv.conf cat /etc/resolv.conf
 sec ip-addr ip -j -d addr
 sec ip-route-4 ip -j -4 route show table all
 sec ip-route-6 ip -j -6 route show table all
+sec ip-rule-4 ip -j -4 rule show
+sec ip-rule-6 ip -j -6 rule show
+sec proxy-env sh -c '{ for v in http_proxy https_proxy ftp_proxy all_proxy no_proxy HTTP_PROXY HTTPS_PROXY FTP_PROXY ALL_PROXY NO_PROXY; do eval "x=\${$v-}"; [ -z "$x" ] || printf "environment %s=%s\n" "$v" "$x"; done; [ -r /etc/environment ] && grep -iE "^[[:space:]]*(export[[:space:]]+)?[a-z]+_proxy=" /etc/environment | sed -E "s|^[[:space:]]*(export[[:space:]]+)?|/etc/environment |"; command -v apt-config >/dev/null 2>&1 && apt-config dump 2>/dev/null | grep -iE "^Acquire::[a-z]+::Proxy " | sed "s/^/apt /"; true; } | sed -E "s#(://)[^/@[:space:]]*@#\1***@#"'
 for s in net.ipv4.ip_forward net.ipv6.conf.all.disable_ipv6 net.ipv6.conf.all.forwarding net.bridge.bridge-nf-call-iptables; do
   sec "sysctl:$s" cat "/proc/sys/$(echo "$s" | tr . /)"
 done
@@ -350,6 +356,36 @@ void Assembler::readRunner()
             auto parsed = topoparse::parseIpRoutes(s->output, family);
             if (parsed) {
                 m_topology.routes << parsed.value();
+            } else {
+                warn(s->name, parsed.error().toString());
+            }
+        }
+    }
+    for (const auto family : { TopoAddress::Family::IPv4, TopoAddress::Family::IPv6 }) {
+        const bool v6 = family == TopoAddress::Family::IPv6;
+        const QString name = v6 ? QStringLiteral("ip-rule-6") : QStringLiteral("ip-rule-4");
+        if (!m_sections.contains(name)) {
+            continue; // a recording from before discovery read the rules: they stay unknown
+        }
+        if (const auto *s
+            = usable(name, QStringLiteral("ip -j -%1 rule show").arg(v6 ? 6 : 4), QStringLiteral("iproute2"),
+                QStringLiteral("the runner's IPv%1 policy-routing rules are unknown").arg(v6 ? 6 : 4))) {
+            auto parsed = topoparse::parseIpRules(s->output, family);
+            if (parsed) {
+                m_topology.rules << parsed.value();
+            } else {
+                warn(s->name, parsed.error().toString());
+            }
+        }
+    }
+    if (m_sections.contains(QStringLiteral("proxy-env"))) { // older recordings: unknown
+        if (const auto *s
+            = usable(QStringLiteral("proxy-env"), QStringLiteral("env, /etc/environment, apt-config dump"),
+                QStringLiteral("coreutils"), QStringLiteral("the runner's proxy settings are unknown"))) {
+            auto parsed = topoparse::parseProxySettings(s->output);
+            if (parsed) {
+                m_topology.proxies = parsed.value();
+                m_topology.proxiesKnown = true;
             } else {
                 warn(s->name, parsed.error().toString());
             }

@@ -379,6 +379,11 @@ Result<QList<TopoInstance>> instancesFrom(
         inst.type = r.string(o, QLatin1StringView("type"), path);
         inst.status = r.string(o, QLatin1StringView("status"), path);
         const QMap<QString, QString> config = r.stringMap(o, QLatin1StringView("expanded_config"), path);
+        for (auto c = config.cbegin(); c != config.cend(); ++c) {
+            if (c.key().startsWith(QLatin1String("environment."))) {
+                inst.environment.insert(c.key().mid(12), maskProxyCredentials(c.value()));
+            }
+        }
         const O devices = o.contains(QLatin1String("expanded_devices"))
             ? r.object(o, QLatin1StringView("expanded_devices"), path)
             : r.object(o, QLatin1StringView("devices"), path);
@@ -724,7 +729,107 @@ Result<QList<TopoRoute>> parseIpRoutes(const QByteArray &json, TopoAddress::Fami
     return routes;
 }
 
+Result<QList<TopoProxy>> parseProxySettings(const QByteArray &text)
+{
+    QList<TopoProxy> proxies;
+    const QList<QByteArray> lines = text.split('\n');
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QString line = QString::fromUtf8(lines.at(i)).trimmed();
+        if (line.isEmpty()) {
+            continue;
+        }
+        const qsizetype space = line.indexOf(QLatin1Char(' '));
+        TopoProxy p;
+        p.source = line.left(space);
+        QString rest = space < 0 ? QString() : line.mid(space + 1).trimmed();
+        if (p.source == QLatin1String("apt")) {
+            // Acquire::http::Proxy "http://proxy:3128";
+            const qsizetype gap = rest.indexOf(QLatin1Char(' '));
+            p.name = rest.left(gap);
+            p.value = gap < 0 ? QString() : rest.mid(gap + 1).trimmed();
+            if (p.value.endsWith(QLatin1Char(';'))) {
+                p.value.chop(1);
+            }
+        } else if (p.source == QLatin1String("environment") || p.source == QLatin1String("/etc/environment")) {
+            const qsizetype eq = rest.indexOf(QLatin1Char('='));
+            p.name = rest.left(eq);
+            p.value = eq < 0 ? QString() : rest.mid(eq + 1).trimmed();
+        } else {
+            return Error { QStringLiteral("expected \"environment\", \"/etc/environment\" or \"apt\" before the "
+                                          "setting, got \"%1\"")
+                               .arg(line.left(60)),
+                QStringLiteral("proxy-env"), int(i + 1) };
+        }
+        if (p.value.size() >= 2 && (p.value.startsWith(QLatin1Char('"')) || p.value.startsWith(QLatin1Char('\'')))
+            && p.value.endsWith(p.value.front())) {
+            p.value = p.value.mid(1, p.value.size() - 2);
+        }
+        if (p.name.isEmpty() || p.value.isEmpty()) {
+            continue; // "http_proxy=" sets nothing
+        }
+        p.value = maskProxyCredentials(p.value);
+        proxies << p;
+    }
+    return proxies;
+}
+
 // ---- nftables -------------------------------------------------------------------------------
+
+Result<QList<TopoRule>> parseIpRules(const QByteArray &json, TopoAddress::Family family)
+{
+    const bool v6 = family == TopoAddress::Family::IPv6;
+    Reader r(v6 ? QStringLiteral("ip -j -6 rule show") : QStringLiteral("ip -j -4 rule show"));
+    const auto doc = r.parse(json, QJsonValue::Array);
+    if (!doc) {
+        return r.error();
+    }
+    QList<TopoRule> rules;
+    const QJsonArray list = doc->array();
+    const auto withLength
+        = [&](const QJsonObject &o, QLatin1StringView key, QLatin1StringView lenKey, const QString &path) {
+              QString a = r.string(o, key, path);
+              if (!a.isEmpty() && a != QLatin1String("all") && !a.contains(QLatin1Char('/'))) {
+                  const int len = o.contains(lenKey) ? r.integer(o, lenKey, path) : (v6 ? 128 : 32);
+                  a += QLatin1Char('/') + QString::number(len);
+              }
+              return a;
+          };
+    for (qsizetype i = 0; i < list.size() && !r.failed(); ++i) {
+        const QString path = index(QString(), i);
+        const QJsonObject o = r.asObject(list.at(i), path);
+        TopoRule rule;
+        rule.family = family;
+        rule.priority = r.integer(o, QLatin1StringView("priority"), path);
+        rule.from = withLength(o, QLatin1StringView("src"), QLatin1StringView("srclen"), path);
+        if (rule.from.isEmpty()) {
+            rule.from = QStringLiteral("all");
+        }
+        rule.to = withLength(o, QLatin1StringView("dst"), QLatin1StringView("dstlen"), path);
+        rule.iif = r.string(o, QLatin1StringView("iif"), path);
+        rule.oif = r.string(o, QLatin1StringView("oif"), path);
+        rule.fwmark = r.string(o, QLatin1StringView("fwmark"), path);
+        const QString mask = r.string(o, QLatin1StringView("fwmask"), path);
+        if (!rule.fwmark.isEmpty() && !mask.isEmpty()) {
+            rule.fwmark += QLatin1Char('/') + mask;
+        }
+        rule.invert = o.contains(QLatin1String("not"));
+        const QJsonValue table = o.value(QLatin1String("table"));
+        rule.table
+            = table.isDouble() ? QString::number(table.toInteger()) : r.string(o, QLatin1StringView("table"), path);
+        rule.action = r.string(o, QLatin1StringView("action"), path);
+        if (rule.action.isEmpty() && rule.table.isEmpty() && !r.failed()) {
+            r.fail(path, QStringLiteral("expected a rule with a table or an action"));
+        }
+        rules << rule;
+    }
+    if (r.failed()) {
+        return r.error();
+    }
+    std::stable_sort(rules.begin(), rules.end(), [](const TopoRule &a, const TopoRule &b) {
+        return a.priority < b.priority;
+    });
+    return rules;
+}
 
 namespace {
 

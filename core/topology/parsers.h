@@ -50,6 +50,14 @@ Result<QList<TopoInterface>> parseIpAddr(const QByteArray &json);
 /// `ip -j -4|-6 route show table all`.
 Result<QList<TopoRoute>> parseIpRoutes(const QByteArray &json, TopoAddress::Family family);
 
+/// `ip -j -4|-6 rule show`, in priority order.
+Result<QList<TopoRule>> parseIpRules(const QByteArray &json, TopoAddress::Family family);
+
+/// The discovery script's proxy-env section: lines "SOURCE NAME=VALUE" (environment,
+/// /etc/environment) and "apt Acquire::http::Proxy "URL";" from `apt-config dump`. Credentials
+/// are masked again here, whatever the script did.
+Result<QList<TopoProxy>> parseProxySettings(const QByteArray &text);
+
 /// What `nft -j list ruleset` says about forwarding.
 struct NftFacts {
     QStringList tables; ///< "family name", e.g. "inet lxd", "ip filter"

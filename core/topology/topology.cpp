@@ -25,6 +25,86 @@ bool TopoInterface::hasGlobal(TopoAddress::Family family) const
     });
 }
 
+QString TopoProxy::line() const
+{
+    return QStringLiteral("%1=%2 (%3)").arg(name, value, source);
+}
+
+bool TopoProxy::isClientVariable() const
+{
+    const QString n = name.toLower();
+    return source != QLatin1String("apt")
+        && (n == QLatin1String("http_proxy") || n == QLatin1String("https_proxy") || n == QLatin1String("all_proxy"));
+}
+
+QString maskProxyCredentials(const QString &value)
+{
+    const qsizetype scheme = value.indexOf(QLatin1String("://"));
+    const qsizetype start = scheme < 0 ? 0 : scheme + 3;
+    const qsizetype at = value.indexOf(QLatin1Char('@'), start);
+    const qsizetype slash = value.indexOf(QLatin1Char('/'), start);
+    if (at < 0 || (slash >= 0 && slash < at)) {
+        return value;
+    }
+    return value.left(start) + QStringLiteral("***") + value.mid(at);
+}
+
+QString TopoRule::line() const
+{
+    QString l = QString::number(priority) + QStringLiteral(": ");
+    if (invert) {
+        l += QStringLiteral("not ");
+    }
+    l += QStringLiteral("from ") + (from.isEmpty() ? QStringLiteral("all") : from);
+    if (!to.isEmpty()) {
+        l += QStringLiteral(" to ") + to;
+    }
+    if (!fwmark.isEmpty()) {
+        l += QStringLiteral(" fwmark ") + fwmark;
+    }
+    if (!iif.isEmpty()) {
+        l += QStringLiteral(" iif ") + iif;
+    }
+    if (!oif.isEmpty()) {
+        l += QStringLiteral(" oif ") + oif;
+    }
+    if (!action.isEmpty()) {
+        l += QLatin1Char(' ') + action;
+    } else {
+        l += QStringLiteral(" lookup ") + table;
+    }
+    return l;
+}
+
+namespace {
+
+bool inRange(const QString &cidr, const QString &address)
+{
+    if (cidr.isEmpty() || cidr == QLatin1String("all")) {
+        return true;
+    }
+    if (address.isEmpty()) {
+        return false;
+    }
+    const auto net = QHostAddress::parseSubnet(cidr.contains(QLatin1Char('/')) ? cidr
+            : cidr.contains(QLatin1Char(':'))                                  ? cidr + QStringLiteral("/128")
+                                                                               : cidr + QStringLiteral("/32"));
+    return !net.first.isNull() && QHostAddress(address).isInSubnet(net);
+}
+
+} // namespace
+
+bool TopoRule::selects(const QString &source, const QString &destination, const QString &inInterface) const
+{
+    if (invert || !fwmark.isEmpty() || !oif.isEmpty()) {
+        return false; // marks and output interfaces are set by things discovery does not see
+    }
+    if (!iif.isEmpty() && iif != inInterface) {
+        return false;
+    }
+    return inRange(from, source) && inRange(to, destination);
+}
+
 int TopoNetwork::mtu() const
 {
     bool ok = false;

@@ -48,6 +48,37 @@ struct TopoRoute {
     bool isDefault() const { return destination == QLatin1String("default"); }
 };
 
+/// One policy-routing rule from `ip -j -4|-6 rule show`: which routing table (or action) a packet
+/// gets, chosen by priority before the main table is looked at.
+struct TopoRule {
+    TopoAddress::Family family = TopoAddress::Family::IPv4;
+    int priority = 0;
+    QString from; ///< "all" or a CIDR
+    QString to; ///< empty (any) or a CIDR
+    QString iif;
+    QString oif;
+    QString fwmark; ///< e.g. "0x1", "0x1/0xff"; empty when the rule does not look at marks
+    bool invert = false; ///< `not`: the rule applies to what the selector does not match
+    QString table; ///< "main", "local", "default", a number; empty for the actions below
+    QString action; ///< empty for a table lookup, else "blackhole", "unreachable", "prohibit", "goto", "nop"
+    /// The rule as `ip rule` prints it, e.g. "100: from 10.77.10.0/24 lookup 100".
+    QString line() const;
+    /// Selects a packet with this source and destination (addresses without prefix), given the
+    /// packet came in on `inInterface` and carries no firewall mark; false for `not` rules.
+    bool selects(const QString &source, const QString &destination, const QString &inInterface) const;
+};
+
+/// A proxy setting that the runner's own commands get (curl, wget and apt follow it).
+struct TopoProxy {
+    QString source; ///< "environment" (the session's), "/etc/environment", or "apt"
+    QString name; ///< e.g. "https_proxy", "Acquire::http::Proxy"
+    QString value; ///< the URL, with credentials masked ("http://***@proxy:3128")
+    /// e.g. "https_proxy=http://proxy:3128 (environment)".
+    QString line() const;
+    /// http_proxy/https_proxy/all_proxy in either case: what curl and wget read.
+    bool isClientVariable() const;
+};
+
 /// The host firewall, as far as forwarding between a bridge and the uplink is concerned.
 struct TopoFirewall {
     QString backend; ///< "nftables", "iptables-nft", "iptables-legacy", or empty when unknown
@@ -111,6 +142,9 @@ struct TopoInstance {
     QString type; ///< "container" or "virtual-machine"
     QString status; ///< "Running", "Stopped", ...
     QList<TopoNic> nics;
+    /// The environment.* keys of its expanded config (what `lxc exec` gives its commands), names
+    /// without the prefix; proxy credentials masked.
+    QMap<QString, QString> environment;
     QString rawJson; ///< the instance object from the API (without the bulky parts), for the inspector
     bool isRunning() const { return status.compare(QLatin1String("Running"), Qt::CaseInsensitive) == 0; }
 };
@@ -132,8 +166,11 @@ struct Topology {
     QString kernel;
     QList<TopoInterface> interfaces;
     QList<TopoRoute> routes;
+    QList<TopoRule> rules; ///< both families, in priority order; empty when discovery did not read them
     QMap<QString, QString> sysctls; ///< name -> value, e.g. "net.ipv4.ip_forward" -> "1"
     QString resolvConf;
+    QList<TopoProxy> proxies; ///< the runner's proxy settings (empty: none, or not read)
+    bool proxiesKnown = false; ///< discovery read them (recordings from before it did: false)
     TopoFirewall firewall;
 
     // LXD or Incus
@@ -156,6 +193,9 @@ struct Topology {
     /// The MTU a bridge carries: its bridge.mtu, else its interface's MTU, 0 when unknown.
     int bridgeMtu(const TopoNetwork &network) const;
 };
+
+/// Hides the user and password of a URL ("http://u:p@h:3128" -> "http://***@h:3128").
+QString maskProxyCredentials(const QString &value);
 
 /// Address-range checks shared by the problem badges and the diagnosis.
 namespace topo {

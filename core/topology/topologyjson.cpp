@@ -207,6 +207,19 @@ QJsonObject topologyToJson(const Topology &t)
             { QStringLiteral("type"), r.type }, { QStringLiteral("protocol"), r.protocol },
             { QStringLiteral("metric"), r.metric } });
     }
+    QJsonArray rules;
+    for (const TopoRule &r : t.rules) {
+        rules.append(QJsonObject { { QStringLiteral("family"), familyText(r.family) },
+            { QStringLiteral("priority"), r.priority }, { QStringLiteral("from"), r.from },
+            { QStringLiteral("to"), r.to }, { QStringLiteral("iif"), r.iif }, { QStringLiteral("oif"), r.oif },
+            { QStringLiteral("fwmark"), r.fwmark }, { QStringLiteral("not"), r.invert },
+            { QStringLiteral("table"), r.table }, { QStringLiteral("action"), r.action } });
+    }
+    QJsonArray proxies;
+    for (const TopoProxy &x : t.proxies) {
+        proxies.append(QJsonObject { { QStringLiteral("source"), x.source }, { QStringLiteral("name"), x.name },
+            { QStringLiteral("value"), x.value } });
+    }
     const TopoFirewall &fw = t.firewall;
     const QJsonObject firewall { { QStringLiteral("backend"), fw.backend },
         { QStringLiteral("forwardPolicyV4"), fw.forwardPolicyV4 },
@@ -239,9 +252,20 @@ QJsonObject topologyToJson(const Topology &t)
                 { QStringLiteral("hwaddr"), n.hwaddr }, { QStringLiteral("mtu"), n.mtu },
                 { QStringLiteral("state"), n.state }, { QStringLiteral("addresses"), addresses(n.addresses) } });
         }
-        instances.append(QJsonObject { { QStringLiteral("name"), i.name }, { QStringLiteral("type"), i.type },
+        QJsonObject instance { { QStringLiteral("name"), i.name }, { QStringLiteral("type"), i.type },
             { QStringLiteral("status"), i.status }, { QStringLiteral("nics"), nics },
-            { QStringLiteral("rawJson"), i.rawJson } });
+            { QStringLiteral("rawJson"), i.rawJson } };
+        if (!i.environment.isEmpty()) {
+            instance.insert(QStringLiteral("environment"), stringMap(i.environment));
+        }
+        instances.append(instance);
+    }
+    QJsonObject runner { { QStringLiteral("hostname"), t.hostname }, { QStringLiteral("kernel"), t.kernel },
+        { QStringLiteral("interfaces"), interfaces }, { QStringLiteral("routes"), routes },
+        { QStringLiteral("rules"), rules }, { QStringLiteral("sysctls"), stringMap(t.sysctls) },
+        { QStringLiteral("resolvConf"), t.resolvConf }, { QStringLiteral("firewall"), firewall } };
+    if (t.proxiesKnown) { // absent: not read (a recording from before discovery read them)
+        runner.insert(QStringLiteral("proxies"), proxies);
     }
     QJsonArray warnings;
     for (const TopoWarning &w : t.warnings) {
@@ -254,11 +278,7 @@ QJsonObject topologyToJson(const Topology &t)
         { QStringLiteral("discoveredAt"),
             t.discoveredAt.isValid() ? QJsonValue(t.discoveredAt.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue() },
         { QStringLiteral("transport"), t.transport },
-        { QStringLiteral("runner"),
-            QJsonObject { { QStringLiteral("hostname"), t.hostname }, { QStringLiteral("kernel"), t.kernel },
-                { QStringLiteral("interfaces"), interfaces }, { QStringLiteral("routes"), routes },
-                { QStringLiteral("sysctls"), stringMap(t.sysctls) }, { QStringLiteral("resolvConf"), t.resolvConf },
-                { QStringLiteral("firewall"), firewall } } },
+        { QStringLiteral("runner"), runner },
         { QStringLiteral("lxd"),
             QJsonObject { { QStringLiteral("client"), t.lxdClient },
                 { QStringLiteral("serverVersion"), t.lxdServerVersion },
@@ -317,6 +337,24 @@ Result<Topology> topologyFromJson(const QJsonObject &json)
         x.metric = r.integer(o, "metric", p);
         t.routes << x;
     });
+    r.each(runner, "rules", rp, [&](const QJsonObject &o, const QString &p) {
+        TopoRule x;
+        x.family = r.family(o, p);
+        x.priority = r.integer(o, "priority", p);
+        x.from = r.str(o, "from", p);
+        x.to = r.str(o, "to", p);
+        x.iif = r.str(o, "iif", p);
+        x.oif = r.str(o, "oif", p);
+        x.fwmark = r.str(o, "fwmark", p);
+        x.invert = r.boolean(o, "not", p);
+        x.table = r.str(o, "table", p);
+        x.action = r.str(o, "action", p);
+        t.rules << x;
+    });
+    t.proxiesKnown = runner.contains(QLatin1String("proxies"));
+    r.each(runner, "proxies", rp, [&](const QJsonObject &o, const QString &p) {
+        t.proxies << TopoProxy { r.str(o, "source", p), r.str(o, "name", p), r.str(o, "value", p) };
+    });
     t.sysctls = r.strMap(runner, "sysctls", rp);
     t.resolvConf = r.str(runner, "resolvConf", rp);
     const QString fp = rp + QStringLiteral(".firewall");
@@ -369,6 +407,7 @@ Result<Topology> topologyFromJson(const QJsonObject &json)
             n.addresses = r.addresses(no, np);
             i.nics << n;
         });
+        i.environment = r.strMap(o, "environment", p);
         i.rawJson = r.str(o, "rawJson", p);
         t.instances << i;
     });

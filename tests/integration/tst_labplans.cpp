@@ -19,22 +19,13 @@
 #include <unistd.h>
 
 using namespace nestscope;
+using nestscope::test::kLabVars;
 using nestscope::test::labCommand;
+using nestscope::test::waitForInstanceNetwork;
 
 namespace {
 
 const QString kSshConfig = nestscope::test::kLabSshConfig;
-
-// The lab's internet: every endpoint of the plan points into the zone lab.test.
-const QMap<QString, QString> kLabVars {
-    { QStringLiteral("dns_name"), QStringLiteral("www.lab.test") },
-    { QStringLiteral("web_host"), QStringLiteral("www.lab.test") },
-    { QStringLiteral("http_url"), QStringLiteral("http://www.lab.test/") },
-    { QStringLiteral("https_url"), QStringLiteral("https://www.lab.test/") },
-    { QStringLiteral("ping_host"), QStringLiteral("www.lab.test") },
-    { QStringLiteral("registry_url"), QStringLiteral("https://registry.lab.test/v2/") },
-    { QStringLiteral("bulk_base"), QStringLiteral("https://www.lab.test/bytes/") },
-};
 
 // package-manager and docker-pull are left out: the lab has no package mirror and no Docker.
 const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLiteral("ipv6-address"),
@@ -47,21 +38,7 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
 const QString kTopFindingKey = QStringLiteral("@top-finding");
 
-// What the diagnosis must name first in each scenario ("none": no finding at all).
-const QMap<QString, QString> kTopFinding {
-    { QStringLiteral("healthy"), QStringLiteral("none") },
-    { QStringLiteral("ipv6-only"), QStringLiteral("ipv6-only-no-uplink") },
-    { QStringLiteral("forward-drop"), QStringLiteral("firewall-forward-drop") },
-    { QStringLiteral("docker-user-drop"), QStringLiteral("firewall-forward-drop") },
-    { QStringLiteral("nft-forward-drop"), QStringLiteral("firewall-forward-drop") },
-    { QStringLiteral("nat-off"), QStringLiteral("nat-missing-ipv4") },
-    { QStringLiteral("ip-forward-off"), QStringLiteral("ip-forward-off") },
-    { QStringLiteral("dns-down"), QStringLiteral("bridge-dns-down") },
-    { QStringLiteral("subnet-route"), QStringLiteral("route-overlaps-bridge") },
-    { QStringLiteral("instance-no-dhcp"), QStringLiteral("instance-no-address") },
-    { QStringLiteral("runner-offline"), QStringLiteral("runner-uplink-down") },
-    { QStringLiteral("mtu-blackhole"), QStringLiteral("path-mtu-black-hole") },
-};
+const QMap<QString, QString> &kTopFinding = nestscope::test::kLabTopFinding;
 
 QString verdict(const Verdicts &v, const QString &probe, const QString &target)
 {
@@ -74,32 +51,6 @@ class TestLabPlans : public QObject {
     Q_OBJECT
 
 private:
-    // Right after `up` or a switch, SLAAC and duplicate detection take a few seconds. Wait (at
-    // most 60 s) until each instance has a usable IPv6 address and route, as every scenario gives
-    // them (but instance-no-dhcp's vm2); if it never happens the pattern check says what is missing.
-    static void waitForInstanceNetwork(const QString &scenario)
-    {
-        const QString vms
-            = scenario == QLatin1String("instance-no-dhcp") ? QStringLiteral("vm1") : QStringLiteral("vm1 vm2");
-        const QString check
-            = QStringLiteral("for vm in %1; do lxc exec $vm -- sh -c 'ip -6 route show default | grep -q default && "
-                             "ip -6 -o addr show scope global -tentative -dadfailed | grep -q inet6' || exit 1; done")
-                  .arg(vms);
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 60000) {
-            QProcess p;
-            p.setStandardInputFile(QProcess::nullDevice());
-            p.start(
-                QStringLiteral("ssh"), { QStringLiteral("-F"), kSshConfig, QStringLiteral("nestscope-lab"), check });
-            if (p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) {
-                return;
-            }
-            QThread::msleep(500); // polling an external system, not synchronising with our own code
-        }
-        qWarning("the instances had no usable IPv6 address and route after 60 s");
-    }
-
     Verdicts runCli()
     {
         QStringList args { QStringLiteral("run"), QStringLiteral("--host"), QStringLiteral("nestscope-lab"),
@@ -182,6 +133,24 @@ private:
             }
             return wrong;
         }
+        if (scenario == QLatin1String("proxy-only")) {
+            // Only the proxy gets out: the runner's web requests pass through it, its direct connects
+            // do not; the instances (no proxy) fail every web request and connect, DNS and ICMP pass.
+            for (const QString &p :
+                { QStringLiteral("http-ipv4"), QStringLiteral("https-ipv6"), QStringLiteral("dns-a") }) {
+                expect(p, QStringLiteral("runner"), passed);
+            }
+            expect(QStringLiteral("tcp-ipv4"), QStringLiteral("runner"), failed);
+            for (const QString &t : instances) {
+                for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("icmp-ipv4") }) {
+                    expect(p, t, passed);
+                }
+                for (const QString &p : outbound) {
+                    expect(p, t, failed);
+                }
+            }
+            return wrong;
+        }
         // In every other broken scenario the runner itself is fine over IPv4.
         for (const QString &p : QStringList { QStringLiteral("dns-a") } + outbound) {
             expect(p, QStringLiteral("runner"), passed);
@@ -227,8 +196,8 @@ private:
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, failed);
                 expect(QStringLiteral("https-ipv4"), t, failed);
-            } else { // forward-drop, docker-user-drop, nft-forward-drop, nat-off, ip-forward-off: addresses and
-                     // DNS fine, traffic out is not
+            } else { // forward-drop, docker-user-drop, nft-forward-drop, nat-off, ip-forward-off, policy-rule:
+                     // addresses and DNS fine, traffic out is not
                 expect(QStringLiteral("ipv4-address"), t, passed);
                 expect(QStringLiteral("dns-a"), t, passed);
                 expect(QStringLiteral("tcp-ipv4"), t, failed);
@@ -253,9 +222,9 @@ private Q_SLOTS:
     void cliGivesEachScenarioItsPattern_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const char *s :
-            { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down", "docker-user-drop",
-                "subnet-route", "runner-offline", "instance-no-dhcp", "nft-forward-drop", "mtu-blackhole" }) {
+        for (const char *s : { "healthy", "ipv6-only", "forward-drop", "nat-off", "ip-forward-off", "dns-down",
+                 "docker-user-drop", "subnet-route", "runner-offline", "instance-no-dhcp", "nft-forward-drop",
+                 "mtu-blackhole", "policy-rule", "proxy-only" }) {
             QTest::newRow(s) << QString::fromLatin1(s);
         }
     }

@@ -228,8 +228,25 @@ check_out "vm1 curl https://www.lab.test/ works (a small answer)" 'nestscope lab
 check_rc "vm1 1 MiB download stalls" 28 -- in_vm vm1 curl -sS -4 -m 5 -o /dev/null https://www.lab.test/bytes/1048576
 check_out "runner downloads 1 MiB at once" '^1048576$' on_runner curl -sS -m 10 -o /dev/null -w '%{size_download}' https://www.lab.test/bytes/1048576
 
+echo "# scenario policy-rule: a rule before the main table sends the bridge's traffic to a dead tunnel"
+scenario policy-rule
+check_out "the rule is there" 'from 10\.77\.10\.0/24 iif lxdbr0 lookup 100' on_runner ip -4 rule show
+check_out "vm1 DNS answers" '10\.77\.100\.80' in_vm vm1 getent ahosts www.lab.test
+check_rc "vm1 curl -4 times out" 28 -- in_vm vm1 curl -sS -4 -m 3 http://10.77.100.80/
+check_out "runner itself is fine" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
+
+echo "# scenario proxy-only: the web goes out only through a proxy, which the runner's sessions have"
+scenario proxy-only
+check_out "the runner's session has the proxy" '^https_proxy=http://proxy\.lab\.test:3128/$' on_runner sh -c 'env | grep ^https_proxy='
+check_out "runner curl works through it" 'nestscope lab' on_runner curl -sS -m 5 https://www.lab.test/
+check_rc "runner curl without it times out" 28 -- on_runner curl -sS --noproxy '*' -4 -m 3 http://www.lab.test/
+check_out "vm1 DNS answers" '10\.77\.100\.80' in_vm vm1 getent ahosts www.lab.test
+check_out "vm1 ping works" '1 received' in_vm vm1 ping -4 -c 1 -W 3 10.77.100.80
+check_rc "vm1 curl times out" 28 -- in_vm vm1 curl -sS -4 -m 3 http://www.lab.test/
+
 echo "# back to healthy, everything works again"
 scenario healthy
+check_rc "the runner's session has no proxy again" 1 -- on_runner sh -c 'env | grep -q _proxy='
 check_out "vm2 has its address again" 'inet .*10\.77\.10\.' in_vm vm2 ip -o addr show dev eth0
 healthy_checks
 

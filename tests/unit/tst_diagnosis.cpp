@@ -186,6 +186,10 @@ private Q_SLOTS:
     void firewallModelRuleOrder();
     void iptablesSaveSplit();
     void unreadableRulesetIsNoted();
+    void stalledProbesAreEvidenceWhileTheRunGoesOn();
+    void proxyMissingInInstances();
+    void policyRuleOrder();
+    void factThatTimedOutIsUnknown();
 };
 
 void TestDiagnosis::recordedScenarios_data()
@@ -258,6 +262,20 @@ void TestDiagnosis::recordedScenarios_data()
                                   << QStringList { QStringLiteral("route-overlaps-bridge"),
                                          QStringLiteral("route-overlaps-bridge"),
                                          QStringLiteral("route-overlaps-bridge") };
+    QTest::newRow("policy-rule") << QStringLiteral("policy-rule") << QStringLiteral("policy-rule-diverts")
+                                 << Confidence::High << vms << both
+                                 << QStringLiteral("100: from 10.77.10.0/24 iif lxdbr0 lookup 100")
+                                 << QStringLiteral("ip -4 rule del priority 100")
+                                 << QStringLiteral(
+                                        "ip -4 rule add from 10.77.10.0/24 iif lxdbr0 lookup 100 priority 100")
+                                 << QStringList { QStringLiteral("policy-rule-diverts") };
+    QTest::newRow("proxy-only") << QStringLiteral("proxy-only") << QStringLiteral("proxy-missing-in-instances")
+                                << Confidence::High << vms << both
+                                << QStringLiteral("https_proxy=http://proxy.lab.test:3128/ (environment)")
+                                << QStringLiteral(
+                                       "lxc config set vm1 environment.https_proxy http://proxy.lab.test:3128/")
+                                << QStringLiteral("lxc config unset vm1 environment.https_proxy")
+                                << QStringList { QStringLiteral("proxy-missing-in-instances") };
 }
 
 void TestDiagnosis::recordedScenarios()
@@ -1290,6 +1308,200 @@ void TestDiagnosis::unreadableRulesetIsNoted()
     const Diagnosis blind = diagnose(r.topology, r.run);
     QVERIFY(!blind.find(QStringLiteral("firewall-forward-drop")));
     QCOMPARE(blind.verdict, Diagnosis::Verdict::Unexplained);
+}
+
+// While the run goes on, a connection the runner made in milliseconds and an instance has waited on
+// for seconds is already a timeout for the verdict (withStalledProbes): forward-drop is named from
+// the facts, the runner's samples and the instances' unanswered TCP connects, before any of the
+// instances' 10 s timeouts ran out.
+void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
+{
+    const Recorded r = load(QStringLiteral("forward-drop"));
+    const QString tcp4 = QStringLiteral("tcp-ipv4");
+    const QString tcp6 = QStringLiteral("tcp-ipv6");
+    Run partial = r.run;
+    partial.samples.clear();
+    for (const Sample &s : r.run.samples) {
+        const bool fact = s.probeId.endsWith(QLatin1String("-address"))
+            || s.probeId.endsWith(QLatin1String("-default-route")) || s.probeId == QLatin1String("resolver");
+        if (s.repetition == 0 && (s.target == QLatin1String("runner") || fact)) {
+            partial.samples << s;
+        }
+    }
+    double runnerTcp4 = -1;
+    for (const Sample &s : partial.samples) {
+        if (s.target == QLatin1String("runner") && s.probeId == tcp4 && s.status == SampleStatus::Pass) {
+            runnerTcp4 = runnerTcp4 < 0 ? s.latencyMs : std::min(runnerTcp4, s.latencyMs);
+        }
+    }
+    QVERIFY(runnerTcp4 > 0);
+
+    const QList<RunningProbe> running { { tcp4, QStringLiteral("vm1"), 2500 }, { tcp6, QStringLiteral("vm1"), 2600 },
+        { tcp4, QStringLiteral("vm2"), 2500 }, { tcp6, QStringLiteral("vm2"), 2700 },
+        { tcp4, QStringLiteral("runner"), 9000 }, // the runner's own: never a stall of the instances
+        { QStringLiteral("http-ipv4"), QStringLiteral("vm1"), 1200 }, // under the 2 s floor
+        { QStringLiteral("no-such-probe"), QStringLiteral("vm1"), 9000 } }; // the runner never passed it
+    const Run live = withStalledProbes(partial, running);
+    QCOMPARE(live.samples.size(), partial.samples.size() + 4);
+    for (qsizetype i = partial.samples.size(); i < live.samples.size(); ++i) {
+        const Sample &s = live.samples.at(i);
+        QCOMPARE(s.status, SampleStatus::Timeout);
+        QVERIFY(s.target.startsWith(QLatin1String("vm")));
+        QVERIFY2(s.message.startsWith(QStringLiteral("still running: no answer after 2.")), qPrintable(s.message));
+    }
+    // A cell with a finished sample keeps it; a stall shorter than four times the runner's is none.
+    Run finished = partial;
+    Sample done;
+    done.probeId = tcp4;
+    done.target = QStringLiteral("vm1");
+    done.status = SampleStatus::Pass;
+    finished.samples << done;
+    QCOMPARE(
+        withStalledProbes(finished, { { tcp4, QStringLiteral("vm1"), 5000 } }).samples.size(), finished.samples.size());
+    const auto quick = qint64(std::max(2000.0, runnerTcp4 * 4) - 1);
+    QCOMPARE(
+        withStalledProbes(partial, { { tcp4, QStringLiteral("vm1"), quick } }).samples.size(), partial.samples.size());
+
+    // The verdict reads the stalls as the timeouts they will become.
+    const Diagnosis d = diagnose(r.topology, live);
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    QCOMPARE(d.findings.first().id, QStringLiteral("firewall-forward-drop"));
+    // Without them there is no instance evidence yet and the firewall is not named with a sample.
+    const Diagnosis before = diagnose(r.topology, partial);
+    QVERIFY2(before.findings.isEmpty() || before.findings.first().id != QLatin1String("firewall-forward-drop")
+            || before.findings.first().confidence != Confidence::High,
+        qPrintable(dump(before)));
+}
+
+// Models a network that lets only its proxy out (tcp 80/443 dropped on the way out): the runner's
+// session has https_proxy/http_proxy, so its web probes pass while its direct TCP connects time out
+// as forward-drop's instances' did; the instances (no environment.*_proxy) fail every web request
+// and direct connect, while their ICMP and DNS pass as in the healthy recording.
+void TestDiagnosis::proxyMissingInInstances()
+{
+    Recorded r = load(QStringLiteral("healthy"));
+    const Recorded failing = load(QStringLiteral("forward-drop"));
+    const auto web = [](const QString &id) {
+        return id.startsWith(QLatin1String("http")) || id.startsWith(QLatin1String("bulk"))
+            || id == QLatin1String("registry") || id.startsWith(QLatin1String("tcp-"));
+    };
+    for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        copySamples(r.run, failing.run, vm, vm, web);
+    }
+    copySamples(r.run, failing.run, QStringLiteral("vm1"), QStringLiteral("runner"), [](const QString &id) {
+        return id.startsWith(QLatin1String("tcp-"));
+    });
+    r.topology.proxiesKnown = true;
+    r.topology.proxies << TopoProxy { QStringLiteral("environment"), QStringLiteral("https_proxy"),
+        QStringLiteral("http://10.77.100.88:3128") }
+                       << TopoProxy { QStringLiteral("environment"), QStringLiteral("http_proxy"),
+                              QStringLiteral("http://10.77.100.88:3128") };
+    const Diagnosis d = diagnose(r.topology, r.run);
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("proxy-missing-in-instances"));
+    QCOMPARE(top.confidence, Confidence::High);
+    QCOMPARE(top.targets, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY(hasFact(top, QStringLiteral("https_proxy=http://10.77.100.88:3128 (environment)")));
+    QVERIFY(hasFact(top, QStringLiteral("vm2: no environment.*_proxy")));
+    QVERIFY(hasSample(top, QStringLiteral("tcp-ipv4"), QStringLiteral("runner"), QStringLiteral("timeout")));
+    QVERIFY2(hasFix(top, QStringLiteral("lxc config set vm1 environment.https_proxy http://10.77.100.88:3128"),
+                 QStringLiteral("lxc config unset vm1 environment.https_proxy")),
+        qPrintable(dump(d)));
+    QVERIFY(hasFix(top, QStringLiteral("lxc config set vm2 environment.http_proxy http://10.77.100.88:3128"),
+        QStringLiteral("lxc config unset vm2 environment.http_proxy")));
+    QCOMPARE(d.findings.size(), 1); // the runner's failing direct connects are part of it, not "unexplained"
+
+    // A password in the proxy: the fix takes the runner's own variable instead of the masked text.
+    Topology secret = r.topology;
+    secret.proxies.first().value = QStringLiteral("http://***@10.77.100.88:3128");
+    const Diagnosis masked = diagnose(secret, r.run);
+    QVERIFY(
+        hasFix(masked.findings.first(), QStringLiteral("lxc config set vm1 environment.https_proxy \"$https_proxy\""),
+            QStringLiteral("lxc config unset vm1 environment.https_proxy")));
+
+    // An instance that has the proxy is not part of it; its failures are someone else's.
+    Topology one = r.topology;
+    for (TopoInstance &i : one.instances) {
+        if (i.name == QLatin1String("vm2")) {
+            i.environment.insert(QStringLiteral("https_proxy"), QStringLiteral("http://10.77.100.88:3128"));
+        }
+    }
+    const Diagnosis half = diagnose(one, r.run);
+    const Finding *proxy = half.find(QStringLiteral("proxy-missing-in-instances"));
+    QVERIFY2(proxy, qPrintable(dump(half)));
+    QCOMPARE(proxy->targets, QStringList { QStringLiteral("vm1") });
+
+    // Without a proxy on the runner the same samples are not about a proxy.
+    r.topology.proxies.clear();
+    QVERIFY(!diagnose(r.topology, r.run).find(QStringLiteral("proxy-missing-in-instances")));
+    // Direct connections from the runner working: the proxy may not be needed (medium).
+    Recorded direct = load(QStringLiteral("healthy"));
+    for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        copySamples(direct.run, failing.run, vm, vm, web);
+    }
+    direct.topology.proxiesKnown = true;
+    direct.topology.proxies = secret.proxies;
+    const Diagnosis directly = diagnose(direct.topology, direct.run);
+    const Finding *medium = directly.find(QStringLiteral("proxy-missing-in-instances"));
+    QVERIFY(medium);
+    QCOMPARE(medium->confidence, Confidence::Medium);
+}
+
+// Rule order: a rule with a lower priority that sends the bridge's IPv4 to the main table decides
+// first (as `ip rule add from 10.77.10.0/24 lookup main priority 99` would), so only IPv6 is left
+// diverted; a diverting rule after the main table's (32766) never decides.
+void TestDiagnosis::policyRuleOrder()
+{
+    Recorded r = load(QStringLiteral("policy-rule"));
+    TopoRule first;
+    first.family = TopoAddress::Family::IPv4;
+    first.priority = 99;
+    first.from = QStringLiteral("10.77.10.0/24");
+    first.table = QStringLiteral("main");
+    r.topology.rules.prepend(first);
+    const Diagnosis d = diagnose(r.topology, r.run);
+    const Finding *f = d.find(QStringLiteral("policy-rule-diverts"));
+    QVERIFY2(f, qPrintable(dump(d)));
+    QCOMPARE(f->families, QStringList { QStringLiteral("ipv6") });
+    QVERIFY(!hasFact(*f, QStringLiteral("100: from 10.77.10.0/24")));
+
+    Recorded late = load(QStringLiteral("policy-rule"));
+    for (TopoRule &rule : late.topology.rules) {
+        if (rule.priority == 100) {
+            rule.priority = 32767 + 100; // after main (32766) and default (32767)
+        }
+    }
+    std::stable_sort(late.topology.rules.begin(), late.topology.rules.end(), [](const TopoRule &a, const TopoRule &b) {
+        return a.priority < b.priority;
+    });
+    const Diagnosis after = diagnose(late.topology, late.run);
+    QVERIFY2(!after.find(QStringLiteral("policy-rule-diverts")), qPrintable(dump(after)));
+}
+
+// A fact probe that timed out (lxc exec slow on a loaded runner) is not evidence that the fact does
+// not hold: forward-drop stays the firewall; in a healthy run it is a difference, not a cause.
+void TestDiagnosis::factThatTimedOutIsUnknown()
+{
+    for (const QString &scenario : { QStringLiteral("forward-drop"), QStringLiteral("healthy") }) {
+        Recorded r = load(scenario);
+        int changed = 0;
+        for (Sample &s : r.run.samples) {
+            if (s.target == QLatin1String("vm1") && s.probeId.endsWith(QLatin1String("-default-route"))) {
+                s.status = SampleStatus::Timeout;
+                s.message = QStringLiteral("no answer within 10000 ms; the command was killed");
+                ++changed;
+            }
+        }
+        QVERIFY(changed > 0);
+        const Diagnosis d = diagnose(r.topology, r.run);
+        QVERIFY2(!d.find(QStringLiteral("instance-no-default-route")), qPrintable(dump(d)));
+        if (scenario == QLatin1String("healthy")) {
+            QVERIFY2(d.verdict != Diagnosis::Verdict::Explained, qPrintable(dump(d))); // a difference, no cause
+        } else {
+            QCOMPARE(d.findings.first().id, QStringLiteral("firewall-forward-drop"));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestDiagnosis)

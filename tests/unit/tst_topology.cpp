@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSysInfo>
@@ -479,6 +480,19 @@ private Q_SLOTS:
         t.interfaces.first().addresses.first().tentative = true;
         t.firewall.forwardAcceptedV4 << QStringLiteral("lxdbr0");
         t.firewall.hasDockerUserChain = true;
+        TopoRule rule;
+        rule.family = Family::IPv6;
+        rule.priority = 100;
+        rule.from = QStringLiteral("fd42:77:10::/64");
+        rule.iif = QStringLiteral("lxdbr0");
+        rule.fwmark = QStringLiteral("0x1/0xff");
+        rule.invert = true;
+        rule.action = QStringLiteral("prohibit");
+        t.rules << rule;
+        t.proxiesKnown = true;
+        t.proxies << TopoProxy { QStringLiteral("environment"), QStringLiteral("https_proxy"),
+            QStringLiteral("http://***@proxy:3128") };
+        t.instances.first().environment.insert(QStringLiteral("http_proxy"), QStringLiteral("http://proxy:3128"));
         const QByteArray json = writeTopologyJson(t);
         const auto back = readTopologyJson(json);
         QVERIFY2(back.ok(), back.ok() ? "" : qPrintable(back.error().toString()));
@@ -487,6 +501,13 @@ private Q_SLOTS:
         QCOMPARE(back->warnings.size(), 1);
         QVERIFY(back->interfaces.first().addresses.first().tentative);
         QCOMPARE(back->firewall.forwardAcceptedV4, QStringList { QStringLiteral("lxdbr0") });
+        QCOMPARE(back->rules.size(), 1);
+        QCOMPARE(back->rules.first().line(), rule.line());
+        QCOMPARE(back->rules.first().family, Family::IPv6);
+        QVERIFY(back->proxiesKnown);
+        QCOMPARE(back->proxies.size(), 1);
+        QCOMPARE(back->proxies.first().line(), QStringLiteral("https_proxy=http://***@proxy:3128 (environment)"));
+        QCOMPARE(back->instances.first().environment, t.instances.first().environment);
         QCOMPARE(back->instance(QStringLiteral("vm1"))->nics.first().addresses.size(),
             t.instance(QStringLiteral("vm1"))->nics.first().addresses.size());
         QCOMPARE(writeTopologyJson(back.value()), json);
@@ -714,6 +735,53 @@ private Q_SLOTS:
         QCOMPARE(routes->first().gateway, QStringLiteral("10.0.0.1"));
         QCOMPARE(routes->last().destination, QStringLiteral("10.0.0.7/32"));
         QCOMPARE(routes->last().table, QStringLiteral("main"));
+        // `ip -j rule`: prefixes apart from addresses, actions instead of tables, `not`, marks; sorted
+        const auto rules = topoparse::parseIpRules(
+            "[{\"priority\":32766,\"src\":\"all\",\"table\":\"main\"},{\"priority\":0,\"src\":\"all\","
+            "\"table\":\"local\"},{\"priority\":100,\"src\":\"10.77.10.0\",\"srclen\":24,\"table\":\"100\"},"
+            "{\"priority\":101,\"src\":\"all\",\"dst\":\"10.9.0.0\",\"dstlen\":16,\"action\":\"blackhole\"},"
+            "{\"priority\":102,\"src\":\"all\",\"fwmark\":\"0x1\",\"iif\":\"lo\",\"action\":\"unreachable\"},"
+            "{\"priority\":103,\"not\":null,\"src\":\"all\",\"table\":\"200\"},"
+            "{\"priority\":104,\"src\":\"10.1.2.3\",\"iif\":\"lxdbr0\",\"table\":7}]",
+            Family::IPv4);
+        QVERIFY2(rules.ok(), rules.ok() ? "" : qPrintable(rules.error().toString()));
+        QCOMPARE(rules->size(), 7);
+        QCOMPARE(rules->first().table, QStringLiteral("local"));
+        QCOMPARE(rules->last().table, QStringLiteral("main"));
+        const TopoRule &bySource = rules->at(1);
+        QCOMPARE(bySource.line(), QStringLiteral("100: from 10.77.10.0/24 lookup 100"));
+        QVERIFY(bySource.selects(QStringLiteral("10.77.10.51"), QStringLiteral("10.77.100.80"), QString()));
+        QVERIFY(!bySource.selects(QStringLiteral("10.77.0.2"), QStringLiteral("10.77.100.80"), QString()));
+        QCOMPARE(rules->at(2).line(), QStringLiteral("101: from all to 10.9.0.0/16 blackhole"));
+        QVERIFY(rules->at(2).selects(QStringLiteral("10.77.10.51"), QStringLiteral("10.9.3.4"), QString()));
+        QVERIFY(!rules->at(2).selects(QStringLiteral("10.77.10.51"), QStringLiteral("10.8.3.4"), QString()));
+        QCOMPARE(rules->at(3).line(), QStringLiteral("102: from all fwmark 0x1 iif lo unreachable"));
+        QVERIFY(!rules->at(3).selects(QStringLiteral("10.0.0.1"), QStringLiteral("10.0.0.2"), QStringLiteral("lo")));
+        QVERIFY(rules->at(4).invert);
+        QCOMPARE(rules->at(4).line(), QStringLiteral("103: not from all lookup 200"));
+        QCOMPARE(rules->at(5).line(), QStringLiteral("104: from 10.1.2.3/32 iif lxdbr0 lookup 7"));
+        QVERIFY(rules->at(5).selects(QStringLiteral("10.1.2.3"), QStringLiteral("8.8.8.8"), QStringLiteral("lxdbr0")));
+        QVERIFY(!rules->at(5).selects(QStringLiteral("10.1.2.3"), QStringLiteral("8.8.8.8"), QStringLiteral("eth0")));
+        QVERIFY(!topoparse::parseIpRules("[{\"priority\": 5, \"src\": \"all\"}]", Family::IPv4).ok());
+        QVERIFY(!topoparse::parseIpRules("{}", Family::IPv4).ok());
+        // The proxy settings: the session's, /etc/environment's (quoted), apt's; passwords masked.
+        const auto proxies = topoparse::parseProxySettings(
+            "environment https_proxy=http://u:secret@proxy.corp:3128\nenvironment no_proxy=localhost,.corp\n"
+            "/etc/environment HTTP_PROXY=\"http://proxy.corp:3128/\"\nenvironment http_proxy=\n"
+            "apt Acquire::http::Proxy \"http://apt.corp:3142\";\n");
+        QVERIFY2(proxies.ok(), proxies.ok() ? "" : qPrintable(proxies.error().toString()));
+        QCOMPARE(proxies->size(), 4);
+        QCOMPARE(proxies->at(0).value, QStringLiteral("http://***@proxy.corp:3128"));
+        QVERIFY(proxies->at(0).isClientVariable());
+        QVERIFY(!proxies->at(1).isClientVariable()); // no_proxy
+        QCOMPARE(proxies->at(2).line(), QStringLiteral("HTTP_PROXY=http://proxy.corp:3128/ (/etc/environment)"));
+        QVERIFY(proxies->at(2).isClientVariable());
+        QCOMPARE(proxies->at(3).name, QStringLiteral("Acquire::http::Proxy"));
+        QCOMPARE(proxies->at(3).value, QStringLiteral("http://apt.corp:3142"));
+        QVERIFY(!proxies->at(3).isClientVariable()); // apt's own: curl in the probes does not read it
+        QVERIFY(!topoparse::parseProxySettings("garbage here\n").ok());
+        QCOMPARE(maskProxyCredentials(QStringLiteral("socks5://a@b:1080")), QStringLiteral("socks5://***@b:1080"));
+        QCOMPARE(maskProxyCredentials(QStringLiteral("http://proxy/a@b")), QStringLiteral("http://proxy/a@b"));
         const auto links = topoparse::parseIpAddr(
             "[{}, {\"ifname\": \"eth0\", \"mtu\": 1500, \"link_type\": \"ether\", \"addr_info\": [{\"family\": "
             "\"inet6\", \"local\": \"2001:db8::5\", \"prefixlen\": 64, \"scope\": \"global\", \"tentative\": true}, "
@@ -959,6 +1027,16 @@ private Q_SLOTS:
 
     void scriptDiscoversThisMachine()
     {
+        // A proxy with a password in the environment the runner's commands get: read, masked.
+        const QByteArray oldProxy = qgetenv("https_proxy");
+        qputenv("https_proxy", "http://ci:hunter2@10.0.0.9:3128");
+        const auto restore = qScopeGuard([&] {
+            if (oldProxy.isNull()) {
+                qunsetenv("https_proxy");
+            } else {
+                qputenv("https_proxy", oldProxy);
+            }
+        });
         LocalTransport transport;
         TopologyDiscovery discovery(&transport);
         const auto outcome = watch(discovery);
@@ -977,7 +1055,18 @@ private Q_SLOTS:
         QVERIFY(std::any_of(t.routes.cbegin(), t.routes.cend(), [](const TopoRoute &r) {
             return r.table == QLatin1String("local") && r.device == QLatin1String("lo");
         }));
+        // every kernel has the rule that asks the main table
+        QVERIFY(std::any_of(t.rules.cbegin(), t.rules.cend(), [](const TopoRule &r) {
+            return r.family == Family::IPv4 && r.table == QLatin1String("main") && r.priority == 32766;
+        }));
         QVERIFY(t.sysctls.contains(QStringLiteral("net.ipv4.ip_forward")));
+        QVERIFY(t.proxiesKnown);
+        QVERIFY2(std::any_of(t.proxies.cbegin(), t.proxies.cend(),
+                     [](const TopoProxy &p) {
+                         return p.line() == QLatin1String("https_proxy=http://***@10.0.0.9:3128 (environment)");
+                     }),
+            writeTopologyJson(t).constData());
+        QVERIFY(!writeTopologyJson(t).contains("hunter2"));
         // There is no LXD daemon outside the lab's namespace here: a partial topology that says so.
         if (t.lxdServerVersion.isEmpty()) {
             QVERIFY(t.networks.isEmpty());

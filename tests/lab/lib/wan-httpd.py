@@ -3,7 +3,9 @@
 
     wan-httpd.py CERT KEY LISTEN...
 
-LISTEN is  http:ADDR:PORT  or  https:ADDR:PORT  (ADDR may be an IPv6 address in brackets).
+LISTEN is  http:ADDR:PORT  or  https:ADDR:PORT  (ADDR may be an IPv6 address in brackets), or
+proxy:ADDR:PORT, a forward proxy (CONNECT tunnels and absolute-URI GET/HEAD, like Squid) that
+resolves names only through  host:NAME=ADDR[,ADDR...]  arguments: nothing leaves the lab.
 One thread per listening socket, one thread per connection. Endpoints, for every host name:
 
   /            200, a one-line text naming the host that answered
@@ -14,11 +16,13 @@ One thread per listening socket, one thread per connection. Endpoints, for every
 """
 import http.server
 import json
+import select
 import socket
 import ssl
 import sys
 import threading
 import time
+import urllib.parse
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -74,6 +78,99 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(400, "bad request\n")
 
 
+HOSTS = {}  # name -> [address, ...], from the host: arguments
+
+
+def open_upstream(host, port):
+    """A TCP connection to host:port inside the lab, or None."""
+    for addr in HOSTS.get(host.lower(), [host.strip("[]")]):
+        try:
+            family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+            socket.inet_pton(family, addr)  # a literal, never a name for the system resolver
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect((addr, port))
+            s.settimeout(None)
+            return s
+        except OSError:
+            continue
+    return None
+
+
+def relay(a, b):
+    """Copies bytes both ways until either side closes."""
+    socks = [a, b]
+    while True:
+        readable, _, _ = select.select(socks, [], [], 60)
+        if not readable:
+            return
+        for s in readable:
+            data = s.recv(65536)
+            if not data:
+                return
+            (b if s is a else a).sendall(data)
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server_version = "nestscope-lab-proxy/1"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("proxy %s %s\n" % (self.address_string(), fmt % args))
+
+    def fail(self, code, text):
+        body = (text + "\n").encode()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def do_CONNECT(self):
+        host, _, port = self.path.rpartition(":")
+        up = open_upstream(host, int(port)) if port.isdigit() else None
+        if up is None:
+            self.fail(502, "cannot reach %s" % self.path)
+            return
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            relay(self.connection, up)
+        finally:
+            up.close()
+        self.close_connection = True
+
+    def forward(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.scheme != "http" or not url.hostname:
+            self.fail(400, "expected an absolute http:// URL")
+            return
+        up = open_upstream(url.hostname, url.port or 80)
+        if up is None:
+            self.fail(502, "cannot reach %s" % url.hostname)
+            return
+        target = (url.path or "/") + ("?" + url.query if url.query else "")
+        head = "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n" % (self.command, target, url.netloc)
+        for k, v in self.headers.items():
+            if k.lower() not in ("host", "connection", "proxy-connection", "proxy-authorization"):
+                head += "%s: %s\r\n" % (k, v)
+        try:
+            up.sendall((head + "\r\n").encode())
+            while True:
+                data = up.recv(65536)
+                if not data:
+                    break
+                self.wfile.write(data)
+        finally:
+            up.close()
+        self.close_connection = True
+
+    do_GET = forward
+    do_HEAD = forward
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -99,7 +196,7 @@ def serve(spec, cert, key):
     if addr.startswith("["):
         addr, family = addr[1:-1], socket.AF_INET6
     cls = type("S", (Server,), {"address_family": family})
-    srv = cls((addr, int(port)), Handler)
+    srv = cls((addr, int(port)), ProxyHandler if scheme == "proxy" else Handler)
     if scheme == "https":
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
@@ -110,7 +207,14 @@ def serve(spec, cert, key):
 
 
 def main():
-    cert, key, *listen = sys.argv[1:]
+    cert, key, *args = sys.argv[1:]
+    listen = []
+    for a in args:
+        if a.startswith("host:"):
+            name, _, addrs = a[5:].partition("=")
+            HOSTS[name.lower()] = addrs.split(",")
+        else:
+            listen.append(a)
     threads = [serve(spec, cert, key) for spec in listen]
     print("wan-httpd: listening on %s" % " ".join(listen), flush=True)
     for t in threads:

@@ -111,6 +111,24 @@ Report::Environment environmentOf(const Topology &t)
         }
     }
     env.defaultRoutes = routes.join(QStringLiteral("; "));
+    QStringList rules;
+    for (const TopoRule &rule : t.rules) {
+        const bool standard = rule.action.isEmpty() && rule.from == QLatin1String("all") && rule.to.isEmpty()
+            && rule.iif.isEmpty() && rule.oif.isEmpty() && rule.fwmark.isEmpty() && !rule.invert
+            && (rule.table == QLatin1String("local") || rule.table == QLatin1String("main")
+                || rule.table == QLatin1String("default"));
+        if (!standard) {
+            rules << rule.line();
+        }
+    }
+    env.policyRules = t.rules.isEmpty() ? QStringLiteral("not read")
+        : rules.isEmpty()               ? QStringLiteral("only the standard local, main and default lookups")
+                                        : rules.join(QStringLiteral("; "));
+    QStringList proxies;
+    for (const TopoProxy &proxy : t.proxies) {
+        proxies << proxy.line();
+    }
+    env.proxies = proxies.isEmpty() ? QStringLiteral("none (or not read)") : proxies.join(QStringLiteral("; "));
     for (const TopoNetwork &n : t.networks) {
         if (!n.managed) {
             continue; // the host's own interfaces are in the graph; the bridges LXD made are what matters

@@ -85,6 +85,8 @@ struct Report {
         QString firewall; ///< backend and FORWARD policies, in words
         QString ipForward; ///< "net.ipv4.ip_forward = 1, net.ipv6.conf.all.forwarding = 0"
         QString defaultRoutes; ///< "IPv4 via 10.0.2.2 dev eth0; IPv6 none"
+        QString policyRules; ///< `ip rule` lines beyond the standard local/main/default ones
+        QString proxies; ///< the runner's proxy settings, credentials masked
         QList<Bridge> bridges;
         QList<Instance> instances;
         /// What the topology alone shows (findProblems()), errors first; the same rule on many

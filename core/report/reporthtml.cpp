@@ -376,6 +376,8 @@ void HtmlWriter::write()
                 { QStringLiteral("Host firewall"), env.firewall },
                 { QStringLiteral("Forwarding"), env.ipForward },
                 { QStringLiteral("Default routes"), env.defaultRoutes },
+                { QStringLiteral("Policy routing"), env.policyRules },
+                { QStringLiteral("Proxy"), env.proxies },
             });
         if (!env.bridges.isEmpty()) {
             QList<QStringList> rows;

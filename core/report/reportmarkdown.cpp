@@ -102,6 +102,8 @@ QByteArray reportToMarkdown(const Report &r)
             { QStringLiteral("Host firewall"), env.firewall },
             { QStringLiteral("Forwarding"), env.ipForward },
             { QStringLiteral("Default routes"), env.defaultRoutes },
+            { QStringLiteral("Policy routing"), env.policyRules },
+            { QStringLiteral("Proxy"), env.proxies },
         };
         for (const auto &[key, value] : rows) {
             out += QStringLiteral("| %1 | %2 |\n").arg(key, cellText(value.isEmpty() ? QStringLiteral("–") : value));

@@ -9,6 +9,7 @@
 #include "report/report.h"
 #include "report/reportpdf.h"
 #include "results/runjson.h"
+#include "topology/topologyjson.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -65,7 +66,8 @@ Result<LoadedRun> loadRun(const QString &path, const QString &what)
 QString reportUsage()
 {
     return QStringLiteral(
-        "Usage: nestscope report RUN.json [--compare LATER.json] [--markdown FILE|-] [--html FILE|-] [--pdf FILE]\n"
+        "Usage: nestscope report RUN.json [--compare LATER.json] [--topology FILE] [--markdown FILE|-]\n"
+        "         [--html FILE|-] [--pdf FILE]\n"
         "\n"
         "Writes the root-cause report of a run written by `nestscope run --json` (or saved from the\n"
         "workbench): a summary, the environment, the symptoms (matrix, runner against instances, what\n"
@@ -77,6 +79,8 @@ QString reportUsage()
         "Options:\n"
         "  --compare FILE     a later run (after the fix) on the same runner: cells fixed, broken, still\n"
         "                     failing and latency changes\n"
+        "  --topology FILE    the runner's topology from `nestscope topology --json`, for a run that has\n"
+        "                     no snapshot of its own (--no-topology): environment, figure and diagnosis\n"
         "  --markdown FILE|-  GitHub-flavoured Markdown (long outputs folded in <details>)\n"
         "  --html FILE|-      one self-contained HTML file: the topology as inline SVG coloured by the\n"
         "                     run, the charts, light and dark colour schemes, print styles\n"
@@ -91,8 +95,9 @@ int reportCommand(const QStringList &arguments)
     const QCommandLineOption markdownOpt(QStringLiteral("markdown"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption htmlOpt(QStringLiteral("html"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption pdfOpt(QStringLiteral("pdf"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption topologyOpt(QStringLiteral("topology"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption helpOpt(QStringList { QStringLiteral("h"), QStringLiteral("help") });
-    parser.addOptions({ compareOpt, markdownOpt, htmlOpt, pdfOpt, helpOpt });
+    parser.addOptions({ compareOpt, markdownOpt, htmlOpt, pdfOpt, topologyOpt, helpOpt });
     if (!parser.parse(arguments)) {
         return fail(parser.errorText() + QStringLiteral("\n\n") + reportUsage(), 2);
     }
@@ -144,6 +149,28 @@ int reportCommand(const QStringList &arguments)
             return fail(l.error().toString(), 2);
         }
         later = std::move(l).value();
+    }
+
+    if (parser.isSet(topologyOpt)) {
+        // The given topology stands in for the run's own snapshot, as for `nestscope diagnose`.
+        QFile f(parser.value(topologyOpt));
+        if (!f.open(QIODevice::ReadOnly)) {
+            return fail(
+                QStringLiteral("%1: cannot read the topology: %2").arg(parser.value(topologyOpt), f.errorString()), 2);
+        }
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &error);
+        const auto topology = doc.isObject()
+            ? topologyFromJson(doc.object())
+            : Result<Topology>(
+                Error { QStringLiteral("not a topology (JSON object): %1").arg(error.errorString()), QString() });
+        if (!topology) {
+            return fail(QStringLiteral("%1: %2 (write one with `nestscope topology --json FILE`)")
+                            .arg(parser.value(topologyOpt), topology.error().toString()),
+                2);
+        }
+        before.value().run.topologyJson = QJsonDocument(topologyToJson(*topology)).toJson(QJsonDocument::Compact);
+        before.value().diagnosis.reset(); // diagnosed again with this topology
     }
 
     ReportInput input;

@@ -70,6 +70,29 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("r.md"))));
     }
 
+    // A run made with --no-topology gets its environment, figure and diagnosis from --topology.
+    void aTopologyFileStandsInForTheSnapshot()
+    {
+        QTemporaryDir dir;
+        const QString md = dir.filePath(QStringLiteral("r.md"));
+        const QString run = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/before.json");
+        const auto without
+            = runNestscope({ QStringLiteral("report"), run, QStringLiteral("--markdown"), md }, headlessEnvironment());
+        QCOMPARE(without.exitCode, 0);
+        QVERIFY(readAll(md).contains("Not known: the run has no topology snapshot"));
+        const auto with = runNestscope(
+            { QStringLiteral("report"), run, QStringLiteral("--topology"),
+                QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/topology/healthy.json"), QStringLiteral("--markdown"), md },
+            headlessEnvironment());
+        QVERIFY2(with.exitCode == 0, with.err.constData());
+        QVERIFY2(readAll(md).contains("| Runner | lab-runner |"), readAll(md).left(1500).constData());
+        const auto bad = runNestscope(
+            { QStringLiteral("report"), run, QStringLiteral("--topology"), run, QStringLiteral("--markdown"), md },
+            headlessEnvironment());
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("nestscope topology --json"), bad.err.constData());
+    }
+
     void usageErrorsSayWhatIsMissing()
     {
         const auto none

@@ -10,9 +10,23 @@ namespace {
 
 QString passText(const MatrixCell &c)
 {
-    return c.isEmpty()
-        ? QStringLiteral("no samples")
-        : QStringLiteral("%1/%2 pass, p50 %3").arg(c.passed).arg(c.total).arg(MatrixModel::formatMs(c.medianMs));
+    if (c.isEmpty()) {
+        return QStringLiteral("no samples");
+    }
+    if (c.passed < c.total) {
+        // the median of a cell with failures is partly the time it took to fail: not a latency
+        QString text = QStringLiteral("%1/%2 pass").arg(c.passed).arg(c.total);
+        if (!c.lastProblem.isEmpty()) {
+            text += QStringLiteral(", last problem: %1").arg(c.lastProblem.toHtmlEscaped());
+        }
+        return text;
+    }
+    return QStringLiteral("%1/%2 pass, p50 %3").arg(c.passed).arg(c.total).arg(MatrixModel::formatMs(c.medianMs));
+}
+
+QString passCount(const MatrixCell &c)
+{
+    return QStringLiteral("%1/%2").arg(c.passed).arg(c.total);
 }
 
 } // namespace
@@ -46,6 +60,9 @@ QColor ComparisonModel::colorFor(CellChange change)
         return MatrixModel::colorForPassRate(1.0);
     case CellChange::Broke:
         return MatrixModel::colorForPassRate(0.0);
+    case CellChange::StillFailing:
+        // As loud as "broke" (the problem is there after the change), a deeper red so the two read apart.
+        return QColor::fromHsvF(350.0f / 360.0f, 0.62f, 0.80f);
     case CellChange::Slower:
         return QColor::fromHsvF(35.0f / 360.0f, 0.55f, 0.95f); // amber: worse, not broken
     case CellChange::Faster:
@@ -73,13 +90,19 @@ QVariant ComparisonModel::data(const QModelIndex &index, int role) const
         case CellChange::Added:
         case CellChange::Removed:
             return toText(c.change);
+        case CellChange::Fixed:
+        case CellChange::Broke:
+        case CellChange::StillFailing:
+            // Pass counts: the latency of a failing side is how long it took to fail.
+            return QStringLiteral("%1 · %2 → %3 pass").arg(toText(c.change), passCount(c.before), passCount(c.after));
         default:
             return QStringLiteral("%1 · %2 → %3")
                 .arg(toText(c.change), MatrixModel::formatMs(c.before.medianMs),
                     MatrixModel::formatMs(c.after.medianMs));
         }
     case Qt::ToolTipRole:
-        return QStringLiteral("<b>%1 on %2: %3</b><br>before: %4<br>after: %5")
+        return QStringLiteral("<b>%1 on %2: %3</b><br>before: %4<br>after: %5<br><i>Click to see the samples of "
+                              "both runs</i>")
             .arg(c.probeId.toHtmlEscaped(), c.target.toHtmlEscaped(), toText(c.change), passText(c.before),
                 passText(c.after));
     case Qt::BackgroundRole: {

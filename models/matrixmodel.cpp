@@ -215,6 +215,10 @@ int MatrixModel::columnCount(const QModelIndex &parent) const
 
 QString MatrixModel::formatMs(double ms)
 {
+    // Loopback and local commands take tens of microseconds: "0.0 ms" would read as "not measured".
+    if (ms > 0 && ms < 0.1) {
+        return ms < 0.0005 ? QStringLiteral("< 1 µs") : QStringLiteral("%1 µs").arg(qRound(ms * 1000));
+    }
     if (ms < 10) {
         return QStringLiteral("%1 ms").arg(ms, 0, 'f', 1);
     }
@@ -293,7 +297,8 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
         if (c.isEmpty()) {
             return c.skipped > 0 ? QStringLiteral("skipped") : QString();
         }
-        return formatMs(c.medianMs);
+        // A cell with failures is read by its pass count: its median is partly the time it took to fail.
+        return c.passed < c.total ? QStringLiteral("%1/%2 pass").arg(c.passed).arg(c.total) : formatMs(c.medianMs);
     case Qt::ToolTipRole: {
         if (c.isEmpty()) {
             return c.skipped > 0 ? QStringLiteral("%1 skipped").arg(c.skipped) : QStringLiteral("no samples yet");
@@ -306,8 +311,10 @@ QVariant MatrixModel::data(const QModelIndex &index, int role) const
         if (c.failed + c.timeouts + c.errors > 0) {
             tip += QStringLiteral("<br>%1 failed, %2 timed out, %3 errors").arg(c.failed).arg(c.timeouts).arg(c.errors);
         }
-        tip += QStringLiteral("<br>p50 %1 · p95 %2 · min %3 · max %4")
-                   .arg(formatMs(c.medianMs), formatMs(c.p95Ms), formatMs(c.minMs), formatMs(c.maxMs));
+        // With failures these are times to finish, not latencies of the service: say so.
+        tip += QStringLiteral("<br>%5p50 %1 · p95 %2 · min %3 · max %4")
+                   .arg(formatMs(c.medianMs), formatMs(c.p95Ms), formatMs(c.minMs), formatMs(c.maxMs),
+                       c.passed < c.total ? QStringLiteral("time to finish, failures included: ") : QString());
         if (!c.lastProblem.isEmpty()) {
             tip += QStringLiteral("<br>last problem: %1").arg(c.lastProblem.toHtmlEscaped());
         }

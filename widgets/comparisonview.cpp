@@ -2,6 +2,7 @@
 
 #include "comparisonmodel.h"
 #include "resultcharts.h"
+#include "sampledetails.h"
 
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -9,8 +10,12 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <utility>
 
 namespace nestscope {
 
@@ -23,6 +28,11 @@ ComparisonView::ComparisonView(QWidget *parent)
     , m_model(new ComparisonModel(this))
     , m_view(new QTableView(this))
     , m_charts(new ResultCharts(this))
+    , m_lower(new QTabWidget(this))
+    , m_beforeHeading(new QLabel(this))
+    , m_afterHeading(new QLabel(this))
+    , m_beforeSamples(new SampleDetails(this))
+    , m_afterSamples(new SampleDetails(this))
 {
     QFont bold = m_summary->font();
     bold.setBold(true);
@@ -68,9 +78,34 @@ ComparisonView::ComparisonView(QWidget *parent)
     topLayout->addLayout(thresholds);
     topLayout->addWidget(m_view, 1);
 
+    // A cell's samples from both runs, one above the other: the same repetitions line up.
+    auto *samples = new QSplitter(Qt::Vertical, this);
+    for (auto [heading, details] :
+        { std::pair { m_beforeHeading, m_beforeSamples }, std::pair { m_afterHeading, m_afterSamples } }) {
+        auto *side = new QWidget(this);
+        auto *sideLayout = new QVBoxLayout(side);
+        sideLayout->setContentsMargins(6, 4, 6, 0);
+        QFont headingFont = heading->font();
+        headingFont.setBold(true);
+        heading->setFont(headingFont);
+        heading->setTextFormat(Qt::PlainText);
+        sideLayout->addWidget(heading);
+        sideLayout->addWidget(details, 1);
+        samples->addWidget(side);
+    }
+    m_lower->setDocumentMode(true);
+    m_lower->addTab(m_charts, tr("Charts"));
+    m_lower->addTab(samples, tr("Samples"));
+    connect(m_view, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        showCell(index.row(), index.column());
+    });
+    connect(m_view, &QTableView::activated, this, [this](const QModelIndex &index) {
+        showCell(index.row(), index.column());
+    });
+
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
-    split->addWidget(m_charts);
+    split->addWidget(m_lower);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     auto *layout = new QVBoxLayout(this);
@@ -83,6 +118,10 @@ void ComparisonView::setRuns(const Run &before, const QString &beforeLabel, cons
     m_before = before;
     m_after = after;
     m_title->setText(tr("Before: %1   ·   After: %2").arg(beforeLabel, afterLabel));
+    m_beforeHeading->setText(tr("Before: %1").arg(beforeLabel));
+    m_afterHeading->setText(tr("After: %1").arg(afterLabel));
+    m_beforeSamples->clear();
+    m_afterSamples->clear();
     m_charts->setRuns({ { beforeLabel, before }, { afterLabel, after } });
     recompute();
 }
@@ -104,6 +143,30 @@ const Comparison &ComparisonView::comparison() const
 QString ComparisonView::summary() const
 {
     return m_summary->text();
+}
+
+void ComparisonView::showCell(int row, int column)
+{
+    const Comparison &c = comparison();
+    if (row < 0 || column < 0 || row >= c.rowCount() || column >= c.columnCount()) {
+        return;
+    }
+    const CellComparison &cell = c.cell(row, column);
+    auto samplesOf = [&cell](const Run &run) {
+        QList<Sample> samples;
+        for (const Sample &s : run.samples) {
+            if (s.probeId == cell.probeId && s.target == cell.target) {
+                samples << s;
+            }
+        }
+        std::stable_sort(samples.begin(), samples.end(), [](const Sample &a, const Sample &b) {
+            return a.repetition < b.repetition;
+        });
+        return samples;
+    };
+    m_beforeSamples->showSamples(cell.probeId, cell.target, samplesOf(m_before));
+    m_afterSamples->showSamples(cell.probeId, cell.target, samplesOf(m_after));
+    m_lower->setCurrentIndex(1);
 }
 
 void ComparisonView::recompute()

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -62,6 +63,7 @@ ConnectDialog::ConnectDialog(QWidget *parent, const QString &configFile)
     , m_jump(new QLineEdit(this))
     , m_shells(new QCheckBox(tr("Keep one shell per channel (much faster when the login shell is slow)"), this))
     , m_resolved(new QLabel(this))
+    , m_error(new QLabel(this))
 {
     setWindowTitle(tr("Connect to a runner"));
     setObjectName(QStringLiteral("ConnectDialog"));
@@ -135,20 +137,30 @@ ConnectDialog::ConnectDialog(QWidget *parent, const QString &configFile)
     form->addRow(QString(), m_shells);
     form->addRow(QString(), m_resolved);
 
+    // Why the last connect failed, in the dialog, beside what was typed: the user corrects a field
+    // and presses Connect again instead of starting over.
+    m_error->setObjectName(QStringLiteral("error"));
+    m_error->setWordWrap(true);
+    m_error->setTextFormat(Qt::PlainText);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_error->hide();
+
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     QPushButton *connectButton = buttons->addButton(tr("&Connect"), QDialogButtonBox::AcceptRole);
+    m_connectButton = connectButton;
     connectButton->setDefault(true);
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::onConnectPressed);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(note);
+    layout->addWidget(m_error);
     layout->addWidget(buttons);
     setMinimumWidth(520);
 
     connect(m_host, &QComboBox::currentTextChanged, this, [this, connectButton](const QString &text) {
-        connectButton->setEnabled(!text.trimmed().isEmpty());
+        connectButton->setEnabled(!text.trimmed().isEmpty() && !m_connecting);
         updateResolved();
     });
     connect(m_host, &QComboBox::textActivated, this, &ConnectDialog::fillFromRecent);
@@ -194,6 +206,61 @@ void ConnectDialog::setTarget(const SshTarget &target)
     updateResolved();
 }
 
+void ConnectDialog::onConnectPressed()
+{
+    if (m_connecting || target().host.isEmpty()) {
+        return;
+    }
+    if (!isSignalConnected(QMetaMethod::fromSignal(&ConnectDialog::connectRequested))) {
+        accept();
+        return;
+    }
+    Q_EMIT connectRequested(target());
+}
+
+void ConnectDialog::setConnecting(bool connecting)
+{
+    m_connecting = connecting;
+    for (QWidget *w : std::initializer_list<QWidget *> { m_host, m_user, m_port, m_identity, m_jump, m_shells }) {
+        w->setEnabled(!connecting);
+    }
+    m_connectButton->setEnabled(!connecting && !m_host->currentText().trimmed().isEmpty());
+    if (connecting) {
+        m_errorMessage.clear();
+        m_error->setStyleSheet(QString());
+        m_error->setText(
+            tr("Connecting to %1… (Cancel stops trying; the runner stays as it is)").arg(effectiveName(target())));
+        m_error->show();
+    }
+}
+
+void ConnectDialog::showError(const QString &message)
+{
+    setConnecting(false);
+    // Red on the window's own background reads on light and dark themes alike.
+    m_error->setStyleSheet(QStringLiteral("QLabel { color: #c01c28; font-weight: bold; }"));
+    m_errorMessage = message;
+    m_error->setText(message);
+    m_error->show();
+    m_host->setFocus();
+}
+
+QString ConnectDialog::errorText() const
+{
+    return m_errorMessage;
+}
+
+QString ConnectDialog::effectiveName(const SshTarget &t)
+{
+    const SshHostConfig c
+        = SshConfigFile::load(t.configFile.isEmpty() ? SshConfigFile::defaultPath() : t.configFile).lookup(t.host);
+    const QString host = c.hostName.isEmpty() ? t.host : c.hostName;
+    const QString user = !t.user.isEmpty() ? t.user : (!c.user.isEmpty() ? c.user : localUser());
+    const int port = t.port > 0 ? t.port : (c.port > 0 ? c.port : 22);
+    const QString shownHost = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    return QStringLiteral("%1@%2:%3").arg(user, shownHost).arg(port);
+}
+
 void ConnectDialog::fillFromRecent(const QString &spec)
 {
     QSettings settings;
@@ -216,7 +283,7 @@ void ConnectDialog::updateResolved()
     const SshHostConfig c
         = SshConfigFile::load(m_configFile.isEmpty() ? SshConfigFile::defaultPath() : m_configFile).lookup(t.host);
     const QString host = c.hostName.isEmpty() ? t.host : c.hostName;
-    const QString user = !t.user.isEmpty() ? t.user : (!c.user.isEmpty() ? c.user : qEnvironmentVariable("USER"));
+    const QString user = !t.user.isEmpty() ? t.user : (!c.user.isEmpty() ? c.user : localUser());
     const int port = t.port > 0 ? t.port : (c.port > 0 ? c.port : 22);
     const QString jump = t.proxyJump.isEmpty() ? c.proxyJump : t.proxyJump;
     QString text = tr("Connects to %1@%2 port %3").arg(user, host).arg(port);
@@ -296,13 +363,26 @@ void RunnerConnection::setBusy(bool busy)
 
 void RunnerConnection::openConnectDialog()
 {
-    ConnectDialog dialog(m_window);
+    if (m_dialog) {
+        m_dialog->raise();
+        m_dialog->activateWindow();
+        return;
+    }
+    auto *dialog = new ConnectDialog(m_window);
+    m_dialog = dialog;
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
     if (m_ssh) {
-        dialog.setTarget(m_ssh->target());
+        dialog->setTarget(m_ssh->target());
     }
-    if (dialog.exec() == QDialog::Accepted) {
-        connectTo(dialog.target());
-    }
+    // Host-key and password questions appear over the dialog that asked to connect.
+    m_interaction.setParentWidget(dialog);
+    connect(dialog, &ConnectDialog::connectRequested, this, &RunnerConnection::connectTo);
+    connect(dialog, &QDialog::rejected, this, &RunnerConnection::abandonCandidate);
+    connect(dialog, &QObject::destroyed, this, [this] {
+        m_interaction.setParentWidget(m_window);
+    });
+    dialog->open();
 }
 
 void RunnerConnection::connectTo(const SshTarget &target)
@@ -310,21 +390,99 @@ void RunnerConnection::connectTo(const SshTarget &target)
     if (m_busy) {
         return;
     }
+    abandonCandidate();
+    // The runner stays what it is until this one has connected: a host that cannot be reached
+    // must not become the runner that the matrix, the console and the next run use.
+    m_candidate = new SshTransport(target, this);
+    m_candidate->setInteraction(&m_interaction);
+    connect(m_candidate, &SshTransport::stateChanged, this, &RunnerConnection::onCandidateState);
+    m_candidate->connectToHost();
+    if (m_dialog) {
+        m_dialog->setConnecting(true);
+    }
+    m_label->setText(tr("Runner: %1 · connecting to %2…").arg(currentName(), ConnectDialog::effectiveName(target)));
+    updateActions();
+}
+
+void RunnerConnection::abandonCandidate()
+{
+    if (m_candidate) {
+        m_candidate->disconnect(this);
+        m_candidate->deleteLater(); // (it may be the sender of the signal being handled)
+        m_candidate = nullptr;
+        m_label->setText(tr("Runner: %1").arg(currentName()));
+        updateActions();
+    }
+}
+
+QString RunnerConnection::currentName() const
+{
+    return m_ssh ? m_ssh->description() : tr("this machine");
+}
+
+void RunnerConnection::onCandidateState(SshTransport::State state, const QString &message)
+{
+    auto *candidate = qobject_cast<SshTransport *>(sender());
+    if (!candidate || candidate != m_candidate) {
+        return;
+    }
+    if (state == SshTransport::State::Connecting) {
+        return;
+    }
+    if (state != SshTransport::State::Connected) {
+        const QString name = ConnectDialog::effectiveName(candidate->target());
+        const QString why = message.isEmpty() ? tr("the connection closed before it was ready") : message;
+        abandonCandidate();
+        m_label->setToolTip(tr("The last connect, to %1, failed: %2").arg(name, why));
+        // The transport's own message names the host and user already ("cannot connect to u@h:22: …").
+        QString first = why.contains(name) ? why : tr("cannot connect to %1: %2").arg(name, why);
+        first[0] = first.at(0).toUpper();
+        const QString text = tr("%1\n\nThe runner is still %2.").arg(first, currentName());
+        if (m_dialog) {
+            m_dialog->showError(text);
+        } else {
+            QMessageBox::critical(m_window, tr("Cannot connect to %1").arg(name), text);
+        }
+        Q_EMIT connectFailed(text);
+        return;
+    }
+    // Connected: now it becomes the runner.
+    m_candidate->disconnect(this);
     delete m_previous;
     m_previous = m_ssh;
     if (m_previous) {
+        m_previous->disconnect(this);
         m_previous->disconnectFromHost();
     }
-    m_ssh = new SshTransport(target, this);
-    m_ssh->setInteraction(&m_interaction);
+    m_ssh = m_candidate;
+    m_candidate = nullptr;
     connect(m_ssh, &SshTransport::stateChanged, this, &RunnerConnection::onStateChanged);
-    m_ssh->connectToHost();
-    onStateChanged(SshTransport::State::Connecting, QString());
+    onStateChanged(SshTransport::State::Connected, QString());
+    if (m_dialog) {
+        m_dialog->setConnecting(false);
+        m_dialog->accept();
+    }
     Q_EMIT transportChanged(m_ssh);
+}
+
+QString RunnerConnection::notReadyReason() const
+{
+    if (!m_ssh || m_ssh->state() == SshTransport::State::Connected) {
+        return {};
+    }
+    const QString name = currentName();
+    if (m_ssh->state() == SshTransport::State::Connecting) {
+        return tr("The runner %1 is still connecting; run again once it is connected.").arg(name);
+    }
+    const QString why = m_ssh->lastError().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_ssh->lastError());
+    return tr("The runner %1 is not connected%2. Reconnect (Runner ▸ Reconnect) or choose another runner; a run "
+              "now would only record that it could not reach it.")
+        .arg(name, why);
 }
 
 void RunnerConnection::useLocalMachine()
 {
+    abandonCandidate();
     if (m_busy || !m_ssh) {
         return;
     }
@@ -344,7 +502,7 @@ void RunnerConnection::onStateChanged(SshTransport::State state, const QString &
     if (ssh && ssh != m_ssh) {
         return; // a transport we have switched away from
     }
-    const QString name = m_ssh ? m_ssh->target().displayName() : QString();
+    const QString name = m_ssh ? ConnectDialog::effectiveName(m_ssh->target()) : QString();
     switch (state) {
     case SshTransport::State::Connecting:
         m_label->setText(tr("Runner: connecting to %1…").arg(name));

@@ -3,6 +3,7 @@
 #include "matrixmodel.h"
 
 #include <QApplication>
+#include <QFontMetrics>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -27,14 +28,33 @@ void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setPen(QColor(20, 20, 20));
         QFont bold = option.font;
         bold.setBold(true);
-        const QString median = MatrixModel::formatMs(cell.medianMs);
+        // The headline is what the cell is about: the latency of a cell that passed every time, the
+        // pass count of one that did not (whose median is partly how long its failures took),
+        // with what went wrong under it.
         const QString rate = tr("%1/%2 pass").arg(cell.passed).arg(cell.total);
+        QString headline = MatrixModel::formatMs(cell.medianMs);
+        QString detail = rate;
+        if (cell.passed < cell.total) {
+            headline = rate;
+            QStringList problems;
+            if (cell.failed > 0) {
+                problems << tr("%1 failed").arg(cell.failed);
+            }
+            if (cell.timeouts > 0) {
+                problems << tr("%1 timed out").arg(cell.timeouts);
+            }
+            if (cell.errors > 0) {
+                problems << tr("%1 error").arg(cell.errors);
+            }
+            detail = problems.join(QStringLiteral(" · "));
+        }
         const QRectF top(tile.left(), tile.top() + 2, tile.width(), tile.height() / 2);
         const QRectF bottom(tile.left(), tile.center().y(), tile.width(), tile.height() / 2 - 2);
         painter->setFont(bold);
-        painter->drawText(top, Qt::AlignHCenter | Qt::AlignBottom, median);
+        painter->drawText(top, Qt::AlignHCenter | Qt::AlignBottom, headline);
         painter->setFont(option.font);
-        painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop, rate);
+        painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop,
+            QFontMetrics(option.font).elidedText(detail, Qt::ElideRight, int(tile.width()) - 4));
     }
     if (index.data(MatrixModel::EvidenceRole).toBool()) {
         // evidence of the finding selected in the Findings panel: a dashed frame of its own colour

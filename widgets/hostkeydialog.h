@@ -33,6 +33,9 @@ public:
         : m_parent(parent)
     {
     }
+    /// Where the questions appear (e.g. over the connect dialog while it waits for the answer).
+    void setParentWidget(QWidget *parent) { m_parent = parent; }
+    QWidget *parentWidget() const { return m_parent; }
     HostKeyDecision unknownHostKey(const HostKeyInfo &info) override;
     std::optional<QString> passphrase(const QString &keyFile) override;
     std::optional<QString> password(const QString &userAtHost) override;

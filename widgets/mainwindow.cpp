@@ -170,12 +170,24 @@ MainWindow::MainWindow(QWidget *parent)
         // (The connection cannot change during a run, so no runner uses the old setup's transports.)
         delete m_runner;
         delete m_setup;
+        // Everything on screen came from the last runner's run: it goes together, so no pane keeps
+        // samples the matrix no longer shows (the run itself stays in the Runs dock).
+        QStringList ids;
+        for (const Probe &p : std::as_const(m_plan.probes)) {
+            ids << p.id;
+        }
+        m_model->reset(ids, m_plan.targets);
+        m_details->clear();
+        m_charts->clear();
+        m_findings->clear(tr("Run the plan (F5) on %1 for a verdict.").arg(transport->description()));
+        m_progress->setValue(0);
         m_console->setTargets({ { QStringLiteral("runner"), transport } }, { QStringLiteral("runner") });
-        m_topologyView->setTransport(transport);
+        const bool hadTopology = m_topologyView->hasTopology();
+        m_topologyView->setTransport(transport); // (forgets the last runner's graph)
         // The last run's verdicts were about the old runner's targets; its "runner" and instance
         // names would colour the new runner's edges.
         m_topologyView->setEdgeResults({});
-        if (m_pages->currentWidget() == m_topologyView || m_topologyView->hasTopology()) {
+        if (m_pages->currentWidget() == m_topologyView || hadTopology) {
             // the page shows the runner it is connected to, not the last one (also when not in view)
             m_topologyView->discover();
         }
@@ -433,7 +445,21 @@ void MainWindow::diagnoseCurrentRun()
         m_findings->clear(tr("No verdict: %1").arg(m_diagnosedTopologyError));
         return;
     }
-    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
+    if (!m_earlyVerdict || !m_runner->isRunning()) {
+        m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, run));
+        return;
+    }
+    // While the run goes on, an instance's connection still unanswered long after the runner's
+    // passed is evidence already; look again soon even when no sample arrives meanwhile.
+    QList<RunningProbe> running;
+    for (const PlanRunner::Running &r : m_runner->running()) {
+        running << RunningProbe { r.probeId, r.target, r.elapsedMs,
+            r.kind == ProbeKind::Tcp || r.kind == ProbeKind::Dns };
+    }
+    m_findings->setDiagnosis(diagnose(*m_diagnosedTopology, withStalledProbes(run, running)));
+    if (!running.isEmpty()) {
+        m_diagnosisTimer->start();
+    }
 }
 
 void MainWindow::choosePlan()
@@ -453,6 +479,12 @@ void MainWindow::choosePlan()
 void MainWindow::startRun()
 {
     if (isRunning() || m_pendingSetup || m_plan.probes.isEmpty()) {
+        return;
+    }
+    // A runner that is not connected would only give a run of "could not reach it" errors that
+    // read like results (and are stored as such): say so instead, and run nothing.
+    if (const QString why = m_connection->notReadyReason(); !why.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot start the run"), tr("%1\n\nNothing was run.").arg(why));
         return;
     }
     if (m_planEditor && m_planEditor->isModified()) {
@@ -513,6 +545,9 @@ void MainWindow::runResolved()
     m_console->setTargets(m_setup->transports(), resolved.targets);
     m_runner = new PlanRunner(resolved, m_setup->transports(), this);
     m_runner->setOutputCap(m_appSettings.outputCapBytes);
+    if (!m_earlyVerdict) {
+        m_runner->keepPlanOrder();
+    }
     QStringList ids;
     for (const Probe &p : std::as_const(resolved.probes)) {
         ids << p.id;
@@ -806,11 +841,28 @@ void MainWindow::updateStatus()
     const qint64 elapsed = m_runner->elapsedMs();
     const int done = m_runner->done();
     const int total = m_runner->total();
-    QString time = tr("elapsed %1").arg(formatDuration(elapsed));
-    if (m_runner->isRunning() && done > 0 && done < total) {
-        time += tr(" · ETA %1").arg(formatDuration(elapsed * (total - done) / done));
+    m_timeLabel->setText(runTimeText(elapsed, done, total, m_runner->isRunning()));
+    // After a cancel the skipped samples are not progress: the bar shows what ran, and says why it stopped.
+    if (!m_runner->isRunning() && run.cancelled) {
+        m_progress->setFormat(tr("%v / %m · cancelled"));
+        // (the runner drops what had not started from its total; the plan still says what was asked)
+        m_progress->setRange(0, std::max(int(run.samples.size()), m_setup ? m_setup->plan().sampleCount() : 0));
+        m_progress->setValue(int(run.samples.size()) - run.count(SampleStatus::Skipped));
+    } else {
+        m_progress->setFormat(tr("%v / %m"));
     }
-    m_timeLabel->setText(time);
+}
+
+QString MainWindow::runTimeText(qint64 elapsedMs, int done, int total, bool running)
+{
+    QString time = tr("elapsed %1").arg(formatDuration(elapsedMs));
+    if (running && done > 0 && done < total) {
+        // Under a second by the average is no promise while a probe with a 10 s timeout is still out.
+        const qint64 eta = elapsedMs * (total - done) / done;
+        time += eta < 1000 ? tr(" · finishing the last %n", nullptr, total - done)
+                           : tr(" · ETA %1").arg(formatDuration(eta));
+    }
+    return time;
 }
 
 void MainWindow::showCellSamples(const QModelIndex &index)

@@ -74,6 +74,10 @@ public:
     RunListView *runList() const { return m_runList; }
     ResultCharts *charts() const { return m_charts; }
     FindingsPanel *findings() const { return m_findings; }
+    /// On (the default): a run's first repetition in verdict order and the live verdict counting
+    /// instance probes still unanswered long after the runner's passed (withStalledProbes()). Off:
+    /// the plan's order and finished samples only, what bench_verdict measures against.
+    void setEarlyVerdict(bool on) { m_earlyVerdict = on; }
     /// Windows opened from the run list: saved runs and comparisons, newest last.
     QList<QWidget *> resultWindows() const;
 
@@ -87,6 +91,10 @@ public:
     const AppSettings &appSettings() const { return m_appSettings; }
     void setAppSettings(const AppSettings &settings) { m_appSettings = settings; }
     QAction *settingsAction() const { return m_settingsAction; }
+
+    /// The status bar's time line of a run in progress: "elapsed 0:42 · ETA 1:03", or "… · finishing
+    /// the last 2" when the average promises under a second (a 10 s probe may still be out).
+    static QString runTimeText(qint64 elapsedMs, int done, int total, bool running);
 
 public Q_SLOTS:
     void startRun();
@@ -148,6 +156,7 @@ private:
     QByteArray m_diagnosedTopologyJson; ///< the snapshot m_diagnosedTopology was read from
     std::optional<Topology> m_diagnosedTopology;
     QString m_diagnosedTopologyError;
+    bool m_earlyVerdict = true;
     QAction *m_openAction = nullptr;
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;

@@ -16,10 +16,12 @@
 #include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPainter>
+#include <QScatterSeries>
 #include <QStackedBarSeries>
 #include <QSvgGenerator>
 #include <QTabWidget>
@@ -68,7 +70,8 @@ QLogValueAxis *logAxis(const QString &title, double min, double max)
     axis->setTitleText(title);
     axis->setBase(10);
     axis->setLabelFormat(QStringLiteral("%g"));
-    const double lo = std::pow(10.0, std::floor(std::log10(onLog(min))));
+    // (a little below the smallest value, so a box starting at 10 ms is not drawn on the axis line)
+    const double lo = std::pow(10.0, std::floor(std::log10(onLog(min) / 1.5)));
     const double hi = std::pow(10.0, std::ceil(std::log10(onLog(std::max(max, min * 10)))));
     axis->setRange(lo, std::max(hi, lo * 10));
     axis->setMinorTickCount(-1);
@@ -100,6 +103,96 @@ QValueAxis *valueAxis(const QString &title, double max)
     axis->applyNiceNumbers();
     axis->setLabelFormat(QStringLiteral("%g"));
     return axis;
+}
+
+// Samples that did not pass have no latency worth plotting (a refused connection is fast, a timeout
+// is the plan's limit): they are marks in a band above the latencies, one row per outcome, with
+// a shape and colour of their own, so a failure never reads as a fast or slow success.
+struct ProblemKind {
+    SampleStatus status;
+    const char *name;
+    QColor color;
+    QScatterSeries::MarkerShape shape;
+};
+
+const ProblemKind kProblemKinds[] = {
+    { SampleStatus::Fail, QT_TRANSLATE_NOOP("ResultCharts", "failed"), QColor(0xc0, 0x1c, 0x28),
+        QScatterSeries::MarkerShapeRotatedRectangle },
+    { SampleStatus::Timeout, QT_TRANSLATE_NOOP("ResultCharts", "timed out"), QColor(0x9a, 0x5b, 0x00),
+        QScatterSeries::MarkerShapeTriangle },
+    { SampleStatus::Error, QT_TRANSLATE_NOOP("ResultCharts", "could not run"), QColor(0x6a, 0x1b, 0x9a),
+        QScatterSeries::MarkerShapeStar },
+    { SampleStatus::Skipped, QT_TRANSLATE_NOOP("ResultCharts", "skipped"), QColor(0x80, 0x80, 0x80),
+        QScatterSeries::MarkerShapeCircle },
+};
+
+int countOf(const OutcomeCounts &c, SampleStatus status)
+{
+    switch (status) {
+    case SampleStatus::Pass:
+        return c.passed;
+    case SampleStatus::Fail:
+        return c.failed;
+    case SampleStatus::Timeout:
+        return c.timedOut;
+    case SampleStatus::Error:
+        return c.errors;
+    case SampleStatus::Skipped:
+        return c.skipped;
+    }
+    return 0;
+}
+
+// The band above the data (one decade on the log axis) and the row of each outcome in it.
+double bandY(double axisTopBeforeBand, int kind)
+{
+    return axisTopBeforeBand * std::pow(10.0, 0.8 - 0.2 * kind);
+}
+
+QScatterSeries *problemSeries(const ProblemKind &kind, const QString &name)
+{
+    auto *series = new QScatterSeries;
+    series->setName(name);
+    series->setMarkerShape(kind.shape);
+    series->setMarkerSize(11);
+    series->setColor(kind.color);
+    series->setBorderColor(Qt::white);
+    return series;
+}
+
+/// Index of the point of `points` nearest to `p` (hover reports the point it is over).
+qsizetype nearest(const QList<QPointF> &points, const QPointF &p)
+{
+    qsizetype best = -1;
+    double bestDist = INFINITY;
+    for (qsizetype i = 0; i < points.size(); ++i) {
+        // x in categories or repetitions, y on a log axis: compare in those terms
+        const double dx = points.at(i).x() - p.x();
+        const double dy = std::log10(std::max(points.at(i).y(), 1e-9)) - std::log10(std::max(p.y(), 1e-9));
+        const double d = dx * dx + dy * dy;
+        if (d < bestDist) {
+            bestDist = d;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/// Hides the legend entry of `series` when an earlier series of the chart has the same name; true if hidden.
+bool hideRepeatedLegendEntry(QChart *chart, QAbstractSeries *series)
+{
+    for (QAbstractSeries *other : chart->series()) {
+        if (other == series) {
+            return false;
+        }
+        if (other->name() == series->name()) {
+            for (QLegendMarker *marker : chart->legend()->markers(series)) {
+                marker->setVisible(false);
+            }
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -295,46 +388,92 @@ void ResultCharts::buildLatency()
         chart->removeAxis(a);
         delete a;
     }
-    chart->setTitle(tr("Latency per probe: box = quartiles, whiskers = min and max"));
+    chart->setTitle(tr("Latency of the passing samples: box = quartiles, whiskers = min and max; marks above = "
+                       "samples that did not pass"));
     const QStringList probes = allProbes();
     const QStringList targets = allTargets();
     double max = 0;
     double min = INFINITY;
     QList<QBoxPlotSeries *> seriesList;
+    const int slots = int(m_runs.size() * targets.size());
+    struct Mark {
+        int run;
+        int kind;
+        QPointF at; // y is the row within the band, set once the axis is known
+        QString text;
+    };
+    QList<Mark> marks;
     for (int r = 0; r < m_runs.size(); ++r) {
         for (int t = 0; t < targets.size(); ++t) {
             auto *series = new QBoxPlotSeries;
             series->setName(seriesName(r, targets.at(t)));
             series->setBrush(colorFor(r, t));
             series->setBoxWidth(0.6);
-            for (const QString &probe : probes) {
-                const LatencyStats st = runstats::latency(m_runs.at(r).run, probe, targets.at(t));
-                // A probe that did not run here keeps its slot (empty box at 0) so the boxes line up.
+            const int slot = r * int(targets.size()) + t;
+            const QString target = targets.at(t);
+            const QString runLabel = m_runs.at(r).label;
+            const QString where = runLabel.isEmpty() ? tr("on %1").arg(target) : tr("on %1 (%2)").arg(target, runLabel);
+            for (int p = 0; p < probes.size(); ++p) {
+                const QString &probe = probes.at(p);
+                const LatencyStats st = runstats::latency(m_runs.at(r).run, probe, target);
+                // A cell without a passing sample keeps its slot, so the boxes line up, but is not drawn:
+                // a box at the axis floor would read as a very fast success.
                 auto *set
                     = new QBoxSet(onLog(st.min), onLog(st.q1), onLog(st.median), onLog(st.q3), onLog(st.max), probe);
+                if (st.count == 0) {
+                    set->setPen(QPen(Qt::transparent)); // (Qt::NoPen would mean "the series' pen")
+                    set->setBrush(QBrush(Qt::transparent));
+                }
                 series->append(set);
                 if (st.count > 0) {
                     max = std::max(max, st.max);
                     min = std::min(min, onLog(st.min));
                 }
+                const OutcomeCounts outcome = runstats::outcomes(m_runs.at(r).run, probe, target);
+                const QList<OutcomePoint> problems = runstats::timelineProblems(m_runs.at(r).run, probe, target);
+                for (int k = 0; k < int(std::size(kProblemKinds)); ++k) {
+                    const int n = countOf(outcome, kProblemKinds[k].status);
+                    if (n == 0) {
+                        continue;
+                    }
+                    QString last;
+                    for (const OutcomePoint &op : problems) {
+                        if (op.status == kProblemKinds[k].status && !op.message.isEmpty()) {
+                            last = op.message;
+                        }
+                    }
+                    const int of = kProblemKinds[k].status == SampleStatus::Skipped ? outcome.ran() + outcome.skipped
+                                                                                    : outcome.ran();
+                    QString text = tr("%1 %2: %3 of %4 %5 — not timed, not in the box")
+                                       .arg(probe, where)
+                                       .arg(n)
+                                       .arg(of)
+                                       .arg(tr(kProblemKinds[k].name));
+                    if (!last.isEmpty()) {
+                        text += tr(" (last: %1)").arg(last.simplified().left(120));
+                    }
+                    marks << Mark { r, k, QPointF(p - 0.5 + (slot + 0.5) / slots, 0), text };
+                }
             }
-            const QString target = targets.at(t);
-            const QString runLabel = m_runs.at(r).label;
             // Series are rebuilt with m_runs, so the index stays valid for as long as the series lives.
-            connect(series, &QBoxPlotSeries::hovered, this, [this, target, runLabel, r](bool on, QBoxSet *set) {
+            connect(series, &QBoxPlotSeries::hovered, this, [this, target, where, r](bool on, QBoxSet *set) {
                 if (!on || !set || r >= m_runs.size()) {
                     return;
                 }
                 const LatencyStats st = runstats::latency(m_runs.at(r).run, set->label(), target);
-                QString text = tr("%1 on %2").arg(set->label(), target);
-                if (!runLabel.isEmpty()) {
-                    text += QStringLiteral(" (%1)").arg(runLabel);
+                const OutcomeCounts outcome = runstats::outcomes(m_runs.at(r).run, set->label(), target);
+                QString text = tr("%1 %2").arg(set->label(), where);
+                if (st.count == 0) {
+                    text += outcome.isEmpty() ? tr(": no samples")
+                                              : tr(": no passing sample to time (%1)").arg(outcome.toText());
+                } else {
+                    text += tr(": p50 %1 · p95 %2 · min %3 · max %4 · %5")
+                                .arg(MatrixModel::formatMs(st.median), MatrixModel::formatMs(st.p95),
+                                    MatrixModel::formatMs(st.min), MatrixModel::formatMs(st.max), outcome.toText());
+                    if (outcome.notPassed() > 0) {
+                        text += tr(" (only the passing ones in the box)");
+                    }
                 }
-                text += st.count == 0 ? tr(": no samples")
-                                      : tr(": p50 %1 · p95 %2 · min %3 · max %4 · %5 samples")
-                                            .arg(MatrixModel::formatMs(st.median), MatrixModel::formatMs(st.p95),
-                                                MatrixModel::formatMs(st.min), MatrixModel::formatMs(st.max))
-                                            .arg(st.count);
                 showHover(text);
             });
             seriesList << series;
@@ -349,6 +488,38 @@ void ResultCharts::buildLatency()
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    if (!marks.isEmpty()) {
+        const double top = y->max();
+        y->setMax(top * 10); // the band: a decade above every latency
+        for (int r = 0; r < m_runs.size(); ++r) {
+            for (int k = 0; k < int(std::size(kProblemKinds)); ++k) {
+                QList<QPointF> points;
+                QStringList texts;
+                for (const Mark &m : std::as_const(marks)) {
+                    if (m.run == r && m.kind == k) {
+                        points << QPointF(m.at.x(), bandY(top, k));
+                        texts << m.text;
+                    }
+                }
+                if (points.isEmpty()) {
+                    continue;
+                }
+                // One legend entry per outcome: the marks of both runs look alike, their column and
+                // the hover tell the runs apart (the legend is already long with two runs' targets).
+                QScatterSeries *series = problemSeries(kProblemKinds[k], tr(kProblemKinds[k].name));
+                series->replace(points);
+                connect(series, &QScatterSeries::hovered, this, [this, points, texts](const QPointF &p, bool on) {
+                    if (const qsizetype i = nearest(points, p); on && i >= 0) {
+                        showHover(texts.at(i));
+                    }
+                });
+                chart->addSeries(series);
+                series->attachAxis(x);
+                series->attachAxis(y);
+                hideRepeatedLegendEntry(chart, series);
+            }
+        }
+    }
     chart->legend()->setVisible(!seriesList.isEmpty());
 }
 
@@ -360,7 +531,7 @@ void ResultCharts::buildPhases()
         chart->removeAxis(a);
         delete a;
     }
-    chart->setTitle(tr("Where the time goes: mean of each phase (HTTP probes)"));
+    chart->setTitle(tr("Where the time goes: mean of each phase over the passing samples (HTTP probes)"));
     const QStringList probes = allProbes();
     const QStringList targets = allTargets();
     QStringList categories;
@@ -443,11 +614,19 @@ void ResultCharts::buildSuccess()
                 set->append(rate < 0 ? 0 : rate * 100.0);
             }
             series->append(set);
-            connect(set, &QBarSet::hovered, this, [this, set, probes](bool on, int index) {
-                if (on && index >= 0 && index < probes.size()) {
-                    showHover(
-                        tr("%1 on %2: %3 % passed").arg(probes.at(index), set->label()).arg(qRound(set->at(index))));
+            const QString target = targets.at(t);
+            connect(set, &QBarSet::hovered, this, [this, set, probes, target, r](bool on, int index) {
+                if (!on || index < 0 || index >= probes.size() || r >= m_runs.size()) {
+                    return;
                 }
+                const OutcomeCounts outcome = runstats::outcomes(m_runs.at(r).run, probes.at(index), target);
+                // A bar of 0 is also what a probe that never ran looks like: the words tell them apart.
+                showHover(outcome.ran() == 0
+                        ? tr("%1 on %2: not run (%3)").arg(probes.at(index), set->label(), outcome.toText())
+                        : tr("%1 on %2: %3 % passed (%4)")
+                              .arg(probes.at(index), set->label())
+                              .arg(qRound(set->at(index)))
+                              .arg(outcome.toText()));
             });
         }
     }
@@ -472,7 +651,8 @@ void ResultCharts::buildTimeline()
         chart->removeAxis(a);
         delete a;
     }
-    chart->setTitle(tr("Latency per repetition (drag to zoom, right click to zoom out)"));
+    chart->setTitle(tr("Latency per repetition of the passing samples, marks above = did not pass (drag to zoom, "
+                       "right click to zoom out)"));
     const QStringList probes = allProbes();
     const QStringList targets = allTargets();
     double maxX = 1;
@@ -508,19 +688,56 @@ void ResultCharts::buildTimeline()
                     minY = std::min(minY, p.y());
                 }
                 const QString name = series->name();
-                connect(series, &QLineSeries::hovered, this, [this, name](const QPointF &p, bool on) {
-                    if (on) {
-                        showHover(
-                            tr("%1, repetition %2: %3").arg(name).arg(qRound(p.x())).arg(MatrixModel::formatMs(p.y())));
+                connect(series, &QLineSeries::hovered, this, [this, name, points](const QPointF &p, bool on) {
+                    // the real latency, not the value clamped for the log axis
+                    if (const qsizetype i = nearest(points, p); on && i >= 0) {
+                        showHover(tr("%1, repetition %2: passed in %3")
+                                      .arg(name)
+                                      .arg(qRound(points.at(i).x()))
+                                      .arg(MatrixModel::formatMs(points.at(i).y())));
                     }
                 });
                 seriesList << series;
             }
         }
     }
+    // The repetitions that did not pass: marks in the band above, never points on a latency line.
+    struct Mark {
+        int run;
+        int kind;
+        double x;
+        QString text;
+    };
+    QList<Mark> marks;
+    for (const QString &probe : probes) {
+        for (const QString &target : targets) {
+            for (int r = 0; r < m_runs.size(); ++r) {
+                const QString what
+                    = seriesName(r, targets.size() > 1 ? QStringLiteral("%1 on %2").arg(probe, target) : probe);
+                for (const OutcomePoint &op : runstats::timelineProblems(m_runs.at(r).run, probe, target)) {
+                    for (int k = 0; k < int(std::size(kProblemKinds)); ++k) {
+                        if (kProblemKinds[k].status != op.status) {
+                            continue;
+                        }
+                        QString text
+                            = tr("%1, repetition %2: %3").arg(what).arg(op.repetition).arg(tr(kProblemKinds[k].name));
+                        if (op.status != SampleStatus::Skipped) {
+                            text += tr(" after %1").arg(MatrixModel::formatMs(op.elapsedMs));
+                        }
+                        if (!op.message.isEmpty()) {
+                            text += QStringLiteral(" (%1)").arg(op.message.simplified().left(120));
+                        }
+                        marks << Mark { r, k, double(op.repetition), text };
+                        maxX = std::max(maxX, double(op.repetition));
+                    }
+                }
+            }
+        }
+    }
     auto *x = new QValueAxis;
     x->setTitleText(tr("repetition"));
-    x->setRange(1, std::max(2.0, maxX));
+    // A little room either side: the marks and points of the first and last repetition are not cut in half.
+    x->setRange(0.85, std::max(2.0, maxX) + 0.15);
     x->setLabelFormat(QStringLiteral("%d"));
     x->setTickType(QValueAxis::TicksDynamic);
     x->setTickAnchor(1);
@@ -533,6 +750,49 @@ void ResultCharts::buildTimeline()
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    int markSeries = 0;
+    if (!marks.isEmpty()) {
+        const double top = y->max();
+        y->setMax(top * 10);
+        for (int r = 0; r < m_runs.size(); ++r) {
+            for (int k = 0; k < int(std::size(kProblemKinds)); ++k) {
+                QList<QPointF> points;
+                QStringList texts;
+                for (const Mark &m : std::as_const(marks)) {
+                    if (m.run == r && m.kind == k) {
+                        points << QPointF(m.x, bandY(top, k));
+                        texts << m.text;
+                    }
+                }
+                if (points.isEmpty()) {
+                    continue;
+                }
+                // One legend entry per outcome: the marks of both runs look alike, their column and
+                // the hover tell the runs apart (the legend is already long with two runs' targets).
+                QScatterSeries *series = problemSeries(kProblemKinds[k], tr(kProblemKinds[k].name));
+                series->setMarkerSize(points.size() > 200 ? 6 : 9);
+                series->replace(points);
+                // Several probes can miss the same repetition: the hover lists every one there.
+                connect(series, &QScatterSeries::hovered, this, [this, points, texts](const QPointF &p, bool on) {
+                    const qsizetype i = nearest(points, p);
+                    if (!on || i < 0) {
+                        return;
+                    }
+                    QStringList here;
+                    for (qsizetype j = 0; j < points.size(); ++j) {
+                        if (points.at(j) == points.at(i)) {
+                            here << texts.at(j);
+                        }
+                    }
+                    showHover(here.join(QStringLiteral("; ")));
+                });
+                chart->addSeries(series);
+                series->attachAxis(x);
+                series->attachAxis(y);
+                markSeries += hideRepeatedLegendEntry(chart, series) ? 0 : 1;
+            }
+        }
+    }
     // Antialiasing thousands of segments makes each repaint (hover, zoom) cost tens of ms; past a
     // few thousand points the lines are dense enough that it adds nothing visible.
     qsizetype pointCount = 0;
@@ -541,7 +801,7 @@ void ResultCharts::buildTimeline()
     }
     m_views[Timeline]->setRenderHint(QPainter::Antialiasing, pointCount <= 2000);
     // A legend of dozens of lines hides the chart; the hover line names each one instead.
-    chart->legend()->setVisible(!seriesList.isEmpty() && seriesList.size() <= 12);
+    chart->legend()->setVisible(!seriesList.isEmpty() && seriesList.size() + markSeries <= 12);
 }
 
 bool ResultCharts::exportChart(Chart which, const QString &path) const

@@ -55,12 +55,17 @@ SampleDetails::SampleDetails(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
-    layout->addWidget(split);
+    layout->addWidget(split, 1); // the list and the output take the height, not the title line
 
     connect(m_list, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem *item) {
         showSample(item ? item->data(0, Qt::UserRole).toInt() : -1);
     });
     clear();
+}
+
+QString SampleDetails::title() const
+{
+    return m_title->text();
 }
 
 void SampleDetails::clear()

@@ -20,6 +20,9 @@ public:
 
     void showSamples(const QString &probeId, const QString &target, const QList<Sample> &samples);
     void clear();
+    /// What the heading says ("http on vm1: 3 sample(s)") and how many samples are listed.
+    QString title() const;
+    int sampleCount() const { return int(m_samples.size()); }
 
 private:
     void showSample(int index);

@@ -20,7 +20,9 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QResizeEvent>
 #include <QScrollBar>
+#include <QShowEvent>
 #include <QSplitter>
 #include <QStyle>
 #include <QSyntaxHighlighter>
@@ -48,13 +50,39 @@ TopologyGraphicsView::TopologyGraphicsView(QWidget *parent)
 
 void TopologyGraphicsView::zoomBy(qreal factor)
 {
+    m_keepFitted = false; // the user chose a zoom: a resize no longer changes it
     const qreal next = std::clamp(zoom() * factor, 0.05, 8.0);
     scale(next / zoom(), next / zoom());
 }
 
 void TopologyGraphicsView::fitDrawing()
 {
-    if (!scene()) {
+    // A graph laid out while the page is hidden (a stored run's tab, the Topology page before its
+    // first visit) was fitted into a viewport of a default size and came up as a speck in the
+    // middle: refit whenever the viewport gets its real size, until the user zooms.
+    m_keepFitted = true;
+    fitNow();
+}
+
+void TopologyGraphicsView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    if (m_keepFitted) {
+        fitNow();
+    }
+}
+
+void TopologyGraphicsView::showEvent(QShowEvent *event)
+{
+    QGraphicsView::showEvent(event);
+    if (m_keepFitted) {
+        fitNow();
+    }
+}
+
+void TopologyGraphicsView::fitNow()
+{
+    if (!scene() || viewport()->width() < 2 || viewport()->height() < 2) {
         return;
     }
     const QRectF r = static_cast<TopologyScene *>(scene())->drawingRect();
@@ -305,7 +333,21 @@ void TopologyView::setTransport(Transport *transport)
         m_discovery = nullptr;
     }
     m_cancelling = false; // a Cancel of the dropped one must not make the next error read "cancelled"
+    const bool switched = m_transport != nullptr;
     m_transport = transport;
+    if (switched && m_hasTopology) {
+        // The graph was the last runner's: under the new runner's name (and, should its discovery
+        // fail, under a red banner) it would pass for this one's. The page starts over.
+        m_topology = Topology {};
+        m_hasTopology = false;
+        m_error.clear();
+        m_pendingGraph = {};
+        m_dropLayout = m_layingOut;
+        m_layoutAgain = false;
+        m_scene->clearGraph();
+        updateBanner();
+        showInspector(QString());
+    }
     updateState();
 }
 
@@ -376,6 +418,9 @@ void TopologyView::setTopology(const Topology &topology)
 {
     m_topology = topology;
     m_hasTopology = true;
+    if (m_scene->selectedNode().isEmpty()) {
+        showInspector(QString()); // "No topology yet" under a graph would contradict it
+    }
     m_pendingGraph = buildTopologyGraph(topology);
     m_scene->setSearchTerms(topologySearchTerms(topology));
     updateBanner();
@@ -398,6 +443,15 @@ void TopologyView::startLayout()
 void TopologyView::onLayoutDone()
 {
     m_layingOut = false;
+    if (m_dropLayout) {
+        m_dropLayout = false;
+        if (m_layoutAgain) {
+            startLayout(); // a topology of the new runner arrived meanwhile
+        } else {
+            updateState();
+        }
+        return;
+    }
     if (m_layoutAgain) {
         startLayout();
         return;
@@ -445,9 +499,13 @@ void TopologyView::showInspector(const QString &id)
 {
     m_facts->clear();
     if (id.isEmpty() || !m_hasTopology) {
+        // (a stored run's snapshot has no Discover button to point to)
+        const bool canDiscover = m_discoverAction->isVisible() && m_discoverAction->isEnabled();
         m_inspectorTitle->setText(m_hasTopology ? tr("Select a node") : tr("No topology yet"));
-        m_inspectorKind->setText(m_hasTopology ? tr("Its details and raw configuration show here.")
-                                               : tr("Press Discover (Ctrl+D) to read the runner's network."));
+        m_inspectorKind->setText(m_hasTopology ? tr("Click a node of the graph: its details and raw configuration show "
+                                                    "here.")
+                : canDiscover                  ? tr("Press Discover (Ctrl+D) to read the runner's network.")
+                                               : tr("Nothing was discovered for this view."));
         m_problems->hide();
         m_raw->clear();
         return;

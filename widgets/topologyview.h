@@ -33,11 +33,21 @@ class TopologyGraphicsView final : public QGraphicsView {
 public:
     explicit TopologyGraphicsView(QWidget *parent = nullptr);
     void zoomBy(qreal factor);
+    /// Fits the drawing into the viewport, and keeps it fitted as the viewport gets its real size
+    /// (shown, docked, resized) until the user zooms.
     void fitDrawing();
     qreal zoom() const { return transform().m11(); }
+    /// Whether the drawing is kept fitted to the viewport (until the user zooms).
+    bool keepsFitted() const { return m_keepFitted; }
 
 protected:
     void wheelEvent(QWheelEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void fitNow();
+    bool m_keepFitted = false;
 };
 
 /// The Topology page: discover the runner's network over its transport, lay the graph out off the
@@ -145,6 +155,7 @@ private:
     bool m_layingOut = false;
     bool m_cancelling = false;
     bool m_layoutAgain = false; ///< a newer topology arrived while laying out
+    bool m_dropLayout = false; ///< the runner changed while laying out: the result is not drawn
     bool m_fitAfterLayout = true;
 };
 

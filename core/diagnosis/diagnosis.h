@@ -102,14 +102,20 @@ struct RunningProbe {
     QString probeId;
     QString target;
     qint64 elapsedMs = 0;
+    /// A DNS lookup or a TCP connect: where the path works they answer (or are refused) in
+    /// milliseconds, and the kernel resends an unanswered SYN after 1 s.
+    bool quickAnswer = false;
 };
 
 /// The run as a verdict made while it still runs reads it: a probe that has been running on an
 /// instance for at least `stallMs`, and at least four times as long as the same probe took to pass
 /// on the runner, counts as unanswered (a timeout sample whose message says it is still running)
 /// as long as its cell has no finished sample. A connection the runner made in 5 ms that is still
-/// unanswered after 2 s will time out; waiting out the 10 s tells nobody anything new. These samples
-/// are for the verdict only and are never stored.
+/// unanswered after 2 s will time out; waiting out the 10 s tells nobody anything new. A DNS lookup or
+/// a TCP connect (quickAnswer) unanswered for 3 s on any target, the runner too, counts the same: a
+/// TCP connect's SYN and the kernel's first retransmission (RFC 6298's 1 s initial timeout) both
+/// went unanswered; a resolver that works answers in milliseconds. These samples are for the verdict
+/// only and are never stored.
 Run withStalledProbes(const Run &run, const QList<RunningProbe> &running, qint64 stallMs = 2000);
 
 /// Reads the run's own topology snapshot (Run::topologyJson) and diagnoses with it; an Error when

@@ -16,22 +16,7 @@ PlanRunner::PlanRunner(Plan plan, QHash<QString, Transport *> transports, QObjec
     , m_plan(std::move(plan))
     , m_transports(std::move(transports))
 {
-    // Repetition-major order: a short run already covers every probe and target once,
-    // and a slow target shows up across the whole run rather than in one block.
-    int maxRepeat = 0;
-    for (const Probe &p : std::as_const(m_plan.probes)) {
-        maxRepeat = std::max(maxRepeat, p.repeat);
-    }
-    for (int rep = 0; rep < maxRepeat; ++rep) {
-        for (int i = 0; i < m_plan.probes.size(); ++i) {
-            if (rep >= m_plan.probes.at(i).repeat) {
-                continue;
-            }
-            for (const QString &target : std::as_const(m_plan.targets)) {
-                m_pending.append(Item { i, target, rep });
-            }
-        }
-    }
+    queueAll(true);
     for (int i = int(m_plan.probes.size()) - 1; i >= 0; --i) {
         m_probeIndex.insert(m_plan.probes.at(i).id, i); // the first probe of an id, as a search finds it
     }
@@ -60,6 +45,80 @@ PlanRunner::~PlanRunner()
             f.job->cancel();
         }
     }
+}
+
+void PlanRunner::queueAll(bool verdictFirst)
+{
+    // Repetition-major order: a short run already covers every probe and target once,
+    // and a slow target shows up across the whole run rather than in one block. In the first
+    // repetition the probes that tell causes apart come first on every target (verdictTier()):
+    // the verdict can show while the slower and the repeated probes still run.
+    m_pending.clear();
+    int maxRepeat = 0;
+    for (const Probe &p : std::as_const(m_plan.probes)) {
+        maxRepeat = std::max(maxRepeat, p.repeat);
+    }
+    QList<int> firstOrder;
+    for (int i = 0; i < m_plan.probes.size(); ++i) {
+        firstOrder << i;
+    }
+    if (verdictFirst) {
+        std::stable_sort(firstOrder.begin(), firstOrder.end(), [this](int a, int b) {
+            return verdictTier(m_plan.probes.at(a)) < verdictTier(m_plan.probes.at(b));
+        });
+    }
+    for (int rep = 0; rep < maxRepeat; ++rep) {
+        for (int n = 0; n < m_plan.probes.size(); ++n) {
+            const int i = rep == 0 ? firstOrder.at(n) : n;
+            if (rep >= m_plan.probes.at(i).repeat) {
+                continue;
+            }
+            for (const QString &target : std::as_const(m_plan.targets)) {
+                m_pending.append(Item { i, target, rep });
+            }
+        }
+    }
+}
+
+void PlanRunner::keepPlanOrder()
+{
+    if (!m_running && m_run.samples.isEmpty()) {
+        queueAll(false);
+    }
+}
+
+int PlanRunner::verdictTier(const Probe &probe)
+{
+    switch (probe.kind) {
+    case ProbeKind::Fact: // addresses, default routes, the resolver
+        return 0;
+    case ProbeKind::Dns:
+    case ProbeKind::Tcp: // per family: the layer that separates forwarding from everything above
+        return 1;
+    case ProbeKind::Icmp:
+        return 2;
+    case ProbeKind::Http: // a bulk transfer waits for its guard anyway; a plain request is one more layer
+        return probe.minBytes > 0 ? 4 : 3;
+    case ProbeKind::Shell:
+        return 3;
+    case ProbeKind::Mtu:
+    case ProbeKind::Package:
+    case ProbeKind::Docker:
+        return 4;
+    }
+    return 4;
+}
+
+QList<PlanRunner::Running> PlanRunner::running() const
+{
+    QList<Running> list;
+    list.reserve(m_inFlight.size());
+    for (const Flight &f : m_inFlight) {
+        const Probe &p = m_plan.probes.at(f.item.probeIndex);
+        list << Running { p.id, f.item.target, f.item.repetition,
+            m_clock.isValid() ? m_clock.elapsed() - f.startedMs : 0, p.kind };
+    }
+    return list;
 }
 
 QString PlanRunner::key(int probeIndex, const QString &target, int repetition)
@@ -256,7 +315,7 @@ void PlanRunner::launch(const Item &item)
     request.timeout = probe.timeout;
     request.outputCap = m_outputCap;
     CommandJob *job = transport->start(request);
-    m_inFlight.append(Flight { job, item });
+    m_inFlight.append(Flight { job, item, m_clock.isValid() ? m_clock.elapsed() : 0 });
     connect(job, &CommandJob::finished, this, [this, job, item, command, startedAt](const CommandResult &result) {
         m_inFlight.removeIf([job](const Flight &f) {
             return f.job == job;

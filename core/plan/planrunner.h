@@ -50,6 +50,21 @@ public:
     /// Whether some cell's newest sample did not pass (what rerunFailed() would run).
     bool hasFailedCells() const;
     qint64 elapsedMs() const { return m_clock.isValid() ? m_clock.elapsed() : 0; }
+    /// A command in flight: which cell, and how long it has been running.
+    struct Running {
+        QString probeId;
+        QString target;
+        int repetition = 0;
+        qint64 elapsedMs = 0;
+        ProbeKind kind = ProbeKind::Shell;
+    };
+    QList<Running> running() const;
+    /// Where a probe comes in the first repetition: 0 (facts) before 1 (DNS, TCP connect) before
+    /// 2 (ICMP) before 3 (HTTP, shell) before 4 (bulk transfers, MTU, package manager, Docker).
+    static int verdictTier(const Probe &probe);
+    /// Before start(): run the first repetition in the plan's own order too (what the verdict
+    /// benchmark measures against).
+    void keepPlanOrder();
 
 public Q_SLOTS:
     void start();
@@ -78,9 +93,11 @@ private:
         QString target;
         int repetition;
     };
+    void queueAll(bool verdictFirst);
     struct Flight {
         QPointer<CommandJob> job;
         Item item;
+        qint64 startedMs = 0; ///< m_clock when it was launched
     };
     enum class Readiness { Ready, Wait, Skip };
 

@@ -33,7 +33,9 @@ CellChange classify(const MatrixCell &before, const MatrixCell &after, const Com
         return CellChange::Broke;
     }
     if (!wasGood) {
-        return CellChange::Same; // failing in both: a latency of failures says little
+        // Failing in both: not news of a change, but the problem the user is still chasing, so it is
+        // named (a latency of failures says nothing, so it is never Slower or Faster).
+        return CellChange::StillFailing;
     }
     const double delta = after.medianMs - before.medianMs;
     const double ratio = before.medianMs > 0 ? std::abs(delta) / before.medianMs : INFINITY;
@@ -62,6 +64,8 @@ QString toText(CellChange change)
         return QStringLiteral("fixed");
     case CellChange::Broke:
         return QStringLiteral("broke");
+    case CellChange::StillFailing:
+        return QStringLiteral("still failing");
     case CellChange::Slower:
         return QStringLiteral("slower");
     case CellChange::Faster:
@@ -126,7 +130,8 @@ const CellComparison *Comparison::largestLatencyChange() const
 {
     const CellComparison *best = nullptr;
     for (const CellComparison &c : m_cells) {
-        if (c.change == CellChange::Same || c.change == CellChange::Added || c.change == CellChange::Removed) {
+        if (c.change == CellChange::Same || c.change == CellChange::Added || c.change == CellChange::Removed
+            || c.change == CellChange::StillFailing) {
             continue;
         }
         if (std::abs(c.deltaMs()) < m_thresholds.minDeltaMs) {
@@ -146,6 +151,7 @@ QString Comparison::summary() const
     parts
         << QStringLiteral("%1 %2 fixed").arg(fixed).arg(fixed == 1 ? QStringLiteral("cell") : QStringLiteral("cells"));
     parts << QStringLiteral("%1 broke").arg(count(CellChange::Broke));
+    parts << QStringLiteral("%1 still failing").arg(count(CellChange::StillFailing));
     for (auto change : { CellChange::Slower, CellChange::Faster, CellChange::Added, CellChange::Removed }) {
         if (const int n = count(change); n > 0) {
             parts << QStringLiteral("%1 %2").arg(n).arg(toText(change));

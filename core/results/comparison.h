@@ -13,6 +13,7 @@ enum class CellChange {
     Same,
     Fixed, ///< did not pass every time before, passes every time now
     Broke, ///< passed every time before, does not now
+    StillFailing, ///< did not pass every time in either run: the problem is still there
     Slower, ///< passes in both; the median grew beyond the threshold
     Faster, ///< passes in both; the median shrank beyond the threshold
     Added, ///< only the after run has samples for it
@@ -55,7 +56,7 @@ public:
     int count(CellChange change) const;
     /// The cell whose median moved the most (in ms) among the changed ones, or nullptr.
     const CellComparison *largestLatencyChange() const;
-    /// "6 cells fixed, 0 broke, 1 slower, http p50 on vm1 4,812 ms -> 41 ms".
+    /// "6 cells fixed, 0 broke, 2 still failing, 1 slower, http p50 on vm1 4,812 ms -> 41 ms".
     QString summary() const;
 
 private:

@@ -19,12 +19,49 @@ template <typename F> void forCell(const Run &run, const QString &probe, const Q
     }
 }
 
+template <typename F> void forPassing(const Run &run, const QString &probe, const QString &target, F &&f)
+{
+    for (const Sample &s : run.samples) {
+        if (s.probeId == probe && s.target == target && s.status == SampleStatus::Pass) {
+            f(s);
+        }
+    }
+}
+
 } // namespace
+
+OutcomeCounts outcomes(const Run &run, const QString &probe, const QString &target)
+{
+    OutcomeCounts c;
+    for (const Sample &s : run.samples) {
+        if (s.probeId != probe || s.target != target) {
+            continue;
+        }
+        switch (s.status) {
+        case SampleStatus::Pass:
+            ++c.passed;
+            break;
+        case SampleStatus::Fail:
+            ++c.failed;
+            break;
+        case SampleStatus::Timeout:
+            ++c.timedOut;
+            break;
+        case SampleStatus::Error:
+            ++c.errors;
+            break;
+        case SampleStatus::Skipped:
+            ++c.skipped;
+            break;
+        }
+    }
+    return c;
+}
 
 LatencyStats latency(const Run &run, const QString &probe, const QString &target)
 {
     std::vector<double> v;
-    forCell(run, probe, target, [&](const Sample &s) {
+    forPassing(run, probe, target, [&](const Sample &s) {
         v.push_back(s.latencyMs);
     });
     LatencyStats st;
@@ -46,7 +83,7 @@ QMap<QString, double> meanPhases(const Run &run, const QString &probe, const QSt
 {
     QMap<QString, double> sum;
     int n = 0;
-    forCell(run, probe, target, [&](const Sample &s) {
+    forPassing(run, probe, target, [&](const Sample &s) {
         if (s.phasesMs.isEmpty()) {
             return;
         }
@@ -77,11 +114,25 @@ double successRate(const Run &run, const QString &probe, const QString &target)
 QList<QPointF> timeline(const Run &run, const QString &probe, const QString &target)
 {
     QList<QPointF> points;
-    forCell(run, probe, target, [&](const Sample &s) {
+    forPassing(run, probe, target, [&](const Sample &s) {
         points << QPointF(s.repetition + 1, s.latencyMs);
     });
     std::stable_sort(points.begin(), points.end(), [](const QPointF &a, const QPointF &b) {
         return a.x() < b.x();
+    });
+    return points;
+}
+
+QList<OutcomePoint> timelineProblems(const Run &run, const QString &probe, const QString &target)
+{
+    QList<OutcomePoint> points;
+    for (const Sample &s : run.samples) {
+        if (s.probeId == probe && s.target == target && s.status != SampleStatus::Pass) {
+            points << OutcomePoint { s.repetition + 1, s.status, s.latencyMs, s.message };
+        }
+    }
+    std::stable_sort(points.begin(), points.end(), [](const OutcomePoint &a, const OutcomePoint &b) {
+        return a.repetition < b.repetition;
     });
     return points;
 }
@@ -133,3 +184,20 @@ QStringList phaseOrder(const QStringList &phases)
 }
 
 } // namespace nestscope::runstats
+
+namespace nestscope {
+
+QString OutcomeCounts::toText() const
+{
+    QStringList parts;
+    const std::pair<int, const char *> items[] = { { passed, "passed" }, { failed, "failed" },
+        { timedOut, "timed out" }, { errors, "could not run" }, { skipped, "skipped" } };
+    for (const auto &[n, what] : items) {
+        if (n > 0) {
+            parts << QStringLiteral("%1 %2").arg(n).arg(QLatin1String(what));
+        }
+    }
+    return parts.isEmpty() ? QStringLiteral("no samples") : parts.join(QStringLiteral(", "));
+}
+
+} // namespace nestscope

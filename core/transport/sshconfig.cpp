@@ -42,14 +42,6 @@ QStringList splitArguments(const QString &text)
     return words;
 }
 
-QString localUser()
-{
-    if (const passwd *pw = ::getpwuid(::getuid())) {
-        return QString::fromLocal8Bit(pw->pw_name);
-    }
-    return qEnvironmentVariable("USER");
-}
-
 QString expandTokens(QString value, const QString &host, const QString &remoteUser)
 {
     if (value.startsWith(QLatin1Char('~'))) {
@@ -81,6 +73,14 @@ QString expandTokens(QString value, const QString &host, const QString &remoteUs
 }
 
 } // namespace
+
+QString localUser()
+{
+    if (const passwd *pw = ::getpwuid(::getuid())) {
+        return QString::fromLocal8Bit(pw->pw_name);
+    }
+    return qEnvironmentVariable("USER");
+}
 
 QString SshConfigFile::defaultPath()
 {

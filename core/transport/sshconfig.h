@@ -6,6 +6,10 @@
 
 namespace nestscope {
 
+/// The login name of the user running Nestscope (the passwd entry, else $USER): the SSH user when
+/// neither the target nor the config names one, as for ssh.
+QString localUser();
+
 /// What an OpenSSH client config says about one host (first value wins, as in ssh_config(5)).
 struct SshHostConfig {
     QString hostName;

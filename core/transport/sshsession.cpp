@@ -677,6 +677,15 @@ Result<SessionPtr> connectOne(const SshTarget &target, const SshHostConfig &hc, 
     if (!target.user.isEmpty() && ssh_options_set(s, SSH_OPTIONS_USER, target.user.toUtf8().constData()) != SSH_OK) {
         return refused(QStringLiteral("the user name \"%1\"").arg(target.user));
     }
+    // Neither the target nor the config names a user: libssh 0.10 leaves the option empty until it
+    // connects, and every message would read "@host". Set the one ssh would use, the local login name.
+    char *configured = nullptr;
+    const bool hasUser = ssh_options_get(s, SSH_OPTIONS_USER, &configured) == SSH_OK && configured && *configured;
+    ssh_string_free_char(configured); // (null-safe)
+    if (const QString login = localUser();
+        !hasUser && !login.isEmpty() && ssh_options_set(s, SSH_OPTIONS_USER, login.toUtf8().constData()) != SSH_OK) {
+        return refused(QStringLiteral("the user name \"%1\"").arg(login));
+    }
     if (target.port > 0) {
         const unsigned int port = static_cast<unsigned int>(target.port);
         if (ssh_options_set(s, SSH_OPTIONS_PORT, &port) != SSH_OK) {

@@ -67,7 +67,9 @@ private Q_SLOTS:
         QTest::newRow("broke") << "p:40"
                                << "p:40 f:2" << CellChange::Broke;
         QTest::newRow("still failing") << "f:5000"
-                                       << "t:10" << CellChange::Same;
+                                       << "t:10" << CellChange::StillFailing;
+        QTest::newRow("still flaky") << "p:40 f:3"
+                                     << "f:3 p:40" << CellChange::StillFailing;
         QTest::newRow("slower") << "p:40 p:40"
                                 << "p:400 p:400" << CellChange::Slower;
         QTest::newRow("faster") << "p:4812 p:4812"
@@ -121,11 +123,13 @@ private Q_SLOTS:
         before.add(sample(SampleStatus::Pass, 4812, QStringLiteral("HTTP"), QStringLiteral("vm1")));
         after.add(sample(SampleStatus::Pass, 41, QStringLiteral("HTTP"), QStringLiteral("vm1")));
         const Comparison c = Comparison::compare(before, after);
-        QCOMPARE(c.summary(), QStringLiteral("6 cells fixed, 0 broke, 1 faster, HTTP p50 on vm1 4,812 ms -> 41 ms"));
+        QCOMPARE(c.summary(),
+            QStringLiteral("6 cells fixed, 0 broke, 0 still failing, 1 faster, HTTP p50 on vm1 4,812 ms -> 41 ms"));
         QCOMPARE(c.largestLatencyChange()->probeId, QStringLiteral("HTTP"));
 
         const Comparison same = Comparison::compare(before, before);
-        QCOMPARE(same.summary(), QStringLiteral("0 cells fixed, 0 broke"));
+        QCOMPARE(same.summary(), QStringLiteral("0 cells fixed, 0 broke, 6 still failing"));
+        QCOMPARE(same.count(CellChange::StillFailing), 6);
         QVERIFY(!same.largestLatencyChange());
     }
 
@@ -142,14 +146,75 @@ private Q_SLOTS:
         QCOMPARE(changeOf(QStringLiteral("http-legacy")), CellChange::Broke);
         QCOMPARE(changeOf(QStringLiteral("http-slow")), CellChange::Faster);
         QCOMPARE(changeOf(QStringLiteral("shell-true")), CellChange::Same);
-        QCOMPARE(
-            c.summary(), QStringLiteral("1 cell fixed, 1 broke, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
+        QCOMPARE(c.summary(),
+            QStringLiteral(
+                "1 cell fixed, 1 broke, 0 still failing, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
+        // Run again with nothing changed: the failing cell is still failing, and says so.
+        const Comparison again = Comparison::compare(Matrix::fromRun(before), Matrix::fromRun(before));
+        QCOMPARE(again.cell(int(again.probeIds().indexOf(QStringLiteral("http-service"))), 0).change,
+            CellChange::StillFailing);
+        QCOMPARE(again.summary(), QStringLiteral("0 cells fixed, 0 broke, 1 still failing"));
 
         // The same runs swapped: every verdict turns around.
         const Comparison back = Comparison::compare(Matrix::fromRun(after), Matrix::fromRun(before));
         QCOMPARE(back.count(CellChange::Fixed), 1);
         QCOMPARE(back.count(CellChange::Broke), 1);
         QCOMPARE(back.count(CellChange::Slower), 1);
+    }
+
+    void chartFiguresLeaveFailuresOut()
+    {
+        // Two passes, a fast failure, a timeout at the plan's limit and a skip: the latency is the
+        // passes', the rest is counted by outcome (issue 14: "p50 79 ms" was the time it took to fail).
+        Run run;
+        const QString http = QStringLiteral("http");
+        const QString vm1 = QStringLiteral("vm1");
+        auto add = [&](SampleStatus status, double ms, int repetition, double dnsMs) {
+            Sample s = sample(status, ms, http, vm1);
+            s.repetition = repetition;
+            s.phasesMs.insert(QStringLiteral("dns"), dnsMs);
+            s.message = status == SampleStatus::Pass ? QString() : QStringLiteral("why %1").arg(repetition);
+            run.samples << s;
+        };
+        add(SampleStatus::Timeout, 10000, 3, 9000);
+        add(SampleStatus::Pass, 10, 0, 1);
+        add(SampleStatus::Fail, 79, 2, 70);
+        add(SampleStatus::Pass, 12, 1, 3);
+        add(SampleStatus::Skipped, 0, 4, 0);
+
+        const LatencyStats st = runstats::latency(run, http, vm1);
+        QCOMPARE(st.count, 2);
+        QCOMPARE(st.min, 10.0);
+        QCOMPARE(st.median, 11.0);
+        QCOMPARE(st.max, 12.0);
+        const OutcomeCounts o = runstats::outcomes(run, http, vm1);
+        QCOMPARE(o.passed, 2);
+        QCOMPARE(o.failed, 1);
+        QCOMPARE(o.timedOut, 1);
+        QCOMPARE(o.errors, 0);
+        QCOMPARE(o.skipped, 1);
+        QCOMPARE(o.ran(), 4);
+        QCOMPARE(o.toText(), QStringLiteral("2 passed, 1 failed, 1 timed out, 1 skipped"));
+        QCOMPARE(runstats::outcomes(run, QStringLiteral("other"), vm1).toText(), QStringLiteral("no samples"));
+        QCOMPARE(runstats::successRate(run, http, vm1), 0.5);
+        QCOMPARE(runstats::meanPhases(run, http, vm1).value(QStringLiteral("dns")), 2.0);
+
+        const QList<QPointF> line = runstats::timeline(run, http, vm1);
+        QCOMPARE(line, (QList<QPointF> { QPointF(1, 10), QPointF(2, 12) }));
+        const QList<OutcomePoint> problems = runstats::timelineProblems(run, http, vm1);
+        QCOMPARE(problems.size(), 3);
+        QCOMPARE(problems.at(0).repetition, 3);
+        QCOMPARE(problems.at(0).status, SampleStatus::Fail);
+        QCOMPARE(problems.at(0).elapsedMs, 79.0);
+        QCOMPARE(problems.at(0).message, QStringLiteral("why 2"));
+        QCOMPARE(problems.at(1).status, SampleStatus::Timeout);
+        QCOMPARE(problems.at(2).status, SampleStatus::Skipped);
+
+        // Only failures: no latency at all, rather than the time it took to fail.
+        Run failing;
+        failing.samples << sample(SampleStatus::Fail, 79) << sample(SampleStatus::Fail, 81);
+        QCOMPARE(runstats::latency(failing, http, vm1).count, 0);
+        QVERIFY(runstats::timeline(failing, http, vm1).isEmpty());
     }
 
     void chartFiguresOfARecordedRun()

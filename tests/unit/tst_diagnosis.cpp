@@ -1338,7 +1338,7 @@ void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
 
     const QList<RunningProbe> running { { tcp4, QStringLiteral("vm1"), 2500 }, { tcp6, QStringLiteral("vm1"), 2600 },
         { tcp4, QStringLiteral("vm2"), 2500 }, { tcp6, QStringLiteral("vm2"), 2700 },
-        { tcp4, QStringLiteral("runner"), 9000 }, // the runner's own: never a stall of the instances
+        { tcp4, QStringLiteral("runner"), 2900 }, // the runner's own: not slower than itself
         { QStringLiteral("http-ipv4"), QStringLiteral("vm1"), 1200 }, // under the 2 s floor
         { QStringLiteral("no-such-probe"), QStringLiteral("vm1"), 9000 } }; // the runner never passed it
     const Run live = withStalledProbes(partial, running);
@@ -1361,6 +1361,18 @@ void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
     const auto quick = qint64(std::max(2000.0, runnerTcp4 * 4) - 1);
     QCOMPARE(
         withStalledProbes(partial, { { tcp4, QStringLiteral("vm1"), quick } }).samples.size(), partial.samples.size());
+    // A TCP connect or a lookup unanswered for 3 s counts on any target, with or without the runner's pass.
+    Run early = partial; // the runner's own connects still running too
+    early.samples.removeIf([](const Sample &x) {
+        return x.target == QLatin1String("runner") && x.probeId.startsWith(QLatin1String("tcp-"));
+    });
+    const Run syn = withStalledProbes(early,
+        { { tcp4, QStringLiteral("runner"), 3100, true },
+            { QStringLiteral("tcp-other"), QStringLiteral("vm2"), 3000, true },
+            { tcp6, QStringLiteral("runner"), 2900, true } });
+    QCOMPARE(syn.samples.size(), early.samples.size() + 2);
+    QVERIFY2(syn.samples.last().message.contains(QStringLiteral("no answer after 3.0 s, where a lookup")),
+        qPrintable(syn.samples.last().message));
 
     // The verdict reads the stalls as the timeouts they will become.
     const Diagnosis d = diagnose(r.topology, live);

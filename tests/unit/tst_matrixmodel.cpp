@@ -51,11 +51,18 @@ private Q_SLOTS:
         QCOMPARE(pass.data(MatrixModel::PassRateRole).toDouble(), 1.0);
         QCOMPARE(fail.data(MatrixModel::PassRateRole).toDouble(), 0.0);
         QCOMPARE(pass.data().toString(), QStringLiteral("6.0 ms"));
+        // A failing cell is read by its pass count, not by how long it took to fail.
+        QCOMPARE(fail.data().toString(), QStringLiteral("0/1 pass"));
         QCOMPARE(pass.data(MatrixModel::MedianRole).toDouble(), 6.0);
         QCOMPARE(pass.data(MatrixModel::ProbeIdRole).toString(), QStringLiteral("true"));
         QCOMPARE(pass.data(MatrixModel::TargetRole).toString(), QStringLiteral("runner"));
         QVERIFY(fail.data(Qt::ToolTipRole).toString().contains(QStringLiteral("last problem: exit code 1")));
         QVERIFY(pass.data(Qt::ToolTipRole).toString().contains(QStringLiteral("2 of 2 passed (100%)")));
+        QVERIFY(pass.data(Qt::ToolTipRole).toString().contains(QStringLiteral("<br>p50 6.0 ms")));
+        // A failing cell's times are how long it took to fail: the tooltip does not call them latencies.
+        QVERIFY2(
+            fail.data(Qt::ToolTipRole).toString().contains(QStringLiteral("time to finish, failures included: p50")),
+            qPrintable(fail.data(Qt::ToolTipRole).toString()));
         const QColor green = pass.data(Qt::BackgroundRole).value<QColor>();
         const QColor red = fail.data(Qt::BackgroundRole).value<QColor>();
         QVERIFY(green.green() > green.red());
@@ -198,6 +205,11 @@ private Q_SLOTS:
         QTest::addColumn<double>("ms");
         QTest::addColumn<QString>("text");
         QTest::newRow("sub-ms") << 0.25 << "0.3 ms";
+        // Below a tenth of a millisecond "0.0 ms" would read as "not measured" (issue 14).
+        QTest::newRow("tens of microseconds") << 0.03 << QStringLiteral("30 µs");
+        QTest::newRow("a tenth") << 0.1 << "0.1 ms";
+        QTest::newRow("sub-microsecond") << 0.0002 << QStringLiteral("< 1 µs");
+        QTest::newRow("zero") << 0.0 << "0.0 ms";
         QTest::newRow("ms") << 41.4 << "41 ms";
         QTest::newRow("seconds") << 4812.0 << "4.81 s";
         QTest::newRow("long") << 30000.0 << "30.0 s";

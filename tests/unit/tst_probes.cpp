@@ -925,6 +925,72 @@ private Q_SLOTS:
         QVERIFY2(peak >= 2 && peak <= 3, qPrintable(QString::number(peak)));
     }
 
+    void firstRepetitionRunsTheDiscriminatingProbesFirst()
+    {
+        // Written slowest layer first; the first repetition runs DNS and TCP connect, then ICMP,
+        // then HTTP, then the bulk transfer; the second keeps the plan's own order.
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        Plan plan;
+        plan.name = QStringLiteral("order");
+        plan.targets = { QStringLiteral("runner") };
+        plan.concurrency = 1;
+        Probe bulk = httpProbe(m_http.url(QStringLiteral("/bytes/100")));
+        bulk.id = QStringLiteral("bulk");
+        bulk.minBytes = 100;
+        Probe web = httpProbe(m_http.url(QStringLiteral("/ok")));
+        Probe ping = probeOf(ProbeKind::Icmp, QStringLiteral("127.0.0.1"));
+        ping.id = QStringLiteral("ping");
+        Probe tcp = probeOf(ProbeKind::Tcp, QStringLiteral("127.0.0.1"));
+        tcp.id = QStringLiteral("tcp");
+        tcp.port = server.serverPort();
+        Probe dns = probeOf(ProbeKind::Dns, QStringLiteral("localhost"));
+        dns.id = QStringLiteral("dns");
+        for (Probe *q : { &ping, &tcp, &dns }) {
+            q->family = Family::IPv4;
+        }
+        plan.probes = { bulk, web, ping, tcp, dns };
+        for (Probe &p : plan.probes) {
+            p.repeat = 2;
+        }
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        QStringList order;
+        connect(&runner, &PlanRunner::sampleFinished, this, [&](const Sample &s) {
+            order << QStringLiteral("%1#%2").arg(s.probeId).arg(s.repetition);
+        });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        runner.start();
+        QVERIFY(done.wait(60000));
+        QCOMPARE(order.join(QLatin1Char(' ')),
+            QStringLiteral("tcp#0 dns#0 ping#0 web#0 bulk#0 bulk#1 web#1 ping#1 tcp#1 dns#1"));
+        QVERIFY(PlanRunner::verdictTier(tcp) < PlanRunner::verdictTier(ping));
+        QVERIFY(PlanRunner::verdictTier(web) < PlanRunner::verdictTier(bulk));
+    }
+
+    void runningReportsTheCommandsInFlight()
+    {
+        Plan plan;
+        plan.name = QStringLiteral("r");
+        plan.targets = { QStringLiteral("runner") };
+        Probe p;
+        p.id = QStringLiteral("wait");
+        p.kind = ProbeKind::Shell;
+        p.timeout = 30s;
+        p.command = QStringLiteral("sleep 20");
+        plan.probes = { p };
+        PlanRunner runner(plan, { { QStringLiteral("runner"), &m_transport } });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        QVERIFY(runner.running().isEmpty());
+        runner.start();
+        QTRY_COMPARE_WITH_TIMEOUT(runner.running().size(), 1, 30000);
+        QCOMPARE(runner.running().first().probeId, QStringLiteral("wait"));
+        QCOMPARE(runner.running().first().target, QStringLiteral("runner"));
+        QTRY_VERIFY_WITH_TIMEOUT(runner.running().first().elapsedMs >= 200, 30000);
+        runner.cancel();
+        QVERIFY(done.wait(30000));
+        QVERIFY(runner.running().isEmpty());
+    }
+
     void cancelStopsInFlightCommandsWithinASecond()
     {
         Plan plan;

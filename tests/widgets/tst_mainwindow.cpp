@@ -1,3 +1,4 @@
+#include "connectdialog.h"
 #include "mainwindow.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
@@ -13,14 +14,19 @@
 #include <QDockWidget>
 #include <QGuiApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLogValueAxis>
 #include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
@@ -187,6 +193,120 @@ private Q_SLOTS:
         QVERIFY(!chartsDock(w)->toggleViewAction()->isChecked());
     }
 
+    void failedConnectKeepsTheRunnerAndTheDialog()
+    {
+        // Issue 14: a connect that fails closed the dialog (losing what was typed), switched the
+        // runner to the dead host and wiped the matrix, and named the user as "" ("@127.0.0.1").
+        // A loopback port nobody listens on: refused at once, no server needed.
+        quint16 closedPort = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            closedPort = probe.serverPort();
+        }
+        MainWindow w;
+        QVERIFY(w.openPlan(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/two-probes.yaml")).ok());
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runAction()->trigger();
+        QVERIFY(finished.wait(30000));
+        const QString local = w.connection()->transport()->description();
+        const auto cellTotal = [&w] {
+            return w.matrixModel()->index(0, 0).data(MatrixModel::CellRole).value<MatrixCell>().total;
+        };
+        QCOMPARE(cellTotal(), 2);
+
+        QSignalSpy changed(w.connection(), &RunnerConnection::transportChanged);
+        QSignalSpy failed(w.connection(), &RunnerConnection::connectFailed);
+        w.connection()->connectAction()->trigger();
+        QPointer<ConnectDialog> dialog = w.connection()->dialog();
+        QVERIFY(dialog);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->isVisible(), 30000);
+        auto *host = dialog->findChild<QComboBox *>(QStringLiteral("host"));
+        auto *port = dialog->findChild<QSpinBox *>(QStringLiteral("port"));
+        auto *user = dialog->findChild<QLineEdit *>(QStringLiteral("user"));
+        QVERIFY(host && port && user);
+        host->setCurrentText(QStringLiteral("127.0.0.1"));
+        port->setValue(closedPort);
+        user->clear(); // the config's user, else the local login name
+        QPushButton *connectButton = nullptr;
+        for (QPushButton *b : dialog->findChildren<QPushButton *>()) {
+            if (b->text() == QStringLiteral("&Connect")) {
+                connectButton = b;
+            }
+        }
+        QVERIFY(connectButton);
+        QVERIFY(dialog->errorText().isEmpty());
+        QTest::mouseClick(connectButton, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 30000);
+
+        // The dialog is still there, with the input and the reason in it.
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QVERIFY(!dialog->isConnecting());
+        QVERIFY(host->isEnabled() && connectButton->isEnabled());
+        QCOMPARE(host->currentText(), QStringLiteral("127.0.0.1"));
+        QCOMPARE(port->value(), int(closedPort));
+        const QString error = dialog->errorText();
+        QVERIFY2(error.contains(QStringLiteral("@127.0.0.1:%1").arg(closedPort)), qPrintable(error));
+        // Whoever the connection would have logged in as is named, never an empty user.
+        const QString effective = ConnectDialog::effectiveName(dialog->target());
+        QVERIFY2(!effective.startsWith(QLatin1Char('@')), qPrintable(effective));
+        QVERIFY2(error.contains(effective), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral(" @127.0.0.1")) && !error.contains(QStringLiteral("\n@127.0.0.1")),
+            qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("still this machine")), qPrintable(error));
+        QCOMPARE(failed.first().at(0).toString(), error);
+
+        // Nothing switched: same runner, the run and its samples still on screen, runs still possible.
+        QCOMPARE(changed.size(), 0);
+        QCOMPARE(w.connection()->transport()->description(), local);
+        QVERIFY(!w.connection()->pendingTransport());
+        QCOMPARE(cellTotal(), 2);
+        QCOMPARE(w.currentRun().samples.size(), 4);
+        QVERIFY(w.connection()->statusLabel()->text().contains(QStringLiteral("this machine")));
+        saveScreenshot(dialog, QStringLiteral("connect-failed.png"));
+
+        // Cancel closes it, and the window goes on as it was.
+        dialog->reject();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog, 30000);
+        finished.clear();
+        QVERIFY(w.runAction()->isEnabled());
+        w.runAction()->trigger();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(w.currentRun().samples.size(), 4);
+        QCOMPARE(w.currentRun().count(SampleStatus::Error), 0);
+    }
+
+    void timeLineNeverPromisesZeroSeconds_data()
+    {
+        QTest::addColumn<qint64>("elapsed");
+        QTest::addColumn<int>("done");
+        QTest::addColumn<int>("total");
+        QTest::addColumn<bool>("running");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("halfway") << qint64(30000) << 12 << 24 << true << QStringLiteral("elapsed 30 s · ETA 30 s");
+        QTest::newRow("long") << qint64(63000) << 10 << 20 << true << QStringLiteral("elapsed 1:03 · ETA 1:03");
+        // 23 quick samples in 0.5 s, one with a 10 s timeout still out: "ETA 0 s" was the old line.
+        QTest::newRow("last ones out") << qint64(500) << 23 << 24 << true
+                                       << QStringLiteral("elapsed 0 s · finishing the last 1");
+        QTest::newRow("several out") << qint64(900) << 20 << 24 << true
+                                     << QStringLiteral("elapsed 0 s · finishing the last 4");
+        QTest::newRow("finished") << qint64(12000) << 24 << 24 << false << QStringLiteral("elapsed 12 s");
+        QTest::newRow("nothing done yet") << qint64(2000) << 0 << 24 << true << QStringLiteral("elapsed 2 s");
+    }
+
+    void timeLineNeverPromisesZeroSeconds()
+    {
+        QFETCH(qint64, elapsed);
+        QFETCH(int, done);
+        QFETCH(int, total);
+        QFETCH(bool, running);
+        QFETCH(QString, text);
+        QCOMPARE(MainWindow::runTimeText(elapsed, done, total, running), text);
+    }
+
     void cancelStopsTheRun()
     {
         QTemporaryFile plan;
@@ -207,6 +327,12 @@ private Q_SLOTS:
         QVERIFY(!w.isRunning());
         QVERIFY(w.currentRun().cancelled);
         QCOMPARE(w.currentRun().count(SampleStatus::Skipped), 2);
+        // The bar does not read 4/4 as if all had run: what ran, and that it was cancelled.
+        auto *bar = w.statusBar()->findChild<QProgressBar *>();
+        QVERIFY(bar);
+        QCOMPARE(bar->maximum(), 4);
+        QCOMPARE(bar->value(), 0); // the two in flight were cut short, the other two never started
+        QVERIFY2(bar->text().endsWith(QStringLiteral("· cancelled")), qPrintable(bar->text()));
     }
 
     void badPlanKeepsTheCurrentOne()

@@ -10,6 +10,7 @@
 #include "runlistmodel.h"
 #include "runlistview.h"
 #include "runview.h"
+#include "sampledetails.h"
 #include "topologyscene.h"
 #include "topologyview.h"
 
@@ -29,9 +30,13 @@
 #include <QFile>
 #include <QGuiApplication>
 #include <QJsonDocument>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QPlainTextEdit>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTabWidget>
@@ -127,21 +132,43 @@ private Q_SLOTS:
         charts.show();
         QVERIFY(QTest::qWaitForWindowExposed(&charts));
 
-        // Latency: one box series per target, one box per probe, in plan order.
+        // Latency: one box series per target, one box per probe, in plan order; then the marks of
+        // the samples that did not pass.
         QChart *latency = charts.chart(ResultCharts::Latency);
-        QCOMPARE(latency->series().size(), 1);
+        QCOMPARE(latency->series().size(), 2);
         auto *boxes = qobject_cast<QBoxPlotSeries *>(latency->series().first());
         QVERIFY(boxes);
         QCOMPARE(boxes->name(), QStringLiteral("runner"));
         QCOMPARE(boxes->count(), 4);
         QBoxSet *slow = nullptr;
+        QBoxSet *service = nullptr;
         for (QBoxSet *set : boxes->boxSets()) {
             if (set->label() == QLatin1String("http-slow")) {
                 slow = set;
             }
+            if (set->label() == QLatin1String("http-service")) {
+                service = set;
+            }
         }
         QVERIFY(slow);
         QVERIFY(slow->at(QBoxSet::Median) > 1500);
+        // http-service failed 3 of 3 (connection refused in ~0.1 ms): no box, which would read as
+        // the fastest probe of the run, but a "failed" mark above the latencies of its column.
+        QVERIFY(service);
+        QCOMPARE(service->pen().color().alpha(), 0);
+        QCOMPARE(service->brush().color().alpha(), 0);
+        QVERIFY(slow->pen().style() == Qt::NoPen || slow->pen().color().alpha() > 0);
+        auto *failed = qobject_cast<QScatterSeries *>(latency->series().at(1));
+        QVERIFY(failed);
+        QCOMPARE(failed->name(), QStringLiteral("failed"));
+        QCOMPARE(failed->count(), 1);
+        const QStringList latencyProbes
+            = qobject_cast<QBarCategoryAxis *>(latency->axes(Qt::Horizontal).first())->categories();
+        QCOMPARE(qRound(failed->at(0).x()), int(latencyProbes.indexOf(QStringLiteral("http-service"))));
+        const auto *latencyY = qobject_cast<QLogValueAxis *>(latency->axes(Qt::Vertical).first());
+        QVERIFY(latencyY);
+        QVERIFY2(failed->at(0).y() > slow->at(QBoxSet::UpperExtreme), "the marks sit above every latency");
+        QVERIFY(failed->at(0).y() < latencyY->max());
         QVERIFY(axisTitles(latency).contains(QStringLiteral("latency (ms, log)")));
         QVERIFY(latency->legend()->isVisible());
         QCOMPARE(latency->axes(Qt::Horizontal).first()->labelsAngle(), 0); // four probes fit upright
@@ -157,8 +184,10 @@ private Q_SLOTS:
         QCOMPARE(phaseNames,
             (QStringList { QStringLiteral("DNS"), QStringLiteral("connect"), QStringLiteral("TLS"),
                 QStringLiteral("first byte") }));
+        // Of the passing samples: http-service, refused every time, has no phases to break down.
         auto *categories = qobject_cast<QBarCategoryAxis *>(phases->axes(Qt::Horizontal).first());
-        QCOMPARE(categories->count(), 3);
+        QCOMPARE(
+            categories->categories(), (QStringList { QStringLiteral("http-slow"), QStringLiteral("http-legacy") }));
         QVERIFY(axisTitles(phases).contains(QStringLiteral("time (ms)")));
 
         // Success rate in percent, per probe.
@@ -171,9 +200,25 @@ private Q_SLOTS:
         QCOMPARE(runner->at(int(probes.indexOf(QStringLiteral("http-legacy")))), 100.0);
         QVERIFY(axisTitles(success).contains(QStringLiteral("passed (%)")));
 
-        // Timeline: a line per probe and target, x = repetition 1..3.
+        // Timeline: a line per probe and target with passing samples, x = repetition 1..3; the three
+        // failed repetitions of http-service are marks, not a line at 0.1 ms.
         QChart *timeline = charts.chart(ResultCharts::Timeline);
         QCOMPARE(timeline->series().size(), 4);
+        QStringList lines;
+        QScatterSeries *failedReps = nullptr;
+        for (QAbstractSeries *series : timeline->series()) {
+            if (auto *scatter = qobject_cast<QScatterSeries *>(series)) {
+                failedReps = scatter;
+            } else if (auto *l = qobject_cast<QLineSeries *>(series)) {
+                lines << l->name();
+            }
+        }
+        lines.sort();
+        QCOMPARE(lines,
+            (QStringList { QStringLiteral("http-legacy"), QStringLiteral("http-slow"), QStringLiteral("shell-true") }));
+        QVERIFY(failedReps);
+        QCOMPARE(failedReps->name(), QStringLiteral("failed"));
+        QCOMPARE(failedReps->count(), 3);
         auto *line = qobject_cast<QLineSeries *>(timeline->series().first());
         QCOMPARE(line->count(), 3);
         QCOMPARE(line->at(0).x(), 1.0);
@@ -188,7 +233,27 @@ private Q_SLOTS:
         const QPointF inChart = success->mapToPosition(QPointF(legacy, 50), bars);
         const QPoint onScreen = view->mapFromScene(success->mapToScene(inChart));
         QTest::mouseMove(view->viewport(), onScreen);
-        QTRY_COMPARE_WITH_TIMEOUT(charts.hoverText(), QStringLiteral("http-legacy on runner: 100 % passed"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            charts.hoverText(), QStringLiteral("http-legacy on runner: 100 % passed (3 passed)"), 30000);
+
+        // Pointing at the failure mark says what it is: failures, counted, not a latency.
+        charts.tabs()->setCurrentIndex(ResultCharts::Latency);
+        QChartView *latencyView = charts.chartView(ResultCharts::Latency);
+        QTRY_VERIFY_WITH_TIMEOUT(latencyView->isVisible(), 30000);
+        const QPoint mark
+            = latencyView->mapFromScene(latency->mapToScene(latency->mapToPosition(failed->at(0), failed)));
+        QTest::mouseMove(latencyView->viewport(), mark + QPoint(0, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(charts.hoverText().startsWith(QStringLiteral(
+                                     "http-service on runner: 3 of 3 failed — not timed, not in the box")),
+            30000);
+        QVERIFY2(charts.hoverText().contains(QStringLiteral("Failed to connect")), qPrintable(charts.hoverText()));
+        // ... and the box of a probe with passes names the outcomes it leaves out.
+        const QPoint slowBox = latencyView->mapFromScene(latency->mapToScene(latency->mapToPosition(
+            QPointF(latencyProbes.indexOf(QStringLiteral("http-slow")), slow->at(QBoxSet::Median)), boxes)));
+        QTest::mouseMove(latencyView->viewport(), slowBox);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            charts.hoverText().startsWith(QStringLiteral("http-slow on runner: p50 1.50 s")), 30000);
+        QVERIFY2(charts.hoverText().endsWith(QStringLiteral("3 passed")), qPrintable(charts.hoverText()));
 
         // What is painted is a chart, not a blank: many colours.
         for (int i = 0; i < ResultCharts::ChartCount; ++i) {
@@ -245,16 +310,25 @@ private Q_SLOTS:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QCOMPARE(view.summary(),
-            QStringLiteral("1 cell fixed, 1 broke, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
+            QStringLiteral(
+                "1 cell fixed, 1 broke, 0 still failing, 1 faster, http-slow p50 on runner 1,502 ms -> 7.1 ms"));
         QCOMPARE(view.comparison().count(CellChange::Fixed), 1);
 
-        // The charts overlay both runs: a box series for each.
+        // The charts overlay both runs: a box series for each, and the failures of each as marks.
         QChart *latency = view.charts()->chart(ResultCharts::Latency);
         QStringList names;
         for (QAbstractSeries *s : latency->series()) {
             names << s->name();
         }
-        QCOMPARE(names, (QStringList { QStringLiteral("runner (before)"), QStringLiteral("runner (after)") }));
+        QCOMPARE(names,
+            (QStringList { QStringLiteral("runner (before)"), QStringLiteral("runner (after)"),
+                QStringLiteral("failed"), QStringLiteral("failed") }));
+        // ... and the legend names each outcome once.
+        int legendEntries = 0;
+        for (QLegendMarker *marker : latency->legend()->markers()) {
+            legendEntries += marker->isVisible() ? 1 : 0;
+        }
+        QCOMPARE(legendEntries, 3);
 
         // The painted diff matrix: the fixed cell is green, the broken one red.
         const auto *model = view.model();
@@ -277,7 +351,7 @@ private Q_SLOTS:
 
         // A floor of 2 s: the 1.5 s improvement no longer counts.
         view.setThresholds({ 0.5, 2000 });
-        QCOMPARE(view.summary(), QStringLiteral("1 cell fixed, 1 broke"));
+        QCOMPARE(view.summary(), QStringLiteral("1 cell fixed, 1 broke, 0 still failing"));
         QCOMPARE(view.comparison().count(CellChange::Faster), 0);
     }
 
@@ -354,15 +428,49 @@ private Q_SLOTS:
         compare.setRuns(before, QStringLiteral("ipv6-only"), after, QStringLiteral("healthy"));
         QCOMPARE(compare.comparison().count(CellChange::Fixed), 29);
         QCOMPARE(compare.comparison().count(CellChange::Broke), 0);
-        QVERIFY2(
-            compare.summary().startsWith(QStringLiteral("29 cells fixed, 0 broke")), qPrintable(compare.summary()));
+        // The package mirror is out of the lab's reach in both runs: still failing, and counted.
+        QCOMPARE(compare.comparison().count(CellChange::StillFailing), 3);
+        QVERIFY2(compare.summary().startsWith(QStringLiteral("29 cells fixed, 0 broke, 3 still failing")),
+            qPrintable(compare.summary()));
         const Comparison &c = compare.comparison();
         const int httpsRow = int(c.probeIds().indexOf(QStringLiteral("https-ipv4")));
         const int vm1 = int(c.targets().indexOf(QStringLiteral("vm1")));
-        QVERIFY(httpsRow >= 0 && vm1 >= 0);
+        const int packagesRow = int(c.probeIds().indexOf(QStringLiteral("package-manager")));
+        QVERIFY(httpsRow >= 0 && vm1 >= 0 && packagesRow >= 0);
         QCOMPARE(c.cell(httpsRow, vm1).change, CellChange::Fixed);
+        QCOMPARE(c.cell(packagesRow, vm1).change, CellChange::StillFailing);
         compare.show();
         QVERIFY(QTest::qWaitForWindowExposed(&compare));
+        {
+            // As visible as a broken cell: painted red, and it says what it is in words.
+            const QModelIndex packages = compare.model()->index(packagesRow, vm1);
+            QVERIFY2(packages.data().toString().startsWith(QStringLiteral("still failing · 0/")),
+                qPrintable(packages.data().toString()));
+            compare.view()->scrollTo(packages);
+            const QRect rect = compare.view()->visualRect(packages);
+            const QImage shot = compare.view()->viewport()->grab().toImage();
+            int red = 0;
+            int all = 0;
+            for (int y = rect.top() + 1; y < rect.bottom(); y += 2) {
+                for (int x = rect.left() + 1; x < rect.right(); x += 2) {
+                    const QColor pixel = shot.pixelColor(x, y);
+                    red += pixel.red() > pixel.green() + 60 && pixel.red() > pixel.blue() + 40 ? 1 : 0;
+                    ++all;
+                }
+            }
+            QVERIFY2(red > all / 2, qPrintable(QStringLiteral("%1 of %2 pixels red").arg(red).arg(all)));
+            // A click shows its samples from both runs.
+            QCOMPARE(compare.beforeSamples()->sampleCount(), 0);
+            QTest::mouseClick(compare.view()->viewport(), Qt::LeftButton, {}, rect.center());
+            QCOMPARE(compare.lowerTabs()->currentIndex(), 1);
+            QVERIFY(compare.beforeSamples()->isVisible());
+            QVERIFY(compare.beforeSamples()->sampleCount() > 0);
+            QVERIFY(compare.afterSamples()->sampleCount() > 0);
+            QVERIFY2(compare.beforeSamples()->title().startsWith(QStringLiteral("package-manager on vm1")),
+                qPrintable(compare.beforeSamples()->title()));
+            QVERIFY2(compare.afterSamples()->title().startsWith(QStringLiteral("package-manager on vm1")),
+                qPrintable(compare.afterSamples()->title()));
+        }
         saveScreenshot(&compare, QStringLiteral("lab-comparison.png"));
     }
 

@@ -112,6 +112,11 @@ int edgeIndex(const TopologyGraph &graph, const std::function<bool(const TopoEdg
     return -1;
 }
 
+QRectF drawingOf(TopologyGraphicsView *g)
+{
+    return static_cast<TopologyScene *>(g->scene())->drawingRect();
+}
+
 } // namespace
 
 class TestTopologyView : public QObject {
@@ -243,6 +248,45 @@ private Q_SLOTS:
         QVERIFY(view.rawConfiguration()->toPlainText().contains(QStringLiteral("# routes")));
         view.scene()->clearSelection();
         QVERIFY(view.rawConfiguration()->toPlainText().isEmpty());
+    }
+
+    void opensFittedAndTheInspectorAgreesWithTheGraph()
+    {
+        // Issue 14: laid out while hidden (the Topology page before its first visit, a stored run's
+        // tab), the graph came up as a speck in the middle, under "No topology yet — Press Discover".
+        TopologyView view;
+        QCOMPARE(view.inspectorTitle()->text(), QStringLiteral("No topology yet"));
+        QVERIFY(show(view, QStringLiteral("healthy"))); // never shown: a viewport of the default size
+        QCOMPARE(view.inspectorTitle()->text(), QStringLiteral("Select a node"));
+        view.resize(1500, 900);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        TopologyGraphicsView *g = view.graphicsView();
+        const auto shownShare = [g] {
+            const QRect drawn = g->mapFromScene(drawingOf(g)).boundingRect();
+            return std::max(
+                double(drawn.width()) / g->viewport()->width(), double(drawn.height()) / g->viewport()->height());
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(shownShare() > 0.8, qPrintable(QString::number(shownShare())), 30000);
+        QVERIFY(g->keepsFitted());
+        // Bigger window: still fitted. Once the user zooms, a resize leaves the zoom alone.
+        view.resize(1800, 1000);
+        QTRY_VERIFY2_WITH_TIMEOUT(shownShare() > 0.8, qPrintable(QString::number(shownShare())), 30000);
+        g->zoomBy(2.0);
+        QVERIFY(!g->keepsFitted());
+        const qreal zoomed = g->zoom();
+        view.resize(1400, 800);
+        QTRY_COMPARE_WITH_TIMEOUT(view.size(), QSize(1400, 800), 30000);
+        QCOMPARE(g->zoom(), zoomed);
+
+        // A view without Discover (a stored run's snapshot) does not point to it.
+        TopologyView snapshot;
+        snapshot.discoverAction()->setEnabled(false);
+        snapshot.discoverAction()->setVisible(false);
+        QVERIFY(show(snapshot, QStringLiteral("healthy")));
+        for (QLabel *label : snapshot.findChildren<QLabel *>()) {
+            QVERIFY2(!label->text().contains(QStringLiteral("Press Discover")), qPrintable(label->text()));
+        }
     }
 
     void exportsSvgAndPng()
@@ -472,6 +516,36 @@ private Q_SLOTS:
         QVERIFY(view.graphicsView()->zoom() > before);
         view.zoomOutAction()->trigger();
         QVERIFY(qAbs(view.graphicsView()->zoom() - before) < 1e-6);
+    }
+
+    void anotherRunnerStartsWithoutTheLastGraph()
+    {
+        // Issue 14: after a runner switch the old runner's graph stayed, under the new one's name
+        // and, when its discovery failed, under a red banner, as if it were the new runner's.
+        LocalTransport first;
+        LocalTransport second;
+        TopologyView view;
+        view.setTransport(&first);
+        QVERIFY(show(view, QStringLiteral("forward-drop")));
+        QVERIFY(view.hasTopology());
+        QVERIFY(!view.scene()->nodeIds().isEmpty());
+        view.scene()->selectNode(QStringLiteral("runner"));
+        view.setTransport(&second);
+        QVERIFY(!view.hasTopology());
+        QVERIFY(view.scene()->nodeIds().isEmpty());
+        QCOMPARE(view.inspectorTitle()->text(), QStringLiteral("No topology yet"));
+        QVERIFY(!view.warningBanner()->isVisibleTo(&view));
+        // A topology of the new runner is drawn as usual, also right after the switch.
+        QVERIFY(show(view, QStringLiteral("healthy")));
+        QVERIFY(view.scene()->nodeItem(QStringLiteral("inst:vm1")));
+
+        // Switched while a layout was under way: that layout is not drawn.
+        view.setTopology(labTopology(QStringLiteral("forward-drop")));
+        QVERIFY(view.isLayingOut());
+        view.setTransport(&first);
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isLayingOut(), 30000);
+        QVERIFY(view.scene()->nodeIds().isEmpty());
+        QVERIFY(!view.hasTopology());
     }
 
     void cancelKeepsThePageQuiet()

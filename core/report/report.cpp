@@ -641,10 +641,13 @@ Report buildReport(const ReportInput &input)
         for (int row = 0; row < v.comparison.rowCount(); ++row) {
             for (int c = 0; c < v.comparison.columnCount(); ++c) {
                 const CellComparison &cell = v.comparison.cell(row, c);
-                if (cell.change != CellChange::Same) {
-                    v.changed << cell;
-                } else if (cellFails(cell.before) && cellFails(cell.after)) {
+                // The comparison names cells failing in both runs itself now; either way they are
+                // listed apart from what changed.
+                if (cell.change == CellChange::StillFailing
+                    || (cell.change == CellChange::Same && cellFails(cell.before) && cellFails(cell.after))) {
                     v.stillFailing << cell;
+                } else if (cell.change != CellChange::Same) {
+                    v.changed << cell;
                 }
             }
         }

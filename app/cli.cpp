@@ -8,6 +8,7 @@
 #include "plan/probes.h"
 #include "report/progress.h"
 #include "report/reports.h"
+#include "reportcommand.h"
 #include "results/runjson.h"
 #include "results/runrecorder.h"
 #include "results/runstore.h"
@@ -144,7 +145,8 @@ QString cliUsage()
 {
     return QStringLiteral(
         "Usage: nestscope run --local|--host HOST --plan FILE|builtin:NAME [--var K=V]... [--repeat N]\n"
-        "         [--concurrency N] [--json FILE|-] [--junit FILE] [--markdown FILE] [--store FILE] [--quiet]\n"
+        "         [--concurrency N] [--json FILE|-] [--junit FILE] [--markdown FILE] [--html FILE] [--pdf FILE]\n"
+        "         [--store FILE] [--quiet]\n"
         "\n"
         "Runs a test plan without a window and writes every sample as JSON.\n"
         "Exit code: 0 every expectation held (by default: every probe passed), 1 some did not, or\n"
@@ -165,6 +167,9 @@ QString cliUsage()
         "  --json FILE|-      write the run as JSON to FILE, or to standard output with -\n"
         "  --junit FILE       write JUnit XML (a test suite per target) for CI\n"
         "  --markdown FILE    write a Markdown summary with the matrix and what went wrong\n"
+        "  --html FILE        write the root-cause report as one self-contained HTML file (as `nestscope\n"
+        "                     report`: findings, evidence, fix, the topology coloured by the run, charts)\n"
+        "  --pdf FILE         write the same report as a PDF\n"
         "  --store FILE       also keep the run in this run store (SQLite) as it goes, as the GUI does;\n"
         "                     one that cannot be opened stops the run before it starts (exit code 2);\n"
         "                     if it cannot be written later (a full disk) the run goes on, says so and\n"
@@ -195,6 +200,9 @@ int runCommand(const QStringList &arguments)
     const QCommandLineOption shuffleOpt(QStringLiteral("shuffle"));
     const QCommandLineOption seedOpt(QStringLiteral("seed"), QString(), QStringLiteral("N"));
     parser.addOptions({ varOpt, repeatOpt, concurrencyOpt, junitOpt, markdownOpt, shuffleOpt, seedOpt });
+    const QCommandLineOption htmlOpt(QStringLiteral("html"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption pdfOpt(QStringLiteral("pdf"), QString(), QStringLiteral("FILE"));
+    parser.addOptions({ htmlOpt, pdfOpt });
     const QCommandLineOption storeOpt(QStringLiteral("store"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption noTopologyOpt(QStringLiteral("no-topology"));
     const QCommandLineOption noInstanceShellsOpt(QStringLiteral("no-instance-shells"));
@@ -273,7 +281,9 @@ int runCommand(const QStringList &arguments)
     // Every output is checked before anything runs: a mistyped folder costs a message, not a run.
     if (!outputsWritable(
             { { QStringLiteral("--json"), jsonPath }, { QStringLiteral("--junit"), parser.value(junitOpt) },
-                { QStringLiteral("--markdown"), parser.value(markdownOpt) } },
+                { QStringLiteral("--markdown"), parser.value(markdownOpt) },
+                { QStringLiteral("--html"), parser.value(htmlOpt) },
+                { QStringLiteral("--pdf"), parser.value(pdfOpt) } },
             QStringLiteral("run"))) {
         return 2;
     }
@@ -540,6 +550,12 @@ int runCommand(const QStringList &arguments)
         { parser.value(junitOpt), parser.isSet(junitOpt) ? runToJUnit(runPlan, run) : QByteArray() },
         { parser.value(markdownOpt),
             parser.isSet(markdownOpt) ? runToMarkdown(runPlan, run, diagnosis ? &*diagnosis : nullptr) : QByteArray() },
+        { parser.value(htmlOpt),
+            parser.isSet(htmlOpt) ? runReport(runPlan, run, diagnosis ? &*diagnosis : nullptr, RunReport::Html)
+                                  : QByteArray() },
+        { parser.value(pdfOpt),
+            parser.isSet(pdfOpt) ? runReport(runPlan, run, diagnosis ? &*diagnosis : nullptr, RunReport::Pdf)
+                                 : QByteArray() },
     };
     for (const auto &[path, data] : outputs) {
         QString error;

@@ -1,10 +1,12 @@
 #include "cli.h"
 #include "mainwindow.h"
+#include "reportcommand.h"
 #include "results/runstore.h"
 #include "settingsdialog.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QSettings>
 #include <QTextStream>
 
@@ -49,13 +51,40 @@ int headless(int argc, char *argv[], int (*command)(const QStringList &))
     return command(args);
 }
 
+// A headless command that draws (a PDF needs fonts): a QGuiApplication, never a window, rendering
+// offscreen unless the user chose a platform.
+int drawing(int argc, char *argv[], int (*command)(const QStringList &))
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QGuiApplication app(argc, argv);
+    setIdentity();
+    QStringList args = QCoreApplication::arguments();
+    args.removeAt(1); // the command's name
+    return command(args);
+}
+
+bool wantsPdf(int argc, char *argv[])
+{
+    for (int i = 2; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--pdf") == 0 || qstrncmp(argv[i], "--pdf=", 6) == 0 || qstrcmp(argv[i], "-pdf") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
     g_qtMessages = qInstallMessageHandler(quietQtMessages);
     if (argc >= 2 && qstrcmp(argv[1], "run") == 0) {
-        return headless(argc, argv, &nestscope::runCommand);
+        return (wantsPdf(argc, argv) ? drawing : headless)(argc, argv, &nestscope::runCommand);
+    }
+    if (argc >= 2 && qstrcmp(argv[1], "report") == 0) {
+        return (wantsPdf(argc, argv) ? drawing : headless)(argc, argv, &nestscope::reportCommand);
     }
     if (argc >= 2 && qstrcmp(argv[1], "diagnose") == 0) {
         return headless(argc, argv, &nestscope::diagnoseCommand);

@@ -239,10 +239,10 @@ QString MatrixModel::toMarkdown() const
 
 QString MatrixModel::toMarkdown(const QList<int> &rows) const
 {
-    // '|' would end the cell and a newline the row; problems are one-line messages, kept short.
+    // '|' would end the cell and a newline the row. The message stays whole: a ticket with half an
+    // error message sends its reader back to the workbench.
     auto cellText = [](QString text) {
-        text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
-        return text.size() > 80 ? text.left(79) + QStringLiteral("…") : text;
+        return text.replace(QLatin1Char('|'), QStringLiteral("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
     };
     QString md = QStringLiteral("| probe |");
     QString rule = QStringLiteral("|---|");

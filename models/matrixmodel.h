@@ -61,7 +61,7 @@ public:
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
     /// The matrix as a GitHub-flavoured Markdown table, for a ticket or a chat: one row per probe,
-    /// each cell "41 ms, 3/3 pass" or "0/3 pass: <last problem>".
+    /// each cell "41 ms, 3/3 pass" or "0/3 pass: <last problem>", the problem whole (pipes escaped).
     QString toMarkdown() const;
     /// The same for these rows only (e.g. those a filter lets through), in this order.
     QString toMarkdown(const QList<int> &rows) const;

@@ -12,6 +12,7 @@ PACKAGES=(
   # tests, sanitizers, fuzzing; CI's format and lint checks, its CPU hog, the metainfo check
   clang libclang-rt-14-dev clang-format clang-tidy stress-ng appstream desktop-file-utils flatpak-builder
   xvfb xauth curl wget fonts-dejavu-core
+  poppler-utils  # pdftoppm and pdftotext read back the PDF report (tst_reports)
   # SSH tests and the lab
   openssh-server openssh-client
   lxd lxd-client dnsmasq-base busybox-static iptables nftables iproute2 procps psmisc

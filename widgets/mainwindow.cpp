@@ -12,6 +12,7 @@
 #include "plan/planrunner.h"
 #include "plan/targetsetup.h"
 #include "planeditor.h"
+#include "reportdialog.h"
 #include "resultcharts.h"
 #include "results/runjson.h"
 #include "results/runstore.h"
@@ -335,6 +336,13 @@ void MainWindow::createActions()
     file->addAction(m_openAction);
     file->addAction(m_savePlanAction);
     file->addAction(m_saveAction);
+    // The root-cause report of the current or a stored run, optionally verified by a later one.
+    auto *exportReport = file->addAction(tr("Export &Report…"), this, [this] {
+        ReportDialog dialog(ReportDialog::sourcesFor(currentRun(), m_store), this);
+        dialog.exec();
+    });
+    exportReport->setObjectName(QStringLiteral("exportReportAction"));
+    exportReport->setStatusTip(tr("Write the findings, evidence, fix and verification as Markdown, HTML or PDF"));
     file->addSeparator();
     QMenu *exportTopology = file->addMenu(tr("Export &Topology"));
     exportTopology->addAction(tr("As &PNG…"), this, [this] {

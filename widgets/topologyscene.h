@@ -1,5 +1,6 @@
 #pragma once
 
+#include "report/report.h" // edgeVerdicts(): the report colours its figure alike
 #include "results/edgeresults.h"
 #include "topology/graph.h"
 

@@ -55,6 +55,10 @@ QString clip(const QByteArray &data, bool truncated, int max = 2000)
     return text;
 }
 
+} // namespace
+
+namespace md {
+
 // Markdown table cells cannot hold a bare '|' or a newline.
 QString cellText(QString text)
 {
@@ -62,7 +66,7 @@ QString cellText(QString text)
 }
 
 // A fenced block that no backtick run inside the text can close early.
-QString fenced(const QString &text, const QString &language = {})
+QString fenced(const QString &text, const QString &language)
 {
     QString fence = QStringLiteral("```");
     while (text.contains(fence)) {
@@ -83,11 +87,21 @@ QString rawBlock(const QString &text)
         .arg(fenced(text));
 }
 
-} // namespace
+} // namespace md
+
+using md::cellText;
+using md::fenced;
+using md::rawBlock;
 
 QString diagnosisToMarkdown(const Diagnosis &d)
 {
-    QString md = QStringLiteral("## Diagnosis\n\n");
+    return QStringLiteral("## Diagnosis\n\n") + findingsToMarkdown(d, 3);
+}
+
+QString findingsToMarkdown(const Diagnosis &d, int headingLevel)
+{
+    const QString heading(headingLevel, QLatin1Char('#'));
+    QString md;
     switch (d.verdict) {
     case Diagnosis::Verdict::Healthy:
         md += QStringLiteral("**Healthy**: %1\n\n").arg(d.summary);
@@ -104,7 +118,7 @@ QString diagnosisToMarkdown(const Diagnosis &d)
     }
     int rank = 0;
     for (const Finding &f : d.findings) {
-        md += QStringLiteral("### %1. %2\n\n%3\n\n").arg(++rank).arg(f.title, f.cause);
+        md += QStringLiteral("%1 %2. %3\n\n%4\n\n").arg(heading).arg(++rank).arg(f.title, f.cause);
         md += QStringLiteral("**Confidence: %1** — %2\n\n").arg(toText(f.confidence), f.confidenceReason);
         QStringList affected = f.targets;
         if (!f.families.isEmpty()) {

@@ -22,6 +22,20 @@ QByteArray runToMarkdown(const Plan &plan, const Run &run, const Diagnosis *diag
 /// in <details>), the fix with its revert commands, checks and references.
 QString diagnosisToMarkdown(const Diagnosis &diagnosis);
 
+/// diagnosisToMarkdown() without its "## Diagnosis" heading, each finding under a heading of
+/// `headingLevel` (3: "### 1. title"), for documents that put the findings in a section of their own.
+QString findingsToMarkdown(const Diagnosis &diagnosis, int headingLevel = 3);
+
+/// Markdown building blocks the reports share.
+namespace md {
+/// A table cell: '|' escaped, newlines as spaces; the text is kept whole.
+QString cellText(QString text);
+/// A fenced block that no backtick run inside the text can close early.
+QString fenced(const QString &text, const QString &language = {});
+/// Raw text in a fenced block; long text (8 lines or more) folded in <details>. Nothing is cut.
+QString rawBlock(const QString &text);
+} // namespace md
+
 /// The verdict for a terminal: "Diagnosis: <summary>", then one line per finding (rank,
 /// confidence, title, targets) and under the first its fix commands. Plain text, no colours.
 QString diagnosisSummaryText(const Diagnosis &diagnosis);

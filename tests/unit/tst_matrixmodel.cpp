@@ -167,6 +167,21 @@ private Q_SLOTS:
         QCOMPARE(model.familyOf(QStringLiteral("registry")), Family::IPv4);
     }
 
+    void markdownKeepsWholeMessages()
+    {
+        MatrixModel model;
+        model.reset({ QStringLiteral("http") }, { QStringLiteral("vm1") });
+        Sample s = sample(QStringLiteral("http"), QStringLiteral("vm1"), SampleStatus::Fail, 3);
+        s.message = QStringLiteral("curl: (7) Failed to connect | ") + QString(200, QLatin1Char('y'))
+            + QStringLiteral("\nsecond line END");
+        model.addSample(s);
+        const QString md = model.toMarkdown();
+        QVERIFY2(md.contains(QStringLiteral("Failed to connect \\| ") + QString(200, QLatin1Char('y'))
+                     + QStringLiteral(" second line END |")),
+            qPrintable(md));
+        QVERIFY(!md.contains(QStringLiteral("…")));
+    }
+
     void growsRowsAndColumns()
     {
         MatrixModel model;

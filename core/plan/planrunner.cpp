@@ -53,7 +53,7 @@ void PlanRunner::queueAll(bool verdictFirst)
     // and a slow target shows up across the whole run rather than in one block. In the first
     // repetition the probes that tell causes apart come first on every target (verdictTier()):
     // the verdict can show while the slower and the repeated probes still run.
-    m_pending.clear();
+    clearPending();
     int maxRepeat = 0;
     for (const Probe &p : std::as_const(m_plan.probes)) {
         maxRepeat = std::max(maxRepeat, p.repeat);
@@ -74,7 +74,7 @@ void PlanRunner::queueAll(bool verdictFirst)
                 continue;
             }
             for (const QString &target : std::as_const(m_plan.targets)) {
-                m_pending.append(Item { i, target, rep });
+                appendPending(Item { i, target, rep });
             }
         }
     }
@@ -157,7 +157,7 @@ void PlanRunner::cancel()
         // ends now, with no samples, and says so like any cancelled run.
         m_cancelled = true;
         m_run.cancelled = true;
-        m_pending.clear();
+        clearPending();
         m_run.startedAt = m_run.finishedAt = QDateTime::currentDateTimeUtc();
         Q_EMIT finished(true);
         return;
@@ -167,7 +167,7 @@ void PlanRunner::cancel()
     }
     m_cancelled = true;
     m_run.cancelled = true;
-    m_pending.clear();
+    clearPending();
     // The jobs in flight report Cancelled and complete() finishes the run.
     const auto flights = m_inFlight;
     for (const Flight &f : flights) {
@@ -200,6 +200,32 @@ int PlanRunner::inFlightOn(const QString &target) const
     return int(std::count_if(m_inFlight.cbegin(), m_inFlight.cend(), [&](const Flight &f) {
         return f.item.target == target;
     }));
+}
+
+bool PlanRunner::slotFreeFor(const QString &target) const
+{
+    if (inFlightOn(target) == 0) {
+        return true; // a target with nothing in flight is what the reserve is for
+    }
+    int reserved = 0;
+    for (const QString &t : std::as_const(m_plan.targets)) {
+        if (t != target && m_pendingOn.value(t) > 0 && inFlightOn(t) == 0) {
+            ++reserved;
+        }
+    }
+    return m_inFlight.size() + 1 + reserved <= m_plan.concurrency;
+}
+
+void PlanRunner::appendPending(const Item &item)
+{
+    m_pending.append(item);
+    ++m_pendingOn[item.target];
+}
+
+void PlanRunner::clearPending()
+{
+    m_pending.clear();
+    m_pendingOn.clear();
 }
 
 PlanRunner::Readiness PlanRunner::readiness(const Item &item, QString *skipReason) const
@@ -272,10 +298,11 @@ void PlanRunner::pump()
         for (qsizetype i = 0; i < m_pending.size() && m_inFlight.size() < m_plan.concurrency; ++i) {
             QString reason;
             const Readiness r = readiness(m_pending.at(i), &reason);
-            if (r == Readiness::Wait) {
+            if (r == Readiness::Wait || (r == Readiness::Ready && !slotFreeFor(m_pending.at(i).target))) {
                 continue;
             }
             const Item item = m_pending.takeAt(i);
+            --m_pendingOn[item.target];
             if (r == Readiness::Skip) {
                 record(sampleWithoutRun(item, SampleStatus::Skipped, reason));
             } else {
@@ -378,7 +405,7 @@ void PlanRunner::enqueueCell(int probeIndex, const QString &target)
     const Probe &p = m_plan.probes.at(probeIndex);
     int &next = m_nextRepetition[p.id + QLatin1Char('|') + target];
     for (int i = 0; i < p.repeat; ++i) {
-        m_pending.append(Item { probeIndex, target, next++ });
+        appendPending(Item { probeIndex, target, next++ });
     }
 }
 

@@ -112,12 +112,20 @@ private:
     void enqueueCell(int probeIndex, const QString &target);
     void restartIfIdle();
     int inFlightOn(const QString &target) const;
+    /// Whether an item of this target may take a free slot: one slot stays free for every other
+    /// target that has work waiting and nothing in flight, so that targets whose probes hang until
+    /// their timeout cannot take every slot and starve the one whose answers decide the verdict
+    /// (the runner, whose passes are the contrast every finding needs).
+    bool slotFreeFor(const QString &target) const;
+    void appendPending(const Item &item);
+    void clearPending();
     QHash<QString, const Sample *> newestPerCell() const; // "probe|target" -> its newest sample
     static QString key(int probeIndex, const QString &target, int repetition);
 
     Plan m_plan;
     QHash<QString, Transport *> m_transports;
     QList<Item> m_pending;
+    QHash<QString, int> m_pendingOn; // target -> its items in m_pending
     QList<Flight> m_inFlight;
     QHash<QString, SampleStatus> m_results; // key(probe, target, repetition) -> status
     QHash<QString, int> m_probeIndex; // probe id -> its index in the plan

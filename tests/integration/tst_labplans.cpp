@@ -37,6 +37,7 @@ const QStringList kNetworkProbes { QStringLiteral("ipv4-address"), QStringLitera
 
 using Verdicts = QMap<QString, QString>; // "probe@target" -> pass / fail / timeout / error / skipped
 const QString kTopFindingKey = QStringLiteral("@top-finding");
+const QString kTopEvidenceKey = QStringLiteral("@top-evidence"); // shown when the pattern is wrong
 
 const QMap<QString, QString> &kTopFinding = nestscope::test::kLabTopFinding;
 
@@ -79,6 +80,21 @@ private:
         v.insert(kTopFindingKey,
             findings.isEmpty() ? QStringLiteral("none")
                                : findings.first().toObject().value(QStringLiteral("id")).toString());
+        if (!findings.isEmpty()) {
+            // what the top finding stood on, so that a wrong verdict in CI can be told from its log
+            const QJsonObject top = findings.first().toObject();
+            QStringList lines { top.value(QStringLiteral("title")).toString() };
+            for (const auto &e : top.value(QStringLiteral("evidence")).toArray()) {
+                const QJsonObject o = e.toObject();
+                lines << QStringLiteral("  %1 %2@%3 %4: %5")
+                             .arg(o.value(QStringLiteral("source")).toString(),
+                                 o.value(QStringLiteral("probe")).toString(),
+                                 o.value(QStringLiteral("target")).toString(),
+                                 o.value(QStringLiteral("status")).toString(),
+                                 o.value(QStringLiteral("text")).toString().left(400));
+            }
+            v.insert(kTopEvidenceKey, lines.join(QLatin1Char('\n')));
+        }
         for (const auto &s : run.value(QStringLiteral("samples")).toArray()) {
             const QJsonObject o = s.toObject();
             v.insert(o.value(QStringLiteral("probe")).toString() + QLatin1Char('@')
@@ -212,7 +228,10 @@ private:
     // (it was one: the tcp probe waited out its budget after connecting in busybox instances).
     static void checkPattern(const QString &scenario, const Verdicts &v)
     {
-        const QStringList wrong = mismatches(scenario, v);
+        QStringList wrong = mismatches(scenario, v);
+        if (!wrong.isEmpty() && v.contains(kTopEvidenceKey)) {
+            wrong << QStringLiteral("the top finding: %1").arg(v.value(kTopEvidenceKey));
+        }
         QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(QLatin1Char('\n'))));
     }
 

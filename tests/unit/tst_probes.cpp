@@ -111,6 +111,28 @@ Probe probeOf(ProbeKind kind, const QString &host = {}, std::chrono::millisecond
     return p;
 }
 
+/// The local machine seen as another target: every command runs with TARGET set to its name, so
+/// one plan can behave differently per target (as an instance behind a broken bridge does).
+class NamedLocalTransport : public Transport {
+public:
+    NamedLocalTransport(LocalTransport &local, QString name)
+        : m_local(local)
+        , m_name(std::move(name))
+    {
+    }
+    QString description() const override { return m_name; }
+    CommandJob *start(const CommandRequest &request) override
+    {
+        CommandRequest r = request;
+        r.command = QStringLiteral("TARGET=%1; %2").arg(m_name, request.command);
+        return m_local.start(r);
+    }
+
+private:
+    LocalTransport &m_local;
+    QString m_name;
+};
+
 } // namespace
 
 class TestProbes : public QObject {
@@ -965,6 +987,52 @@ private Q_SLOTS:
             QStringLiteral("tcp#0 dns#0 ping#0 web#0 bulk#0 bulk#1 web#1 ping#1 tcp#1 dns#1"));
         QVERIFY(PlanRunner::verdictTier(tcp) < PlanRunner::verdictTier(ping));
         QVERIFY(PlanRunner::verdictTier(web) < PlanRunner::verdictTier(bulk));
+    }
+
+    void targetsWhoseProbesHangCannotStarveTheRunner()
+    {
+        // Two instances whose probes all hang until cancelled, a runner whose probes answer at once,
+        // and as many slots as the instances could fill (4 each, 8 in all): the runner keeps a slot
+        // and finishes its probes while every instance slot still hangs. (Before, the instances took
+        // all 8 and the runner waited for their timeouts: the verdict, which needs the runner's
+        // passes, came only after them.)
+        Plan plan;
+        plan.name = QStringLiteral("starve");
+        plan.targets = { QStringLiteral("runner"), QStringLiteral("vm1"), QStringLiteral("vm2") };
+        plan.concurrency = 8;
+        plan.targetConcurrency = 4;
+        for (int i = 0; i < 6; ++i) {
+            Probe p;
+            p.id = QStringLiteral("p%1").arg(i);
+            p.kind = ProbeKind::Shell;
+            p.timeout = 120s;
+            p.command = QStringLiteral("[ \"$TARGET\" = runner ] || sleep 100");
+            plan.probes << p;
+        }
+        NamedLocalTransport runnerT(m_transport, QStringLiteral("runner"));
+        NamedLocalTransport vm1(m_transport, QStringLiteral("vm1"));
+        NamedLocalTransport vm2(m_transport, QStringLiteral("vm2"));
+        PlanRunner runner(plan,
+            { { QStringLiteral("runner"), &runnerT }, { QStringLiteral("vm1"), &vm1 }, { QStringLiteral("vm2"), &vm2 } });
+        int runnerDone = 0;
+        connect(&runner, &PlanRunner::sampleFinished, this, [&](const Sample &s) {
+            if (s.target == QLatin1String("runner") && s.status == SampleStatus::Pass) {
+                ++runnerDone;
+            }
+        });
+        QSignalSpy done(&runner, &PlanRunner::finished);
+        runner.start();
+        QTRY_COMPARE_WITH_TIMEOUT(runnerDone, 6, 60000);
+        const QList<PlanRunner::Running> flying = runner.running();
+        QVERIFY2(flying.size() <= plan.concurrency, qPrintable(QString::number(flying.size())));
+        QVERIFY(std::none_of(flying.cbegin(), flying.cend(), [](const PlanRunner::Running &r) {
+            return r.target == QLatin1String("runner");
+        }));
+        // once the runner has nothing left, the instances take every slot, and no more
+        QCOMPARE(flying.size(), plan.concurrency);
+        QCOMPARE(runner.run().samples.size(), 6);
+        runner.cancel();
+        QVERIFY(done.wait(30000));
     }
 
     void runningReportsTheCommandsInFlight()

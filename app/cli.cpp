@@ -66,6 +66,9 @@ QString workbenchUsage()
     return QStringLiteral("Usage: nestscope [--plan FILE|builtin:NAME | FILE] [--var K=V]...   opens the workbench\n"
                           "       nestscope run ...                      runs a plan without a window\n"
                           "       nestscope topology ...                 discovers and draws a runner's network\n"
+                          "       nestscope diagnose RUN.json ...        the findings of a run, offline\n"
+                          "       nestscope report RUN.json ...          the root-cause report (Markdown, HTML, PDF)\n"
+                          "       nestscope experiment RUN.json ...      tries a finding's fix, reruns, compares\n"
                           "\n"
                           "Options of the workbench:\n"
                           "  --plan SPEC        the plan to open: a file (YAML or JSON) or builtin:NAME (default: the\n"
@@ -101,7 +104,7 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
         parser.addOption(QCommandLineOption(QString::fromLatin1(name)));
     }
     const auto unexpected = [](const QString &word) {
-        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run, topology and diagnose; "
+        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run, topology, diagnose, report and experiment; "
                                          "open a plan with --plan FILE)")
                               .arg(word),
             QString());

@@ -38,4 +38,10 @@ QString topologyUsage();
 int diagnoseCommand(const QStringList &arguments);
 QString diagnoseUsage();
 
+/// `nestscope experiment ...`: tries a finding's fix on the runner with consent, reruns, compares;
+/// reverts or keeps it later. Returns 0 done, 1 a command failed, 2 usage or nothing to try,
+/// 3 cannot connect, 130 interrupted.
+int experimentCommand(const QStringList &arguments);
+QString experimentUsage();
+
 } // namespace nestscope

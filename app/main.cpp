@@ -89,6 +89,9 @@ int main(int argc, char *argv[])
     if (argc >= 2 && qstrcmp(argv[1], "diagnose") == 0) {
         return headless(argc, argv, &nestscope::diagnoseCommand);
     }
+    if (argc >= 2 && qstrcmp(argv[1], "experiment") == 0) {
+        return headless(argc, argv, &nestscope::experimentCommand);
+    }
     if (argc >= 2 && qstrcmp(argv[1], "topology") == 0) {
         // Drawing the graph needs a GUI application, never a window: render offscreen unless the
         // user chose a platform.

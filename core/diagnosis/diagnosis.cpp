@@ -356,6 +356,9 @@ private:
     };
     std::optional<Detour> policyDetour(
         Fam fam, const QString &source, const QString &destination, const QString &inInterface) const;
+    /// A route (main table, or another one when the ip rules are not known) more specific than the
+    /// bridge's subnet that covers some of these instances and leaves through another link.
+    QList<Finding> routeOverlaps(Fam fam, const QString &bridgeName, const QStringList &affected) const;
     std::optional<Finding> policyRouting(
         Fam fam, const QString &bridgeName, const QStringList &affected, const QString &uplink);
 
@@ -1525,6 +1528,89 @@ void Engine::instanceFaults()
     }
 }
 
+QList<Finding> Engine::routeOverlaps(Fam fam, const QString &bridgeName, const QStringList &affected) const
+{
+    QList<Finding> found;
+    const TopoNetwork *bridge = m_t.network(bridgeName);
+    if (!bridge) {
+        return found;
+    }
+    const QString v = fam == Fam::V4 ? QStringLiteral("4") : QStringLiteral("6");
+    const QString subnet = bridgeAddress(*bridge, fam);
+    const auto bridgeNet = QHostAddress::parseSubnet(subnet);
+    if (!bridgeNet.first.isNull()) {
+        for (const TopoRoute &r : m_t.routes) {
+            if (r.family != toAF(fam) || r.isDefault() || r.table == QLatin1String("local")
+                || r.device == bridgeName) {
+                continue;
+            }
+            const auto rn = QHostAddress::parseSubnet(r.destination.contains(QLatin1Char('/'))
+                    ? r.destination
+                    : r.destination + (fam == Fam::V4 ? QStringLiteral("/32") : QStringLiteral("/128")));
+            if (rn.first.isNull() || rn.second < bridgeNet.second || !rn.first.isInSubnet(bridgeNet)) {
+                continue;
+            }
+            QStringList covered;
+            for (const QString &i : affected) {
+                const QString a = instanceAddress(i, fam);
+                if (!a.isEmpty() && QHostAddress(a).isInSubnet(rn)) {
+                    covered << i;
+                }
+            }
+            if (covered.isEmpty()) {
+                continue;
+            }
+            if (r.table != QLatin1String("main") && !m_t.rules.isEmpty()) {
+                continue; // the rules are known: policyRouting() says whether one selects this table
+            }
+            Finding f;
+            f.id = QStringLiteral("route-overlaps-bridge");
+            f.title = QStringLiteral("A route sends part of %1's subnet elsewhere (%2)")
+                          .arg(bridgeName, r.destination);
+            const bool main = r.table == QLatin1String("main");
+            f.cause
+                = QStringLiteral("The runner has the route \"%1\", more specific than %2's own %3, so "
+                                 "whatever the runner sends to %4 (among it every answer from outside) "
+                                 "goes %5 instead of onto the bridge. %6")
+                      .arg(routeLine(r), bridgeName, subnet, covered.join(QStringLiteral(", ")),
+                          r.device.isEmpty() ? QStringLiteral("nowhere (%1)").arg(r.type)
+                                             : QStringLiteral("out of ") + r.device,
+                          main ? QString()
+                               : QStringLiteral("The route is in table %1, which applies only where an ip rule "
+                                                "selects it; discovery does not read ip rules.")
+                                     .arg(r.table));
+            f.targets = covered;
+            f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(r),
+                QStringLiteral("Covers %1.").arg(covered.join(QStringLiteral(", "))));
+            for (const TopoRoute &own : m_t.routes) {
+                if (own.family == toAF(fam) && own.device == bridgeName && own.table == QLatin1String("main")
+                    && own.destination.contains(QLatin1Char('/'))) {
+                    f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(own),
+                        QStringLiteral("The bridge's own, less specific route."));
+                    break;
+                }
+            }
+            const QString del = QStringLiteral("ip -%1 route del %2%3%4")
+                                    .arg(v, r.destination,
+                                        r.device.isEmpty() ? QString() : QStringLiteral(" dev ") + r.device,
+                                        main ? QString() : QStringLiteral(" table ") + r.table);
+            f.fix << FixStep { del, QStringLiteral("ip -%1 route add %2").arg(v, routeLine(r)),
+                QStringLiteral("Remove the overlapping route (find who adds it: a VPN, a static config, a "
+                               "second network on the same range).") };
+            f.checks << QStringLiteral("ip -%1 route get %2").arg(v, instanceAddress(covered.first(), fam))
+                     << QStringLiteral("ip rule show");
+            f.confidence = main ? Confidence::High : Confidence::Medium;
+            f.confidenceReason = main
+                ? QStringLiteral("the instances the route covers are the ones that fail, and "
+                                 "the runner passes")
+                : QStringLiteral("the route is in table %1; whether a rule selects it is not known")
+                      .arg(r.table);
+            found << f;
+        }
+    }
+    return found;
+}
+
 void Engine::forwarding()
 {
     for (const Fam fam : { Fam::V4, Fam::V6 }) {
@@ -1534,6 +1620,17 @@ void Engine::forwarding()
         std::map<QString, QStringList> byBridge; // bridge -> instances with the symptom
         for (const QString &i : m_instances) {
             if (!ipFails(i, fam) || !instanceHasAddress(i, fam).value_or(true)) {
+                continue;
+            }
+            // What the runner cannot do either is no forwarding evidence: while a run goes, an
+            // instance's stalled connect may be the only outward cell known, and where the runner's
+            // own connect stalls too (a network that lets only a proxy out) it says nothing about
+            // the runner's forwarding.
+            const QList<Cell *> outward = ipCells(i, fam);
+            if (std::all_of(outward.cbegin(), outward.cend(), [this](const Cell *c) {
+                    const Cell *r = cell(c->probe, runner());
+                    return r && r->fails();
+                })) {
                 continue;
             }
             if (const TopoNetwork *n = bridgeOf(i)) {
@@ -1813,77 +1910,7 @@ void Engine::forwarding()
             }
 
             // a route that sends (part of) the bridge's subnet elsewhere
-            const auto bridgeNet = QHostAddress::parseSubnet(subnet);
-            if (!bridgeNet.first.isNull()) {
-                for (const TopoRoute &r : m_t.routes) {
-                    if (r.family != toAF(fam) || r.isDefault() || r.table == QLatin1String("local")
-                        || r.device == bridgeName) {
-                        continue;
-                    }
-                    const auto rn = QHostAddress::parseSubnet(r.destination.contains(QLatin1Char('/'))
-                            ? r.destination
-                            : r.destination + (fam == Fam::V4 ? QStringLiteral("/32") : QStringLiteral("/128")));
-                    if (rn.first.isNull() || rn.second < bridgeNet.second || !rn.first.isInSubnet(bridgeNet)) {
-                        continue;
-                    }
-                    QStringList covered;
-                    for (const QString &i : affected) {
-                        const QString a = instanceAddress(i, fam);
-                        if (!a.isEmpty() && QHostAddress(a).isInSubnet(rn)) {
-                            covered << i;
-                        }
-                    }
-                    if (covered.isEmpty()) {
-                        continue;
-                    }
-                    if (r.table != QLatin1String("main") && !m_t.rules.isEmpty()) {
-                        continue; // the rules are known: policyRouting() says whether one selects this table
-                    }
-                    Finding f;
-                    f.id = QStringLiteral("route-overlaps-bridge");
-                    f.title = QStringLiteral("A route sends part of %1's subnet elsewhere (%2)")
-                                  .arg(bridgeName, r.destination);
-                    const bool main = r.table == QLatin1String("main");
-                    f.cause
-                        = QStringLiteral("The runner has the route \"%1\", more specific than %2's own %3, so "
-                                         "whatever the runner sends to %4 (among it every answer from outside) "
-                                         "goes %5 instead of onto the bridge. %6")
-                              .arg(routeLine(r), bridgeName, subnet, covered.join(QStringLiteral(", ")),
-                                  r.device.isEmpty() ? QStringLiteral("nowhere (%1)").arg(r.type)
-                                                     : QStringLiteral("out of ") + r.device,
-                                  main ? QString()
-                                       : QStringLiteral("The route is in table %1, which applies only where an ip rule "
-                                                        "selects it; discovery does not read ip rules.")
-                                             .arg(r.table));
-                    f.targets = covered;
-                    f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(r),
-                        QStringLiteral("Covers %1.").arg(covered.join(QStringLiteral(", "))));
-                    for (const TopoRoute &own : m_t.routes) {
-                        if (own.family == toAF(fam) && own.device == bridgeName && own.table == QLatin1String("main")
-                            && own.destination.contains(QLatin1Char('/'))) {
-                            f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(own),
-                                QStringLiteral("The bridge's own, less specific route."));
-                            break;
-                        }
-                    }
-                    const QString del = QStringLiteral("ip -%1 route del %2%3%4")
-                                            .arg(v, r.destination,
-                                                r.device.isEmpty() ? QString() : QStringLiteral(" dev ") + r.device,
-                                                main ? QString() : QStringLiteral(" table ") + r.table);
-                    f.fix << FixStep { del, QStringLiteral("ip -%1 route add %2").arg(v, routeLine(r)),
-                        QStringLiteral("Remove the overlapping route (find who adds it: a VPN, a static config, a "
-                                       "second network on the same range).") };
-                    f.checks << QStringLiteral("ip -%1 route get %2").arg(v, instanceAddress(covered.first(), fam))
-                             << QStringLiteral("ip rule show");
-                    f.confidence = main ? Confidence::High : Confidence::Medium;
-                    f.confidenceReason = main
-                        ? QStringLiteral("the instances the route covers are the ones that fail, and "
-                                         "the runner passes")
-                        : QStringLiteral("the route is in table %1; whether a rule selects it is not known")
-                              .arg(r.table);
-                    found << f;
-                }
-            }
+            found << routeOverlaps(fam, bridgeName, affected);
 
             // a policy rule that hands the instances' traffic (or its replies) to another table
             if (auto f = policyRouting(fam, bridgeName, affected, uplink)) {
@@ -1970,8 +1997,36 @@ void Engine::dns()
             byBridge[n ? n->name : QString()] << i;
         }
     }
-    for (const auto &[bridgeName, affected] : byBridge) {
+    for (const auto &[bridgeName, failing] : byBridge) {
         const TopoNetwork *bridge = m_t.network(bridgeName);
+        // A route that sends the instances' addresses elsewhere takes the bridge's own answers with
+        // it: their lookups fail first (at once), their connects only at their timeout. That is the
+        // route's doing, not the DNS server's.
+        QStringList affected = failing;
+        for (const Fam fam : { Fam::V4, Fam::V6 }) {
+            for (Finding &o : routeOverlaps(fam, bridgeName, affected)) {
+                const bool known = std::any_of(m_findings.cbegin(), m_findings.cend(), [&](const Finding &e) {
+                    return e.id == o.id && e.targets == o.targets && e.title == o.title;
+                });
+                for (const QString &i : std::as_const(o.targets)) {
+                    affected.removeAll(i);
+                    claim(i, Fam::Any, [this](const Cell &c) {
+                        return c.info.layer == Layer::Dns || resolveFailure(c);
+                    });
+                }
+                if (known) {
+                    continue;
+                }
+                o.families << famKey(fam);
+                o.cause += QStringLiteral(" The bridge's own DNS answers to them leave the same way, so their "
+                                          "lookups fail although the bridge's DNS works.");
+                addContrast(o, o.targets, fam);
+                add(o);
+            }
+        }
+        if (affected.isEmpty()) {
+            continue;
+        }
         Finding f;
         f.targets = affected;
         const QString who = affected.join(QStringLiteral(", "));

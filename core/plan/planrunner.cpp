@@ -202,18 +202,27 @@ int PlanRunner::inFlightOn(const QString &target) const
     }));
 }
 
-bool PlanRunner::slotFreeFor(const QString &target) const
+PlanRunner::Shares PlanRunner::shares() const
 {
-    if (inFlightOn(target) == 0) {
-        return true; // a target with nothing in flight is what the reserve is for
+    Shares sh;
+    for (const Flight &f : m_inFlight) {
+        ++sh.inFlight[f.item.target];
     }
-    int reserved = 0;
-    for (const QString &t : std::as_const(m_plan.targets)) {
-        if (t != target && m_pendingOn.value(t) > 0 && inFlightOn(t) == 0) {
-            ++reserved;
+    for (auto it = m_pendingOn.cbegin(); it != m_pendingOn.cend(); ++it) {
+        if (it.value() > 0 && (it.key() == QLatin1String("runner") || !sh.inFlight.contains(it.key()))) {
+            sh.reserved << it.key();
         }
     }
-    return m_inFlight.size() + 1 + reserved <= m_plan.concurrency;
+    return sh;
+}
+
+bool PlanRunner::slotFreeFor(const QString &target, const Shares &sh) const
+{
+    if (!sh.inFlight.contains(target) || (target == QLatin1String("runner") && m_pendingOn.value(target) > 0)) {
+        return true; // the reserve is for this one
+    }
+    const int others = int(sh.reserved.size()) - (sh.reserved.contains(target) ? 1 : 0);
+    return int(m_inFlight.size()) + 1 + others <= m_plan.concurrency;
 }
 
 void PlanRunner::appendPending(const Item &item)
@@ -295,10 +304,11 @@ void PlanRunner::pump()
             })) {
             break;
         }
+        const Shares sh = shares();
         for (qsizetype i = 0; i < m_pending.size() && m_inFlight.size() < m_plan.concurrency; ++i) {
             QString reason;
             const Readiness r = readiness(m_pending.at(i), &reason);
-            if (r == Readiness::Wait || (r == Readiness::Ready && !slotFreeFor(m_pending.at(i).target))) {
+            if (r == Readiness::Wait || (r == Readiness::Ready && !slotFreeFor(m_pending.at(i).target, sh))) {
                 continue;
             }
             const Item item = m_pending.takeAt(i);

@@ -112,11 +112,16 @@ private:
     void enqueueCell(int probeIndex, const QString &target);
     void restartIfIdle();
     int inFlightOn(const QString &target) const;
-    /// Whether an item of this target may take a free slot: one slot stays free for every other
-    /// target that has work waiting and nothing in flight, so that targets whose probes hang until
-    /// their timeout cannot take every slot and starve the one whose answers decide the verdict
-    /// (the runner, whose passes are the contrast every finding needs).
-    bool slotFreeFor(const QString &target) const;
+    /// Which targets keep a slot free for them: the runner while it has work waiting (its passes are
+    /// the contrast every finding needs), and any other target with work waiting and nothing in
+    /// flight. So targets whose probes hang until their timeout cannot take every slot and starve
+    /// the ones whose answers decide the verdict; the concurrency cap still holds.
+    struct Shares {
+        QHash<QString, int> inFlight; // target -> its commands in flight
+        QStringList reserved; // the targets a slot is kept free for
+    };
+    Shares shares() const;
+    bool slotFreeFor(const QString &target, const Shares &sh) const;
     void appendPending(const Item &item);
     void clearPending();
     QHash<QString, const Sample *> newestPerCell() const; // "probe|target" -> its newest sample

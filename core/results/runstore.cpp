@@ -1211,6 +1211,122 @@ Result<bool> RunStore::deleteRun(qint64 id)
     return r;
 }
 
+namespace {
+
+const QString kExperimentColumns = QStringLiteral(
+    "id, runner, finding_id, title, steps, applied, state, baseline_run, after_run, revert_run, outcome, error, log,"
+    " created_at, updated_at");
+
+QVariant runRef(qint64 id)
+{
+    return id > 0 ? QVariant(id) : QVariant(QMetaType(QMetaType::LongLong));
+}
+
+QString stepsToJson(const QList<ExperimentStep> &steps)
+{
+    QJsonArray a;
+    for (const ExperimentStep &s : steps) {
+        a.append(QJsonObject { { QStringLiteral("command"), s.command }, { QStringLiteral("revert"), s.revert },
+            { QStringLiteral("note"), s.note } });
+    }
+    return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+}
+
+Experiment experimentFrom(const QSqlQuery &q)
+{
+    Experiment e;
+    e.id = q.value(0).toLongLong();
+    e.runner = q.value(1).toString();
+    e.findingId = q.value(2).toString();
+    e.title = q.value(3).toString();
+    for (const QJsonValue &v : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array()) {
+        const QJsonObject o = v.toObject();
+        e.steps << ExperimentStep { o.value(QStringLiteral("command")).toString(),
+            o.value(QStringLiteral("revert")).toString(), o.value(QStringLiteral("note")).toString() };
+    }
+    e.applied = q.value(5).toInt();
+    e.state = experimentStateFromText(q.value(6).toString()).value_or(ExperimentState::Failed);
+    e.baselineRun = q.value(7).toLongLong();
+    e.afterRun = q.value(8).toLongLong();
+    e.revertRun = q.value(9).toLongLong();
+    e.outcome = q.value(10).toString();
+    e.error = q.value(11).toString();
+    e.log = q.value(12).toString();
+    e.createdAt = timeFrom(q.value(13));
+    e.updatedAt = timeFrom(q.value(14));
+    return e;
+}
+
+} // namespace
+
+Result<qint64> RunStore::addExperiment(const Experiment &e)
+{
+    if (!m_open) {
+        return Error { QStringLiteral("no run store is open"), QString() };
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("INSERT INTO experiments (runner, finding_id, title, steps, applied, state, baseline_run,"
+                             " after_run, revert_run, outcome, error, log, created_at, updated_at)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const QVariantList values { text(e.runner), text(e.findingId), text(e.title), stepsToJson(e.steps), e.applied,
+        toText(e.state), runRef(e.baselineRun), runRef(e.afterRun), runRef(e.revertRun), text(e.outcome),
+        text(e.error), text(e.log), e.createdAt.isValid() ? QVariant(e.createdAt.toMSecsSinceEpoch()) : QVariant(),
+        e.updatedAt.isValid() ? QVariant(e.updatedAt.toMSecsSinceEpoch()) : QVariant() };
+    for (int i = 0; i < values.size(); ++i) {
+        q.bindValue(i, values.at(i));
+    }
+    if (!q.exec()) {
+        return Error { sqlError(q.lastError()), m_path };
+    }
+    return q.lastInsertId().toLongLong();
+}
+
+Result<bool> RunStore::updateExperiment(const Experiment &e)
+{
+    return exec(QStringLiteral("UPDATE experiments SET applied = ?, state = ?, baseline_run = ?, after_run = ?,"
+                               " revert_run = ?, outcome = ?, error = ?, log = ?, updated_at = ? WHERE id = ?"),
+        { e.applied, toText(e.state), runRef(e.baselineRun), runRef(e.afterRun), runRef(e.revertRun), text(e.outcome),
+            text(e.error), text(e.log),
+            e.updatedAt.isValid() ? QVariant(e.updatedAt.toMSecsSinceEpoch())
+                                  : QVariant(QDateTime::currentMSecsSinceEpoch()),
+            e.id });
+}
+
+QList<Experiment> RunStore::experiments(const QString &runner) const
+{
+    QList<Experiment> list;
+    if (!m_open) {
+        return list;
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT %1 FROM experiments%2 ORDER BY id DESC")
+                  .arg(kExperimentColumns, runner.isEmpty() ? QString() : QStringLiteral(" WHERE runner = ?")));
+    if (!runner.isEmpty()) {
+        q.bindValue(0, runner);
+    }
+    if (!q.exec()) {
+        qCWarning(lcResults) << "cannot list experiments:" << sqlError(q.lastError());
+    }
+    while (q.next()) {
+        list << experimentFrom(q);
+    }
+    return list;
+}
+
+std::optional<Experiment> RunStore::experiment(qint64 id) const
+{
+    if (!m_open) {
+        return std::nullopt;
+    }
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(QStringLiteral("SELECT %1 FROM experiments WHERE id = ?").arg(kExperimentColumns));
+    q.bindValue(0, id);
+    if (!q.exec() || !q.next()) {
+        return std::nullopt;
+    }
+    return experimentFrom(q);
+}
+
 Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileName)
 {
     if (!m_open) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "experimentrecord.h"
 #include "sample.h"
 
 #include <QDateTime>
@@ -79,7 +80,7 @@ class RunStore final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RunStore)
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     /// The writer copies the write-ahead log back into the file once it reaches this size, so the
     /// log stays under it plus one transaction however long a run goes on.
     static constexpr qint64 kWalCheckpointBytes = 4 * 1024 * 1024;
@@ -129,6 +130,13 @@ public:
 
     /// Stores a run in the CLI's JSON format (see runjson.h); returns its id.
     Result<qint64> importJson(const QByteArray &json, const QString &fileName = {});
+
+    /// Experiments (core/experiment): recorded before their first command runs, updated after each.
+    Result<qint64> addExperiment(const Experiment &experiment);
+    Result<bool> updateExperiment(const Experiment &experiment);
+    /// Newest first; `runner` empty: every runner's.
+    QList<Experiment> experiments(const QString &runner = {}) const;
+    std::optional<Experiment> experiment(qint64 id) const;
     Result<QByteArray> exportJson(qint64 id) const;
 
 Q_SIGNALS:

@@ -19,3 +19,7 @@ target_sources(nestscope_core PRIVATE
 target_sources(nestscope_core PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/edgeresults.cpp ${CMAKE_CURRENT_LIST_DIR}/edgeresults.h
 )
+# Experiments: the fixes tried on a runner, kept so that none is forgotten (core/experiment runs them).
+target_sources(nestscope_core PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/experimentrecord.cpp ${CMAKE_CURRENT_LIST_DIR}/experimentrecord.h
+)

@@ -61,6 +61,26 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX samples_by_run ON samples (run_id, id)"),
             QStringLiteral("CREATE INDEX runs_by_start ON runs (started_at)"),
         },
+        // 1 -> 2: experiments, the fixes tried on a runner: what changed, how to undo it, the outcome.
+        {
+            QStringLiteral("CREATE TABLE experiments ("
+                           " id INTEGER PRIMARY KEY,"
+                           " runner TEXT NOT NULL DEFAULT '',"
+                           " finding_id TEXT NOT NULL DEFAULT '',"
+                           " title TEXT NOT NULL DEFAULT '',"
+                           " steps TEXT NOT NULL DEFAULT '[]'," // JSON array of {command, revert, note}
+                           " applied INTEGER NOT NULL DEFAULT 0,"
+                           " state TEXT NOT NULL"
+                           "  CHECK (state IN ('applying', 'applied', 'failed', 'reverting', 'reverted', 'kept')),"
+                           " baseline_run INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+                           " after_run INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+                           " revert_run INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+                           " outcome TEXT NOT NULL DEFAULT '',"
+                           " error TEXT NOT NULL DEFAULT '',"
+                           " log TEXT NOT NULL DEFAULT '',"
+                           " created_at INTEGER,"
+                           " updated_at INTEGER)"),
+        },
     };
     return steps;
 }

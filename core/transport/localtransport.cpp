@@ -388,6 +388,8 @@ QString LocalTransport::description() const
 
 CommandJob *LocalTransport::start(const CommandRequest &request)
 {
+    // The transport's log of what it is asked to run (QT_LOGGING_RULES=nestscope.transport.debug=true).
+    qCDebug(lcTransport).noquote() << "exec" << request.command;
     auto *job = new LocalJob(request, false, this);
     // Start from the event loop so callers can connect to the job's signals first,
     // even when the process fails to start at once.

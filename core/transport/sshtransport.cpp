@@ -152,6 +152,8 @@ InteractiveJob *SshTransport::startInteractive(const CommandRequest &request)
 detail::SshCommandJob *SshTransport::startJob(const CommandRequest &request, bool interactive)
 {
     const quint64 id = m_nextId++;
+    // The transport's log of what it is asked to run, byte for byte (QT_LOGGING_RULES=nestscope.ssh.debug=true).
+    qCDebug(lcSsh).noquote() << "exec" << id << request.command;
     auto *job = new detail::SshCommandJob(this, id);
     m_jobs.insert(id, job);
     if (m_state == State::Disconnected) {

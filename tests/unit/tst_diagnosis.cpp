@@ -187,6 +187,7 @@ private Q_SLOTS:
     void iptablesSaveSplit();
     void unreadableRulesetIsNoted();
     void stalledProbesAreEvidenceWhileTheRunGoesOn();
+    void lookupsLostToARouteAreTheRoutes();
     void proxyMissingInInstances();
     void policyRuleOrder();
     void factThatTimedOutIsUnknown();
@@ -1383,6 +1384,52 @@ void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
     QVERIFY2(before.findings.isEmpty() || before.findings.first().id != QLatin1String("firewall-forward-drop")
             || before.findings.first().confidence != Confidence::High,
         qPrintable(dump(before)));
+}
+
+// subnet-route while it runs: the instances' lookups stall first (the bridge's answers to them leave
+// through the stray link as every other answer does), their connects later. The stalled lookups are
+// the route's doing: the verdict names the route at once, not the bridge's DNS.
+void TestDiagnosis::lookupsLostToARouteAreTheRoutes()
+{
+    const Recorded r = load(QStringLiteral("subnet-route"));
+    Run partial = r.run;
+    partial.samples.clear();
+    for (const Sample &s : r.run.samples) {
+        const bool fact = s.probeId.endsWith(QLatin1String("-address"))
+            || s.probeId.endsWith(QLatin1String("-default-route")) || s.probeId == QLatin1String("resolver");
+        if (s.repetition == 0 && (s.target == QLatin1String("runner") || fact)) {
+            partial.samples << s;
+        }
+    }
+    QList<RunningProbe> running;
+    for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
+        for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("dns-aaaa") }) {
+            running << RunningProbe { p, vm, 3100, true };
+        }
+    }
+    const Diagnosis d = diagnose(r.topology, withStalledProbes(partial, running));
+    QVERIFY2(!d.findings.isEmpty(), qPrintable(dump(d)));
+    const Finding &top = d.findings.first();
+    QCOMPARE(top.id, QStringLiteral("route-overlaps-bridge"));
+    QVERIFY2(top.cause.contains(QStringLiteral("lookups fail")), qPrintable(top.cause));
+    QStringList covered; // the lab's stray routes split the subnet: each finding names the instances it covers
+    for (const Finding &f : d.findings) {
+        if (f.id == QLatin1String("route-overlaps-bridge")) {
+            covered << f.targets;
+        }
+    }
+    covered.removeDuplicates();
+    covered.sort();
+    QCOMPARE(covered, (QStringList { QStringLiteral("vm1"), QStringLiteral("vm2") }));
+    QVERIFY2(!d.find(QStringLiteral("bridge-dns-down")), qPrintable(dump(d)));
+    // Without the stray route the same stalls are the bridge's DNS.
+    Topology plain = r.topology;
+    plain.routes.removeIf([](const TopoRoute &x) {
+        return x.device == QLatin1String("stray0");
+    });
+    const Diagnosis dns = diagnose(plain, withStalledProbes(partial, running));
+    QVERIFY2(!dns.findings.isEmpty(), qPrintable(dump(dns)));
+    QCOMPARE(dns.findings.first().id, QStringLiteral("bridge-dns-down"));
 }
 
 // Models a network that lets only its proxy out (tcp 80/443 dropped on the way out): the runner's

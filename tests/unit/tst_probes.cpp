@@ -991,9 +991,9 @@ private Q_SLOTS:
 
     void targetsWhoseProbesHangCannotStarveTheRunner()
     {
-        // Two instances whose probes all hang until cancelled, a runner whose probes answer at once,
-        // and as many slots as the instances could fill (4 each, 8 in all): the runner keeps a slot
-        // and finishes its probes while every instance slot still hangs. (Before, the instances took
+        // Two instances whose probes all hang until cancelled, a runner where two of six hang, and as
+        // many slots as the instances could fill (4 each, 8 in all): the runner keeps its share of
+        // the slots and finishes its other probes while everything else still hangs. (Before, the instances took
         // all 8 and the runner waited for their timeouts: the verdict, which needs the runner's
         // passes, came only after them.)
         Plan plan;
@@ -1006,7 +1006,8 @@ private Q_SLOTS:
             p.id = QStringLiteral("p%1").arg(i);
             p.kind = ProbeKind::Shell;
             p.timeout = 120s;
-            p.command = QStringLiteral("[ \"$TARGET\" = runner ] || sleep 100");
+            // the first two hang on the runner too (its direct connects where only a proxy gets out)
+            p.command = i < 2 ? QStringLiteral("sleep 100") : QStringLiteral("[ \"$TARGET\" = runner ] || sleep 100");
             plan.probes << p;
         }
         NamedLocalTransport runnerT(m_transport, QStringLiteral("runner"));
@@ -1022,15 +1023,16 @@ private Q_SLOTS:
         });
         QSignalSpy done(&runner, &PlanRunner::finished);
         runner.start();
-        QTRY_COMPARE_WITH_TIMEOUT(runnerDone, 6, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(runnerDone, 4, 60000);
         const QList<PlanRunner::Running> flying = runner.running();
-        QVERIFY2(flying.size() <= plan.concurrency, qPrintable(QString::number(flying.size())));
-        QVERIFY(std::none_of(flying.cbegin(), flying.cend(), [](const PlanRunner::Running &r) {
-            return r.target == QLatin1String("runner");
-        }));
-        // once the runner has nothing left, the instances take every slot, and no more
+        // once the runner has nothing left to start, the instances take every slot, and no more
         QCOMPARE(flying.size(), plan.concurrency);
-        QCOMPARE(runner.run().samples.size(), 6);
+        QCOMPARE(std::count_if(flying.cbegin(), flying.cend(),
+                     [](const PlanRunner::Running &r) {
+                         return r.target == QLatin1String("runner");
+                     }),
+            2);
+        QCOMPARE(runner.run().samples.size(), 4);
         runner.cancel();
         QVERIFY(done.wait(30000));
     }

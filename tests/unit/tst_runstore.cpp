@@ -127,6 +127,35 @@ private Q_SLOTS:
         QCOMPARE(store.runs().size(), 1);
     }
 
+    void version1StoreGainsExperimentsAndKeepsItsRuns()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("runs.sqlite"));
+        {
+            RunStore store;
+            QVERIFY(store.open(file).ok());
+            QVERIFY(store.beginRun(header()).ok());
+        }
+        // what a store of schema 1 (before experiments) looks like
+        rawQuery(file, QStringLiteral("DROP TABLE experiments"));
+        rawQuery(file, QStringLiteral("PRAGMA user_version = 1"));
+        RunStore store;
+        QVERIFY(store.open(file).ok());
+        QCOMPARE(store.runs().size(), 1);
+        Experiment e;
+        e.runner = QStringLiteral("ssh://u@h");
+        e.steps = { { QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("n") } };
+        e.baselineRun = store.runs().first().id;
+        const auto id = store.addExperiment(e);
+        QVERIFY(id.ok());
+        QCOMPARE(store.experiments(QStringLiteral("ssh://u@h")).size(), 1);
+        QCOMPARE(store.experiment(*id)->steps, e.steps);
+        QCOMPARE(store.experiment(*id)->baselineRun, e.baselineRun);
+        QVERIFY(store.experiments(QStringLiteral("elsewhere")).isEmpty());
+        store.close();
+        QCOMPARE(rawQuery(file, QStringLiteral("PRAGMA user_version")).toInt(), RunStore::kSchemaVersion);
+    }
+
     void foreignDatabaseIsRefusedUntouched_data()
     {
         QTest::addColumn<QStringList>("setup"); // SQL another application ran on the file

@@ -55,7 +55,7 @@ bool clientNotFound(const QString &lower)
     // `exec: "lxc": executable file not found in $PATH`; the discovery script: "… is not on the PATH".
     static const QRegularExpression shell(QStringLiteral("\\b(lxc|incus): (command )?not found"));
     return shell.match(lower).hasMatch() || lower.contains(QLatin1String("executable file not found"))
-        || lower.contains(QLatin1String("not on the path"));
+        || lower.contains(QLatin1String("not on the path")) || lower.contains(QLatin1String("neither lxc nor incus"));
 }
 
 bool mentionsSocket(const QString &lower)
@@ -96,10 +96,12 @@ LxdError classifyLxdError(const QString &output, const QString &client, const QS
     e.errorLine = errorLineOf(output);
     const QString lower = output.toLower();
     // Which daemon: the client's name when known, else what the text names (Incus's paths and
-    // messages say "incus").
-    const QString used = !client.isEmpty()       ? client
-        : lower.contains(QLatin1String("incus")) ? QStringLiteral("incus")
-                                                 : QStringLiteral("lxc");
+    // messages say "incus"; "neither lxc nor incus is on the PATH", the discovery script's words,
+    // names both).
+    const bool neither = lower.contains(QLatin1String("neither lxc nor incus"));
+    const QString used = !client.isEmpty()                   ? client
+        : lower.contains(QLatin1String("incus")) && !neither ? QStringLiteral("incus")
+                                                             : QStringLiteral("lxc");
     e.daemon = lxdDaemonName(used);
     e.socket = socketOf(output);
     const QString other = otherClient(used);
@@ -120,9 +122,8 @@ LxdError classifyLxdError(const QString &output, const QString &client, const QS
             return e;
         }
         e.kind = LxdFailure::ClientMissing;
-        e.problem = client.isEmpty() && lower.contains(QLatin1String("neither"))
-            ? QStringLiteral("neither `lxc` nor `incus` is installed on the runner")
-            : QStringLiteral("the %1 client (`%2`) is not installed on the runner").arg(e.daemon, used);
+        e.problem = neither ? QStringLiteral("neither `lxc` nor `incus` is installed on the runner")
+                            : QStringLiteral("the %1 client (`%2`) is not installed on the runner").arg(e.daemon, used);
         e.advice = QStringLiteral("install the client of the daemon it runs: `apt install lxd-client` (LXD) or "
                                   "`apt install incus-client` (Incus), or `snap install lxd`");
         return e;

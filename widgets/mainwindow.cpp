@@ -511,13 +511,20 @@ void MainWindow::startRun()
     updateActions();
 }
 
+void MainWindow::setAppSettings(const AppSettings &settings)
+{
+    m_appSettings = settings;
+    // The Topology page asks the client the run lists its instances with.
+    m_topologyView->setClient(settings.client);
+}
+
 void MainWindow::editSettings()
 {
     auto *dialog = new SettingsDialog(m_appSettings, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowModality(Qt::WindowModal);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        m_appSettings = dialog->settings();
+        setAppSettings(dialog->settings());
         QSettings settings;
         m_appSettings.save(settings);
         applyTheme(m_appSettings.theme);

@@ -89,7 +89,7 @@ public:
     /// What File > Settings… holds; the next run uses its concurrency, timeout, client and output
     /// cap. Setting it neither saves it nor applies the theme (the app and the dialog do).
     const AppSettings &appSettings() const { return m_appSettings; }
-    void setAppSettings(const AppSettings &settings) { m_appSettings = settings; }
+    void setAppSettings(const AppSettings &settings);
     QAction *settingsAction() const { return m_settingsAction; }
 
     /// The status bar's time line of a run in progress: "elapsed 0:42 · ETA 1:03", or "… · finishing

@@ -6,6 +6,7 @@
 #include "consoleview.h"
 #include "diagnosis/diagnosis.h"
 #include "findingspanel.h"
+#include "helpdialogs.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
@@ -21,6 +22,7 @@
 #include "sampledetails.h"
 #include "session/runsession.h"
 #include "settingsdialog.h"
+#include "topology/lxderror.h"
 #include "topology/topologyjson.h"
 #include "topologyscene.h"
 #include "topologyview.h"
@@ -30,6 +32,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
@@ -52,6 +55,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -218,6 +222,7 @@ MainWindow::MainWindow(QWidget *parent)
         bar->addAction(m_connection->connectAction());
     }
     statusBar()->addWidget(m_connection->statusLabel());
+    createHelpMenu(); // last: it lists the other menus' shortcuts
     resize(1280, 860);
     // The matrix is what a run is read from: it keeps most of the height, the charts under it get
     // what a box plot needs (the dock would otherwise split the window in half).
@@ -509,6 +514,73 @@ void MainWindow::startRun()
     statusBar()->showMessage(tr("Looking up the runner's instances…"));
     session->start(plan, m_transport);
     updateActions();
+}
+
+void MainWindow::createHelpMenu()
+{
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    m_shortcutsAction = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    m_shortcutsAction->setShortcut(QKeySequence::HelpContents);
+    m_shortcutsAction->setStatusTip(tr("Every action that has a shortcut, by menu"));
+    m_documentationAction = help->addAction(tr("&Documentation"), this, &MainWindow::openDocumentation);
+    m_documentationAction->setStatusTip(tr("Open the README: plans, probes, the topology, the CLI"));
+    help->addSeparator();
+    m_aboutAction = help->addAction(tr("&About Nestscope"), this, &MainWindow::showAbout);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    m_aboutAction->setStatusTip(tr("The version of Nestscope and of its libraries, and the LXD client found"));
+}
+
+void MainWindow::showShortcuts()
+{
+    // One list at a time, brought back to the front when asked again; the window stays usable.
+    if (!m_shortcutsDialog) {
+        m_shortcutsDialog = new ShortcutsDialog(windowShortcuts(this), this);
+        m_shortcutsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_shortcutsDialog->show();
+    m_shortcutsDialog->raise();
+    m_shortcutsDialog->activateWindow();
+}
+
+void MainWindow::showAbout()
+{
+    if (!m_aboutDialog) {
+        // What the Topology page found on the runner, beside what this machine has.
+        QString runner;
+        const Topology &t = m_topologyView->topology();
+        if (m_topologyView->hasTopology() && !t.lxdClient.isEmpty()) {
+            runner = t.lxdServerVersion.isEmpty()
+                ? tr("%1 (%2)").arg(t.lxdClient, t.transport)
+                : tr("%1, %2 %3 (%4)").arg(t.lxdClient, lxdDaemonName(t.lxdClient), t.lxdServerVersion, t.transport);
+        }
+        m_aboutDialog = new AboutDialog(runner, this);
+        m_aboutDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_aboutDialog->show();
+    m_aboutDialog->raise();
+    m_aboutDialog->activateWindow();
+}
+
+void MainWindow::openDocumentation()
+{
+    const QString path = documentationPath();
+    if (!path.isEmpty() && QDesktopServices::openUrl(QUrl::fromLocalFile(path))) {
+        statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+        return;
+    }
+    // No file, or nothing on this desktop opens one: say where it is, as text (nothing is fetched).
+    auto *box = new QMessageBox(QMessageBox::Information, tr("Documentation"),
+        path.isEmpty() ? tr("The documentation is not installed on this machine.")
+                       : tr("Nothing on this desktop opens Markdown files."),
+        QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("DocumentationMessage"));
+    box->setInformativeText(path.isEmpty()
+            ? tr("It is the README.md and the docs/ folder of the Nestscope sources, online at %1")
+                  .arg(documentationOnline())
+            : tr("Read it with any text editor or Markdown viewer: %1").arg(path));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::setAppSettings(const AppSettings &settings)

@@ -12,6 +12,7 @@
 #include <optional>
 
 class QAction;
+class QDialog;
 class QDockWidget;
 class QLabel;
 class QProgressBar;
@@ -91,6 +92,10 @@ public:
     const AppSettings &appSettings() const { return m_appSettings; }
     void setAppSettings(const AppSettings &settings);
     QAction *settingsAction() const { return m_settingsAction; }
+    /// Help: Keyboard Shortcuts (F1), Documentation, About Nestscope.
+    QAction *shortcutsAction() const { return m_shortcutsAction; }
+    QAction *documentationAction() const { return m_documentationAction; }
+    QAction *aboutAction() const { return m_aboutAction; }
 
     /// The status bar's time line of a run in progress: "elapsed 0:42 · ETA 1:03", or "… · finishing
     /// the last 2" when the average promises under a second (a 10 s probe may still be out).
@@ -126,6 +131,10 @@ private:
     void savePlanAs();
     void editVariables();
     void showStoreWarning(const QString &message);
+    void createHelpMenu();
+    void showShortcuts();
+    void showAbout();
+    void openDocumentation();
 
     Plan m_plan;
     Transport *m_transport;
@@ -140,6 +149,11 @@ private:
     QAction *m_savePlanAction = nullptr;
     QAction *m_variablesAction = nullptr;
     QAction *m_settingsAction = nullptr;
+    QAction *m_shortcutsAction = nullptr;
+    QAction *m_documentationAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QPointer<QDialog> m_shortcutsDialog;
+    QPointer<QDialog> m_aboutDialog;
     AppSettings m_appSettings;
     QMap<QString, QString> m_overrides;
     MatrixPanel *m_matrixPanel;

@@ -36,14 +36,20 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSettings>
 #include <QSignalBlocker>
@@ -159,6 +165,9 @@ MainWindow::MainWindow(QWidget *parent)
     createActions();
     createResultDocks();
     createPlanDocks();
+    // Plans and runs dropped on the window open as File > Open… opens them.
+    setAcceptDrops(true);
+    m_planEditor->textEdit()->viewport()->installEventFilter(this);
 
     // The runner is this machine until the user connects to an SSH host (Runner > Connect).
     m_connection = new RunnerConnection(this);
@@ -276,10 +285,14 @@ void MainWindow::createActions()
     bar->setObjectName(QStringLiteral("MainToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 
-    m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open Plan…"), this);
+    // Open… takes whatever Nestscope reads and opens it as what it is (a run saved as .yaml is a run).
+    m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
     m_openAction->setShortcut(QKeySequence::Open);
-    m_openAction->setStatusTip(tr("Open a plan file (YAML)"));
-    connect(m_openAction, &QAction::triggered, this, &MainWindow::choosePlan);
+    m_openAction->setStatusTip(tr("Open a plan, a saved run or a topology; the file's content says which"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
+    m_openPlanAction = new QAction(tr("Open &Plan…"), this);
+    m_openPlanAction->setStatusTip(tr("Open a plan file (YAML)"));
+    connect(m_openPlanAction, &QAction::triggered, this, &MainWindow::choosePlan);
 
     m_saveAction = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save Results…"), this);
     m_saveAction->setShortcut(QKeySequence::Save);
@@ -339,6 +352,7 @@ void MainWindow::createActions()
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     file->addAction(m_openAction);
+    file->addAction(m_openPlanAction);
     file->addAction(m_savePlanAction);
     file->addAction(m_saveAction);
     // The root-cause report of the current or a stored run, optionally verified by a later one.
@@ -441,14 +455,178 @@ void MainWindow::choosePlan()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open Plan"), QString(), tr("Plans (*.yaml *.yml *.json);;All files (*)"));
-    if (path.isEmpty()) {
+    if (!path.isEmpty()) {
+        openFiles({ path }); // a run picked here is opened as the run it is, not read as a broken plan
+    }
+}
+
+void MainWindow::chooseFiles()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open"), QString(),
+        tr("Nestscope files (*.yaml *.yml *.json);;Plans (*.yaml *.yml);;Runs and topologies (*.json);;All files (*)"));
+    openFiles(paths);
+}
+
+Result<FileKind> MainWindow::openFile(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { tr("cannot read it: %1").arg(f.errorString()), path };
+    }
+    const FileSniff sniff = sniffFile(f.read(kSniffBytes));
+    switch (sniff.kind) {
+    case FileKind::Plan: {
+        f.close();
+        const auto ok = openPlan(path);
+        if (!ok) {
+            return Error { tr("%1\n\nFix the plan and open it again; nothing was run.").arg(ok.error().toString()),
+                QString() };
+        }
+        statusBar()->showMessage(tr("Opened the plan %1").arg(name), 5000);
+        return FileKind::Plan;
+    }
+    case FileKind::Run: {
+        f.close();
+        if (m_store) {
+            // Into the store, as the Runs dock's Import… puts it, and shown.
+            const auto id = m_runList->importFile(path);
+            if (!id) {
+                return Error { tr("%1 is a run, but it cannot be read: %2").arg(name, id.error().toString()),
+                    QString() };
+            }
+            m_runsDock->raise();
+            openStoredRuns({ *id });
+            statusBar()->showMessage(tr("Imported the run %1 into the Runs list").arg(name), 5000);
+            return FileKind::Run;
+        }
+        // No store (it could not be opened): the run is shown, and kept only as the file it is.
+        QFile whole(path);
+        if (!whole.open(QIODevice::ReadOnly)) {
+            return Error { tr("cannot read it: %1").arg(whole.errorString()), path };
+        }
+        const auto run = runFromJson(whole.readAll(), path);
+        if (!run) {
+            return Error { tr("%1 is a run, but it cannot be read: %2").arg(name, run.error().toString()), QString() };
+        }
+        showRunWindow(*run, name, tr("not stored"));
+        return FileKind::Run;
+    }
+    case FileKind::Topology: {
+        f.seek(0);
+        const auto topology = readTopologyJson(f.readAll());
+        if (!topology) {
+            return Error { tr("%1 is a topology, but it cannot be read: %2").arg(name, topology.error().toString()),
+                QString() };
+        }
+        m_topologyView->setEdgeResults({}); // the last run's verdicts are about this runner, maybe not that one
+        m_topologyView->setTopology(*topology);
+        m_pages->setCurrentWidget(m_topologyView);
+        statusBar()->showMessage(
+            tr("Showing the topology in %1 (%2, discovered %3); Discover shows this runner's again")
+                .arg(name, topology->transport,
+                    QLocale().toString(topology->discoveredAt.toLocalTime(), QLocale::ShortFormat)),
+            15000);
+        return FileKind::Topology;
+    }
+    case FileKind::Unknown:
+        break;
+    }
+    return Error { tr("%1 is not a plan, a run or a topology: it is %2.").arg(name, sniff.what), QString() };
+}
+
+void MainWindow::openFiles(const QStringList &paths)
+{
+    QStringList failures;
+    for (const QString &path : paths) {
+        if (const auto ok = openFile(path); !ok) {
+            failures << ok.error().toString();
+        }
+    }
+    if (failures.isEmpty()) {
         return;
     }
-    const auto ok = openPlan(path);
-    if (!ok) {
-        QMessageBox::warning(this, tr("Cannot open the plan"),
-            tr("%1\n\nFix the plan and open it again; nothing was run.").arg(ok.error().toString()));
+    delete m_openFileError;
+    const QString still
+        = m_plan.probes.isEmpty() ? QString() : tr(" The plan \u201c%1\u201d is still open.").arg(m_plan.name);
+    auto *box = new QMessageBox(QMessageBox::Warning,
+        paths.size() == 1 ? tr("Cannot open %1").arg(QFileInfo(paths.first()).fileName())
+                          : tr("Cannot open every file"),
+        failures.join(QStringLiteral("\n\n")), QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("OpenFileError"));
+    box->setInformativeText(tr("Nestscope opens %1. Nothing else was changed.%2").arg(openableKinds(), still));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::WindowModal);
+    m_openFileError = box;
+    box->show();
+}
+
+namespace {
+
+/// The local files a drag carries; empty when it carries none (text, a web link).
+QStringList localFiles(const QMimeData *mime)
+{
+    QStringList files;
+    if (mime && mime->hasUrls()) {
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile()) {
+                files << url.toLocalFile();
+            }
+        }
     }
+    return files;
+}
+
+} // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList files = localFiles(event->mimeData());
+    if (files.isEmpty()) {
+        return;
+    }
+    event->acceptProposedAction();
+    // Opened after the drop has ended: the source (a file manager) is not kept waiting on a dialog.
+    QMetaObject::invokeMethod(
+        this,
+        [this, files] {
+            openFiles(files);
+        },
+        Qt::QueuedConnection);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // The plan editor would paste a dropped file's path as text: files dropped there are opened,
+    // as anywhere else on the window.
+    const QEvent::Type t = event->type();
+    if (t == QEvent::DragEnter || t == QEvent::DragMove || t == QEvent::Drop) {
+        auto *drop = static_cast<QDropEvent *>(event);
+        if (!localFiles(drop->mimeData()).isEmpty()) {
+            if (t == QEvent::Drop) {
+                dropEvent(drop);
+            } else {
+                drop->acceptProposedAction();
+            }
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::startRun()
@@ -1003,15 +1181,21 @@ void MainWindow::openStoredRuns(const QList<qint64> &runIds)
             statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
             continue;
         }
-        auto *window = new RunView(this);
-        window->setWindowFlag(Qt::Window);
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(info->displayName(), toText(info->status)));
-        window->setRun(*run, info->displayName());
-        window->resize(980, 720);
-        window->show();
-        m_resultWindows << window;
+        showRunWindow(*run, info->displayName(), toText(info->status));
     }
+}
+
+QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status)
+{
+    auto *window = new RunView(this);
+    window->setWindowFlag(Qt::Window);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(name, status));
+    window->setRun(run, name);
+    window->resize(980, 720);
+    window->show();
+    m_resultWindows << window;
+    return window;
 }
 
 void MainWindow::compareStoredRuns(qint64 beforeId, qint64 afterId)

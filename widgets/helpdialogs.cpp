@@ -246,6 +246,9 @@ AboutDialog::AboutDialog(const QString &runnerClient, QWidget *parent)
         QApplication::clipboard()->setText(versionsText());
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // Enter closes, as Esc does; Copy is for when it is asked for.
+    buttons->button(QDialogButtonBox::Close)->setDefault(true);
+    buttons->button(QDialogButtonBox::Close)->setFocus();
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(title);

@@ -728,7 +728,7 @@ void MainWindow::showAbout()
         const Topology &t = m_topologyView->topology();
         if (m_topologyView->hasTopology() && !t.lxdClient.isEmpty()) {
             runner = t.lxdServerVersion.isEmpty()
-                ? tr("%1 (%2)").arg(t.lxdClient, t.transport)
+                ? tr("%1, its daemon did not answer (%2)").arg(t.lxdClient, t.transport)
                 : tr("%1, %2 %3 (%4)").arg(t.lxdClient, lxdDaemonName(t.lxdClient), t.lxdServerVersion, t.transport);
         }
         m_aboutDialog = new AboutDialog(runner, this);

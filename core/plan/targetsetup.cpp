@@ -48,14 +48,14 @@ QString instanceListFailure(const QString &clientStderr)
     QString lead;
     switch (e.kind) {
     case LxdFailure::DaemonNotRunning:
-        lead = QStringLiteral("the %1 daemon is not running there: ").arg(e.daemon);
+        lead = QStringLiteral("the %1 daemon is not running there — ").arg(e.daemon);
         break;
     case LxdFailure::PermissionDenied:
-        lead = QStringLiteral("the user may not use the daemon: ");
+        lead = QStringLiteral("the user may not use the daemon — ");
         break;
     case LxdFailure::ClientMissing:
     case LxdFailure::OtherClient:
-        lead = e.problem + QStringLiteral(": ");
+        lead = e.problem + QStringLiteral(" — ");
         break;
     case LxdFailure::Unknown:
         break;

@@ -6,6 +6,7 @@
 #include "consoleview.h"
 #include "diagnosis/diagnosis.h"
 #include "findingspanel.h"
+#include "helpdialogs.h"
 #include "matrixfiltermodel.h"
 #include "matrixmodel.h"
 #include "matrixpanel.h"
@@ -21,6 +22,7 @@
 #include "sampledetails.h"
 #include "session/runsession.h"
 #include "settingsdialog.h"
+#include "topology/lxderror.h"
 #include "topology/topologyjson.h"
 #include "topologyscene.h"
 #include "topologyview.h"
@@ -30,17 +32,24 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSettings>
 #include <QSignalBlocker>
@@ -52,6 +61,7 @@
 #include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -155,6 +165,9 @@ MainWindow::MainWindow(QWidget *parent)
     createActions();
     createResultDocks();
     createPlanDocks();
+    // Plans and runs dropped on the window open as File > Open… opens them.
+    setAcceptDrops(true);
+    m_planEditor->textEdit()->viewport()->installEventFilter(this);
 
     // The runner is this machine until the user connects to an SSH host (Runner > Connect).
     m_connection = new RunnerConnection(this);
@@ -218,6 +231,7 @@ MainWindow::MainWindow(QWidget *parent)
         bar->addAction(m_connection->connectAction());
     }
     statusBar()->addWidget(m_connection->statusLabel());
+    createHelpMenu(); // last: it lists the other menus' shortcuts
     resize(1280, 860);
     // The matrix is what a run is read from: it keeps most of the height, the charts under it get
     // what a box plot needs (the dock would otherwise split the window in half).
@@ -271,10 +285,14 @@ void MainWindow::createActions()
     bar->setObjectName(QStringLiteral("MainToolBar"));
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 
-    m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open Plan…"), this);
+    // Open… takes whatever Nestscope reads and opens it as what it is (a run saved as .yaml is a run).
+    m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open…"), this);
     m_openAction->setShortcut(QKeySequence::Open);
-    m_openAction->setStatusTip(tr("Open a plan file (YAML)"));
-    connect(m_openAction, &QAction::triggered, this, &MainWindow::choosePlan);
+    m_openAction->setStatusTip(tr("Open a plan, a saved run or a topology; the file's content says which"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
+    m_openPlanAction = new QAction(tr("Open &Plan…"), this);
+    m_openPlanAction->setStatusTip(tr("Open a plan file (YAML)"));
+    connect(m_openPlanAction, &QAction::triggered, this, &MainWindow::choosePlan);
 
     m_saveAction = new QAction(style()->standardIcon(QStyle::SP_DialogSaveButton), tr("&Save Results…"), this);
     m_saveAction->setShortcut(QKeySequence::Save);
@@ -334,6 +352,7 @@ void MainWindow::createActions()
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     file->addAction(m_openAction);
+    file->addAction(m_openPlanAction);
     file->addAction(m_savePlanAction);
     file->addAction(m_saveAction);
     // The root-cause report of the current or a stored run, optionally verified by a later one.
@@ -436,14 +455,178 @@ void MainWindow::choosePlan()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open Plan"), QString(), tr("Plans (*.yaml *.yml *.json);;All files (*)"));
-    if (path.isEmpty()) {
+    if (!path.isEmpty()) {
+        openFiles({ path }); // a run picked here is opened as the run it is, not read as a broken plan
+    }
+}
+
+void MainWindow::chooseFiles()
+{
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open"), QString(),
+        tr("Nestscope files (*.yaml *.yml *.json);;Plans (*.yaml *.yml);;Runs and topologies (*.json);;All files (*)"));
+    openFiles(paths);
+}
+
+Result<FileKind> MainWindow::openFile(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { tr("cannot read it: %1").arg(f.errorString()), path };
+    }
+    const FileSniff sniff = sniffFile(f.read(kSniffBytes));
+    switch (sniff.kind) {
+    case FileKind::Plan: {
+        f.close();
+        const auto ok = openPlan(path);
+        if (!ok) {
+            return Error { tr("%1\n\nFix the plan and open it again; nothing was run.").arg(ok.error().toString()),
+                QString() };
+        }
+        statusBar()->showMessage(tr("Opened the plan %1").arg(name), 5000);
+        return FileKind::Plan;
+    }
+    case FileKind::Run: {
+        f.close();
+        if (m_store) {
+            // Into the store, as the Runs dock's Import… puts it, and shown.
+            const auto id = m_runList->importFile(path);
+            if (!id) {
+                return Error { tr("%1 is a run, but it cannot be read: %2").arg(name, id.error().toString()),
+                    QString() };
+            }
+            m_runsDock->raise();
+            openStoredRuns({ *id });
+            statusBar()->showMessage(tr("Imported the run %1 into the Runs list").arg(name), 5000);
+            return FileKind::Run;
+        }
+        // No store (it could not be opened): the run is shown, and kept only as the file it is.
+        QFile whole(path);
+        if (!whole.open(QIODevice::ReadOnly)) {
+            return Error { tr("cannot read it: %1").arg(whole.errorString()), path };
+        }
+        const auto run = runFromJson(whole.readAll(), path);
+        if (!run) {
+            return Error { tr("%1 is a run, but it cannot be read: %2").arg(name, run.error().toString()), QString() };
+        }
+        showRunWindow(*run, name, tr("not stored"));
+        return FileKind::Run;
+    }
+    case FileKind::Topology: {
+        f.seek(0);
+        const auto topology = readTopologyJson(f.readAll());
+        if (!topology) {
+            return Error { tr("%1 is a topology, but it cannot be read: %2").arg(name, topology.error().toString()),
+                QString() };
+        }
+        m_topologyView->setEdgeResults({}); // the last run's verdicts are about this runner, maybe not that one
+        m_topologyView->setTopology(*topology);
+        m_pages->setCurrentWidget(m_topologyView);
+        statusBar()->showMessage(
+            tr("Showing the topology in %1 (%2, discovered %3); Discover shows this runner's again")
+                .arg(name, topology->transport,
+                    QLocale().toString(topology->discoveredAt.toLocalTime(), QLocale::ShortFormat)),
+            15000);
+        return FileKind::Topology;
+    }
+    case FileKind::Unknown:
+        break;
+    }
+    return Error { tr("%1 is not a plan, a run or a topology: it is %2.").arg(name, sniff.what), QString() };
+}
+
+void MainWindow::openFiles(const QStringList &paths)
+{
+    QStringList failures;
+    for (const QString &path : paths) {
+        if (const auto ok = openFile(path); !ok) {
+            failures << ok.error().toString();
+        }
+    }
+    if (failures.isEmpty()) {
         return;
     }
-    const auto ok = openPlan(path);
-    if (!ok) {
-        QMessageBox::warning(this, tr("Cannot open the plan"),
-            tr("%1\n\nFix the plan and open it again; nothing was run.").arg(ok.error().toString()));
+    delete m_openFileError;
+    const QString still
+        = m_plan.probes.isEmpty() ? QString() : tr(" The plan \u201c%1\u201d is still open.").arg(m_plan.name);
+    auto *box = new QMessageBox(QMessageBox::Warning,
+        paths.size() == 1 ? tr("Cannot open %1").arg(QFileInfo(paths.first()).fileName())
+                          : tr("Cannot open every file"),
+        failures.join(QStringLiteral("\n\n")), QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("OpenFileError"));
+    box->setInformativeText(tr("Nestscope opens %1. Nothing else was changed.%2").arg(openableKinds(), still));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::WindowModal);
+    m_openFileError = box;
+    box->show();
+}
+
+namespace {
+
+/// The local files a drag carries; empty when it carries none (text, a web link).
+QStringList localFiles(const QMimeData *mime)
+{
+    QStringList files;
+    if (mime && mime->hasUrls()) {
+        for (const QUrl &url : mime->urls()) {
+            if (url.isLocalFile()) {
+                files << url.toLocalFile();
+            }
+        }
     }
+    return files;
+}
+
+} // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList files = localFiles(event->mimeData());
+    if (files.isEmpty()) {
+        return;
+    }
+    event->acceptProposedAction();
+    // Opened after the drop has ended: the source (a file manager) is not kept waiting on a dialog.
+    QMetaObject::invokeMethod(
+        this,
+        [this, files] {
+            openFiles(files);
+        },
+        Qt::QueuedConnection);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // The plan editor would paste a dropped file's path as text: files dropped there are opened,
+    // as anywhere else on the window.
+    const QEvent::Type t = event->type();
+    if (t == QEvent::DragEnter || t == QEvent::DragMove || t == QEvent::Drop) {
+        auto *drop = static_cast<QDropEvent *>(event);
+        if (!localFiles(drop->mimeData()).isEmpty()) {
+            if (t == QEvent::Drop) {
+                dropEvent(drop);
+            } else {
+                drop->acceptProposedAction();
+            }
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::startRun()
@@ -511,13 +694,87 @@ void MainWindow::startRun()
     updateActions();
 }
 
+void MainWindow::createHelpMenu()
+{
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    m_shortcutsAction = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    m_shortcutsAction->setShortcut(QKeySequence::HelpContents);
+    m_shortcutsAction->setStatusTip(tr("Every action that has a shortcut, by menu"));
+    m_documentationAction = help->addAction(tr("&Documentation"), this, &MainWindow::openDocumentation);
+    m_documentationAction->setStatusTip(tr("Open the README: plans, probes, the topology, the CLI"));
+    help->addSeparator();
+    m_aboutAction = help->addAction(tr("&About Nestscope"), this, &MainWindow::showAbout);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    m_aboutAction->setStatusTip(tr("The version of Nestscope and of its libraries, and the LXD client found"));
+}
+
+void MainWindow::showShortcuts()
+{
+    // One list at a time, brought back to the front when asked again; the window stays usable.
+    if (!m_shortcutsDialog) {
+        m_shortcutsDialog = new ShortcutsDialog(windowShortcuts(this), this);
+        m_shortcutsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_shortcutsDialog->show();
+    m_shortcutsDialog->raise();
+    m_shortcutsDialog->activateWindow();
+}
+
+void MainWindow::showAbout()
+{
+    if (!m_aboutDialog) {
+        // What the Topology page found on the runner, beside what this machine has.
+        QString runner;
+        const Topology &t = m_topologyView->topology();
+        if (m_topologyView->hasTopology() && !t.lxdClient.isEmpty()) {
+            runner = t.lxdServerVersion.isEmpty()
+                ? tr("%1, its daemon did not answer (%2)").arg(t.lxdClient, t.transport)
+                : tr("%1, %2 %3 (%4)").arg(t.lxdClient, lxdDaemonName(t.lxdClient), t.lxdServerVersion, t.transport);
+        }
+        m_aboutDialog = new AboutDialog(runner, this);
+        m_aboutDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_aboutDialog->show();
+    m_aboutDialog->raise();
+    m_aboutDialog->activateWindow();
+}
+
+void MainWindow::openDocumentation()
+{
+    const QString path = documentationPath();
+    if (!path.isEmpty() && QDesktopServices::openUrl(QUrl::fromLocalFile(path))) {
+        statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+        return;
+    }
+    // No file, or nothing on this desktop opens one: say where it is, as text (nothing is fetched).
+    auto *box = new QMessageBox(QMessageBox::Information, tr("Documentation"),
+        path.isEmpty() ? tr("The documentation is not installed on this machine.")
+                       : tr("Nothing on this desktop opens Markdown files."),
+        QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("DocumentationMessage"));
+    box->setInformativeText(path.isEmpty()
+            ? tr("It is the README.md and the docs/ folder of the Nestscope sources, online at %1")
+                  .arg(documentationOnline())
+            : tr("Read it with any text editor or Markdown viewer: %1").arg(path));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::setAppSettings(const AppSettings &settings)
+{
+    m_appSettings = settings;
+    // The Topology page asks the client the run lists its instances with.
+    m_topologyView->setClient(settings.client);
+}
+
 void MainWindow::editSettings()
 {
     auto *dialog = new SettingsDialog(m_appSettings, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setWindowModality(Qt::WindowModal);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        m_appSettings = dialog->settings();
+        setAppSettings(dialog->settings());
         QSettings settings;
         m_appSettings.save(settings);
         applyTheme(m_appSettings.theme);
@@ -924,15 +1181,21 @@ void MainWindow::openStoredRuns(const QList<qint64> &runIds)
             statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
             continue;
         }
-        auto *window = new RunView(this);
-        window->setWindowFlag(Qt::Window);
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(info->displayName(), toText(info->status)));
-        window->setRun(*run, info->displayName());
-        window->resize(980, 720);
-        window->show();
-        m_resultWindows << window;
+        showRunWindow(*run, info->displayName(), toText(info->status));
     }
+}
+
+QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status)
+{
+    auto *window = new RunView(this);
+    window->setWindowFlag(Qt::Window);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(name, status));
+    window->setRun(run, name);
+    window->resize(980, 720);
+    window->show();
+    m_resultWindows << window;
+    return window;
 }
 
 void MainWindow::compareStoredRuns(qint64 beforeId, qint64 afterId)

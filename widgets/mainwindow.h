@@ -3,16 +3,22 @@
 #include "common/appsettings.h"
 #include "plan/plan.h"
 #include "results/sample.h"
+#include "session/filekind.h"
 #include "topology/topology.h"
 
+#include <QDialog>
 #include <QMainWindow>
 #include <QMap>
+#include <QMessageBox>
 #include <QPointer>
 
 #include <optional>
 
 class QAction;
 class QDockWidget;
+class QDragEnterEvent;
+class QDragMoveEvent;
+class QDropEvent;
 class QLabel;
 class QProgressBar;
 class QTabWidget;
@@ -47,6 +53,17 @@ public:
     /// Loads a plan file or "builtin:NAME". On failure the current plan stays and the error is returned.
     /// `overrides` set declared plan variables, as `--var` does; Plan > Variables… edits them later.
     Result<bool> openPlan(const QString &spec, const QMap<QString, QString> &overrides = {});
+    /// Opens a file as what its content says it is (sniffFile): a plan as openPlan() does, a run
+    /// (Save Results, `nestscope run --json`) imported into the store like the Runs dock's Import…
+    /// and shown, a topology (`nestscope topology --json`) on the Topology page. Anything else is an
+    /// Error that says what it is instead; nothing on screen changes then.
+    Result<FileKind> openFile(const QString &path);
+    /// openFile() for each, then one message for the ones that could not be opened (window-modal,
+    /// not blocking: see openFileError()). File > Open… and drops on the window come here.
+    void openFiles(const QStringList &paths);
+    /// The message the last openFiles() showed, while it is open.
+    QMessageBox *openFileError() const { return m_openFileError; }
+    QAction *openAction() const { return m_openAction; }
     RunnerConnection *connection() const { return m_connection; }
     const Plan &plan() const { return m_plan; }
     bool isRunning() const;
@@ -89,8 +106,12 @@ public:
     /// What File > Settings… holds; the next run uses its concurrency, timeout, client and output
     /// cap. Setting it neither saves it nor applies the theme (the app and the dialog do).
     const AppSettings &appSettings() const { return m_appSettings; }
-    void setAppSettings(const AppSettings &settings) { m_appSettings = settings; }
+    void setAppSettings(const AppSettings &settings);
     QAction *settingsAction() const { return m_settingsAction; }
+    /// Help: Keyboard Shortcuts (F1), Documentation, About Nestscope.
+    QAction *shortcutsAction() const { return m_shortcutsAction; }
+    QAction *documentationAction() const { return m_documentationAction; }
+    QAction *aboutAction() const { return m_aboutAction; }
 
     /// The status bar's time line of a run in progress: "elapsed 0:42 · ETA 1:03", or "… · finishing
     /// the last 2" when the average promises under a second (a 10 s probe may still be out).
@@ -111,10 +132,16 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void createActions();
     void choosePlan();
+    void chooseFiles();
+    QWidget *showRunWindow(const Run &run, const QString &name, const QString &status);
     void saveResults();
     void updateActions();
     void updateStatus();
@@ -126,6 +153,10 @@ private:
     void savePlanAs();
     void editVariables();
     void showStoreWarning(const QString &message);
+    void createHelpMenu();
+    void showShortcuts();
+    void showAbout();
+    void openDocumentation();
 
     Plan m_plan;
     Transport *m_transport;
@@ -140,6 +171,11 @@ private:
     QAction *m_savePlanAction = nullptr;
     QAction *m_variablesAction = nullptr;
     QAction *m_settingsAction = nullptr;
+    QAction *m_shortcutsAction = nullptr;
+    QAction *m_documentationAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QPointer<QDialog> m_shortcutsDialog;
+    QPointer<QDialog> m_aboutDialog;
     AppSettings m_appSettings;
     QMap<QString, QString> m_overrides;
     MatrixPanel *m_matrixPanel;
@@ -154,6 +190,8 @@ private:
     FindingsPanel *m_findings;
     bool m_earlyVerdict = true;
     QAction *m_openAction = nullptr;
+    QAction *m_openPlanAction = nullptr;
+    QPointer<QMessageBox> m_openFileError;
     QAction *m_runAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QAction *m_saveAction = nullptr;

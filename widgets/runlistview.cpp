@@ -193,18 +193,26 @@ void RunListView::importJson()
     const QStringList files = QFileDialog::getOpenFileNames(
         this, tr("Import Runs"), QString(), tr("Nestscope runs (*.json);;All files (*)"));
     for (const QString &path : files) {
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            Q_EMIT message(tr("Cannot read %1: %2").arg(path, f.errorString()));
-            continue;
-        }
-        const auto id = m_store->importJson(f.readAll(), QFileInfo(path).fileName());
-        if (!id) {
+        if (const auto id = importFile(path); !id) {
             Q_EMIT message(id.error().toString());
-        } else {
-            selectRuns({ *id });
         }
     }
+}
+
+Result<qint64> RunListView::importFile(const QString &path)
+{
+    if (!m_store) {
+        return Error { tr("no run store is open"), path };
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return Error { tr("cannot read it: %1").arg(f.errorString()), path };
+    }
+    const auto id = m_store->importJson(f.readAll(), QFileInfo(path).fileName());
+    if (id) {
+        selectRuns({ *id });
+    }
+    return id;
 }
 
 void RunListView::exportSelected()

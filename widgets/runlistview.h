@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/result.h"
+
 #include <QWidget>
 
 #include <functional>
@@ -28,6 +30,10 @@ public:
     QLineEdit *searchField() const { return m_search; }
     QList<qint64> selectedRunIds() const;
     void selectRuns(const QList<qint64> &ids);
+
+    /// Adds the run saved as JSON at `path` to the store and selects it: what Import… does for each
+    /// file it is given (File > Open… and drops on the window come here too).
+    Result<qint64> importFile(const QString &path);
 
     /// Asks before deleting; the default shows a QMessageBox. Tests replace it.
     void setConfirmation(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }

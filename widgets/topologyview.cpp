@@ -12,6 +12,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
@@ -28,6 +29,7 @@
 #include <QSyntaxHighlighter>
 #include <QTextBrowser>
 #include <QToolBar>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -113,7 +115,10 @@ TopologyView::TopologyView(QWidget *parent)
     : QWidget(parent)
     , m_scene(new TopologyScene(this))
     , m_view(new TopologyGraphicsView(this))
-    , m_banner(new QLabel(this))
+    , m_bannerBox(new QFrame(this))
+    , m_banner(new QLabel(m_bannerBox))
+    , m_bannerDetailsButton(new QToolButton(m_bannerBox))
+    , m_bannerDetails(new QPlainTextEdit(m_bannerBox))
     , m_inspectorTitle(new QLabel(this))
     , m_inspectorKind(new QLabel(this))
     , m_problems(new QTextBrowser(this))
@@ -132,8 +137,35 @@ TopologyView::TopologyView(QWidget *parent)
     m_banner->setTextFormat(Qt::RichText);
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_banner->setContentsMargins(8, 5, 8, 5);
-    m_banner->setAutoFillBackground(true);
-    m_banner->hide();
+    // What is wrong and what to do is the banner; the raw words (a Go error, the commands) are
+    // for whoever asks, behind a disclosure.
+    m_bannerDetailsButton->setText(tr("Details"));
+    m_bannerDetailsButton->setCheckable(true);
+    m_bannerDetailsButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_bannerDetailsButton->setArrowType(Qt::RightArrow);
+    m_bannerDetailsButton->setAutoRaise(true);
+    m_bannerDetailsButton->setToolTip(tr("Show the commands and what they printed"));
+    m_bannerDetails->setReadOnly(true);
+    m_bannerDetails->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_bannerDetails->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_bannerDetails->setMaximumHeight(150);
+    m_bannerDetails->setAccessibleName(tr("Discovery details"));
+    m_bannerDetails->hide();
+    connect(m_bannerDetailsButton, &QToolButton::toggled, this, [this](bool shown) {
+        m_bannerDetailsButton->setArrowType(shown ? Qt::DownArrow : Qt::RightArrow);
+        m_bannerDetails->setVisible(shown);
+    });
+    m_bannerBox->setAutoFillBackground(true);
+    auto *bannerRow = new QHBoxLayout;
+    bannerRow->setContentsMargins(0, 0, 4, 0);
+    bannerRow->addWidget(m_banner, 1);
+    bannerRow->addWidget(m_bannerDetailsButton, 0, Qt::AlignTop);
+    auto *bannerLayout = new QVBoxLayout(m_bannerBox);
+    bannerLayout->setContentsMargins(0, 0, 0, 0);
+    bannerLayout->setSpacing(0);
+    bannerLayout->addLayout(bannerRow);
+    bannerLayout->addWidget(m_bannerDetails);
+    m_bannerBox->hide();
 
     // The inspector: what the selected node is, its facts, the problems on it, its raw configuration.
     QFont title = m_inspectorTitle->font();
@@ -205,7 +237,7 @@ TopologyView::TopologyView(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(bar);
-    layout->addWidget(m_banner);
+    layout->addWidget(m_bannerBox);
     layout->addWidget(split, 1);
 
     connect(m_scene, &TopologyScene::nodeSelected, this, &TopologyView::showInspector);
@@ -375,6 +407,7 @@ void TopologyView::discover()
     }
     delete m_discovery;
     m_discovery = new TopologyDiscovery(m_transport, this);
+    m_discovery->setClient(m_client);
     const QString where = m_transport->description();
     connect(m_discovery, &TopologyDiscovery::finished, this, [this, where](const Result<Topology> &result) {
         m_discovery->deleteLater();
@@ -542,26 +575,42 @@ void TopologyView::showInspector(const QString &id)
 void TopologyView::updateBanner()
 {
     QStringList lines;
+    QStringList details;
     if (!m_error.isEmpty()) {
         lines << QStringLiteral("<b>%1</b>").arg(m_error.toHtmlEscaped());
     }
     for (const TopoWarning &w : std::as_const(m_topology.warnings)) {
-        lines << QStringLiteral("<b>%1:</b> %2").arg(w.source.toHtmlEscaped(), w.message.toHtmlEscaped());
+        // The LXD sections are one thing to a reader: the daemon (their names go with the details).
+        const bool lxd = w.source.startsWith(QLatin1String("lxd"));
+        const QString source = !lxd                          ? w.source
+            : m_topology.lxdClient == QLatin1String("incus") ? QStringLiteral("Incus")
+            : m_topology.lxdClient.isEmpty()                 ? QStringLiteral("LXD/Incus") // no client to ask
+                                                             : QStringLiteral("LXD");
+        lines << QStringLiteral("<b>%1:</b> %2").arg(source.toHtmlEscaped(), w.message.toHtmlEscaped());
+        if (!w.details.isEmpty()) {
+            details << QStringLiteral("[%1]\n%2").arg(w.source, w.details);
+        }
     }
     if (lines.isEmpty()) {
-        m_banner->hide();
+        m_bannerBox->hide();
         return;
     }
-    QPalette p = m_banner->palette();
+    QPalette p = m_bannerBox->palette();
     p.setColor(QPalette::Window, m_error.isEmpty() ? QColor(0xff, 0xf4, 0xd6) : QColor(0xfd, 0xe2, 0xdf));
     p.setColor(QPalette::WindowText, QColor(0x33, 0x2a, 0x10));
-    m_banner->setPalette(p);
+    p.setColor(QPalette::ButtonText, QColor(0x33, 0x2a, 0x10));
+    m_bannerBox->setPalette(p);
     const QString heading = m_error.isEmpty()
         ? tr("Discovery could not see everything (%n warning(s)):", nullptr, int(m_topology.warnings.size()))
         : QString();
     m_banner->setText(
         (heading.isEmpty() ? QString() : heading + QStringLiteral("<br>")) + lines.join(QStringLiteral("<br>")));
-    m_banner->show();
+    m_bannerDetails->setPlainText(details.join(QStringLiteral("\n\n")));
+    m_bannerDetailsButton->setVisible(!details.isEmpty());
+    if (details.isEmpty()) {
+        m_bannerDetailsButton->setChecked(false);
+    }
+    m_bannerBox->show();
 }
 
 void TopologyView::updateState()

@@ -5,6 +5,7 @@
 #include "topology/graph.h"
 #include "topology/topology.h"
 #include "topologyscene.h"
+#include "transport/instancetransport.h"
 
 #include <QFutureWatcher>
 #include <QGraphicsView>
@@ -12,6 +13,7 @@
 #include <QWidget>
 
 class QAction;
+class QFrame;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -19,6 +21,7 @@ class QProgressBar;
 class QSyntaxHighlighter;
 class QTextBrowser;
 class QToolBar;
+class QToolButton;
 class QTreeWidget;
 
 namespace nestscope {
@@ -62,6 +65,8 @@ public:
 
     /// Where Refresh discovers from; a discovery in flight on the old transport is cancelled.
     void setTransport(Transport *transport);
+    /// The LXD/Incus client the next discovery asks (the Settings' instance client).
+    void setClient(InstanceTransport::Client client) { m_client = client; }
     /// Shows a topology (discovered or read from a file): builds the graph and lays it out in the
     /// background. Positions of nodes that were there before stay where they are.
     void setTopology(const Topology &topology);
@@ -81,6 +86,10 @@ public:
     QLineEdit *searchBox() const { return m_search; }
     QLabel *matchLabel() const { return m_matches; }
     QLabel *warningBanner() const { return m_banner; }
+    /// The banner's disclosure: the commands and the client's own words behind a warning (e.g.
+    /// lxc's Go error), hidden until asked for. The button shows only when there is something behind.
+    QToolButton *warningDetailsButton() const { return m_bannerDetailsButton; }
+    QPlainTextEdit *warningDetails() const { return m_bannerDetails; }
     /// What the edge colours and badges mean.
     QLabel *legend() const { return m_legend; }
     QLabel *stateLabel() const { return m_state; }
@@ -125,7 +134,10 @@ private:
     TopologyGraphicsView *m_view;
     QLineEdit *m_search = nullptr;
     QLabel *m_matches = nullptr;
+    QFrame *m_bannerBox;
     QLabel *m_banner;
+    QToolButton *m_bannerDetailsButton;
+    QPlainTextEdit *m_bannerDetails;
     QLabel *m_legend = nullptr;
     QLabel *m_state = nullptr;
     QProgressBar *m_busy = nullptr;
@@ -146,6 +158,7 @@ private:
     QAction *m_exportSvgAction = nullptr;
 
     QPointer<Transport> m_transport;
+    InstanceTransport::Client m_client = InstanceTransport::Client::Auto;
     QPointer<TopologyDiscovery> m_discovery;
     Topology m_topology;
     bool m_hasTopology = false;

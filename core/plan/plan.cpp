@@ -713,11 +713,7 @@ public:
         if (!root.IsMap()) {
             fail(root, QStringLiteral("a plan is a mapping with at least \"probes\""));
         }
-        checkKeys(root,
-            { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("variables"),
-                QStringLiteral("defaults"), QStringLiteral("targets"), QStringLiteral("probes"),
-                QStringLiteral("expect") },
-            QStringLiteral("the plan"));
+        checkKeys(root, planTopLevelKeys(), QStringLiteral("the plan"));
         if (root["name"]) {
             m_plan.name = scalar(root["name"], QStringLiteral("name"));
         }
@@ -1261,6 +1257,12 @@ Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &ove
         return planTooLarge(text, f.isSequential() ? -1 : f.size(), path);
     }
     return parsePlan(text, path, overrides);
+}
+
+QStringList planTopLevelKeys()
+{
+    return { QStringLiteral("name"), QStringLiteral("description"), QStringLiteral("variables"),
+        QStringLiteral("defaults"), QStringLiteral("targets"), QStringLiteral("probes"), QStringLiteral("expect") };
 }
 
 QStringList builtinPlanNames()

@@ -117,6 +117,9 @@ Result<Plan> loadPlanFile(const QString &path, const QMap<QString, QString> &ove
 
 /// The names of the plans built into Nestscope (use them as "builtin:NAME").
 QStringList builtinPlanNames();
+
+/// The keys a plan may have at its top level ("name", "probes", ...).
+QStringList planTopLevelKeys();
 /// Loads "builtin:NAME" from the built-in plans, or else a file path.
 Result<Plan> loadPlan(const QString &spec, const QMap<QString, QString> &overrides = {});
 

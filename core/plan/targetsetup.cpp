@@ -1,6 +1,7 @@
 #include "targetsetup.h"
 
 #include "topology/instances.h"
+#include "topology/lxderror.h"
 #include "transport/instancetransport.h"
 #include "transport/transport.h"
 
@@ -41,40 +42,27 @@ QStringList knownTargets(const Plan &plan)
 
 QString instanceListFailure(const QString &clientStderr)
 {
-    // lxc prints a first-start blurb ("If this is your first time running LXD ...") before its
-    // error; the line that says what happened starts with "Error:".
-    const QStringList lines = clientStderr.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    QString error;
-    for (auto it = lines.crbegin(); it != lines.crend(); ++it) {
-        if (it->trimmed().startsWith(QLatin1String("Error:"))) {
-            error = it->trimmed();
-            break;
-        }
-    }
-    if (error.isEmpty() && !lines.isEmpty()) {
-        error = lines.constLast().trimmed();
-    }
-    if (error.size() > 400) {
-        error = error.left(400) + QStringLiteral("…");
-    }
-    const QString lower = error.toLower();
-    const bool incus = lower.contains(QLatin1String("incus"));
-    const QString daemon = incus ? QStringLiteral("Incus") : QStringLiteral("LXD");
-    QString advice;
-    if (lower.contains(QLatin1String("permission denied"))) {
-        advice = QStringLiteral("the user may not use the daemon: add it to the lxd (or incus-admin) group, e.g. "
-                                "`sudo usermod -aG lxd $USER`, and log in again");
-    } else if (lower.contains(QLatin1String("unix.socket")) || lower.contains(QLatin1String("no such file"))
-        || lower.contains(QLatin1String("connection refused"))) {
-        advice = incus
-            ? QStringLiteral("the Incus daemon is not running there: start it (`sudo systemctl start incus`)")
-            : QStringLiteral("the LXD daemon is not running there: start it (`sudo systemctl start lxd`, or "
-                             "`sudo snap start lxd`), or set LXD_DIR to the folder of the one that runs");
-    } else {
-        advice = QStringLiteral("is the LXD/Incus daemon running, and is the user in its group?");
+    // One reading of the client's words for the run and the Topology page (classifyLxdError); here
+    // the error line stays in view, so the advice follows it with what it means in a few words.
+    const LxdError e = classifyLxdError(clientStderr);
+    QString lead;
+    switch (e.kind) {
+    case LxdFailure::DaemonNotRunning:
+        lead = QStringLiteral("the %1 daemon is not running there — ").arg(e.daemon);
+        break;
+    case LxdFailure::PermissionDenied:
+        lead = QStringLiteral("the user may not use the daemon — ");
+        break;
+    case LxdFailure::ClientMissing:
+    case LxdFailure::OtherClient:
+        lead = e.problem + QStringLiteral(" — ");
+        break;
+    case LxdFailure::Unknown:
+        break;
     }
     return QStringLiteral("%1 is not reachable (%2); %3")
-        .arg(daemon, error.isEmpty() ? QStringLiteral("the client failed and said nothing") : error, advice);
+        .arg(e.daemon, e.errorLine.isEmpty() ? QStringLiteral("the client failed and said nothing") : e.errorLine,
+            lead + e.advice);
 }
 
 TargetSetup::~TargetSetup()

@@ -134,6 +134,7 @@ void RunSession::discoverTopology()
 {
     m_phase = Phase::Topology;
     m_discovery = std::make_unique<TopologyDiscovery>(m_runnerTransport);
+    m_discovery->setClient(m_client); // the client the run lists its instances with
     connect(m_discovery.get(), &TopologyDiscovery::finished, this, &RunSession::topologyDiscovered);
     Q_EMIT topologyDiscoveryStarted();
     m_discovery->start();

@@ -1,10 +1,13 @@
 #include "discovery.h"
 
+#include "topology/lxderror.h"
 #include "topology/parsers.h"
 #include "transport/transport.h"
 
+#include <QHash>
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QRegularExpression>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -29,7 +32,8 @@ const QByteArray kMagic = QByteArrayLiteral("nestscope-discovery ");
 //   sysctl:<name>                         cat /proc/sys/<name with dots as slashes>
 //   nft, iptables-save, ip6tables-save    as root, or through `sudo -n` when the user may
 //   iptables-version                      iptables -V (the backend: nf_tables or legacy)
-//   lxd-client                            "lxc" or "incus" (exit 127: neither)
+//   lxd-clients                           the clients on the PATH, one a line ("lxc", "incus")
+//   lxd-client                            the one used: "lxc" or "incus", as preferred (exit 127: none)
 //   lxd-server, lxd-networks,             <client> query /1.0, /1.0/networks?recursion=1,
 //   lxd-instances                         /1.0/instances?recursion=2 (with state)
 //   lxd-network-list                      <client> query /1.0/networks: the URLs the lease loop reads
@@ -92,8 +96,9 @@ priv nft nft -j list ruleset
 priv iptables-save iptables-save
 priv ip6tables-save ip6tables-save
 sec iptables-version iptables -V
+for c in lxc incus; do if command -v "$c" >/dev/null 2>&1; then echo "$c"; fi; done >"$d/o"; : >"$d/e"; emit lxd-clients 0
 C=
-if command -v lxc >/dev/null 2>&1; then C=lxc; elif command -v incus >/dev/null 2>&1; then C=incus; fi
+@CHOOSE_CLIENT@
 if [ -n "$C" ]; then
   printf '%s' "$C" >"$d/o"; : >"$d/e"; emit lxd-client 0
   sec lxd-server "$C" query /1.0
@@ -106,7 +111,7 @@ if [ -n "$C" ]; then
     sec "lxd-leases:$n" "$C" query "/1.0/networks/$n/leases"
   done
 else
-  : >"$d/o"; echo 'neither lxc nor incus is on the PATH' >"$d/e"; emit lxd-client 127
+  : >"$d/o"; echo '@NO_CLIENT@' >"$d/e"; emit lxd-client 127
 fi
 printf '\n%s end\n' "$b"
 )SH";
@@ -139,9 +144,27 @@ std::optional<qint64> nonNegative(const QByteArray &text)
 
 } // namespace
 
-QString discoveryScript()
+QString discoveryScript(InstanceTransport::Client client)
 {
-    return QString::fromUtf8(kScript);
+    QString choose;
+    QString none;
+    switch (client) {
+    case InstanceTransport::Client::Auto:
+        choose = QStringLiteral("if command -v lxc >/dev/null 2>&1; then C=lxc; elif command -v incus >/dev/null "
+                                "2>&1; then C=incus; fi");
+        none = QStringLiteral("neither lxc nor incus is on the PATH");
+        break;
+    case InstanceTransport::Client::Lxc:
+    case InstanceTransport::Client::Incus: {
+        const QString c = client == InstanceTransport::Client::Lxc ? QStringLiteral("lxc") : QStringLiteral("incus");
+        choose = QStringLiteral("if command -v %1 >/dev/null 2>&1; then C=%1; fi").arg(c);
+        none = QStringLiteral("%1 is not on the PATH").arg(c);
+        break;
+    }
+    }
+    return QString::fromUtf8(kScript)
+        .replace(QLatin1String("@CHOOSE_CLIENT@"), choose)
+        .replace(QLatin1String("@NO_CLIENT@"), none);
 }
 
 Result<DiscoverySections> splitDiscoveryOutput(const QByteArray &out)
@@ -254,12 +277,29 @@ private:
     const DiscoverySection *usable(const QString &name, const QString &command, const QString &package,
         const QString &missing, bool needsRoot = false);
     void warn(const QString &source, const QString &message) { m_topology.warnings << TopoWarning { source, message }; }
+    /// usable() for an LXD query: a query the client answered with an error is kept for
+    /// reportLxdFailures() instead of becoming a warning of its own. `unknown` names what stays
+    /// unknown ("the bridges").
+    const DiscoverySection *lxdUsable(
+        const QString &name, const QString &command, const QString &package, const QString &unknown);
+    /// One warning per way the client failed: each LXD query fails with the same words when the
+    /// daemon is down (lxc dials /1.0 first), and three copies of a Go error said nothing more.
+    void reportLxdFailures();
     void readRunner();
     void readFirewall();
     void readLxd();
 
+    struct LxdQueryFailure {
+        QString section;
+        QString command;
+        QString unknown;
+        const DiscoverySection *result;
+    };
+
     const DiscoverySections &m_sections;
     Topology m_topology;
+    QStringList m_lxdClientsFound; ///< the lxd-clients section; empty when not recorded
+    QList<LxdQueryFailure> m_lxdFailures;
     QFuture<Result<QList<TopoInterface>>> m_ipAddr; ///< started early when the section is large
 };
 
@@ -308,11 +348,6 @@ const DiscoverySection *Assembler::usable(
         warn(name,
             QStringLiteral("`%1` needs root and the SSH user is not root (\"%2\"); %3. Run as root or give the SSH "
                            "user passwordless sudo for it (discovery tries `sudo -n`).")
-                .arg(command, firstLine(s.errors), missing));
-    } else if (name.startsWith(QLatin1String("lxd-")) && permissionDenied(s.errors)) {
-        warn(name,
-            QStringLiteral("`%1` may not talk to the daemon (\"%2\"); %3. Add the SSH user to the lxd group "
-                           "(incus-admin for Incus) or connect as root.")
                 .arg(command, firstLine(s.errors), missing));
     } else {
         warn(name,
@@ -503,8 +538,89 @@ void Assembler::readFirewall()
     }
 }
 
+const DiscoverySection *Assembler::lxdUsable(
+    const QString &name, const QString &command, const QString &package, const QString &unknown)
+{
+    const auto it = m_sections.constFind(name);
+    if (it != m_sections.cend() && !it->truncated && it->exitCode != 0 && it->exitCode != 124) {
+        m_lxdFailures << LxdQueryFailure { name, command, unknown, &*it };
+        return nullptr;
+    }
+    return usable(name, command, package, unknown + QStringLiteral(" are unknown"));
+}
+
+namespace {
+
+QString sentence(const QString &clause)
+{
+    if (clause.isEmpty()) {
+        return clause;
+    }
+    QString s = clause.at(0).toUpper() + clause.mid(1);
+    if (!s.endsWith(QLatin1Char('.')) && !s.endsWith(QLatin1Char('?'))) {
+        s += QLatin1Char('.');
+    }
+    return s;
+}
+
+QString joinAnd(const QStringList &items)
+{
+    if (items.size() <= 1) {
+        return items.join(QString());
+    }
+    return items.mid(0, items.size() - 1).join(QStringLiteral(", ")) + QStringLiteral(" and ") + items.constLast();
+}
+
+} // namespace
+
+void Assembler::reportLxdFailures()
+{
+    // Grouped by what the failure means and the client's words, the URL it asked for aside.
+    static const QRegularExpression url(QStringLiteral("\"https?://unix\\.socket[^\"]*\""));
+    QList<std::pair<QString, QList<LxdQueryFailure>>> groups;
+    QHash<QString, LxdError> meaning;
+    for (const LxdQueryFailure &f : std::as_const(m_lxdFailures)) {
+        const LxdError e = classifyLxdError(
+            QString::fromUtf8(f.result->output + f.result->errors), m_topology.lxdClient, m_lxdClientsFound);
+        const QString key = QString::number(int(e.kind)) + QLatin1Char('\n') + QString(e.errorLine).remove(url);
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const auto &g) {
+            return g.first == key;
+        });
+        if (group == groups.end()) {
+            groups.append({ key, {} });
+            group = groups.end() - 1;
+            meaning.insert(key, e);
+        }
+        group->second << f;
+    }
+    for (const auto &[key, failures] : std::as_const(groups)) {
+        const LxdError &e = meaning.value(key);
+        QStringList sections;
+        QStringList unknown;
+        QStringList details;
+        for (const LxdQueryFailure &f : failures) {
+            sections << f.section;
+            unknown << f.unknown;
+            const QString said = QString::fromUtf8(f.result->output + f.result->errors).trimmed();
+            details << QStringLiteral("$ %1   (exit code %2)\n%3")
+                           .arg(f.command)
+                           .arg(f.result->exitCode)
+                           .arg(said.isEmpty() ? QStringLiteral("(it printed nothing)") : said.left(4000));
+        }
+        m_topology.warnings << TopoWarning { sections.join(QStringLiteral(", ")),
+            sentence(QStringLiteral("%1, so %2 are unknown").arg(e.problem, joinAnd(unknown))) + QLatin1Char(' ')
+                + sentence(e.advice),
+            details.join(QStringLiteral("\n\n")) };
+    }
+    m_lxdFailures.clear();
+}
+
 void Assembler::readLxd()
 {
+    const auto found = m_sections.constFind(QStringLiteral("lxd-clients"));
+    if (found != m_sections.cend() && found->exitCode == 0 && !found->truncated) {
+        m_lxdClientsFound = QString::fromUtf8(found->output).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    }
     const auto client = m_sections.constFind(QStringLiteral("lxd-client"));
     if (client == m_sections.cend()) {
         warn(QStringLiteral("lxd-client"),
@@ -513,17 +629,23 @@ void Assembler::readLxd()
         return;
     }
     if (client->exitCode != 0) {
+        // The script names the client it looked for ("lxc is not on the PATH") when one was chosen.
+        const QString said = QString::fromUtf8(client->errors).trimmed();
+        const QString wanted = said.section(QLatin1Char(' '), 0, 0);
+        const bool chosen = wanted == QLatin1String("lxc") || wanted == QLatin1String("incus");
+        const LxdError e
+            = classifyLxdError(said.isEmpty() ? QStringLiteral("neither lxc nor incus is on the PATH") : said,
+                chosen ? wanted : QString(), m_lxdClientsFound);
         warn(QStringLiteral("lxd-client"),
-            QStringLiteral("neither `lxc` nor `incus` is installed on the runner; bridges and instances are unknown. "
-                           "Install the client of the daemon it runs: `apt install lxd-client` (LXD) or "
-                           "`apt install incus-client` (Incus), or `snap install lxd`."));
+            sentence(e.problem + QStringLiteral(", so the bridges and instances are unknown")) + QLatin1Char(' ')
+                + sentence(e.advice));
         return;
     }
     m_topology.lxdClient = QString::fromUtf8(client->output).trimmed();
     const QString c = m_topology.lxdClient;
     const QString package = c == QLatin1String("incus") ? QStringLiteral("incus-client") : QStringLiteral("lxd-client");
-    if (const auto *s = usable(QStringLiteral("lxd-server"), c + QStringLiteral(" query /1.0"), package,
-            QStringLiteral("the %1 server version and firewall driver are unknown").arg(c))) {
+    if (const auto *s = lxdUsable(QStringLiteral("lxd-server"), c + QStringLiteral(" query /1.0"), package,
+            QStringLiteral("the server version and firewall driver"))) {
         auto parsed = topoparse::parseLxdServer(s->output);
         if (parsed) {
             m_topology.lxdServerVersion = parsed->version;
@@ -532,8 +654,8 @@ void Assembler::readLxd()
             warn(s->name, parsed.error().toString());
         }
     }
-    if (const auto *s = usable(QStringLiteral("lxd-networks"), c + QStringLiteral(" query /1.0/networks?recursion=1"),
-            package, QStringLiteral("the bridges and their configuration are unknown"))) {
+    if (const auto *s = lxdUsable(QStringLiteral("lxd-networks"),
+            c + QStringLiteral(" query /1.0/networks?recursion=1"), package, QStringLiteral("the bridges"))) {
         auto parsed = topoparse::parseLxdNetworks(s->output);
         if (parsed) {
             m_topology.networks = std::move(parsed).value();
@@ -545,8 +667,9 @@ void Assembler::readLxd()
             warn(s->name, parsed.error().toString());
         }
     }
-    if (const auto *s = usable(QStringLiteral("lxd-instances"), c + QStringLiteral(" query /1.0/instances?recursion=2"),
-            package, QStringLiteral("the instances and their addresses are unknown"))) {
+    if (const auto *s
+        = lxdUsable(QStringLiteral("lxd-instances"), c + QStringLiteral(" query /1.0/instances?recursion=2"), package,
+            QStringLiteral("the instances and their addresses"))) {
         auto parsed = topoparse::parseLxdInstances(s->output);
         if (parsed) {
             m_topology.instances = std::move(parsed).value();
@@ -569,8 +692,8 @@ void Assembler::readLxd()
         if (n && !n->managed) {
             continue;
         }
-        if (const auto *s = usable(it.key(), c + QStringLiteral(" query /1.0/networks/%1/leases").arg(network), package,
-                QStringLiteral("the DHCP leases on %1 are unknown").arg(network))) {
+        if (const auto *s = lxdUsable(it.key(), c + QStringLiteral(" query /1.0/networks/%1/leases").arg(network),
+                package, QStringLiteral("the DHCP leases on %1").arg(network))) {
             auto parsed = topoparse::parseLxdLeases(s->output, network);
             if (parsed) {
                 m_topology.leases << parsed.value();
@@ -582,6 +705,7 @@ void Assembler::readLxd()
     std::stable_sort(m_topology.leases.begin(), m_topology.leases.end(), [](const TopoLease &a, const TopoLease &b) {
         return std::tie(a.network, a.hostname, a.address) < std::tie(b.network, b.hostname, b.address);
     });
+    reportLxdFailures();
 }
 
 Topology Assembler::run()
@@ -649,7 +773,7 @@ void TopologyDiscovery::start()
         return;
     }
     CommandRequest request;
-    request.command = discoveryScript();
+    request.command = discoveryScript(m_client);
     request.timeout = std::chrono::seconds(60);
     request.outputCap = qsizetype(64) * 1024 * 1024;
     qCDebug(lcDiscovery) << "discovering over" << m_transport->description();

@@ -2,6 +2,7 @@
 
 #include "common/result.h"
 #include "topology/topology.h"
+#include "transport/instancetransport.h"
 
 #include <QByteArray>
 #include <QFutureWatcher>
@@ -28,7 +29,9 @@ using DiscoverySections = QMap<QString, DiscoverySection>;
 
 /// The single POSIX sh script that gathers everything in one round trip, each command's output
 /// framed as a section. Works as an unprivileged user too (sections that need root say so).
-QString discoveryScript();
+/// `client` is the LXD/Incus client to ask (Auto: lxc when installed, else incus), as the
+/// Settings' instance client chooses it for the run.
+QString discoveryScript(InstanceTransport::Client client = InstanceTransport::Client::Auto);
 
 /// Splits the script's stdout into sections. Garbage (no framing) is an Error that says so.
 Result<DiscoverySections> splitDiscoveryOutput(const QByteArray &stdOut);
@@ -46,6 +49,8 @@ class TopologyDiscovery : public QObject {
 public:
     explicit TopologyDiscovery(Transport *transport, QObject *parent = nullptr);
     ~TopologyDiscovery() override;
+    /// The LXD/Incus client to ask (default Auto); takes effect at the next start().
+    void setClient(InstanceTransport::Client client) { m_client = client; }
     void start();
     void cancel();
     bool isRunning() const;
@@ -62,6 +67,7 @@ private:
     QPointer<CommandJob> m_job;
     QFutureWatcher<Topology> *m_parse = nullptr; ///< while the parse runs on the pool
     bool m_waiting = false; ///< started and finished() not emitted yet
+    InstanceTransport::Client m_client = InstanceTransport::Client::Auto;
 };
 
 } // namespace nestscope

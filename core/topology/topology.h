@@ -153,6 +153,7 @@ struct TopoInstance {
 struct TopoWarning {
     QString source; ///< the section it concerns, e.g. "nft" or "lxd-instances"
     QString message; ///< what is missing and how to get it
+    QString details = {}; ///< the commands and their own words behind it (raw, for a Details disclosure); may be empty
 };
 
 /// What discovery found on a runner: the host's network, its firewall, and LXD/Incus on it.

@@ -269,8 +269,11 @@ QJsonObject topologyToJson(const Topology &t)
     }
     QJsonArray warnings;
     for (const TopoWarning &w : t.warnings) {
-        warnings.append(
-            QJsonObject { { QStringLiteral("source"), w.source }, { QStringLiteral("message"), w.message } });
+        QJsonObject o { { QStringLiteral("source"), w.source }, { QStringLiteral("message"), w.message } };
+        if (!w.details.isEmpty()) { // absent: none (and what writers before it wrote)
+            o.insert(QStringLiteral("details"), w.details);
+        }
+        warnings.append(o);
     }
     return QJsonObject {
         { QStringLiteral("format"), kFormat },
@@ -412,7 +415,7 @@ Result<Topology> topologyFromJson(const QJsonObject &json)
         t.instances << i;
     });
     r.each(json, "warnings", top, [&](const QJsonObject &o, const QString &p) {
-        t.warnings << TopoWarning { r.str(o, "source", p), r.str(o, "message", p) };
+        t.warnings << TopoWarning { r.str(o, "source", p), r.str(o, "message", p), r.str(o, "details", p) };
     });
     if (r.failed()) {
         return r.error();

@@ -5,3 +5,5 @@ nestscope_add_test(tst_runsession LABEL unit SOURCES tst_runsession.cpp LIBRARIE
 if(TARGET nestscope_cli)
     nestscope_add_test(tst_runcommand LABEL unit SOURCES tst_runcommand.cpp LIBRARIES Nestscope::cli)
 endif()
+# What a file handed to the workbench is (File > Open…, drops), from its content.
+nestscope_add_test(tst_filekind LABEL unit SOURCES tst_filekind.cpp LIBRARIES Nestscope::core)

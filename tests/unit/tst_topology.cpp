@@ -17,6 +17,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSysInfo>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QThreadPool>
@@ -926,7 +927,9 @@ private Q_SLOTS:
         QVERIFY(bySource.value(QStringLiteral("ip6tables-save")).contains(QLatin1String("apt install iptables")));
         QVERIFY(bySource.value(QStringLiteral("sysctl:net.bridge.bridge-nf-call-iptables"))
                     .contains(QLatin1String("br_netfilter")));
-        QVERIFY(bySource.value(QStringLiteral("lxd-instances")).contains(QLatin1String("lxd group")));
+        QVERIFY2(
+            bySource.value(QStringLiteral("lxd-instances")).contains(QLatin1String("`sudo usermod -aG lxd $USER`")),
+            qPrintable(bySource.value(QStringLiteral("lxd-instances"))));
         QVERIFY(bySource.value(QStringLiteral("ip-route-6")).contains(QLatin1String("at [0].dst: expected a string")));
         QCOMPARE(bySource.size(), 6);
         // the rest is still there
@@ -948,6 +951,81 @@ private Q_SLOTS:
             return w.source == QLatin1String("lxd-client") && w.message.contains(QLatin1String("lxd-client"))
                 && w.message.contains(QLatin1String("incus-client"));
         }));
+    }
+
+    void lxdDownIsSaidOnce()
+    {
+        // Each LXD query fails with the same words when the daemon is down (lxc dials /1.0 first):
+        // one warning says what is wrong and what to do, the client's words behind it.
+        QString problem;
+        DiscoverySections s = loadScenario(QStringLiteral("healthy"), &problem);
+        QVERIFY(problem.isEmpty());
+        QFile recorded(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/lxd-errors/daemon-not-running.txt"));
+        QVERIFY(recorded.open(QIODevice::ReadOnly));
+        const QByteArray said = recorded.readAll();
+        QStringList failing;
+        for (auto it = s.begin(); it != s.end(); ++it) {
+            if (it.key().startsWith(QLatin1String("lxd-")) && it.key() != QLatin1String("lxd-client")) {
+                it->exitCode = 1;
+                it->output.clear();
+                it->errors = said;
+                failing << it.key();
+            }
+        }
+        QVERIFY(failing.size() >= 4); // server, networks, instances and the bridge's leases
+        const Topology t = topologyFromSections(s);
+        QList<TopoWarning> lxd;
+        for (const TopoWarning &w : t.warnings) {
+            if (w.source.startsWith(QLatin1String("lxd"))) {
+                lxd << w;
+            }
+        }
+        QCOMPARE(lxd.size(), 1);
+        const TopoWarning &w = lxd.first();
+        QCOMPARE(w.source, QStringLiteral("lxd-server, lxd-networks, lxd-instances, lxd-leases:lxdbr0"));
+        QVERIFY2(w.message.startsWith(QLatin1String("The LXD daemon is not running (there is no "
+                                                    "/var/lib/lxd/unix.socket), so the server version and firewall "
+                                                    "driver, the bridges, the instances and their addresses and the "
+                                                    "DHCP leases on lxdbr0 are unknown. Start it: `sudo systemctl "
+                                                    "start lxd`")),
+            qPrintable(w.message));
+        QVERIFY2(!w.message.contains(QLatin1String("dial unix")), qPrintable(w.message)); // the raw words: details
+        QCOMPARE(w.details.count(QStringLiteral("dial unix /var/lib/lxd/unix.socket")), 4);
+        QVERIFY2(w.details.startsWith(QLatin1String("$ lxc query /1.0   (exit code 1)\n")), qPrintable(w.details));
+        // Through the JSON a run keeps, the details stay.
+        const auto back = readTopologyJson(writeTopologyJson(t));
+        QVERIFY(back.ok());
+        QCOMPARE(back->warnings.constLast().details, w.details);
+
+        // Two ways of failing are two warnings: permission for the instances only.
+        QFile denied(QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/lxd-errors/permission-denied.txt"));
+        QVERIFY(denied.open(QIODevice::ReadOnly));
+        s[QStringLiteral("lxd-instances")].errors = denied.readAll();
+        QStringList sources;
+        for (const TopoWarning &x : topologyFromSections(s).warnings) {
+            if (x.source.startsWith(QLatin1String("lxd"))) {
+                sources << x.source;
+            }
+        }
+        QCOMPARE(sources,
+            (QStringList {
+                QStringLiteral("lxd-server, lxd-networks, lxd-leases:lxdbr0"), QStringLiteral("lxd-instances") }));
+
+        // Incus installed beside a stopped LXD: the advice names the Settings' instance client.
+        s[QStringLiteral("lxd-instances")].errors = said;
+        DiscoverySection clients;
+        clients.name = QStringLiteral("lxd-clients");
+        clients.output = "lxc\nincus\n";
+        s.insert(clients.name, clients);
+        const Topology withIncus = topologyFromSections(s);
+        const auto incus
+            = std::find_if(withIncus.warnings.cbegin(), withIncus.warnings.cend(), [](const TopoWarning &x) {
+                  return x.source.startsWith(QLatin1String("lxd-server"));
+              });
+        QVERIFY(incus != withIncus.warnings.cend());
+        QVERIFY2(incus->message.contains(QLatin1String("but Incus is installed on the runner"))
+                && incus->message.contains(QLatin1String("choose Incus as the instance client")),
+            qPrintable(incus->message));
     }
 
     // ---- problem rules beyond the lab's scenarios -----------------------------------------
@@ -1080,6 +1158,60 @@ private Q_SLOTS:
                        return w.source == QLatin1String("nft");
                    }));
         }
+    }
+
+    void scriptSaysOnceThatLxdIsNotRunning()
+    {
+        // The real script and the real client against a daemon that is not there (an empty LXD_DIR).
+        if (QStandardPaths::findExecutable(QStringLiteral("lxc")).isEmpty()) {
+            QSKIP("lxc is not installed here; lxdDownIsSaidOnce covers the recorded words");
+        }
+        QTemporaryDir lxdDir;
+        const QByteArray oldDir = qgetenv("LXD_DIR");
+        qputenv("LXD_DIR", lxdDir.path().toUtf8());
+        const auto restore = qScopeGuard([&] {
+            oldDir.isNull() ? qunsetenv("LXD_DIR") : qputenv("LXD_DIR", oldDir);
+        });
+        LocalTransport transport;
+        TopologyDiscovery discovery(&transport);
+        const auto outcome = watch(discovery);
+        discovery.start();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->count > 0, 90000);
+        const Result<Topology> &result = *outcome->result;
+        QVERIFY2(result.ok(), result.ok() ? "" : qPrintable(result.error().toString()));
+        QList<TopoWarning> lxd;
+        for (const TopoWarning &w : result->warnings) {
+            if (w.source.startsWith(QLatin1String("lxd"))) {
+                lxd << w;
+            }
+        }
+        QCOMPARE(lxd.size(), 1);
+        QCOMPARE(lxd.first().source, QStringLiteral("lxd-server, lxd-networks, lxd-instances"));
+        QVERIFY2(lxd.first().message.startsWith(
+                     QStringLiteral("The LXD daemon is not running (there is no %1/unix.socket)").arg(lxdDir.path())),
+            qPrintable(lxd.first().message));
+        QCOMPARE(lxd.first().details.count(QStringLiteral("dial unix %1/unix.socket").arg(lxdDir.path())), 3);
+
+        // Incus chosen in the settings, only lxc installed: say so, and how to switch back.
+        if (!QStandardPaths::findExecutable(QStringLiteral("incus")).isEmpty()) {
+            return;
+        }
+        TopologyDiscovery incus(&transport);
+        incus.setClient(InstanceTransport::Client::Incus);
+        const auto incusOutcome = watch(incus);
+        incus.start();
+        QTRY_VERIFY_WITH_TIMEOUT(incusOutcome->count > 0, 90000);
+        QVERIFY(incusOutcome->result->ok());
+        const Topology &t = incusOutcome->result->value();
+        QVERIFY(t.lxdClient.isEmpty());
+        const auto w = std::find_if(t.warnings.cbegin(), t.warnings.cend(), [](const TopoWarning &x) {
+            return x.source == QLatin1String("lxd-client");
+        });
+        QVERIFY(w != t.warnings.cend());
+        QVERIFY2(w->message.startsWith(QStringLiteral("The Incus client (`incus`) is not installed on the runner, "
+                                                      "but LXD (`lxc`) is, so the bridges and instances are unknown. "
+                                                      "Choose LXD, or “Whichever the runner has”")),
+            qPrintable(w->message));
     }
 
     void scriptWarnsWithoutRoot()

@@ -3,3 +3,5 @@ nestscope_add_test(tst_resultviews LABEL widgets SOURCES tst_resultviews.cpp LIB
 nestscope_add_test(tst_mainwindowstore LABEL widgets SOURCES tst_mainwindowstore.cpp LIBRARIES Nestscope::widgets)
 # The Findings panel and model, on the recorded lab runs' diagnoses.
 nestscope_add_test(tst_findings LABEL widgets SOURCES tst_findings.cpp LIBRARIES Nestscope::widgets)
+# File > Open… and drops on the window: plans, runs and topologies by their content.
+nestscope_add_test(tst_openfile LABEL widgets SOURCES tst_openfile.cpp LIBRARIES Nestscope::widgets)

@@ -104,9 +104,11 @@ int parseWorkbenchArguments(const QStringList &arguments, WorkbenchOptions *opti
         parser.addOption(QCommandLineOption(QString::fromLatin1(name)));
     }
     const auto unexpected = [](const QString &word) {
-        return usageError(QStringLiteral("unexpected argument \"%1\" (the commands are run, topology, diagnose, report and experiment; "
-                                         "open a plan with --plan FILE)")
-                              .arg(word),
+        return usageError(
+            QStringLiteral(
+                "unexpected argument \"%1\" (the commands are run, topology, diagnose, report and experiment; "
+                "open a plan with --plan FILE)")
+                .arg(word),
             QString());
     };
     // A plan file may come as the only word: the desktop file's `nestscope %f`, from a file manager.

@@ -153,8 +153,8 @@ void printSteps(const Experiment &e, const QString &where, const QString &user, 
         int n = 0;
         for (const ExperimentStep &s : e.steps) {
             err() << "  " << ++n << ". " << terminalSafe(s.command) << "\n"
-                  << "     revert: " << (s.revert.isEmpty() ? QStringLiteral("(nothing to undo)") : terminalSafe(s.revert))
-                  << "\n";
+                  << "     revert: "
+                  << (s.revert.isEmpty() ? QStringLiteral("(nothing to undo)") : terminalSafe(s.revert)) << "\n";
         }
     }
     err().flush();
@@ -245,7 +245,8 @@ int experimentCommand(const QStringList &arguments)
     bool settleOk = true;
     const int settleS = parser.isSet(settleOpt) ? parser.value(settleOpt).toInt(&settleOk) : 5;
     if (!settleOk || settleS < 0 || settleS > 600) {
-        return fail(QStringLiteral("--settle wants whole seconds from 0 to 600, not \"%1\"").arg(parser.value(settleOpt)), 2);
+        return fail(
+            QStringLiteral("--settle wants whole seconds from 0 to 600, not \"%1\"").arg(parser.value(settleOpt)), 2);
     }
     if (parser.isSet(dryRunOpt) && parser.isSet(yesOpt)) {
         return fail(QStringLiteral("--dry-run and --yes exclude each other"), 2);
@@ -267,15 +268,16 @@ int experimentCommand(const QStringList &arguments)
             out << "No experiments in " << store.path() << "\n";
         }
         for (const Experiment &e : list) {
-            out << e.id << "  " << toText(e.state) << (e.pending() ? " (pending: the change may still be on the runner)" : "")
-                << "  " << e.runner << "  " << e.findingId << "  " << e.createdAt.toString(Qt::ISODate) << "\n"
+            out << e.id << "  " << toText(e.state)
+                << (e.pending() ? " (pending: the change may still be on the runner)" : "") << "  " << e.runner << "  "
+                << e.findingId << "  " << e.createdAt.toString(Qt::ISODate) << "\n"
                 << "    " << e.title << "\n";
             if (!e.outcome.isEmpty()) {
                 out << "    " << e.outcome << "\n";
             }
             if (e.pending() && e.applied > 0) {
-                out << "    applied " << e.applied << " of " << e.steps.size() << " steps; revert: "
-                    << e.revertCommands().join(QStringLiteral(" ; ")) << "\n";
+                out << "    applied " << e.applied << " of " << e.steps.size()
+                    << " steps; revert: " << e.revertCommands().join(QStringLiteral(" ; ")) << "\n";
             }
         }
         return 0;
@@ -283,7 +285,9 @@ int experimentCommand(const QStringList &arguments)
     if (parser.isSet(keepOpt)) {
         const auto e = store.experiment(parser.value(keepOpt).toLongLong());
         if (!e) {
-            return fail(QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(keepOpt), store.path()), 2);
+            return fail(
+                QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(keepOpt), store.path()),
+                2);
         }
         ExperimentRunner runner(nullptr, &store);
         if (const auto kept = runner.keep(*e); !kept) {
@@ -301,7 +305,9 @@ int experimentCommand(const QStringList &arguments)
     if (reverting) {
         stored = store.experiment(parser.value(revertOpt).toLongLong());
         if (!stored) {
-            return fail(QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(revertOpt), store.path()), 2);
+            return fail(
+                QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(revertOpt), store.path()),
+                2);
         }
         experiment = *stored;
         if (experiment.state == ExperimentState::Reverted) {
@@ -350,7 +356,8 @@ int experimentCommand(const QStringList &arguments)
                     ? QStringLiteral("%1 has no finding with a fix to try (%2)")
                           .arg(runPath, ids.isEmpty() ? QStringLiteral("no findings") : ids.join(QStringLiteral(", ")))
                     : QStringLiteral("%1 has no finding %2 (its findings: %3)")
-                          .arg(runPath, wanted, ids.isEmpty() ? QStringLiteral("none") : ids.join(QStringLiteral(", "))),
+                          .arg(
+                              runPath, wanted, ids.isEmpty() ? QStringLiteral("none") : ids.join(QStringLiteral(", "))),
                 2);
         }
         if (finding->fix.isEmpty()) {

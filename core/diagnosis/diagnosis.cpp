@@ -1540,8 +1540,7 @@ QList<Finding> Engine::routeOverlaps(Fam fam, const QString &bridgeName, const Q
     const auto bridgeNet = QHostAddress::parseSubnet(subnet);
     if (!bridgeNet.first.isNull()) {
         for (const TopoRoute &r : m_t.routes) {
-            if (r.family != toAF(fam) || r.isDefault() || r.table == QLatin1String("local")
-                || r.device == bridgeName) {
+            if (r.family != toAF(fam) || r.isDefault() || r.table == QLatin1String("local") || r.device == bridgeName) {
                 continue;
             }
             const auto rn = QHostAddress::parseSubnet(r.destination.contains(QLatin1Char('/'))
@@ -1565,20 +1564,18 @@ QList<Finding> Engine::routeOverlaps(Fam fam, const QString &bridgeName, const Q
             }
             Finding f;
             f.id = QStringLiteral("route-overlaps-bridge");
-            f.title = QStringLiteral("A route sends part of %1's subnet elsewhere (%2)")
-                          .arg(bridgeName, r.destination);
+            f.title = QStringLiteral("A route sends part of %1's subnet elsewhere (%2)").arg(bridgeName, r.destination);
             const bool main = r.table == QLatin1String("main");
-            f.cause
-                = QStringLiteral("The runner has the route \"%1\", more specific than %2's own %3, so "
-                                 "whatever the runner sends to %4 (among it every answer from outside) "
-                                 "goes %5 instead of onto the bridge. %6")
-                      .arg(routeLine(r), bridgeName, subnet, covered.join(QStringLiteral(", ")),
-                          r.device.isEmpty() ? QStringLiteral("nowhere (%1)").arg(r.type)
-                                             : QStringLiteral("out of ") + r.device,
-                          main ? QString()
-                               : QStringLiteral("The route is in table %1, which applies only where an ip rule "
-                                                "selects it; discovery does not read ip rules.")
-                                     .arg(r.table));
+            f.cause = QStringLiteral("The runner has the route \"%1\", more specific than %2's own %3, so "
+                                     "whatever the runner sends to %4 (among it every answer from outside) "
+                                     "goes %5 instead of onto the bridge. %6")
+                          .arg(routeLine(r), bridgeName, subnet, covered.join(QStringLiteral(", ")),
+                              r.device.isEmpty() ? QStringLiteral("nowhere (%1)").arg(r.type)
+                                                 : QStringLiteral("out of ") + r.device,
+                              main ? QString()
+                                   : QStringLiteral("The route is in table %1, which applies only where an ip rule "
+                                                    "selects it; discovery does not read ip rules.")
+                                         .arg(r.table));
             f.targets = covered;
             f.evidence << fact(QStringLiteral("ip -j -%1 route show table all").arg(v), routeLine(r),
                 QStringLiteral("Covers %1.").arg(covered.join(QStringLiteral(", "))));
@@ -1590,10 +1587,10 @@ QList<Finding> Engine::routeOverlaps(Fam fam, const QString &bridgeName, const Q
                     break;
                 }
             }
-            const QString del = QStringLiteral("ip -%1 route del %2%3%4")
-                                    .arg(v, r.destination,
-                                        r.device.isEmpty() ? QString() : QStringLiteral(" dev ") + r.device,
-                                        main ? QString() : QStringLiteral(" table ") + r.table);
+            const QString del
+                = QStringLiteral("ip -%1 route del %2%3%4")
+                      .arg(v, r.destination, r.device.isEmpty() ? QString() : QStringLiteral(" dev ") + r.device,
+                          main ? QString() : QStringLiteral(" table ") + r.table);
             f.fix << FixStep { del, QStringLiteral("ip -%1 route add %2").arg(v, routeLine(r)),
                 QStringLiteral("Remove the overlapping route (find who adds it: a VPN, a static config, a "
                                "second network on the same range).") };
@@ -1603,8 +1600,7 @@ QList<Finding> Engine::routeOverlaps(Fam fam, const QString &bridgeName, const Q
             f.confidenceReason = main
                 ? QStringLiteral("the instances the route covers are the ones that fail, and "
                                  "the runner passes")
-                : QStringLiteral("the route is in table %1; whether a rule selects it is not known")
-                      .arg(r.table);
+                : QStringLiteral("the route is in table %1; whether a rule selects it is not known").arg(r.table);
             found << f;
         }
     }

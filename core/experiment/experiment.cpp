@@ -78,8 +78,7 @@ QList<ExperimentStep> experimentSteps(const Finding &finding, bool root, const Q
     return steps;
 }
 
-QString sudoAdvice(
-    const QString &command, const CommandResult &result, const QString &user, const QString &programPath)
+QString sudoAdvice(const QString &command, const CommandResult &result, const QString &user, const QString &programPath)
 {
     const QString err = QString::fromUtf8(result.stdErr);
     static const QRegularExpression refused(QStringLiteral("sudo: (a password is required|a terminal is required|"
@@ -102,10 +101,10 @@ QString sudoAdvice(
     }
     const QString who = user.isEmpty() ? QStringLiteral("USER") : user;
     const QString path = programPath.isEmpty() ? program(inner) : programPath;
-    return QStringLiteral("sudo refused to run it without a password (%1). To allow exactly this command, add this line "
+    return QStringLiteral("sudo refused to run it without a password. To allow exactly this command, add this line "
                           "with `sudo visudo -f /etc/sudoers.d/nestscope` on the runner, or run it yourself:\n"
-                          "  %2 ALL=(root) NOPASSWD: %3 %4")
-        .arg(lastLines(result.stdErr, 1), who, path, sudoersEscaped(args));
+                          "  %1 ALL=(root) NOPASSWD: %2 %3")
+        .arg(who, path, sudoersEscaped(args));
 }
 
 ExperimentRunner::ExperimentRunner(Transport *transport, RunStore *store, QObject *parent)
@@ -208,14 +207,13 @@ void ExperimentRunner::next()
     m_job = m_transport->start(request);
     connect(m_job, &CommandJob::finished, this, [this, command](const CommandResult &result) {
         m_job = nullptr;
-        m_experiment.log += QStringLiteral("$ %1\n(exit %2)%3%4\n")
-                                .arg(command)
-                                .arg(result.outcome == CommandOutcome::Exited ? QString::number(result.exitCode)
-                                                                              : result.errorString)
-                                .arg(result.stdOut.isEmpty() ? QString()
-                                                             : QLatin1Char('\n') + lastLines(result.stdOut, 20))
-                                .arg(result.stdErr.isEmpty() ? QString()
-                                                             : QLatin1Char('\n') + lastLines(result.stdErr, 20));
+        m_experiment.log
+            += QStringLiteral("$ %1\n(exit %2)%3%4\n")
+                   .arg(command)
+                   .arg(
+                       result.outcome == CommandOutcome::Exited ? QString::number(result.exitCode) : result.errorString)
+                   .arg(result.stdOut.isEmpty() ? QString() : QLatin1Char('\n') + lastLines(result.stdOut, 20))
+                   .arg(result.stdErr.isEmpty() ? QString() : QLatin1Char('\n') + lastLines(result.stdErr, 20));
         Q_EMIT commandFinished(command, result);
         if (succeeded(result)) {
             m_reverting ? --m_experiment.applied : ++m_experiment.applied;

@@ -24,8 +24,8 @@ QList<ExperimentStep> experimentSteps(const Finding &finding, bool root, const Q
 /// When a command failed because sudo wanted a password or refused it: what to tell the user, with
 /// the sudoers line that would allow exactly this command (`user`, the absolute path of the
 /// program as `command -v` gave it). Empty when the failure was not sudo's.
-QString sudoAdvice(const QString &command, const CommandResult &result, const QString &user,
-    const QString &programPath);
+QString sudoAdvice(
+    const QString &command, const CommandResult &result, const QString &user, const QString &programPath);
 
 /// Applies and reverts an experiment over a transport, one command at a time, and keeps the store
 /// up to date before and after each command, so that a crash or a lost connection never leaves a

@@ -1269,8 +1269,8 @@ Result<qint64> RunStore::addExperiment(const Experiment &e)
                              " after_run, revert_run, outcome, error, log, created_at, updated_at)"
                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const QVariantList values { text(e.runner), text(e.findingId), text(e.title), stepsToJson(e.steps), e.applied,
-        toText(e.state), runRef(e.baselineRun), runRef(e.afterRun), runRef(e.revertRun), text(e.outcome),
-        text(e.error), text(e.log), e.createdAt.isValid() ? QVariant(e.createdAt.toMSecsSinceEpoch()) : QVariant(),
+        toText(e.state), runRef(e.baselineRun), runRef(e.afterRun), runRef(e.revertRun), text(e.outcome), text(e.error),
+        text(e.log), e.createdAt.isValid() ? QVariant(e.createdAt.toMSecsSinceEpoch()) : QVariant(),
         e.updatedAt.isValid() ? QVariant(e.updatedAt.toMSecsSinceEpoch()) : QVariant() };
     for (int i = 0; i < values.size(); ++i) {
         q.bindValue(i, values.at(i));

@@ -18,6 +18,7 @@
 #include <csignal>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utility>
 
 // The command-line mode as a CI job uses it: the real binary, real plans, exit codes and JSON.
@@ -36,6 +37,43 @@ private:
     static QString data(const QString &name) { return QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/plans/") + name; }
 
 private Q_SLOTS:
+    void experimentShowsTheCommandsAndRunsNothingWithoutYes()
+    {
+        // The recorded forward-drop run's fix, on this machine as root: no sudo in front, and
+        // nothing runs (--dry-run, or no --yes). Nothing is left pending in the store either.
+        QTemporaryDir dir;
+        const QString store = dir.filePath(QStringLiteral("store.sqlite"));
+        const QString run = QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/scenarios/forward-drop.json");
+        for (const QStringList &extra : { QStringList { QStringLiteral("--dry-run") }, QStringList {} }) {
+            const auto r = nestscope(QStringList { QStringLiteral("experiment"), run, QStringLiteral("--local"),
+                                         QStringLiteral("--store"), store }
+                + extra);
+            QVERIFY2(r.exitCode == (extra.isEmpty() ? 2 : 0), r.err.constData());
+            QVERIFY2(r.err.contains("Experiment: "), r.err.constData());
+            const QByteArray first = ::geteuid() == 0 ? "  1. iptables -I FORWARD -i lxdbr0 -j ACCEPT\n"
+                                                      : "  1. sudo -n iptables -I FORWARD -i lxdbr0 -j ACCEPT\n";
+            QVERIFY2(r.err.contains(first), r.err.constData());
+            QVERIFY2(r.err.contains("     revert: "), r.err.constData());
+            QVERIFY2(r.err.contains("Nothing was run"), r.err.constData());
+        }
+        const auto list
+            = nestscope({ QStringLiteral("experiment"), QStringLiteral("--list"), QStringLiteral("--store"), store });
+        QCOMPARE(list.exitCode, 0);
+        QVERIFY2(list.out.contains("No experiments"), list.out.constData());
+        // usage errors say what to do
+        const auto none = nestscope({ QStringLiteral("experiment"), QStringLiteral("--store"), store });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.err.contains("say which run's finding to try"), none.err.constData());
+        const auto healthy = nestscope(
+            { QStringLiteral("experiment"), QStringLiteral(NESTSCOPE_TEST_DATA_DIR "/runs/scenarios/healthy.json"),
+                QStringLiteral("--local"), QStringLiteral("--store"), store });
+        QCOMPARE(healthy.exitCode, 2);
+        QVERIFY2(healthy.err.contains("has no finding with a fix to try"), healthy.err.constData());
+        const auto both = nestscope({ QStringLiteral("experiment"), run, QStringLiteral("--local"),
+            QStringLiteral("--dry-run"), QStringLiteral("--yes"), QStringLiteral("--store"), store });
+        QCOMPARE(both.exitCode, 2);
+    }
+
     // The run's JSON carries the verdict, read with the topology the run met; without a
     // snapshot there is none, and stderr says why.
     void runJsonCarriesTheDiagnosis()
@@ -483,7 +521,8 @@ private Q_SLOTS:
 
         const auto command = nestscope({ QStringLiteral("rnu"), QStringLiteral("--local") }, env);
         QCOMPARE(command.exitCode, 2);
-        QVERIFY2(command.err.contains("unexpected argument \"rnu\" (the commands are run, topology and diagnose"),
+        QVERIFY2(command.err.contains(
+                     "unexpected argument \"rnu\" (the commands are run, topology, diagnose, report and experiment"),
             command.err.constData());
 
         const auto var = nestscope({ QStringLiteral("--var"), QStringLiteral("=x") }, env);

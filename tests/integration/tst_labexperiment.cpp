@@ -167,30 +167,58 @@ private Q_SLOTS:
         m_store = m_dir.filePath(QStringLiteral("store.sqlite"));
     }
 
+    void applyFixesAndRevertBringsTheFailureBack_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QString>("fix"); // the first command of the fix
+        QTest::addColumn<QString>("revert"); // the last command of the revert
+        QTest::addColumn<QString>("check"); // what shows on the runner whether the fix is on
+        QTest::addColumn<QString>("on");
+        QTest::addColumn<QString>("off");
+        QTest::newRow("nat-off") << QStringLiteral("nat-off") << QStringLiteral("lxc network set lxdbr0 ipv4.nat true")
+                                 << QStringLiteral("lxc network set lxdbr0 ipv4.nat false")
+                                 << QStringLiteral("lxc network get lxdbr0 ipv4.nat") << QStringLiteral("true")
+                                 << QStringLiteral("false");
+        QTest::newRow("proxy-only") << QStringLiteral(
+            "proxy-only") << QStringLiteral("lxc config set vm1 environment.http_proxy http://proxy.lab.test:3128/")
+                                    << QStringLiteral("lxc config unset vm1 environment.http_proxy")
+                                    << QStringLiteral("lxc config get vm2 environment.http_proxy")
+                                    << QStringLiteral("http://proxy.lab.test:3128/") << QString();
+    }
+
     void applyFixesAndRevertBringsTheFailureBack()
     {
-        const QString base = baseline(QStringLiteral("nat-off"));
+        QFETCH(QString, scenario);
+        QFETCH(QString, fix);
+        QFETCH(QString, revert);
+        QFETCH(QString, check);
+        QFETCH(QString, on);
+        QFETCH(QString, off);
+        const QString base = baseline(scenario);
         QVERIFY(!QTest::currentTestFailed());
         // --dry-run prints and changes nothing
         Cli r = nestscope(QStringList { QStringLiteral("experiment"), base, QStringLiteral("--dry-run") } + runner());
         QCOMPARE(r.code, 0);
-        QCOMPARE(confirmed(r.err), (QStringList { QStringLiteral("lxc network set lxdbr0 ipv4.nat true") }));
-        QCOMPARE(sshOutput(QStringLiteral("lxc network get lxdbr0 ipv4.nat")), QStringLiteral("false"));
+        QCOMPARE(confirmed(r.err).value(0), fix);
+        QCOMPARE(sshOutput(check), off);
         // without --yes nothing runs either
         r = nestscope(QStringList { QStringLiteral("experiment"), base } + runner());
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QStringLiteral("Nothing was run")), qPrintable(r.err));
-        QCOMPARE(sshOutput(QStringLiteral("lxc network get lxdbr0 ipv4.nat")), QStringLiteral("false"));
+        QCOMPARE(sshOutput(check), off);
 
         r = nestscope(QStringList { QStringLiteral("experiment"), base, QStringLiteral("--yes") } + runner());
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QStringList shown = confirmed(r.err);
-        QCOMPARE(shown, (QStringList { QStringLiteral("lxc network set lxdbr0 ipv4.nat true") }));
-        // byte for byte what the transport ran (after its own `id -u; id -un`, before the rerun)
+        QCOMPARE(shown.value(0), fix);
+        // byte for byte what the transport ran, in that order (after its own `id -u; id -un`, before
+        // the rerun's commands)
         const QStringList log = transportLog(r.err);
-        QVERIFY2(log.contains(shown.first()), qPrintable(log.join(QLatin1Char('\n'))));
+        const qsizetype first = log.indexOf(shown.first());
+        QVERIFY2(first > 0, qPrintable(log.join(QLatin1Char('\n'))));
+        QCOMPARE(log.mid(first, shown.size()), shown);
         QCOMPARE(log.count(shown.first()), 1);
-        QCOMPARE(sshOutput(QStringLiteral("lxc network get lxdbr0 ipv4.nat")), QStringLiteral("true"));
+        QCOMPARE(sshOutput(check), on);
         const qint64 id = experimentId(r.err);
         QVERIFY2(id > 0, qPrintable(r.err));
         RunStore store;
@@ -200,9 +228,12 @@ private Q_SLOTS:
         QCOMPARE(e->state, ExperimentState::Applied);
         QVERIFY2(e->outcome.contains(QStringLiteral("fixed")), qPrintable(e->outcome));
         QVERIFY(e->afterRun > 0 && e->baselineRun > 0);
-        QCOMPARE(httpOnInstances(e->afterRun), (QStringList { QStringLiteral("vm1=pass"), QStringLiteral("vm2=pass") }));
-        QCOMPARE(httpOnInstances(e->baselineRun), (QStringList { QStringLiteral("vm1=timeout"), QStringLiteral("vm2=timeout") }));
-        QVERIFY2(store.runInfo(e->baselineRun)->notes.contains(QStringLiteral("applied `lxc network set lxdbr0 ipv4.nat true`: ")),
+        QCOMPARE(
+            httpOnInstances(e->afterRun), (QStringList { QStringLiteral("vm1=pass"), QStringLiteral("vm2=pass") }));
+        const QStringList before = httpOnInstances(e->baselineRun);
+        QVERIFY2(!before.contains(QStringLiteral("vm1=pass")) && !before.contains(QStringLiteral("vm2=pass")),
+            qPrintable(before.join(QLatin1Char(' '))));
+        QVERIFY2(store.runInfo(e->baselineRun)->notes.contains(QStringLiteral("applied `%1`").arg(fix)),
             qPrintable(store.runInfo(e->baselineRun)->notes));
         store.close();
 
@@ -211,13 +242,13 @@ private Q_SLOTS:
                           QStringLiteral("--yes") }
             + runner());
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(confirmed(r.err), (QStringList { QStringLiteral("lxc network set lxdbr0 ipv4.nat false") }));
-        QCOMPARE(sshOutput(QStringLiteral("lxc network get lxdbr0 ipv4.nat")), QStringLiteral("false"));
+        QCOMPARE(confirmed(r.err).value(confirmed(r.err).size() - 1), revert); // newest change first
+        QCOMPARE(sshOutput(check), off);
         QVERIFY(store.open(m_store).ok());
         e = store.experiment(id);
         QCOMPARE(e->state, ExperimentState::Reverted);
         QVERIFY(!e->pending());
-        QCOMPARE(httpOnInstances(e->revertRun), (QStringList { QStringLiteral("vm1=timeout"), QStringLiteral("vm2=timeout") }));
+        QCOMPARE(httpOnInstances(e->revertRun), before);
         QVERIFY2(e->outcome.contains(QStringLiteral("fail again")), qPrintable(e->outcome));
     }
 
@@ -230,13 +261,16 @@ private Q_SLOTS:
             + runner());
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(QStringLiteral("1. sudo -n sysctl -w net.ipv4.ip_forward=1")), qPrintable(r.err));
-        QVERIFY2(r.err.contains(QStringLiteral("nslab ALL=(root) NOPASSWD: ")) && r.err.contains(QStringLiteral("sysctl -w net.ipv4.ip_forward\\=1")),
+        QVERIFY2(r.err.contains(QStringLiteral("nslab ALL=(root) NOPASSWD: "))
+                && r.err.contains(QStringLiteral("sysctl -w net.ipv4.ip_forward\\=1")),
             qPrintable(r.err));
         // nothing after the refused step ran, and nothing is left to revert
         QVERIFY(!transportLog(r.err).contains(QStringLiteral("sudo -n sysctl -w net.ipv6.conf.all.forwarding=1")));
         QCOMPARE(sshOutput(QStringLiteral("cat /proc/sys/net/ipv4/ip_forward")), QStringLiteral("0"));
-        const Cli list = nestscope({ QStringLiteral("experiment"), QStringLiteral("--list"), QStringLiteral("--store"), m_store });
-        QVERIFY2(list.out.contains(QStringLiteral("failed")) && !list.out.section(QStringLiteral("failed"), 1, 1).startsWith(QStringLiteral(" (pending")),
+        const Cli list
+            = nestscope({ QStringLiteral("experiment"), QStringLiteral("--list"), QStringLiteral("--store"), m_store });
+        QVERIFY2(list.out.contains(QStringLiteral("failed"))
+                && !list.out.section(QStringLiteral("failed"), 1, 1).startsWith(QStringLiteral(" (pending")),
             qPrintable(list.out));
     }
 
@@ -258,13 +292,16 @@ private Q_SLOTS:
         const qint64 id = experimentId(QString::fromUtf8(err));
         QVERIFY(id > 0);
         // the next start knows the change
-        const Cli list = nestscope({ QStringLiteral("experiment"), QStringLiteral("--list"), QStringLiteral("--store"), m_store });
+        const Cli list
+            = nestscope({ QStringLiteral("experiment"), QStringLiteral("--list"), QStringLiteral("--store"), m_store });
         QCOMPARE(list.code, 0);
         QVERIFY2(list.out.contains(QStringLiteral("%1  applied (pending").arg(id)), qPrintable(list.out));
-        QVERIFY2(list.out.contains(QStringLiteral("revert: lxc network set lxdbr0 ipv4.nat false")), qPrintable(list.out));
-        const Cli r = nestscope(QStringList { QStringLiteral("experiment"), QStringLiteral("--revert"), QString::number(id),
-                                    QStringLiteral("--yes"), QStringLiteral("--rerun"), QStringLiteral("none") }
-            + runner());
+        QVERIFY2(
+            list.out.contains(QStringLiteral("revert: lxc network set lxdbr0 ipv4.nat false")), qPrintable(list.out));
+        const Cli r
+            = nestscope(QStringList { QStringLiteral("experiment"), QStringLiteral("--revert"), QString::number(id),
+                            QStringLiteral("--yes"), QStringLiteral("--rerun"), QStringLiteral("none") }
+                + runner());
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(sshOutput(QStringLiteral("lxc network get lxdbr0 ipv4.nat")), QStringLiteral("false"));
     }

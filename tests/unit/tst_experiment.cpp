@@ -6,9 +6,9 @@
 #include "transport/localtransport.h"
 
 #include <QFile>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -34,8 +34,8 @@ private Q_SLOTS:
     void stepsGetSudoWhereTheyNeedRoot()
     {
         const Finding f = findingWith({
-            { QStringLiteral("lxc network set lxdbr0 ipv4.nat true"), QStringLiteral("lxc network set lxdbr0 ipv4.nat false"),
-                QString() },
+            { QStringLiteral("lxc network set lxdbr0 ipv4.nat true"),
+                QStringLiteral("lxc network set lxdbr0 ipv4.nat false"), QString() },
             { QStringLiteral("iptables -I FORWARD -i lxdbr0 -j ACCEPT"),
                 QStringLiteral("iptables -D FORWARD -i lxdbr0 -j ACCEPT"), QString() },
             { QStringLiteral("nft insert rule inet t forward 'iifname \"lxdbr0\" accept'"),
@@ -70,9 +70,10 @@ private Q_SLOTS:
         e.findingId = QStringLiteral("test-finding");
         e.title = QStringLiteral("Create two files");
         // the first step checks that the store already knows the experiment while it runs
-        e.steps = experimentSteps(findingWith({ { QStringLiteral("touch %1").arg(a), QStringLiteral("rm %1").arg(a), {} },
-                                                  { QStringLiteral("touch %1").arg(b), QStringLiteral("rm %1").arg(b), {} } }),
-            true);
+        e.steps
+            = experimentSteps(findingWith({ { QStringLiteral("touch %1").arg(a), QStringLiteral("rm %1").arg(a), {} },
+                                  { QStringLiteral("touch %1").arg(b), QStringLiteral("rm %1").arg(b), {} } }),
+                true);
         LocalTransport local;
         ExperimentRunner runner(&local, &store);
         QStringList seenInStore;
@@ -196,7 +197,8 @@ private Q_SLOTS:
         QVERIFY2(sh.contains(QStringLiteral("NOPASSWD: /usr/bin/sh -c nft list ruleset | grep x")), qPrintable(sh));
         // not sudo's failure: no advice
         r.stdErr = "iptables: No chain/target/match by that name.\n";
-        QVERIFY(sudoAdvice(QStringLiteral("sudo -n iptables -D FORWARD -j X"), r, QStringLiteral("nslab"), {}).isEmpty());
+        QVERIFY(
+            sudoAdvice(QStringLiteral("sudo -n iptables -D FORWARD -j X"), r, QStringLiteral("nslab"), {}).isEmpty());
     }
 };
 

@@ -1014,7 +1014,8 @@ private Q_SLOTS:
         NamedLocalTransport vm1(m_transport, QStringLiteral("vm1"));
         NamedLocalTransport vm2(m_transport, QStringLiteral("vm2"));
         PlanRunner runner(plan,
-            { { QStringLiteral("runner"), &runnerT }, { QStringLiteral("vm1"), &vm1 }, { QStringLiteral("vm2"), &vm2 } });
+            { { QStringLiteral("runner"), &runnerT }, { QStringLiteral("vm1"), &vm1 },
+                { QStringLiteral("vm2"), &vm2 } });
         int runnerDone = 0;
         connect(&runner, &PlanRunner::sampleFinished, this, [&](const Sample &s) {
             if (s.target == QLatin1String("runner") && s.status == SampleStatus::Pass) {

@@ -490,14 +490,17 @@ Result<FileKind> MainWindow::openFile(const QString &path)
         f.close();
         if (m_store) {
             // Into the store, as the Runs dock's Import… puts it, and shown.
-            const auto id = m_runList->importFile(path);
+            bool already = false;
+            const auto id = m_runList->importFile(path, &already);
             if (!id) {
                 return Error { tr("%1 is a run, but it cannot be read: %2").arg(name, id.error().toString()),
                     QString() };
             }
             m_runsDock->raise();
             openStoredRuns({ *id });
-            statusBar()->showMessage(tr("Imported the run %1 into the Runs list").arg(name), 5000);
+            statusBar()->showMessage(already ? tr("The run %1 is already in the Runs list: opened it").arg(name)
+                                             : tr("Imported the run %1 into the Runs list").arg(name),
+                5000);
             return FileKind::Run;
         }
         // No store (it could not be opened): the run is shown, and kept only as the file it is.

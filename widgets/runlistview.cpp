@@ -192,14 +192,39 @@ void RunListView::importJson()
     }
     const QStringList files = QFileDialog::getOpenFileNames(
         this, tr("Import Runs"), QString(), tr("Nestscope runs (*.json);;All files (*)"));
+    QStringList failed;
+    QStringList known;
+    QList<qint64> ids;
     for (const QString &path : files) {
-        if (const auto id = importFile(path); !id) {
-            Q_EMIT message(id.error().toString());
+        bool already = false;
+        const auto id = importFile(path, &already);
+        if (!id) {
+            failed << QStringLiteral("%1: %2").arg(QFileInfo(path).fileName(), id.error().message);
+            continue;
         }
+        ids << *id;
+        if (already) {
+            const auto info = m_store->runInfo(*id);
+            known << tr("%1 is already in the list as “%2”")
+                         .arg(QFileInfo(path).fileName(), info ? info->displayName() : QString::number(*id));
+        }
+    }
+    if (!ids.isEmpty()) {
+        selectRuns(ids);
+    }
+    // Said where it stays readable, not in the status bar where it flashes by.
+    if (!failed.isEmpty()) {
+        QMessageBox::warning(this, tr("Import Runs"),
+            tr("%n file(s) could not be imported; nothing of them was stored:", nullptr, int(failed.size()))
+                + QStringLiteral("\n\n") + failed.join(QLatin1Char('\n')));
+    }
+    if (!known.isEmpty()) {
+        QMessageBox::information(this, tr("Import Runs"),
+            known.join(QLatin1Char('\n')) + QStringLiteral("\n\n") + tr("It was selected, not stored a second time."));
     }
 }
 
-Result<qint64> RunListView::importFile(const QString &path)
+Result<qint64> RunListView::importFile(const QString &path, bool *alreadyStored)
 {
     if (!m_store) {
         return Error { tr("no run store is open"), path };
@@ -208,7 +233,7 @@ Result<qint64> RunListView::importFile(const QString &path)
     if (!f.open(QIODevice::ReadOnly)) {
         return Error { tr("cannot read it: %1").arg(f.errorString()), path };
     }
-    const auto id = m_store->importJson(f.readAll(), QFileInfo(path).fileName());
+    const auto id = m_store->importJson(f.readAll(), QFileInfo(path).fileName(), alreadyStored);
     if (id) {
         selectRuns({ *id });
     }

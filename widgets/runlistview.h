@@ -33,7 +33,9 @@ public:
 
     /// Adds the run saved as JSON at `path` to the store and selects it: what Import… does for each
     /// file it is given (File > Open… and drops on the window come here too).
-    Result<qint64> importFile(const QString &path);
+    /// Imports a run file into the store and selects it; a run the store already holds is selected,
+    /// not stored twice (*alreadyStored says so).
+    Result<qint64> importFile(const QString &path, bool *alreadyStored = nullptr);
 
     /// Asks before deleting; the default shows a QMessageBox. Tests replace it.
     void setConfirmation(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }

@@ -1327,8 +1327,11 @@ std::optional<Experiment> RunStore::experiment(qint64 id) const
     return experimentFrom(q);
 }
 
-Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileName)
+Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileName, bool *alreadyStored)
 {
+    if (alreadyStored) {
+        *alreadyStored = false;
+    }
     if (!m_open) {
         return Error { QStringLiteral("no run store is open"), QString() };
     }
@@ -1338,6 +1341,23 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
     }
     const Run &run = *parsed;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    {
+        // the same run again: same plan, runner, start, end and number of samples
+        QSqlQuery same(db);
+        same.prepare(QStringLiteral("SELECT id FROM runs WHERE plan_name = ? AND host = ? AND started_at IS ? AND"
+                                    " finished_at IS ? AND n_samples = ? AND status != 'running' ORDER BY id LIMIT 1"));
+        same.bindValue(0, text(run.planName));
+        same.bindValue(1, text(run.host));
+        same.bindValue(2, msOrNull(run.startedAt));
+        same.bindValue(3, msOrNull(run.finishedAt));
+        same.bindValue(4, run.samples.size());
+        if (same.exec() && same.next()) {
+            if (alreadyStored) {
+                *alreadyStored = true;
+            }
+            return same.value(0).toLongLong();
+        }
+    }
     if (!db.transaction()) {
         return Error { QStringLiteral("cannot import: %1").arg(sqlError(db.lastError())), m_path };
     }
@@ -1347,7 +1367,7 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
     };
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO runs (plan_name, plan_file, host, probes, targets, started_at, finished_at,"
-                             " status, plan_text, variables, topology) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                             " status, plan_text, variables, topology, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.bindValue(0, text(run.planName));
     q.bindValue(1, text(run.planFile));
     q.bindValue(2, text(run.host));
@@ -1364,6 +1384,15 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
     q.bindValue(9, QString::fromUtf8(QJsonDocument(variables).toJson(QJsonDocument::Compact)));
     q.bindValue(
         10, run.topologyJson.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QString::fromUtf8(run.topologyJson));
+    QStringList name;
+    for (const QString &part : { QFileInfo(fileName).fileName(), run.planName, run.host,
+             run.startedAt.isValid() ? run.startedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))
+                                     : QString() }) {
+        if (!part.isEmpty()) {
+            name << part;
+        }
+    }
+    q.bindValue(11, name.join(QStringLiteral(" · ")));
     if (!q.exec()) {
         return abort(sqlError(q.lastError()));
     }

@@ -129,7 +129,12 @@ public:
     Result<bool> deleteRun(qint64 id);
 
     /// Stores a run in the CLI's JSON format (see runjson.h); returns its id.
-    Result<qint64> importJson(const QByteArray &json, const QString &fileName = {});
+    /// Imports a run file (runjson). A run the store already holds (the same plan, runner, start,
+    /// end and samples: the same file imported again, or the run it was exported from) is not
+    /// stored twice: its id comes back, with *alreadyStored set. An imported run is named after
+    /// its file ("before.json · Nested VM network · runner-3 · 2026-12-06 21:00"), so it can be
+    /// told from the runs made here.
+    Result<qint64> importJson(const QByteArray &json, const QString &fileName = {}, bool *alreadyStored = nullptr);
 
     /// Experiments (core/experiment): recorded before their first command runs, updated after each.
     Result<qint64> addExperiment(const Experiment &experiment);

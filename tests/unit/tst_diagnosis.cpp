@@ -22,6 +22,22 @@ struct Recorded {
     Topology topology;
 };
 
+/// The run as a live verdict first sees it: the runner's first repetition and every target's facts
+/// (address, route, resolver), the instances' other probes still to come.
+Run earlyPart(const Run &run)
+{
+    Run partial = run;
+    partial.samples.clear();
+    for (const Sample &s : run.samples) {
+        const bool fact = s.probeId.endsWith(QLatin1String("-address"))
+            || s.probeId.endsWith(QLatin1String("-default-route")) || s.probeId == QLatin1String("resolver");
+        if (s.repetition == 0 && (s.target == QLatin1String("runner") || fact)) {
+            partial.samples << s;
+        }
+    }
+    return partial;
+}
+
 Recorded load(const QString &scenario)
 {
     QFile f(kRuns + QLatin1Char('/') + scenario + QStringLiteral(".json"));
@@ -1320,15 +1336,7 @@ void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
     const Recorded r = load(QStringLiteral("forward-drop"));
     const QString tcp4 = QStringLiteral("tcp-ipv4");
     const QString tcp6 = QStringLiteral("tcp-ipv6");
-    Run partial = r.run;
-    partial.samples.clear();
-    for (const Sample &s : r.run.samples) {
-        const bool fact = s.probeId.endsWith(QLatin1String("-address"))
-            || s.probeId.endsWith(QLatin1String("-default-route")) || s.probeId == QLatin1String("resolver");
-        if (s.repetition == 0 && (s.target == QLatin1String("runner") || fact)) {
-            partial.samples << s;
-        }
-    }
+    Run partial = earlyPart(r.run);
     double runnerTcp4 = -1;
     for (const Sample &s : partial.samples) {
         if (s.target == QLatin1String("runner") && s.probeId == tcp4 && s.status == SampleStatus::Pass) {
@@ -1392,15 +1400,7 @@ void TestDiagnosis::stalledProbesAreEvidenceWhileTheRunGoesOn()
 void TestDiagnosis::lookupsLostToARouteAreTheRoutes()
 {
     const Recorded r = load(QStringLiteral("subnet-route"));
-    Run partial = r.run;
-    partial.samples.clear();
-    for (const Sample &s : r.run.samples) {
-        const bool fact = s.probeId.endsWith(QLatin1String("-address"))
-            || s.probeId.endsWith(QLatin1String("-default-route")) || s.probeId == QLatin1String("resolver");
-        if (s.repetition == 0 && (s.target == QLatin1String("runner") || fact)) {
-            partial.samples << s;
-        }
-    }
+    Run partial = earlyPart(r.run);
     QList<RunningProbe> running;
     for (const QString &vm : { QStringLiteral("vm1"), QStringLiteral("vm2") }) {
         for (const QString &p : { QStringLiteral("dns-a"), QStringLiteral("dns-aaaa") }) {

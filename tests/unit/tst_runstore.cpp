@@ -376,6 +376,26 @@ private Q_SLOTS:
         QVERIFY(!bad.ok());
         QVERIFY(bad.error().toString().contains(QStringLiteral("bad.json")));
         QCOMPARE(store.runs().size(), 1);
+
+        // named after its file, so it can be told from the runs made here
+        QVERIFY2(info->displayName().startsWith(QStringLiteral("ci.json · from CI · ci-runner-7 · ")),
+            qPrintable(info->displayName()));
+        // the same run again (the same file, or its export) is not stored twice
+        bool already = false;
+        const auto again = store.importJson(*exported, QStringLiteral("copy.json"), &already);
+        QVERIFY(again.ok());
+        QVERIFY(already);
+        QCOMPARE(*again, *id);
+        QCOMPARE(store.runs().size(), 1);
+        // a different run of the same plan on the same runner is
+        Run later = run;
+        later.startedAt = run.startedAt.addSecs(60);
+        later.finishedAt = later.startedAt.addSecs(3);
+        const auto other = store.importJson(runToJson(later), QStringLiteral("later.json"), &already);
+        QVERIFY(other.ok());
+        QVERIFY(!already);
+        QVERIFY(*other != *id);
+        QCOMPARE(store.runs().size(), 2);
     }
 
     void liveRunIsNotCalledInterrupted()

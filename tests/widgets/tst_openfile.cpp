@@ -96,6 +96,13 @@ private Q_SLOTS:
         QCOMPARE(runViews(b.w), 1);
         // The plan the window had is still the plan.
         QCOMPARE(b.w.plan().sourceFile, kPlan);
+        // Named after its file, not only "plan · date".
+        QVERIFY2(runs.first().displayName().startsWith(QStringLiteral("before.json · Before and after")),
+            qPrintable(runs.first().displayName()));
+        // Opening it again opens the run the store has: no silent duplicate.
+        QVERIFY(b.w.openFile(kRun).ok());
+        QCOMPARE(b.w.runStore()->runs().size(), 1);
+        QCOMPARE(b.w.runList()->selectedRunIds(), QList<qint64> { runs.first().id });
     }
 
     void aRunNamedYamlIsARun()

@@ -66,31 +66,12 @@ struct Rerun {
 Rerun rerun(const Run &baseline, bool onlyFailed, Transport *transport, RunStore *store, SignalWatcher *interruption)
 {
     Rerun out;
-    auto parsed = parsePlan(baseline.planText, baseline.planFile, baseline.variables);
-    if (!parsed) {
-        out.error = QStringLiteral("the baseline run's plan cannot be read again: %1").arg(parsed.error().toString());
+    auto planned = experimentRerunPlan(baseline, onlyFailed);
+    if (!planned) {
+        out.error = planned.error().message;
         return out;
     }
-    Plan plan = *parsed;
-    if (onlyFailed) {
-        const Matrix m = Matrix::fromRun(baseline);
-        QSet<QString> failed;
-        for (int r = 0; r < m.rowCount(); ++r) {
-            for (int c = 0; c < m.columnCount(); ++c) {
-                const MatrixCell &cell = m.cell(r, c);
-                if (cell.total > 0 && cell.passed < cell.total) {
-                    failed.insert(m.probeIds().at(r));
-                }
-            }
-        }
-        plan.probes.removeIf([&](const Probe &p) {
-            return !failed.contains(p.id);
-        });
-        if (plan.probes.isEmpty()) {
-            out.error = QStringLiteral("the baseline run has no failed cell to rerun");
-            return out;
-        }
-    }
+    const Plan plan = *planned;
     RunSession session;
     session.setStore(store);
     session.setTopologySource(RunSession::TopologySource::Discover);
@@ -126,16 +107,6 @@ Rerun rerun(const Run &baseline, bool onlyFailed, Transport *transport, RunStore
     return out;
 }
 
-void appendNote(RunStore *store, qint64 runId, const QString &line)
-{
-    if (runId <= 0) {
-        return;
-    }
-    const auto info = store->runInfo(runId);
-    const QString notes = info ? info->notes : QString();
-    store->setNotes(runId, notes.isEmpty() ? line : notes + QLatin1Char('\n') + line);
-}
-
 void printSteps(const Experiment &e, const QString &where, const QString &user, bool reverting)
 {
     err() << (reverting ? "Revert of experiment " : "Experiment") << (reverting ? QString::number(e.id) : QString())
@@ -153,8 +124,8 @@ void printSteps(const Experiment &e, const QString &where, const QString &user, 
         int n = 0;
         for (const ExperimentStep &s : e.steps) {
             err() << "  " << ++n << ". " << terminalSafe(s.command) << "\n"
-                  << "     revert: " << (s.revert.isEmpty() ? QStringLiteral("(nothing to undo)") : terminalSafe(s.revert))
-                  << "\n";
+                  << "     revert: "
+                  << (s.revert.isEmpty() ? QStringLiteral("(nothing to undo)") : terminalSafe(s.revert)) << "\n";
         }
     }
     err().flush();
@@ -245,7 +216,8 @@ int experimentCommand(const QStringList &arguments)
     bool settleOk = true;
     const int settleS = parser.isSet(settleOpt) ? parser.value(settleOpt).toInt(&settleOk) : 5;
     if (!settleOk || settleS < 0 || settleS > 600) {
-        return fail(QStringLiteral("--settle wants whole seconds from 0 to 600, not \"%1\"").arg(parser.value(settleOpt)), 2);
+        return fail(
+            QStringLiteral("--settle wants whole seconds from 0 to 600, not \"%1\"").arg(parser.value(settleOpt)), 2);
     }
     if (parser.isSet(dryRunOpt) && parser.isSet(yesOpt)) {
         return fail(QStringLiteral("--dry-run and --yes exclude each other"), 2);
@@ -267,15 +239,16 @@ int experimentCommand(const QStringList &arguments)
             out << "No experiments in " << store.path() << "\n";
         }
         for (const Experiment &e : list) {
-            out << e.id << "  " << toText(e.state) << (e.pending() ? " (pending: the change may still be on the runner)" : "")
-                << "  " << e.runner << "  " << e.findingId << "  " << e.createdAt.toString(Qt::ISODate) << "\n"
+            out << e.id << "  " << toText(e.state)
+                << (e.pending() ? " (pending: the change may still be on the runner)" : "") << "  " << e.runner << "  "
+                << e.findingId << "  " << e.createdAt.toString(Qt::ISODate) << "\n"
                 << "    " << e.title << "\n";
             if (!e.outcome.isEmpty()) {
                 out << "    " << e.outcome << "\n";
             }
             if (e.pending() && e.applied > 0) {
-                out << "    applied " << e.applied << " of " << e.steps.size() << " steps; revert: "
-                    << e.revertCommands().join(QStringLiteral(" ; ")) << "\n";
+                out << "    applied " << e.applied << " of " << e.steps.size()
+                    << " steps; revert: " << e.revertCommands().join(QStringLiteral(" ; ")) << "\n";
             }
         }
         return 0;
@@ -283,7 +256,9 @@ int experimentCommand(const QStringList &arguments)
     if (parser.isSet(keepOpt)) {
         const auto e = store.experiment(parser.value(keepOpt).toLongLong());
         if (!e) {
-            return fail(QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(keepOpt), store.path()), 2);
+            return fail(
+                QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(keepOpt), store.path()),
+                2);
         }
         ExperimentRunner runner(nullptr, &store);
         if (const auto kept = runner.keep(*e); !kept) {
@@ -301,7 +276,9 @@ int experimentCommand(const QStringList &arguments)
     if (reverting) {
         stored = store.experiment(parser.value(revertOpt).toLongLong());
         if (!stored) {
-            return fail(QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(revertOpt), store.path()), 2);
+            return fail(
+                QStringLiteral("no experiment %1 in %2 (--list shows them)").arg(parser.value(revertOpt), store.path()),
+                2);
         }
         experiment = *stored;
         if (experiment.state == ExperimentState::Reverted) {
@@ -350,7 +327,8 @@ int experimentCommand(const QStringList &arguments)
                     ? QStringLiteral("%1 has no finding with a fix to try (%2)")
                           .arg(runPath, ids.isEmpty() ? QStringLiteral("no findings") : ids.join(QStringLiteral(", ")))
                     : QStringLiteral("%1 has no finding %2 (its findings: %3)")
-                          .arg(runPath, wanted, ids.isEmpty() ? QStringLiteral("none") : ids.join(QStringLiteral(", "))),
+                          .arg(
+                              runPath, wanted, ids.isEmpty() ? QStringLiteral("none") : ids.join(QStringLiteral(", "))),
                 2);
         }
         if (finding->fix.isEmpty()) {
@@ -469,21 +447,7 @@ int experimentCommand(const QStringList &arguments)
                 }
                 return list;
             }();
-            const QString line = QStringLiteral("%1 `%2`: %3")
-                                     .arg(reverting ? QStringLiteral("reverted") : QStringLiteral("applied"),
-                                         applied.join(QStringLiteral("`, `")), cmp.summary());
-            if (reverting) {
-                experiment.revertRun = after.runId;
-                const int back = cmp.count(CellChange::StillFailing);
-                experiment.outcome += (experiment.outcome.isEmpty() ? QString() : QStringLiteral("; "))
-                    + QStringLiteral("reverted: %1 cells fail again as in the baseline").arg(back);
-            } else {
-                experiment.afterRun = after.runId;
-                experiment.outcome = cmp.summary();
-            }
-            store.updateExperiment(experiment);
-            appendNote(&store, experiment.baselineRun, line);
-            appendNote(&store, after.runId, line);
+            recordExperimentRerun(&store, experiment, applied, cmp, after.runId, reverting);
             err() << "Compared with the baseline run: " << terminalSafe(cmp.summary()) << "\n";
             if (after.runId > 0) {
                 err() << "Stored as run " << after.runId << " in " << store.path() << "\n";

@@ -1315,7 +1315,7 @@ void MainWindow::wireExperimentDialog(ExperimentDialog *dialog)
     });
     // the runner must not change under an experiment's command
     connect(dialog, &ExperimentDialog::stageChanged, this, &MainWindow::updateActions);
-    connect(dialog, &QObject::destroyed, this, &MainWindow::updateActions);
+    connect(dialog, &QDialog::finished, this, &MainWindow::updateActions);
     dialog->show();
 }
 

@@ -1211,13 +1211,17 @@ void MainWindow::openStoredRuns(const QList<qint64> &runIds)
             statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
             continue;
         }
-        showRunWindow(*run, info->displayName(), toText(info->status));
+        showRunWindow(*run, info->displayName(), toText(info->status), id);
     }
 }
 
-QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status)
+QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status, qint64 runId)
 {
     auto *window = new RunView(this);
+    // A saved run's finding can be tried too, on the runner it was measured on.
+    connect(window->findings(), &FindingsPanel::tryFixRequested, this, [this, run, runId](const Finding &finding) {
+        tryFixOn(finding, run, runId);
+    });
     window->setWindowFlag(Qt::Window);
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(name, status));
@@ -1269,14 +1273,6 @@ ExperimentListDialog *MainWindow::experimentList() const
 
 void MainWindow::tryFix(const Finding &finding)
 {
-    if (m_experimentDialog) {
-        // One change at a time on a runner: the open experiment first.
-        m_experimentDialog->show();
-        m_experimentDialog->raise();
-        m_experimentDialog->activateWindow();
-        statusBar()->showMessage(tr("Finish or close the experiment that is open first"), 8000);
-        return;
-    }
     if (isRunning() || m_pendingSession) {
         statusBar()->showMessage(tr("Wait for the run to finish: the experiment compares with it"), 8000);
         return;
@@ -1285,7 +1281,30 @@ void MainWindow::tryFix(const Finding &finding)
     if (m_store && baselineId > 0) {
         m_store->flush(); // the baseline's notes get the outcome
     }
-    auto *dialog = new ExperimentDialog(finding, currentRun(), baselineId, m_transport, m_store, this);
+    tryFixOn(finding, currentRun(), baselineId);
+}
+
+void MainWindow::tryFixOn(const Finding &finding, const Run &baseline, qint64 baselineId)
+{
+    if (m_experimentDialog) {
+        m_experimentDialog->show();
+        m_experimentDialog->raise();
+        statusBar()->showMessage(tr("Finish or close the experiment that is open first"), 8000);
+        return;
+    }
+    if (!baseline.host.isEmpty() && baseline.host != m_transport->description()) {
+        // its fix is for that runner, and the comparison would set two runners side by side
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Try the Fix"),
+            tr("This run was measured on %1, and the window is connected to %2. Connect to %1 first (Runner > "
+               "Connect…) to try its fix there.")
+                .arg(baseline.host, m_transport->description()),
+            QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setWindowModality(Qt::WindowModal);
+        box->open();
+        return;
+    }
+    auto *dialog = new ExperimentDialog(finding, baseline, baselineId, m_transport, m_store, this);
     wireExperimentDialog(dialog);
 }
 

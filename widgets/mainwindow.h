@@ -159,7 +159,8 @@ private:
     void createActions();
     void choosePlan();
     void chooseFiles();
-    QWidget *showRunWindow(const Run &run, const QString &name, const QString &status);
+    QWidget *showRunWindow(const Run &run, const QString &name, const QString &status, qint64 runId = 0);
+    void tryFixOn(const Finding &finding, const Run &baseline, qint64 baselineId);
     void saveResults();
     void updateActions();
     void updateStatus();

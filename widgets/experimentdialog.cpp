@@ -137,12 +137,12 @@ void ExperimentDialog::build()
     layout->addWidget(m_where);
     layout->addWidget(m_whoLabel);
     layout->addWidget(new QLabel(tr("Commands, in order, each with its revert:"), this));
-    layout->addWidget(m_commands, 2);
+    layout->addWidget(m_commands, 3);
     layout->addWidget(rerunBox);
     layout->addWidget(m_log, 2);
     layout->addWidget(m_error);
     layout->addLayout(buttons);
-    resize(760, 620);
+    resize(820, 680);
 
     connect(m_apply, &QPushButton::clicked, this, &ExperimentDialog::apply);
     connect(m_revert, &QPushButton::clicked, this, &ExperimentDialog::startRevert);
@@ -196,6 +196,14 @@ void ExperimentDialog::identify()
             m_experiment.steps = experimentSteps(m_finding, root);
         }
         showCommands();
+        if (m_fromFinding) {
+            const auto n = m_experiment.steps.size();
+            m_status->setText(n == 1 ? tr("Nothing has run. Apply runs this command on %1.").arg(m_experiment.runner)
+                                     : tr("Nothing has run. Apply runs these %1 commands on %2, stopping at the first "
+                                          "that fails.")
+                                           .arg(n)
+                                           .arg(m_experiment.runner));
+        }
         setStage(m_fromFinding ? Stage::Confirm : Stage::Decide);
     });
 }

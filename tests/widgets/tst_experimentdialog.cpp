@@ -237,13 +237,14 @@ private Q_SLOTS:
         QVERIFY2(store->runInfo(baseline)->notes.contains(line), qPrintable(store->runInfo(baseline)->notes));
         QVERIFY(store->runInfo(e.afterRun)->notes.contains(line));
 
+        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+            QVERIFY(
+                dialog->grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/experiment-compared.png")));
+        }
+
         QTest::mouseClick(dialog->keepButton(), Qt::LeftButton);
         QCOMPARE(store->experiment(e.id)->state, ExperimentState::Kept);
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("fixed"))));
-        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
-            QVERIFY(
-                dialog->grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/experiment-offscreen.png")));
-        }
     }
 };
 

@@ -137,6 +137,38 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(store.experiment(failed.id)->state, ExperimentState::Reverted, 30000);
     }
 
+    void stopEndsAfterTheCommandInFlight()
+    {
+        QTemporaryDir dir;
+        RunStore store;
+        QVERIFY(store.open(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
+        LocalTransport transport;
+        Finding f = touchFinding(dir, { QStringLiteral("first"), QStringLiteral("second") });
+        // the first step waits for the test's word, so Stop is pressed while it is in flight
+        f.fix[0].command = QStringLiteral("until [ -e %1 ]; do sleep 0.05; done; touch %2")
+                               .arg(dir.filePath(QStringLiteral("go")), dir.filePath(QStringLiteral("first")));
+        ExperimentDialog d(f, Run {}, 0, &transport, &store);
+        d.show();
+        QTRY_COMPARE_WITH_TIMEOUT(d.stage(), ExperimentDialog::Stage::Confirm, 30000);
+        QTest::mouseClick(d.applyButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(d.logText().contains(QStringLiteral("$ until")), 30000);
+        QCOMPARE(d.stage(), ExperimentDialog::Stage::Applying);
+        QCOMPARE(d.cancelButton()->text(), QStringLiteral("Stop After This Command"));
+        QTest::mouseClick(d.cancelButton(), Qt::LeftButton);
+        QVERIFY(d.isVisible()); // it waits for the command in flight
+        QFile go(dir.filePath(QStringLiteral("go")));
+        QVERIFY(go.open(QIODevice::WriteOnly));
+        go.close();
+        QTRY_COMPARE_WITH_TIMEOUT(d.stage(), ExperimentDialog::Stage::Failed, 30000);
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("first"))));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("second"))));
+        QVERIFY2(d.errorText().contains(QStringLiteral("Stopped by the user")), qPrintable(d.errorText()));
+        const Experiment e = store.experiments().constFirst();
+        QCOMPARE(e.state, ExperimentState::Failed);
+        QCOMPARE(e.applied, 1);
+        QVERIFY(d.revertButton()->isVisible());
+    }
+
     void pendingExperimentsAreOfferedWhenTheStoreOpens()
     {
         QTemporaryDir dir;
@@ -191,8 +223,16 @@ private Q_SLOTS:
         QCOMPARE(w.experimentList()->list()->topLevelItemCount(), 3);
     }
 
+    void tryTheFixFromTheWindowRerunsComparesAndNotes_data()
+    {
+        QTest::addColumn<bool>("keep");
+        QTest::newRow("keep") << true;
+        QTest::newRow("revert") << false;
+    }
+
     void tryTheFixFromTheWindowRerunsComparesAndNotes()
     {
+        QFETCH(bool, keep);
         QTemporaryDir dir;
         MainWindow w;
         QVERIFY(w.openStore(dir.filePath(QStringLiteral("runs.sqlite"))).ok());
@@ -224,7 +264,8 @@ private Q_SLOTS:
         // the window reran the plan, and the dialog compared it with the baseline
         QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), ExperimentDialog::Stage::Decide, 30000);
         QCOMPARE(store->runs().size(), 2);
-        const bool compared = std::any_of(w.resultWindows().cbegin(), w.resultWindows().cend(), [](QWidget *win) {
+        const QList<QWidget *> windows = w.resultWindows(); // one list: begin and end of the same one
+        const bool compared = std::any_of(windows.cbegin(), windows.cend(), [](QWidget *win) {
             return qobject_cast<ComparisonView *>(win) != nullptr;
         });
         QVERIFY(compared);
@@ -237,14 +278,35 @@ private Q_SLOTS:
         QVERIFY2(store->runInfo(baseline)->notes.contains(line), qPrintable(store->runInfo(baseline)->notes));
         QVERIFY(store->runInfo(e.afterRun)->notes.contains(line));
 
-        if (qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
+        if (keep && qEnvironmentVariableIsSet("NESTSCOPE_UPDATE_SCREENSHOTS")) {
             QVERIFY(
                 dialog->grab().save(QStringLiteral(NESTSCOPE_SOURCE_DIR "/docs/screenshots/experiment-compared.png")));
         }
 
-        QTest::mouseClick(dialog->keepButton(), Qt::LeftButton);
-        QCOMPARE(store->experiment(e.id)->state, ExperimentState::Kept);
-        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("fixed"))));
+        const auto comparisons = [&w] {
+            const QList<QWidget *> windows = w.resultWindows();
+            return std::count_if(windows.cbegin(), windows.cend(), [](QWidget *win) {
+                return qobject_cast<ComparisonView *>(win) != nullptr;
+            });
+        };
+        if (keep) {
+            QTest::mouseClick(dialog->keepButton(), Qt::LeftButton);
+            QCOMPARE(store->experiment(e.id)->state, ExperimentState::Kept);
+            QVERIFY(QFile::exists(dir.filePath(QStringLiteral("fixed"))));
+            return;
+        }
+        // Revert undoes it, reruns, and compares again with the baseline
+        QTest::mouseClick(dialog->revertButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->stage(), ExperimentDialog::Stage::Done, 30000);
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("fixed"))));
+        const Experiment reverted = *store->experiment(e.id);
+        QCOMPARE(reverted.state, ExperimentState::Reverted);
+        QVERIFY(reverted.revertRun > reverted.afterRun);
+        QVERIFY2(reverted.outcome.contains(QStringLiteral("reverted: ")), qPrintable(reverted.outcome));
+        const QString back = QStringLiteral("reverted `%1`: ").arg(e.steps.at(0).revert);
+        QVERIFY2(store->runInfo(baseline)->notes.contains(back), qPrintable(store->runInfo(baseline)->notes));
+        QVERIFY(store->runInfo(reverted.revertRun)->notes.contains(back));
+        QCOMPARE(comparisons(), 2);
     }
 };
 

@@ -66,31 +66,12 @@ struct Rerun {
 Rerun rerun(const Run &baseline, bool onlyFailed, Transport *transport, RunStore *store, SignalWatcher *interruption)
 {
     Rerun out;
-    auto parsed = parsePlan(baseline.planText, baseline.planFile, baseline.variables);
-    if (!parsed) {
-        out.error = QStringLiteral("the baseline run's plan cannot be read again: %1").arg(parsed.error().toString());
+    auto planned = experimentRerunPlan(baseline, onlyFailed);
+    if (!planned) {
+        out.error = planned.error().message;
         return out;
     }
-    Plan plan = *parsed;
-    if (onlyFailed) {
-        const Matrix m = Matrix::fromRun(baseline);
-        QSet<QString> failed;
-        for (int r = 0; r < m.rowCount(); ++r) {
-            for (int c = 0; c < m.columnCount(); ++c) {
-                const MatrixCell &cell = m.cell(r, c);
-                if (cell.total > 0 && cell.passed < cell.total) {
-                    failed.insert(m.probeIds().at(r));
-                }
-            }
-        }
-        plan.probes.removeIf([&](const Probe &p) {
-            return !failed.contains(p.id);
-        });
-        if (plan.probes.isEmpty()) {
-            out.error = QStringLiteral("the baseline run has no failed cell to rerun");
-            return out;
-        }
-    }
+    const Plan plan = *planned;
     RunSession session;
     session.setStore(store);
     session.setTopologySource(RunSession::TopologySource::Discover);
@@ -124,16 +105,6 @@ Rerun rerun(const Run &baseline, bool onlyFailed, Transport *transport, RunStore
         out.runId = recorder->runId();
     }
     return out;
-}
-
-void appendNote(RunStore *store, qint64 runId, const QString &line)
-{
-    if (runId <= 0) {
-        return;
-    }
-    const auto info = store->runInfo(runId);
-    const QString notes = info ? info->notes : QString();
-    store->setNotes(runId, notes.isEmpty() ? line : notes + QLatin1Char('\n') + line);
 }
 
 void printSteps(const Experiment &e, const QString &where, const QString &user, bool reverting)
@@ -476,21 +447,7 @@ int experimentCommand(const QStringList &arguments)
                 }
                 return list;
             }();
-            const QString line = QStringLiteral("%1 `%2`: %3")
-                                     .arg(reverting ? QStringLiteral("reverted") : QStringLiteral("applied"),
-                                         applied.join(QStringLiteral("`, `")), cmp.summary());
-            if (reverting) {
-                experiment.revertRun = after.runId;
-                const int back = cmp.count(CellChange::StillFailing);
-                experiment.outcome += (experiment.outcome.isEmpty() ? QString() : QStringLiteral("; "))
-                    + QStringLiteral("reverted: %1 cells fail again as in the baseline").arg(back);
-            } else {
-                experiment.afterRun = after.runId;
-                experiment.outcome = cmp.summary();
-            }
-            store.updateExperiment(experiment);
-            appendNote(&store, experiment.baselineRun, line);
-            appendNote(&store, after.runId, line);
+            recordExperimentRerun(&store, experiment, applied, cmp, after.runId, reverting);
             err() << "Compared with the baseline run: " << terminalSafe(cmp.summary()) << "\n";
             if (after.runId > 0) {
                 err() << "Stored as run " << after.runId << " in " << store.path() << "\n";

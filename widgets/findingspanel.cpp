@@ -31,6 +31,7 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     , m_list(new QListView(this))
     , m_details(new QTextBrowser(this))
     , m_copyFix(new QPushButton(tr("Copy &Fix Commands"), this))
+    , m_tryFix(new QPushButton(tr("&Try the Fix…"), this))
 {
     m_headline->setWordWrap(true);
     m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -44,6 +45,9 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     m_details->setAccessibleName(tr("Finding details"));
     m_copyFix->setEnabled(false);
     m_copyFix->setToolTip(tr("Copies the fix commands of the selected finding, with their reverts as comments"));
+    m_tryFix->setEnabled(false);
+    m_tryFix->setToolTip(tr("Shows the exact commands and their reverts; when you apply them, reruns the plan and "
+                            "compares, then lets you keep or revert the change"));
 
     auto *split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_list);
@@ -53,6 +57,7 @@ FindingsPanel::FindingsPanel(QWidget *parent)
     auto *buttons = new QHBoxLayout;
     buttons->addStretch();
     buttons->addWidget(m_copyFix);
+    buttons->addWidget(m_tryFix);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_headline);
@@ -65,6 +70,12 @@ FindingsPanel::FindingsPanel(QWidget *parent)
         const int row = m_model->rowOf(currentId());
         if (row >= 0) {
             QApplication::clipboard()->setText(fixScript(m_model->diagnosis().findings.at(row)));
+        }
+    });
+    connect(m_tryFix, &QPushButton::clicked, this, [this] {
+        const int row = m_model->rowOf(currentId());
+        if (row >= 0 && !m_model->diagnosis().findings.at(row).fix.isEmpty()) {
+            Q_EMIT tryFixRequested(m_model->diagnosis().findings.at(row));
         }
     });
     clear(tr("No run yet: run the plan (F5) to get a verdict."));
@@ -147,12 +158,14 @@ void FindingsPanel::showCurrent()
         }
         m_details->setHtml(html);
         m_copyFix->setEnabled(false);
+        m_tryFix->setEnabled(false);
         Q_EMIT evidenceChanged({}, {});
         return;
     }
     const Finding f = current.data(FindingsModel::FindingRole).value<Finding>();
     m_details->setHtml(findingHtml(f));
     m_copyFix->setEnabled(!f.fix.isEmpty());
+    m_tryFix->setEnabled(!f.fix.isEmpty());
     QSet<std::pair<QString, QString>> cells;
     for (const Evidence &e : f.evidence) {
         if (e.kind == Evidence::Kind::Sample) {

@@ -34,6 +34,8 @@ public:
     QListView *list() const { return m_list; }
     QString detailsText() const;
     QString headline() const;
+    /// "Try the Fix…": enabled when the selected finding has fix steps (tryFixRequested).
+    QPushButton *tryFixButton() const { return m_tryFix; }
     /// The id of the selected finding, or empty.
     QString currentId() const;
     void selectFinding(const QString &id);
@@ -51,6 +53,8 @@ Q_SIGNALS:
     /// The cells (probe id, target) and topology node ids the selected finding cites; empty sets
     /// when nothing is selected.
     void evidenceChanged(const QSet<std::pair<QString, QString>> &cells, const QStringList &nodes);
+    /// The user wants to try the selected finding's fix on the runner (an experiment).
+    void tryFixRequested(const nestscope::Finding &finding);
 
 private:
     void showCurrent();
@@ -60,6 +64,7 @@ private:
     QListView *m_list;
     QTextBrowser *m_details;
     QPushButton *m_copyFix;
+    QPushButton *m_tryFix;
 };
 
 } // namespace nestscope

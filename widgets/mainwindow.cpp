@@ -5,6 +5,8 @@
 #include "connectdialog.h"
 #include "consoleview.h"
 #include "diagnosis/diagnosis.h"
+#include "experimentdialog.h"
+#include "experimentlistdialog.h"
 #include "findingspanel.h"
 #include "helpdialogs.h"
 #include "matrixfiltermodel.h"
@@ -15,7 +17,9 @@
 #include "planeditor.h"
 #include "reportdialog.h"
 #include "resultcharts.h"
+#include "results/experimentrecord.h"
 #include "results/runjson.h"
+#include "results/runrecorder.h"
 #include "results/runstore.h"
 #include "runlistview.h"
 #include "runview.h"
@@ -198,6 +202,9 @@ MainWindow::MainWindow(QWidget *parent)
             // the page shows the runner it is connected to, not the last one (also when not in view)
             m_topologyView->discover();
         }
+        if (m_experimentList) {
+            m_experimentList->setCurrentRunner(transport->description());
+        }
         updateStatus();
     });
     m_console->setTargets({ { QStringLiteral("runner"), m_transport } }, { QStringLiteral("runner") });
@@ -227,6 +234,11 @@ MainWindow::MainWindow(QWidget *parent)
             m_topologyView->discover(); // (a first visit discovers by itself)
         }
     });
+    runnerMenu->addSeparator();
+    m_experimentsAction = runnerMenu->addAction(tr("E&xperiments…"), this, &MainWindow::showExperiments);
+    m_experimentsAction->setStatusTip(tr("The fixes tried from this store: their state and outcome; keep or revert "
+                                         "the ones still pending"));
+    connect(m_findings, &FindingsPanel::tryFixRequested, this, &MainWindow::tryFix);
     if (auto *bar = findChild<QToolBar *>(QStringLiteral("MainToolBar"))) {
         bar->addAction(m_connection->connectAction());
     }
@@ -653,6 +665,11 @@ void MainWindow::startRun()
         }
         m_plan = std::move(edited).value();
     }
+    beginRun(m_plan);
+}
+
+RunSession *MainWindow::beginRun(const Plan &planToRun)
+{
     // One session from the plan to the verdict, as `nestscope run` has: instances named by the plan
     // are looked up on the runner first; the run starts when they are.
     auto *session = new RunSession(this);
@@ -690,11 +707,12 @@ void MainWindow::startRun()
     });
     connect(session, &RunSession::storeFailed, this, &MainWindow::showStoreWarning);
     // The settings apply here, to each run, so a plan opened or edited later gets them too.
-    Plan plan = m_plan;
+    Plan plan = planToRun;
     m_appSettings.applyTo(plan);
     statusBar()->showMessage(tr("Looking up the runner's instances…"));
     session->start(plan, m_transport);
     updateActions();
+    return session;
 }
 
 void MainWindow::createHelpMenu()
@@ -1034,7 +1052,11 @@ void MainWindow::updateActions()
     m_openAction->setEnabled(!running);
     m_saveAction->setEnabled(m_runner && !running && !m_runner->run().samples.isEmpty());
     if (m_connection) {
-        m_connection->setBusy(running); // the transport must not change under a run
+        // the transport must not change under a run, nor under an experiment that may be changing it
+        const bool experimenting = m_experimentDialog
+            && (m_experimentDialog->stage() == ExperimentDialog::Stage::Applying
+                || m_experimentDialog->stage() == ExperimentDialog::Stage::Reverting);
+        m_connection->setBusy(running || experimenting);
     }
 }
 
@@ -1139,6 +1161,11 @@ void MainWindow::createResultDocks()
 
 Result<bool> MainWindow::openStore(const QString &path)
 {
+    if (m_experimentDialog) {
+        // it records into the store that is open now
+        return Error { tr("an experiment is open: close it before opening another run store"), path };
+    }
+    delete m_experimentList;
     auto *store = new RunStore(this);
     const auto ok = store->open(path);
     if (!ok) {
@@ -1150,6 +1177,9 @@ Result<bool> MainWindow::openStore(const QString &path)
     m_store = store;
     // Write failures reach the user through the RunRecorder of the run they hit.
     m_runList->setStore(m_store);
+    // A change an experiment left on a runner (a crash, a closed window) is offered once, after
+    // the window is up: revert it, keep it, or decide later.
+    QMetaObject::invokeMethod(this, &MainWindow::showPendingExperiments, Qt::QueuedConnection);
     return true;
 }
 
@@ -1184,13 +1214,17 @@ void MainWindow::openStoredRuns(const QList<qint64> &runIds)
             statusBar()->showMessage(run ? tr("Run %1 is gone").arg(id) : run.error().toString(), 8000);
             continue;
         }
-        showRunWindow(*run, info->displayName(), toText(info->status));
+        showRunWindow(*run, info->displayName(), toText(info->status), id);
     }
 }
 
-QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status)
+QWidget *MainWindow::showRunWindow(const Run &run, const QString &name, const QString &status, qint64 runId)
 {
     auto *window = new RunView(this);
+    // A saved run's finding can be tried too, on the runner it was measured on.
+    connect(window->findings(), &FindingsPanel::tryFixRequested, this, [this, run, runId](const Finding &finding) {
+        tryFixOn(finding, run, runId);
+    });
     window->setWindowFlag(Qt::Window);
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->setWindowTitle(tr("%1 — %2 — Nestscope").arg(name, status));
@@ -1214,14 +1248,162 @@ void MainWindow::compareStoredRuns(qint64 beforeId, qint64 afterId)
         statusBar()->showMessage(tr("Cannot compare: one of the runs could not be read"), 8000);
         return;
     }
+    showComparison(*before, beforeInfo->displayName(), *after, afterInfo->displayName());
+}
+
+void MainWindow::showComparison(
+    const Run &before, const QString &beforeLabel, const Run &after, const QString &afterLabel)
+{
     auto *view = new ComparisonView(this);
     view->setWindowFlag(Qt::Window);
     view->setAttribute(Qt::WA_DeleteOnClose);
-    view->setWindowTitle(tr("%1 → %2 — Nestscope").arg(beforeInfo->displayName(), afterInfo->displayName()));
-    view->setRuns(*before, beforeInfo->displayName(), *after, afterInfo->displayName());
+    view->setWindowTitle(tr("%1 → %2 — Nestscope").arg(beforeLabel, afterLabel));
+    view->setRuns(before, beforeLabel, after, afterLabel);
     view->resize(1100, 820);
     view->show();
     m_resultWindows << view;
+}
+
+ExperimentDialog *MainWindow::experimentDialog() const
+{
+    return m_experimentDialog;
+}
+
+ExperimentListDialog *MainWindow::experimentList() const
+{
+    return m_experimentList;
+}
+
+void MainWindow::tryFix(const Finding &finding)
+{
+    if (isRunning() || m_pendingSession) {
+        statusBar()->showMessage(tr("Wait for the run to finish: the experiment compares with it"), 8000);
+        return;
+    }
+    const qint64 baselineId = m_session && m_session->recorder() ? m_session->recorder()->runId() : 0;
+    if (m_store && baselineId > 0) {
+        m_store->flush(); // the baseline's notes get the outcome
+    }
+    tryFixOn(finding, currentRun(), baselineId);
+}
+
+void MainWindow::tryFixOn(const Finding &finding, const Run &baseline, qint64 baselineId)
+{
+    if (m_experimentDialog) {
+        m_experimentDialog->show();
+        m_experimentDialog->raise();
+        statusBar()->showMessage(tr("Finish or close the experiment that is open first"), 8000);
+        return;
+    }
+    if (!baseline.host.isEmpty() && baseline.host != m_transport->description()) {
+        // its fix is for that runner, and the comparison would set two runners side by side
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Try the Fix"),
+            tr("This run was measured on %1, and the window is connected to %2. Connect to %1 first (Runner > "
+               "Connect…) to try its fix there.")
+                .arg(baseline.host, m_transport->description()),
+            QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setWindowModality(Qt::WindowModal);
+        box->open();
+        return;
+    }
+    auto *dialog = new ExperimentDialog(finding, baseline, baselineId, m_transport, m_store, this);
+    wireExperimentDialog(dialog);
+}
+
+void MainWindow::openExperiment(const Experiment &experiment)
+{
+    if (m_experimentDialog) {
+        m_experimentDialog->show();
+        m_experimentDialog->raise();
+        statusBar()->showMessage(tr("Finish or close the experiment that is open first"), 8000);
+        return;
+    }
+    wireExperimentDialog(new ExperimentDialog(experiment, m_transport, m_store, this));
+}
+
+void MainWindow::wireExperimentDialog(ExperimentDialog *dialog)
+{
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_experimentDialog = dialog;
+    connect(dialog, &ExperimentDialog::rerunRequested, this, [this, dialog](const Plan &plan) {
+        rerunForExperiment(dialog, plan);
+    });
+    connect(dialog, &ExperimentDialog::comparisonReady, this, &MainWindow::showComparison);
+    connect(dialog, &ExperimentDialog::experimentChanged, this, [this] {
+        if (m_experimentList) {
+            m_experimentList->refresh();
+        }
+    });
+    // the runner must not change under an experiment's command
+    connect(dialog, &ExperimentDialog::stageChanged, this, &MainWindow::updateActions);
+    connect(dialog, &QDialog::finished, this, &MainWindow::updateActions);
+    dialog->show();
+}
+
+void MainWindow::rerunForExperiment(ExperimentDialog *dialog, const Plan &plan)
+{
+    if (isRunning() || m_pendingSession) {
+        dialog->rerunRefused(tr("a run is in progress; run the plan again when it ends"));
+        return;
+    }
+    if (const QString why = m_connection->notReadyReason(); !why.isEmpty()) {
+        dialog->rerunRefused(why);
+        return;
+    }
+    RunSession *session = beginRun(plan);
+    if (!session->isActive() && m_pendingSession != session) {
+        dialog->rerunRefused(tr("the run did not start"));
+        return;
+    }
+    connect(session, &RunSession::error, dialog, &ExperimentDialog::rerunRefused);
+    connect(session, &RunSession::finished, dialog, [this, session, dialog](bool cancelled) {
+        qint64 id = 0;
+        if (RunRecorder *recorder = session->recorder()) {
+            if (m_store) {
+                m_store->flush();
+            }
+            id = recorder->runId();
+        }
+        dialog->rerunFinished(id, session->run(), cancelled);
+    });
+}
+
+void MainWindow::showPendingExperiments()
+{
+    if (!m_store || !m_store->isOpen() || m_experimentList) {
+        return;
+    }
+    const QList<Experiment> all = m_store->experiments();
+    if (std::none_of(all.cbegin(), all.cend(), [](const Experiment &e) {
+            return e.pending();
+        })) {
+        return;
+    }
+    showExperimentList(true);
+}
+
+void MainWindow::showExperiments()
+{
+    if (!m_store || !m_store->isOpen()) {
+        QMessageBox::information(this, tr("Experiments"),
+            tr("No run store is open: experiments are recorded in the store before anything runs."));
+        return;
+    }
+    if (m_experimentList) {
+        m_experimentList->close(); // the pending reminder gives way to the full list
+    }
+    showExperimentList(false);
+}
+
+void MainWindow::showExperimentList(bool pendingOnly)
+{
+    auto *list = new ExperimentListDialog(m_store, pendingOnly, this);
+    list->setAttribute(Qt::WA_DeleteOnClose);
+    list->setCurrentRunner(m_transport->description());
+    connect(list, &ExperimentListDialog::revertRequested, this, &MainWindow::openExperiment);
+    m_experimentList = list;
+    list->show();
 }
 
 } // namespace nestscope

@@ -36,6 +36,10 @@ class ResultCharts;
 class RunListView;
 class RunStore;
 class ConsoleView;
+class ExperimentDialog;
+class ExperimentListDialog;
+struct Experiment;
+struct Finding;
 class PlanEditor;
 class SampleDetails;
 class RunSession;
@@ -95,6 +99,20 @@ public:
     /// instance probes still unanswered long after the runner's passed (withStalledProbes()). Off:
     /// the plan's order and finished samples only, what bench_verdict measures against.
     void setEarlyVerdict(bool on) { m_earlyVerdict = on; }
+    /// Runner > Experiments…: every experiment of the store, with keep and revert for pending ones.
+    QAction *experimentsAction() const { return m_experimentsAction; }
+    /// The Try the Fix dialog open now (from the Findings panel or a pending experiment), or null.
+    ExperimentDialog *experimentDialog() const;
+    /// The list of experiments open now: the pending reminder shown when a store opens with
+    /// changes still on a runner, or Runner > Experiments…; null when none is open.
+    ExperimentListDialog *experimentList() const;
+    /// Opens the Try the Fix dialog for a finding of the current run (what the Findings panel's
+    /// button does); nothing runs before the user applies.
+    void tryFix(const Finding &finding);
+    /// Opens the dialog of a stored experiment: its reverts, to run on confirmation, or keep it.
+    void openExperiment(const Experiment &experiment);
+    /// Runner > Experiments….
+    void showExperiments();
     /// Windows opened from the run list: saved runs and comparisons, newest last.
     QList<QWidget *> resultWindows() const;
 
@@ -141,7 +159,8 @@ private:
     void createActions();
     void choosePlan();
     void chooseFiles();
-    QWidget *showRunWindow(const Run &run, const QString &name, const QString &status);
+    QWidget *showRunWindow(const Run &run, const QString &name, const QString &status, qint64 runId = 0);
+    void tryFixOn(const Finding &finding, const Run &baseline, qint64 baselineId);
     void saveResults();
     void updateActions();
     void updateStatus();
@@ -150,6 +169,14 @@ private:
     void createResultDocks();
     void createPlanDocks();
     void runResolved();
+    /// The one way a run starts (Run, and an experiment's rerun): a session for `plan` on the
+    /// runner, as `nestscope run` has.
+    RunSession *beginRun(const Plan &plan);
+    void rerunForExperiment(ExperimentDialog *dialog, const Plan &plan);
+    void showComparison(const Run &before, const QString &beforeLabel, const Run &after, const QString &afterLabel);
+    void showPendingExperiments();
+    void wireExperimentDialog(ExperimentDialog *dialog);
+    void showExperimentList(bool pendingOnly);
     void savePlanAs();
     void editVariables();
     void showStoreWarning(const QString &message);
@@ -205,6 +232,9 @@ private:
     QTabWidget *m_pages = nullptr;
     TopologyView *m_topologyView = nullptr;
     bool m_remembersLayout = false;
+    QAction *m_experimentsAction = nullptr;
+    QPointer<ExperimentDialog> m_experimentDialog;
+    QPointer<ExperimentListDialog> m_experimentList;
 };
 
 } // namespace nestscope

@@ -9,3 +9,8 @@ target_sources(nestscope_widgets PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/matrixpanel.cpp ${CMAKE_CURRENT_LIST_DIR}/matrixpanel.h
     ${CMAKE_CURRENT_LIST_DIR}/findingspanel.cpp ${CMAKE_CURRENT_LIST_DIR}/findingspanel.h
 )
+# Experiments: a finding's fix tried with consent, then kept or reverted (core/experiment).
+target_sources(nestscope_widgets PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/experimentdialog.cpp ${CMAKE_CURRENT_LIST_DIR}/experimentdialog.h
+    ${CMAKE_CURRENT_LIST_DIR}/experimentlistdialog.cpp ${CMAKE_CURRENT_LIST_DIR}/experimentlistdialog.h
+)

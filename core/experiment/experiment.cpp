@@ -1,6 +1,7 @@
 #include "experiment/experiment.h"
 
 #include "common/shellquote.h"
+#include "results/matrix.h"
 #include "results/runstore.h"
 
 #include <QRegularExpression>
@@ -107,6 +108,75 @@ QString sudoAdvice(const QString &command, const CommandResult &result, const QS
         .arg(who, path, sudoersEscaped(args));
 }
 
+Result<Plan> experimentRerunPlan(const Run &baseline, bool onlyFailed)
+{
+    auto parsed = parsePlan(baseline.planText, baseline.planFile, baseline.variables);
+    if (!parsed) {
+        return Error {
+            QStringLiteral("the baseline run's plan cannot be read again: %1").arg(parsed.error().toString()),
+            baseline.planFile
+        };
+    }
+    Plan plan = *parsed;
+    if (onlyFailed) {
+        const Matrix m = Matrix::fromRun(baseline);
+        QSet<QString> failed;
+        for (int r = 0; r < m.rowCount(); ++r) {
+            for (int c = 0; c < m.columnCount(); ++c) {
+                const MatrixCell &cell = m.cell(r, c);
+                if (cell.total > 0 && cell.passed < cell.total) {
+                    failed.insert(m.probeIds().at(r));
+                }
+            }
+        }
+        plan.probes.removeIf([&](const Probe &p) {
+            return !failed.contains(p.id);
+        });
+        if (plan.probes.isEmpty()) {
+            return Error { QStringLiteral("the baseline run has no failed cell to rerun"), QString() };
+        }
+    }
+    return plan;
+}
+
+namespace {
+
+void appendNote(RunStore *store, qint64 runId, const QString &line)
+{
+    if (!store || !store->isOpen() || runId <= 0) {
+        return;
+    }
+    const auto info = store->runInfo(runId);
+    const QString notes = info ? info->notes : QString();
+    store->setNotes(runId, notes.isEmpty() ? line : notes + QLatin1Char('\n') + line);
+}
+
+} // namespace
+
+QString recordExperimentRerun(RunStore *store, Experiment &experiment, const QStringList &commands,
+    const Comparison &comparison, qint64 rerunId, bool reverting)
+{
+    const QString line = QStringLiteral("%1 `%2`: %3")
+                             .arg(reverting ? QStringLiteral("reverted") : QStringLiteral("applied"),
+                                 commands.join(QStringLiteral("`, `")), comparison.summary());
+    if (reverting) {
+        experiment.revertRun = rerunId;
+        const int back = comparison.count(CellChange::StillFailing);
+        experiment.outcome += (experiment.outcome.isEmpty() ? QString() : QStringLiteral("; "))
+            + QStringLiteral("reverted: %1 cells fail again as in the baseline").arg(back);
+    } else {
+        experiment.afterRun = rerunId;
+        experiment.outcome = comparison.summary();
+    }
+    experiment.updatedAt = QDateTime::currentDateTimeUtc();
+    if (store && store->isOpen() && experiment.id > 0) {
+        store->updateExperiment(experiment);
+    }
+    appendNote(store, experiment.baselineRun, line);
+    appendNote(store, rerunId, line);
+    return line;
+}
+
 ExperimentRunner::ExperimentRunner(Transport *transport, RunStore *store, QObject *parent)
     : QObject(parent)
     , m_transport(transport)
@@ -143,6 +213,7 @@ Result<qint64> ExperimentRunner::apply(Experiment experiment)
     }
     m_experiment = experiment;
     m_reverting = false;
+    m_stop = false;
     m_queue.clear();
     for (const ExperimentStep &s : std::as_const(m_experiment.steps)) {
         m_queue << s.command;
@@ -160,6 +231,7 @@ Result<bool> ExperimentRunner::revert(const Experiment &experiment)
     m_experiment.state = ExperimentState::Reverting;
     m_experiment.error.clear();
     m_reverting = true;
+    m_stop = false;
     m_queue.clear();
     save(); // a crash from here on still shows the change as pending
     next();
@@ -177,10 +249,28 @@ Result<bool> ExperimentRunner::keep(const Experiment &experiment)
     return true;
 }
 
+void ExperimentRunner::stopAfterCurrent()
+{
+    m_stop = true;
+}
+
 void ExperimentRunner::next()
 {
     QString command;
     int revertIndex = -1;
+    const bool more = m_reverting ? m_experiment.applied > 0 : !m_queue.isEmpty();
+    if (m_stop && more) {
+        m_experiment.error = m_reverting
+            ? QStringLiteral("Stopped by the user during the revert; %1 of %2 steps are still applied.")
+                  .arg(m_experiment.applied)
+                  .arg(m_experiment.steps.size())
+            : QStringLiteral("Stopped by the user; nothing after the last command ran. %1 of %2 steps are applied%3.")
+                  .arg(m_experiment.applied)
+                  .arg(m_experiment.steps.size())
+                  .arg(m_experiment.applied > 0 ? QStringLiteral(": revert them to go back") : QString());
+        finish(false);
+        return;
+    }
     if (m_reverting) {
         // the applied steps, newest first; a step with nothing to undo counts as undone
         while (m_experiment.applied > 0 && m_experiment.steps.at(m_experiment.applied - 1).revert.isEmpty()) {

@@ -2,6 +2,8 @@
 
 #include "common/result.h"
 #include "diagnosis/diagnosis.h"
+#include "plan/plan.h"
+#include "results/comparison.h"
 #include "results/experimentrecord.h"
 #include "transport/transport.h"
 
@@ -15,6 +17,18 @@
 namespace nestscope {
 
 class RunStore;
+struct Run;
+
+/// The plan to run again after an apply or a revert: the baseline's plan as it ran (with its
+/// variables), all of it or only the probes that did not pass everywhere in the baseline.
+Result<Plan> experimentRerunPlan(const Run &baseline, bool onlyFailed);
+
+/// After the rerun of an apply (or a revert): the line both runs' notes get ("applied `CMD`: 29
+/// cells fixed, 0 broke"), written to the baseline's and the rerun's notes, and the experiment's
+/// afterRun (revertRun) and outcome, saved. `commands` are what ran (the steps, or the reverts).
+/// Returns the line.
+QString recordExperimentRerun(RunStore *store, Experiment &experiment, const QStringList &commands,
+    const Comparison &comparison, qint64 rerunId, bool reverting);
 
 /// The steps of a finding's fix as they will run on the runner. The LXD client (lxc, incus) runs
 /// as the user (LXD's group gives it the socket); anything else needs root, and runs through
@@ -46,6 +60,10 @@ public:
     /// Marks the experiment as kept: the change stays, and is no longer pending.
     Result<bool> keep(const Experiment &experiment);
 
+    /// Stops after the command in flight: nothing after it runs, and the experiment ends Failed with
+    /// what is applied (a revert that is stopped keeps the rest applied too).
+    void stopAfterCurrent();
+
     bool isBusy() const { return m_job != nullptr; }
     const Experiment &experiment() const { return m_experiment; }
     /// Every command sent to the transport so far, byte for byte, in order.
@@ -67,6 +85,7 @@ private:
     Experiment m_experiment;
     QStringList m_queue; // the commands still to send
     bool m_reverting = false;
+    bool m_stop = false;
     QPointer<CommandJob> m_job;
     QStringList m_sent;
     QString m_user; // `id -un` on the runner, asked when sudo refuses

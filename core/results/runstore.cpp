@@ -1366,8 +1366,9 @@ Result<qint64> RunStore::importJson(const QByteArray &json, const QString &fileN
         return Error { QStringLiteral("cannot import %1: %2").arg(fileName, why), m_path };
     };
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("INSERT INTO runs (plan_name, plan_file, host, probes, targets, started_at, finished_at,"
-                             " status, plan_text, variables, topology, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.prepare(
+        QStringLiteral("INSERT INTO runs (plan_name, plan_file, host, probes, targets, started_at, finished_at,"
+                       " status, plan_text, variables, topology, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.bindValue(0, text(run.planName));
     q.bindValue(1, text(run.planFile));
     q.bindValue(2, text(run.host));

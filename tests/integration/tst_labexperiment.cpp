@@ -179,6 +179,13 @@ private Q_SLOTS:
                                  << QStringLiteral("lxc network set lxdbr0 ipv4.nat false")
                                  << QStringLiteral("lxc network get lxdbr0 ipv4.nat") << QStringLiteral("true")
                                  << QStringLiteral("false");
+        // the lab's sudoers grants the CI user exactly this fix's iptables commands (tests/lab/lab)
+        QTest::newRow("forward-drop") << QStringLiteral("forward-drop")
+                                      << QStringLiteral("sudo -n iptables -I FORWARD -i lxdbr0 -j ACCEPT")
+                                      << QStringLiteral("sudo -n iptables -D FORWARD -i lxdbr0 -j ACCEPT")
+                                      << QStringLiteral(
+                                             "sudo -n iptables-save | grep -c -- '-A FORWARD -i lxdbr0 -j ACCEPT'")
+                                      << QStringLiteral("1") << QStringLiteral("0");
         QTest::newRow("proxy-only") << QStringLiteral(
             "proxy-only") << QStringLiteral("lxc config set vm1 environment.http_proxy http://proxy.lab.test:3128/")
                                     << QStringLiteral("lxc config unset vm1 environment.http_proxy")

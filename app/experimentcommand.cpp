@@ -71,7 +71,7 @@ Rerun rerun(const Run &baseline, bool onlyFailed, Transport *transport, RunStore
         out.error = planned.error().message;
         return out;
     }
-    const Plan plan = *planned;
+    const Plan &plan = *planned;
     RunSession session;
     session.setStore(store);
     session.setTopologySource(RunSession::TopologySource::Discover);

@@ -96,6 +96,13 @@ QList<ReportDialog::Source> ReportDialog::sourcesFor(const Run &current, const R
                 tr("Stored: %1 on %2 (%3 samples)").arg(info.displayName(), info.host).arg(info.samples),
                 [store, id]() {
                     return store->loadRun(id);
+                },
+                [store, id]() {
+                    QList<Experiment> tried = store->experiments();
+                    tried.removeIf([id](const Experiment &e) {
+                        return e.baselineRun != id;
+                    });
+                    return tried;
                 }
             };
         }
@@ -157,6 +164,9 @@ void ReportDialog::rebuild()
                 ? tr("The later run is the run itself: pick the run made after the fix to verify it.")
                 : QString());
     }
+    // The experiments are read here, on the store's thread.
+    const Source &source = m_sources.at(runIndex);
+    const QList<Experiment> experiments = source.experiments ? source.experiments() : QList<Experiment> {};
     // The diagnosis and the Graphviz layout of a large runner take a while: off the GUI thread. A
     // result that a newer choice has overtaken is dropped.
     const int generation = ++m_generation;
@@ -173,10 +183,11 @@ void ReportDialog::rebuild()
         updatePreview();
         Q_EMIT reportReady();
     });
-    watcher->setFuture(QtConcurrent::run([run = std::move(run).value(), later = std::move(later)] {
+    watcher->setFuture(QtConcurrent::run([run = std::move(run).value(), later = std::move(later), experiments] {
         ReportInput input;
         input.run = &run;
         input.later = later ? &*later : nullptr;
+        input.experiments = experiments;
         return buildReport(input);
     }));
 }

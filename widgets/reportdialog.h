@@ -29,6 +29,8 @@ public:
     struct Source {
         QString label;
         std::function<Result<Run>()> load;
+        /// The fixes tried from this run (a stored run's experiments); empty when none is known.
+        std::function<QList<Experiment>()> experiments = {};
     };
     enum class Format { Markdown, Html, Pdf };
 

@@ -625,6 +625,10 @@ Report buildReport(const ReportInput &input)
                                                 : Report::Verification::Outcome::Partly;
         r.verification = v;
     }
+    r.experiments = input.experiments;
+    std::sort(r.experiments.begin(), r.experiments.end(), [](const Experiment &a, const Experiment &b) {
+        return a.id < b.id;
+    });
 
     if (input.withFigure && topology) {
         r.graph = buildTopologyGraph(*topology);

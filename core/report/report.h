@@ -4,6 +4,7 @@
 #include "plan/plan.h"
 #include "results/comparison.h"
 #include "results/edgeresults.h"
+#include "results/experimentrecord.h"
 #include "results/matrix.h"
 #include "results/runstats.h"
 #include "results/sample.h"
@@ -161,6 +162,9 @@ struct Report {
     std::optional<Diagnosis> diagnosis; ///< empty when the run could not be diagnosed
     QString noDiagnosisWhy;
     std::optional<Verification> verification;
+    /// The fixes tried on the runner from this run's findings (nestscope experiment, Try the Fix…),
+    /// oldest first: what ran, how it ended, and what undoes it.
+    QList<Experiment> experiments;
     QList<CommandGroup> commands; ///< in the run's order
     QList<ChartRow> chart; ///< per probe and column of `symptoms`
 
@@ -179,6 +183,7 @@ struct ReportInput {
     const Diagnosis *diagnosis = nullptr;
     const Run *later = nullptr;
     const Diagnosis *laterDiagnosis = nullptr;
+    QList<Experiment> experiments; ///< tried from this run (RunStore::experiments(), by baseline run)
     bool withFigure = true; ///< lay the topology out (Graphviz) for the HTML and PDF
 };
 

@@ -577,6 +577,24 @@ void HtmlWriter::write()
             out += QStringLiteral("<p>Diagnosis of the later run: %1</p>\n").arg(esc(v.laterDiagnosis->summary));
         }
     }
+    for (const Experiment &e : r.experiments) {
+        QStringList commands;
+        for (const ExperimentStep &s : e.steps) {
+            commands << s.command;
+        }
+        out += QStringLiteral("<h3>Experiment %1: %2</h3>\n").arg(e.id).arg(esc(e.title));
+        out += QStringLiteral("<p>Tried on %1 (%2), %3: <b>%4</b>%5.</p>\n")
+                   .arg(esc(e.runner), esc(e.findingId), e.createdAt.toUTC().toString(Qt::ISODate), toText(e.state),
+                       e.outcome.isEmpty() ? QString() : QStringLiteral(": ") + esc(e.outcome));
+        pre(commands.join(QLatin1Char('\n')), QStringLiteral("sh"));
+        if (e.pending() && !e.revertCommands().isEmpty()) {
+            out += QStringLiteral("<p>Still applied; to undo it:</p>\n");
+            pre(e.revertCommands().join(QLatin1Char('\n')), QStringLiteral("sh"));
+        }
+        if (!e.error.isEmpty()) {
+            pre(e.error);
+        }
+    }
 
     // Appendix.
     out += QStringLiteral("<h2 id=\"appendix\">Appendix: every command that ran</h2>\n");

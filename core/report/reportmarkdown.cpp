@@ -280,6 +280,24 @@ QByteArray reportToMarkdown(const Report &r)
             out += QStringLiteral("Diagnosis of the later run: %1\n\n").arg(v.laterDiagnosis->summary);
         }
     }
+    for (const Experiment &e : r.experiments) {
+        QStringList commands;
+        for (const ExperimentStep &s : e.steps) {
+            commands << s.command;
+        }
+        out += QStringLiteral("### Experiment %1: %2\n\n").arg(e.id).arg(cellText(e.title));
+        out += QStringLiteral("Tried on %1 (%2), %3: **%4**%5.\n\n")
+                   .arg(cellText(e.runner), e.findingId, e.createdAt.toUTC().toString(Qt::ISODate), toText(e.state),
+                       e.outcome.isEmpty() ? QString() : QStringLiteral(": ") + e.outcome);
+        out += fenced(commands.join(QLatin1Char('\n')), QStringLiteral("sh")) + QLatin1Char('\n');
+        if (e.pending() && !e.revertCommands().isEmpty()) {
+            out += QStringLiteral("Still applied; to undo it:\n\n")
+                + fenced(e.revertCommands().join(QLatin1Char('\n')), QStringLiteral("sh")) + QLatin1Char('\n');
+        }
+        if (!e.error.isEmpty()) {
+            out += fenced(e.error, QString()) + QLatin1Char('\n');
+        }
+    }
 
     // Appendix.
     out += QStringLiteral("## Appendix: every command that ran\n\n");

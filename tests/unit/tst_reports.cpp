@@ -374,6 +374,54 @@ private Q_SLOTS:
         QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     }
 
+    void experimentsTriedFromTheRunAreInTheVerification()
+    {
+        const Run before = loadRecorded(QStringLiteral("ipv6-only"));
+        Experiment kept;
+        kept.id = 3;
+        kept.runner = QStringLiteral("ssh://nslab@runner-3");
+        kept.findingId = QStringLiteral("ipv6-only-no-uplink");
+        kept.title = QStringLiteral("lxdbr0 has no IPv4 | and the uplink has no IPv6");
+        kept.steps = { { QStringLiteral("lxc network set lxdbr0 ipv4.address auto"),
+            QStringLiteral("lxc network set lxdbr0 ipv4.address none"), {} } };
+        kept.applied = 1;
+        kept.state = ExperimentState::Kept;
+        kept.outcome = QStringLiteral("29 cells fixed, 0 broke");
+        kept.createdAt = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000LL, Qt::UTC);
+        Experiment pending = kept;
+        pending.id = 2;
+        pending.state = ExperimentState::Applied;
+        pending.outcome.clear();
+        ReportInput input;
+        input.run = &before;
+        input.withFigure = false;
+        input.experiments = { kept, pending };
+        const Report report = buildReport(input);
+        QCOMPARE(report.experiments.size(), 2);
+        QCOMPARE(report.experiments.first().id, 2); // oldest first
+        const QString md = QString::fromUtf8(reportToMarkdown(report));
+        const qsizetype verification = md.indexOf(QStringLiteral("## Verification"));
+        const qsizetype experiment = md.indexOf(QStringLiteral("### Experiment 3: lxdbr0 has no IPv4 \\| and"));
+        QVERIFY2(verification > 0 && experiment > verification, qPrintable(md));
+        QVERIFY(md.contains(QStringLiteral("**kept**: 29 cells fixed, 0 broke.")));
+        QVERIFY(md.contains(QStringLiteral("lxc network set lxdbr0 ipv4.address auto")));
+        // the one still applied says what undoes it; the kept one does not
+        QCOMPARE(md.count(QStringLiteral("Still applied; to undo it:")), 1);
+        const qsizetype undo = md.indexOf(QStringLiteral("Still applied; to undo it:"));
+        QVERIFY(md.indexOf(QStringLiteral("lxc network set lxdbr0 ipv4.address none"), undo) > undo);
+        const QString html = QString::fromUtf8(reportToHtml(report));
+        QVERIFY(
+            html.contains(QStringLiteral("<h3>Experiment 3: lxdbr0 has no IPv4 | and the uplink has no IPv6</h3>")));
+        QXmlStreamReader xml(html);
+        while (!xml.atEnd()) {
+            xml.readNext();
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        // without experiments the report is as before (the golden file holds that)
+        input.experiments.clear();
+        QVERIFY(!QString::fromUtf8(reportToMarkdown(buildReport(input))).contains(QStringLiteral("### Experiment")));
+    }
+
     void aFleetOfInstancesReadsAsOneColumn()
     {
         // A runner with 12 instances: 11 fail the same way, one passes. The symptoms show three

@@ -56,6 +56,20 @@ public:
     }
     void add(pid_t pgid) { send(pgid); }
     void remove(pid_t pgid) { send(-pgid); }
+    /// The socket a command's own child side announces its group on, between fork and exec: so
+    /// the group is known before the shell can start anything (the parent learns that the shell
+    /// started only when its event loop gets to it, which on a loaded machine came after the
+    /// shell's first child, which then outlived a SIGKILLed Nestscope). -1 without a guard.
+    int socket() const { return m_fd; }
+    /// Async-signal-safe: for the child between fork and exec.
+    static void announce(int fd, pid_t pgid)
+    {
+        if (fd < 0) {
+            return;
+        }
+        const qint32 record = pgid;
+        while (::send(fd, &record, sizeof record, MSG_NOSIGNAL) < 0 && errno == EINTR) { }
+    }
 
 private:
     ChildGuard()
@@ -122,7 +136,12 @@ private:
                 continue;
             }
             if (record > 0) {
-                if (count < std::size(groups)) {
+                // announced by the command's child side and again by Nestscope: kept once
+                bool known = false;
+                for (std::size_t i = 0; i < count && !known; ++i) {
+                    known = groups[i] == record;
+                }
+                if (!known && count < std::size(groups)) {
                     groups[count++] = record;
                 }
             } else {
@@ -160,8 +179,11 @@ public:
         // kills the shell, also in the moment before the ChildGuard knows its group (which then
         // kills what the shell started). It is tied to the thread that forks: the main thread for
         // the CLI and the GUI.
-        m_process.setChildProcessModifier([parent = ::getpid()] {
+        m_process.setChildProcessModifier([parent = ::getpid(), guard = ChildGuard::instance().socket()] {
             ::setsid();
+            // Before anything of the command runs. (Should the exec below fail, the group stays
+            // announced with no process in it; /bin/sh failing to start is the one case.)
+            ChildGuard::announce(guard, ::getpid());
             // An ignored SIGPIPE would stay ignored across exec (the CLI ignores it for itself):
             // `yes | head` in a probe must end as it does in a shell.
             struct sigaction pipeDefault { };
